@@ -1,0 +1,1 @@
+"""eventgold: gold datasets for conflict-event extraction, and their scoring."""

@@ -1,0 +1,60 @@
+"""What every command shares: consoles, option types, and how problems end a command.
+
+Only the CLI prints or exits; library functions return data or raise `ProblemsError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from eventgold.annotate.problems import Problem, ProblemsError
+from eventgold.annotate.schema import DEFAULT_SCHEMA, Schema, load_schema
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+SchemaOpt = Annotated[
+    Path,
+    typer.Option("--schema", "-s", help="Schema file (YAML).", envvar="EVENTGOLD_SCHEMA"),
+]
+DEFAULT_SCHEMA_PATH = DEFAULT_SCHEMA
+
+MAX_SHOWN = 50
+
+
+def print_problems(problems: Sequence[Problem], *, title: str = "") -> None:
+    if title:
+        err.print(f"[bold red]{title}[/]", markup=True)
+    for p in problems[:MAX_SHOWN]:
+        err.print(f"  - {p}", markup=False)
+    if len(problems) > MAX_SHOWN:
+        err.print(f"  … and {len(problems) - MAX_SHOWN} more", markup=False)
+
+
+def fail(message: str, *, problems: Sequence[Problem] = (), code: int = 1) -> NoReturn:
+    """Print a one-line error (and its located problems) to stderr and exit non-zero."""
+    err.print(f"[bold red]error:[/] {message}", markup=True) if message else None
+    print_problems(problems)
+    raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn expected failures into one clear message and exit 1, never a traceback."""
+    try:
+        yield
+    except ProblemsError as exc:
+        fail(exc.summary or "invalid input", problems=exc.problems)
+    except FileNotFoundError as exc:
+        fail(f"file not found: {exc.filename}")
+
+
+def get_schema(path: Path) -> Schema:
+    with user_errors():
+        return load_schema(path)

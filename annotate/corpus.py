@@ -1,0 +1,140 @@
+"""Text files to corpus documents.
+
+A text file is UTF-8, its first non-blank line the title and the rest the body that annotators
+see. The document id is the file stem, stable across runs. Line ends are normalised to ``\\n``
+(so an offset means the same thing in the file, in Label Studio and in the dataset) and the body
+is stripped of surrounding blank space; nothing else in the text is changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from eventgold.annotate.documents import Document, load_documents, write_documents
+from eventgold.annotate.problems import Problem, ProblemsError
+
+DEFAULT_CORPUS = Path("corpus") / "documents.jsonl"
+
+EMPTY = "empty-file"
+BINARY = "binary-file"
+NOT_UTF8 = "not-utf8"
+UNREADABLE = "unreadable"
+CHANGED = "changed-text"
+DUPLICATE_ID = "duplicate-id"
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def document_from_file(path: Path) -> tuple[Document | None, list[Problem]]:
+    """Read one article file into a document, or report why it cannot be one."""
+    path = Path(path)
+    where = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(where, f"cannot read: {exc.strerror}", UNREADABLE)]
+    if b"\x00" in raw:
+        return None, [Problem(where, "looks binary (contains NUL bytes); expected a UTF-8 text file", BINARY)]
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [
+            Problem(
+                where,
+                f"not valid UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}; "
+                "re-save the file as UTF-8",
+                NOT_UTF8,
+            )
+        ]
+    content = content.replace("\r\n", "\n").replace("\r", "\n")
+    stripped = content.strip()
+    if not stripped:
+        return None, [Problem(where, "is empty (no title and no text)", EMPTY)]
+    title, _, body = stripped.partition("\n")
+    body = body.strip()
+    if not body:
+        return None, [Problem(where, f"has a title line ({title.strip()!r:.60}) but no text", EMPTY)]
+    return (
+        Document(
+            id=path.stem,
+            text=body,
+            title=title.strip(),
+            source=path.name,
+            meta={"sha256": text_sha256(body)},
+        ),
+        [],
+    )
+
+
+@dataclass
+class AddReport:
+    added: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    total: int = 0
+
+
+def add_files(paths: Iterable[Path], *, corpus: Path = DEFAULT_CORPUS, replace_changed: bool = False) -> AddReport:
+    """Add article files to the corpus JSONL, idempotently.
+
+    Re-adding an identical file changes nothing; a changed text under an existing id is refused
+    unless `replace_changed`. Bad files are reported and skipped; the good ones are still added.
+    The corpus file is rewritten atomically, in id order, only when something changed.
+    """
+    corpus = Path(corpus)
+    report = AddReport()
+    existing: dict[str, Document] = {}
+    if corpus.exists():
+        docs, problems = load_documents(corpus)
+        if problems:
+            raise ProblemsError(problems, summary=f"corpus {corpus} is damaged; fix it first")
+        existing = {d.id: d for d in docs}
+    this_run: dict[str, str] = {}
+    for path in _expand(paths):
+        doc, problems = document_from_file(path)
+        if doc is None:
+            report.problems += problems
+            continue
+        if doc.id in this_run:
+            report.problems.append(
+                Problem(str(path), f"document id '{doc.id}' also comes from {this_run[doc.id]}", DUPLICATE_ID)
+            )
+            continue
+        this_run[doc.id] = str(path)
+        old = existing.get(doc.id)
+        if old is None:
+            existing[doc.id] = doc
+            report.added.append(doc.id)
+        elif old.text == doc.text and old.title == doc.title:
+            report.unchanged.append(doc.id)
+        elif replace_changed:
+            existing[doc.id] = replace(doc, meta={**old.meta, **doc.meta})
+            report.replaced.append(doc.id)
+        else:
+            report.problems.append(
+                Problem(
+                    str(path),
+                    f"document '{doc.id}' is already in {corpus} with a different text "
+                    f"(sha256 {old.meta.get('sha256', text_sha256(old.text))[:12]}…, "
+                    f"new {doc.meta['sha256'][:12]}…); pass --replace to replace it",
+                    CHANGED,
+                )
+            )
+    if report.added or report.replaced:
+        write_documents(corpus, (existing[k] for k in sorted(existing)))
+    report.total = len(existing)
+    return report
+
+
+def _expand(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; folders expand to their *.txt files in name order."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        out += sorted(p.glob("*.txt")) if p.is_dir() else [p]
+    return out

@@ -1,0 +1,291 @@
+"""The one record type: a document with its entity spans and relations.
+
+Offset convention, stated once for all of eventgold: ``start`` and ``end`` are indices into
+``Document.text`` counted in Python characters (Unicode code points, not bytes and not UTF-16
+units), and ``end`` is exclusive, so ``text[start:end] == entity.text``. Label Studio's own
+offsets are converted at its border (`annotate.labelstudio.convert`).
+
+A corpus file, a pulled gold file and a model's prediction file are all JSONL of this record:
+
+    {"id": str, "text": str, "title": str, "source": str, "meta": {...},
+     "entities": [{"id": str, "start": int, "end": int, "label": str, "text": str}],
+     "relations": [{"head": entity id, "tail": entity id, "label": str}]}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from eventgold.annotate.atomic import atomic_file
+from eventgold.annotate.problems import Problem, ProblemsError, join
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A labelled span of `Document.text`: code-point offsets, end exclusive."""
+
+    id: str
+    start: int
+    end: int
+    label: str
+    text: str
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        """The hashable identity used by scoring: ``(label, start, end)``."""
+        return (self.label, self.start, self.end)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "start": self.start,
+            "end": self.end,
+            "label": self.label,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A directed, labelled link from the entity `head` to the entity `tail` (entity ids)."""
+
+    head: str
+    tail: str
+    label: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"head": self.head, "tail": self.tail, "label": self.label}
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    id: str
+    text: str
+    title: str = ""
+    source: str = ""
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    entities: tuple[Entity, ...] = ()
+    relations: tuple[Relation, ...] = ()
+
+    def entity_by_id(self) -> dict[str, Entity]:
+        return {e.id: e for e in self.entities}
+
+    def with_annotations(
+        self, *, entities: Iterable[Entity], relations: Iterable[Relation]
+    ) -> Document:
+        return replace(self, entities=tuple(entities), relations=tuple(relations))
+
+    def without_annotations(self) -> Document:
+        return replace(self, entities=(), relations=())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "title": self.title,
+            "source": self.source,
+            "meta": dict(self.meta),
+            "entities": [e.to_json() for e in self.entities],
+            "relations": [r.to_json() for r in self.relations],
+        }
+
+
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "id": (str,),
+    "text": (str,),
+    "title": (str,),
+    "source": (str,),
+    "meta": (dict,),
+    "entities": (list,),
+    "relations": (list,),
+}
+_ENTITY_TYPES: dict[str, tuple[type, ...]] = {
+    "id": (str,),
+    "start": (int,),
+    "end": (int,),
+    "label": (str,),
+    "text": (str,),
+}
+_RELATION_TYPES: dict[str, tuple[type, ...]] = {"head": (str,), "tail": (str,), "label": (str,)}
+_REQUIRED = ("id", "text")
+
+
+def _type_problems(
+    obj: Mapping[str, Any], types: Mapping[str, tuple[type, ...]], required: Iterable[str], where: str
+) -> list[Problem]:
+    problems = [
+        Problem(where, f"field '{name}' is missing") for name in required if name not in obj
+    ]
+    for name, allowed_types in types.items():
+        if name not in obj:
+            continue
+        value = obj[name]
+        # bool is an int subclass; an offset of `true` is a bug, not a 1.
+        if isinstance(value, bool) or not isinstance(value, allowed_types):
+            expected = "/".join(t.__name__ for t in allowed_types)
+            problems.append(
+                Problem(
+                    where,
+                    f"field '{name}' must be {expected}, got {type(value).__name__} {value!r:.60}",
+                )
+            )
+    return problems
+
+
+def parse_document(obj: Any, *, where: str = "") -> tuple[Document | None, list[Problem]]:
+    """Build a `Document` from a decoded JSON object, collecting every structural problem.
+
+    Only shapes and types are checked here; offsets, labels and relation endpoints are checked
+    against a schema by `annotate.validate`.
+    """
+    if not isinstance(obj, dict):
+        return None, [Problem(where, f"a document must be a JSON object, got {type(obj).__name__}")]
+    doc_where = join(where, f"document '{obj['id']}'") if isinstance(obj.get("id"), str) else where
+    problems = _type_problems(obj, _FIELD_TYPES, _REQUIRED, doc_where)
+    entities: list[Entity] = []
+    for i, raw in enumerate(obj.get("entities") or [] if isinstance(obj.get("entities"), list) else []):
+        ewhere = join(doc_where, f"entity {i}")
+        if not isinstance(raw, dict):
+            problems.append(Problem(ewhere, f"must be a JSON object, got {type(raw).__name__}"))
+            continue
+        found = _type_problems(raw, _ENTITY_TYPES, ("start", "end", "label"), ewhere)
+        problems += found
+        if not found:
+            text = obj.get("text", "")
+            span_text = raw.get("text")
+            if span_text is None and isinstance(text, str):
+                span_text = text[raw["start"] : raw["end"]]
+            entities.append(
+                Entity(
+                    id=raw.get("id", f"e{i}"),
+                    start=raw["start"],
+                    end=raw["end"],
+                    label=raw["label"],
+                    text=span_text,
+                )
+            )
+    relations: list[Relation] = []
+    for i, raw in enumerate(obj.get("relations") or [] if isinstance(obj.get("relations"), list) else []):
+        rwhere = join(doc_where, f"relation {i}")
+        if not isinstance(raw, dict):
+            problems.append(Problem(rwhere, f"must be a JSON object, got {type(raw).__name__}"))
+            continue
+        found = _type_problems(raw, _RELATION_TYPES, ("head", "tail", "label"), rwhere)
+        problems += found
+        if not found:
+            relations.append(Relation(head=raw["head"], tail=raw["tail"], label=raw["label"]))
+    if problems:
+        return None, problems
+    return (
+        Document(
+            id=obj["id"],
+            text=obj["text"],
+            title=obj.get("title", ""),
+            source=obj.get("source", ""),
+            meta=obj.get("meta") or {},
+            entities=tuple(entities),
+            relations=tuple(relations),
+        ),
+        [],
+    )
+
+
+def iter_jsonl_documents(path: Path) -> Iterator[tuple[str, Document | None, list[Problem]]]:
+    """Stream a JSONL file: yield ``(where, document or None, problems)`` per non-blank line.
+
+    A bad line (truncated, not JSON, wrong shape) yields its problems and reading goes on, so
+    the caller decides whether to stop or keep the rest.
+    """
+    path = Path(path)
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            where = f"{path.name} line {lineno}"
+            if not raw.strip():
+                continue
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield where, None, [Problem(where, f"not valid UTF-8 ({exc.reason} at byte {exc.start})")]
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield where, None, [Problem(where, f"not valid JSON ({exc.msg} at column {exc.colno})")]
+                continue
+            doc, problems = parse_document(obj, where=where)
+            yield where, doc, problems
+
+
+def read_documents(path: Path) -> Iterator[Document]:
+    """Stream documents from a JSONL file, raising `ProblemsError` at the first bad line."""
+    for where, doc, problems in iter_jsonl_documents(path):
+        if problems or doc is None:
+            raise ProblemsError(problems, summary=f"cannot read {path}: {where} is not a document")
+        yield doc
+
+
+def load_documents(path: Path) -> tuple[list[Document], list[Problem]]:
+    """Read a whole JSONL file, keeping the good documents and every problem of the bad lines."""
+    docs: list[Document] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for where, doc, found in iter_jsonl_documents(path):
+        problems += found
+        if doc is None:
+            continue
+        if doc.id in seen:
+            problems.append(
+                Problem(where, f"duplicate document id '{doc.id}' (first seen at {seen[doc.id]})")
+            )
+            continue
+        seen[doc.id] = where
+        docs.append(doc)
+    return docs, problems
+
+
+def dumps_document(doc: Document) -> str:
+    return json.dumps(doc.to_json(), ensure_ascii=False, separators=(",", ":"))
+
+
+def write_documents(path: Path, docs: Iterable[Document]) -> int:
+    """Write documents as JSONL atomically (UTF-8, one record a line); return the count."""
+    n = 0
+    with atomic_file(Path(path)) as fh:
+        for doc in docs:
+            fh.write(dumps_document(doc))
+            fh.write("\n")
+            n += 1
+    return n
+
+
+def write_document_file(path: Path, doc: Document) -> None:
+    """Write one document as pretty JSON (one entity or relation a line), for review in git."""
+    data = doc.to_json()
+    ents = ",\n".join("    " + json.dumps(e, ensure_ascii=False) for e in data["entities"])
+    rels = ",\n".join("    " + json.dumps(r, ensure_ascii=False) for r in data["relations"])
+    head = {k: v for k, v in data.items() if k not in ("entities", "relations")}
+    body = json.dumps(head, ensure_ascii=False, indent=2)[:-2]
+    text = (
+        f"{body},\n  \"entities\": [\n{ents}\n  ],\n  \"relations\": [\n{rels}\n  ]\n}}\n"
+        if ents or rels
+        else json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    )
+    with atomic_file(Path(path)) as fh:
+        fh.write(text)
+
+
+def read_document_file(path: Path) -> Document:
+    """Read one pretty JSON document file (see `write_document_file`)."""
+    path = Path(path)
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProblemsError([Problem(str(path), f"not a JSON document: {exc}")]) from exc
+    doc, problems = parse_document(obj, where=path.name)
+    if doc is None:
+        raise ProblemsError(problems, summary=f"cannot read {path}")
+    return doc

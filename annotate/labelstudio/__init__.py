@@ -1,0 +1,1 @@
+"""Label Studio border: server lifecycle, connection, task/result conversion."""

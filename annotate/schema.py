@@ -1,0 +1,303 @@
+"""The annotation schema: loaded once from `schemas/*.yaml`, the source of every label set.
+
+`load_schema` refuses a broken file with every problem listed and located; everything else
+(the Label Studio labeling config here, dataset features in `annotate.dataset`, the label sets
+used by validation and evaluation) is derived from the `Schema` object.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import yaml
+
+from eventgold.annotate.problems import Problem, ProblemsError, allowed
+
+DEFAULT_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "conflict_events.yaml"
+
+_LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
+_COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+_VERSION_RE = re.compile(r"^\d+(?:\.\d+){0,2}$")
+_TOP_KEYS = {"name", "version", "description", "guidelines", "entities", "relations"}
+_ENTITY_KEYS = {"label", "description", "color", "hotkey"}
+_RELATION_KEYS = {"label", "description", "head", "tail"}
+
+
+@dataclass(frozen=True, slots=True)
+class EntityType:
+    label: str
+    description: str
+    color: str
+    hotkey: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RelationType:
+    label: str
+    description: str
+    head: tuple[str, ...]
+    tail: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    name: str
+    version: str
+    description: str
+    entities: tuple[EntityType, ...]
+    relations: tuple[RelationType, ...]
+    guidelines: str = ""
+    path: str = ""
+
+    @property
+    def entity_labels(self) -> tuple[str, ...]:
+        """Entity labels in declaration order (the ClassLabel order of the dataset)."""
+        return tuple(e.label for e in self.entities)
+
+    @property
+    def relation_labels(self) -> tuple[str, ...]:
+        return tuple(r.label for r in self.relations)
+
+    @property
+    def iob_labels(self) -> tuple[str, ...]:
+        """IOB2 tag names: ``O`` then ``B-X``, ``I-X`` for each entity label in order."""
+        tags = ["O"]
+        for label in self.entity_labels:
+            tags += [f"B-{label}", f"I-{label}"]
+        return tuple(tags)
+
+    def relation(self, label: str) -> RelationType | None:
+        return next((r for r in self.relations if r.label == label), None)
+
+    def guidelines_path(self) -> Path | None:
+        if not self.guidelines or not self.path:
+            return None
+        return Path(self.path).parent / self.guidelines
+
+
+def _problem(path: str, where: str, message: str) -> Problem:
+    return Problem(f"{path}: {where}" if where else path, message)
+
+
+def check_schema_data(data: Any, *, path: str = "schema") -> list[Problem]:
+    """Every problem of a decoded schema mapping, each located by its key path."""
+    p: list[Problem] = []
+    if not isinstance(data, dict):
+        return [_problem(path, "", f"a schema must be a mapping, got {type(data).__name__}")]
+    for key in sorted(set(data) - _TOP_KEYS):
+        p.append(_problem(path, key, f"unknown key; allowed: {allowed(_TOP_KEYS)}"))
+    for key in ("name", "version"):
+        if not isinstance(data.get(key), str | int | float) or data.get(key) in ("", None):
+            p.append(_problem(path, key, f"required, got {data.get(key)!r}"))
+    version = str(data.get("version", ""))
+    if version and not _VERSION_RE.match(version):
+        p.append(_problem(path, "version", f"must look like 1.0.0, got {version!r}"))
+
+    entities = data.get("entities")
+    labels: list[str] = []
+    if not isinstance(entities, list) or not entities:
+        p.append(_problem(path, "entities", f"must be a non-empty list of labels, got {entities!r}"))
+        entities = []
+    for i, ent in enumerate(entities):
+        where = f"entities[{i}]"
+        if not isinstance(ent, dict):
+            p.append(_problem(path, where, f"must be a mapping with a 'label', got {ent!r}"))
+            continue
+        label = ent.get("label")
+        if isinstance(label, str):
+            where = f"entities[{i}] ({label})"
+        for key in sorted(set(ent) - _ENTITY_KEYS):
+            p.append(_problem(path, where, f"unknown key '{key}'; allowed: {allowed(_ENTITY_KEYS)}"))
+        if not isinstance(label, str) or not _LABEL_RE.match(label):
+            p.append(
+                _problem(
+                    path,
+                    f"{where}.label",
+                    f"must be a letter then letters, digits, '_' or '-', got {label!r}",
+                )
+            )
+            continue
+        if label in labels:
+            p.append(_problem(path, f"{where}.label", f"duplicate entity label {label!r}"))
+        labels.append(label)
+        color = ent.get("color")
+        if color is not None and (not isinstance(color, str) or not _COLOR_RE.match(color)):
+            p.append(
+                _problem(path, f"{where}.color", f"must be #rgb or #rrggbb hex, got {color!r}")
+            )
+        hotkey = ent.get("hotkey")
+        if hotkey is not None and (not isinstance(hotkey, str | int) or len(str(hotkey)) != 1):
+            p.append(_problem(path, f"{where}.hotkey", f"must be one character, got {hotkey!r}"))
+
+    relations = data.get("relations") or []
+    if not isinstance(relations, list):
+        p.append(_problem(path, "relations", f"must be a list, got {relations!r}"))
+        relations = []
+    rel_labels: list[str] = []
+    for i, rel in enumerate(relations):
+        where = f"relations[{i}]"
+        if not isinstance(rel, dict):
+            p.append(_problem(path, where, f"must be a mapping with a 'label', got {rel!r}"))
+            continue
+        label = rel.get("label")
+        if isinstance(label, str):
+            where = f"relations[{i}] ({label})"
+        for key in sorted(set(rel) - _RELATION_KEYS):
+            p.append(
+                _problem(path, where, f"unknown key '{key}'; allowed: {allowed(_RELATION_KEYS)}")
+            )
+        if not isinstance(label, str) or not _LABEL_RE.match(label):
+            p.append(
+                _problem(
+                    path,
+                    f"{where}.label",
+                    f"must be a letter then letters, digits, '_' or '-', got {label!r}",
+                )
+            )
+        elif label in rel_labels:
+            p.append(_problem(path, f"{where}.label", f"duplicate relation label {label!r}"))
+        elif label in labels:
+            p.append(
+                _problem(path, f"{where}.label", f"{label!r} is already an entity label")
+            )
+        else:
+            rel_labels.append(label)
+        for end in ("head", "tail"):
+            names = rel.get(end)
+            if isinstance(names, str):
+                names = [names]
+            if not isinstance(names, list) or not names:
+                p.append(
+                    _problem(
+                        path,
+                        f"{where}.{end}",
+                        f"must list one or more entity labels ({allowed(labels)}), got {names!r}",
+                    )
+                )
+                continue
+            for name in names:
+                if name not in labels:
+                    p.append(
+                        _problem(
+                            path,
+                            f"{where}.{end}",
+                            f"unknown entity label {name!r}; allowed: {allowed(labels)}",
+                        )
+                    )
+    return p
+
+
+def schema_from_data(data: dict[str, Any], *, path: str = "") -> Schema:
+    """Build a `Schema` from a mapping already checked by `check_schema_data`."""
+
+    def names(value: Any) -> tuple[str, ...]:
+        return (value,) if isinstance(value, str) else tuple(value)
+
+    return Schema(
+        name=str(data["name"]),
+        version=str(data["version"]),
+        description=str(data.get("description") or ""),
+        guidelines=str(data.get("guidelines") or ""),
+        path=path,
+        entities=tuple(
+            EntityType(
+                label=e["label"],
+                description=str(e.get("description") or ""),
+                color=str(e.get("color") or "#888888"),
+                hotkey=str(e.get("hotkey") or ""),
+            )
+            for e in data["entities"]
+        ),
+        relations=tuple(
+            RelationType(
+                label=r["label"],
+                description=str(r.get("description") or ""),
+                head=names(r["head"]),
+                tail=names(r["tail"]),
+            )
+            for r in data.get("relations") or []
+        ),
+    )
+
+
+def check_schema_file(path: Path) -> tuple[Schema | None, list[Problem]]:
+    """Load a schema file; return it with no problems, or None with every problem located."""
+    path = Path(path)
+    where = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(where, f"cannot read schema file: {exc.strerror}")]
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return None, [Problem(where, f"not valid UTF-8 at byte {exc.start}")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        loc = f"{where} line {mark.line + 1} column {mark.column + 1}" if mark else where
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, [Problem(loc, f"YAML syntax error: {reason}")]
+    problems = check_schema_data(data, path=where)
+    if problems:
+        return None, problems
+    return schema_from_data(data, path=str(path)), []
+
+
+def load_schema(path: Path | None = None) -> Schema:
+    """Load and check a schema (the shipped default if `path` is None); raise on any problem."""
+    path = Path(path) if path is not None else DEFAULT_SCHEMA
+    schema, problems = check_schema_file(path)
+    if schema is None:
+        raise ProblemsError(problems, summary=f"schema {path} has {len(problems)} problem(s)")
+    return schema
+
+
+# Label Studio control names; `annotate.labelstudio.convert` reads results by these names.
+LS_TEXT_NAME = "text"
+LS_LABELS_NAME = "label"
+
+
+def to_label_config(schema: Schema) -> str:
+    """The Label Studio labeling config: title header, text, span labels and relations.
+
+    Every value is XML-escaped; `granularity="symbol"` lets annotators select exact characters
+    so spans can be trimmed as the guidelines ask.
+    """
+    q = quoteattr
+    lines = [
+        "<View>",
+        '  <Header value="$title"/>',
+        f"  <Relations>",
+    ]
+    lines += [f"    <Relation value={q(r.label)}/>" for r in schema.relations]
+    lines += [
+        "  </Relations>",
+        f"  <Labels name={q(LS_LABELS_NAME)} toName={q(LS_TEXT_NAME)}>",
+    ]
+    for e in schema.entities:
+        attrs = f"value={q(e.label)} background={q(e.color)}"
+        if e.hotkey:
+            attrs += f" hotkey={q(e.hotkey)}"
+        if e.description:
+            attrs += f" hint={q(e.description)}"
+        lines.append(f"    <Label {attrs}/>")
+    lines += [
+        "  </Labels>",
+        f'  <Text name={q(LS_TEXT_NAME)} value="$text" granularity="symbol"/>',
+        "</View>",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def describe(schema: Schema) -> list[tuple[str, str, str]]:
+    """Rows ``(kind, label, detail)`` for display by `eventgold schema show`."""
+    rows = [("entity", e.label, e.description) for e in schema.entities]
+    rows += [
+        ("relation", r.label, f"{'|'.join(r.head)} -> {'|'.join(r.tail)}: {r.description}")
+        for r in schema.relations
+    ]
+    return rows

@@ -1,0 +1,161 @@
+"""Checks of a document's annotations against its text and the schema.
+
+Nothing here raises for bad data: each check returns located `Problem`s with a stable `code`,
+so pull can keep the good annotations and write the bad ones to a rejects file with reasons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eventgold.annotate.documents import Document, Entity
+from eventgold.annotate.problems import Problem, allowed, join
+from eventgold.annotate.schema import Schema
+
+# Codes, one per rejection reason; tests and the rejects file use them.
+OFFSETS_OUT_OF_RANGE = "offsets-out-of-range"
+OFFSET_MISMATCH = "offset-mismatch"
+UNKNOWN_ENTITY_LABEL = "unknown-entity-label"
+UNKNOWN_RELATION_LABEL = "unknown-relation-label"
+DUPLICATE_ENTITY_ID = "duplicate-entity-id"
+DUPLICATE_SPAN = "duplicate-span"
+OVERLAPPING_SPANS = "overlapping-spans"
+UNTRIMMED_SPAN = "untrimmed-span"
+MISSING_ENDPOINT = "missing-endpoint"
+ENDPOINT_TYPE = "endpoint-type"
+SELF_RELATION = "self-relation"
+DUPLICATE_RELATION = "duplicate-relation"
+
+_TRIM = " \t\r\n\u00a0"
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """Which structural rules apply. Gold is strict; model predictions may overlap."""
+
+    allow_overlap: bool = False
+    require_trimmed: bool = True
+
+
+GOLD_RULES = Rules()
+PREDICTION_RULES = Rules(allow_overlap=True, require_trimmed=False)
+
+
+def entity_where(doc_where: str, index: int, entity: Entity) -> str:
+    return join(doc_where, f"entity {index} ({entity.id})")
+
+
+def validate_document(
+    doc: Document, schema: Schema, *, rules: Rules = GOLD_RULES, where: str = ""
+) -> list[Problem]:
+    """Every problem of `doc`'s entities and relations, located under `where`."""
+    where = where or f"document '{doc.id}'"
+    problems: list[Problem] = []
+    labels = set(schema.entity_labels)
+    n = len(doc.text)
+    by_id: dict[str, Entity] = {}
+    seen_keys: dict[tuple[str, int, int], str] = {}
+    good: list[tuple[int, Entity]] = []
+    for i, e in enumerate(doc.entities):
+        ew = entity_where(where, i, e)
+        if e.id in by_id:
+            problems.append(Problem(ew, f"duplicate entity id '{e.id}'", DUPLICATE_ENTITY_ID))
+        else:
+            by_id[e.id] = e
+        if e.label not in labels:
+            problems.append(
+                Problem(
+                    ew,
+                    f"label '{e.label}' is not in schema '{schema.name}'; allowed: {allowed(labels)}",
+                    UNKNOWN_ENTITY_LABEL,
+                )
+            )
+        if not (0 <= e.start < e.end <= n):
+            problems.append(
+                Problem(
+                    ew,
+                    f"offsets [{e.start}, {e.end}) are not a non-empty range inside the text "
+                    f"(0 to {n})",
+                    OFFSETS_OUT_OF_RANGE,
+                )
+            )
+            continue
+        actual = doc.text[e.start : e.end]
+        if actual != e.text:
+            problems.append(
+                Problem(
+                    ew,
+                    f"offsets [{e.start}, {e.end}) cover {actual!r} but the entity text is {e.text!r}",
+                    OFFSET_MISMATCH,
+                )
+            )
+            continue
+        if rules.require_trimmed and (actual[0] in _TRIM or actual[-1] in _TRIM):
+            problems.append(
+                Problem(ew, f"span {actual!r} starts or ends with whitespace", UNTRIMMED_SPAN)
+            )
+        if e.key in seen_keys:
+            problems.append(
+                Problem(ew, f"same label and span as entity {seen_keys[e.key]}", DUPLICATE_SPAN)
+            )
+        else:
+            seen_keys[e.key] = e.id
+        good.append((i, e))
+    if not rules.allow_overlap:
+        good.sort(key=lambda ie: (ie[1].start, ie[1].end))
+        for (_, a), (j, b) in zip(good, good[1:], strict=False):
+            if b.start < a.end and a.key != b.key:
+                problems.append(
+                    Problem(
+                        entity_where(where, j, b),
+                        f"span [{b.start}, {b.end}) {b.text!r} overlaps entity {a.id} "
+                        f"[{a.start}, {a.end}) {a.text!r}",
+                        OVERLAPPING_SPANS,
+                    )
+                )
+    problems += _relation_problems(doc, schema, by_id, where)
+    return problems
+
+
+def _relation_problems(
+    doc: Document, schema: Schema, by_id: dict[str, Entity], where: str
+) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[tuple[str, str, str]] = set()
+    for i, r in enumerate(doc.relations):
+        rw = join(where, f"relation {i} ({r.label} {r.head} -> {r.tail})")
+        rtype = schema.relation(r.label)
+        if rtype is None:
+            problems.append(
+                Problem(
+                    rw,
+                    f"label '{r.label}' is not in schema '{schema.name}'; "
+                    f"allowed: {allowed(schema.relation_labels)}",
+                    UNKNOWN_RELATION_LABEL,
+                )
+            )
+        for end, eid, ok_labels in (
+            ("head", r.head, rtype.head if rtype else None),
+            ("tail", r.tail, rtype.tail if rtype else None),
+        ):
+            ent = by_id.get(eid)
+            if ent is None:
+                problems.append(
+                    Problem(rw, f"{end} '{eid}' not found among entity ids", MISSING_ENDPOINT)
+                )
+            elif ok_labels is not None and ent.label not in ok_labels:
+                problems.append(
+                    Problem(
+                        rw,
+                        f"{end} '{eid}' is {ent.label}; {r.label} allows {end} labels: "
+                        f"{allowed(ok_labels)}",
+                        ENDPOINT_TYPE,
+                    )
+                )
+        if r.head == r.tail:
+            problems.append(Problem(rw, "head and tail are the same entity", SELF_RELATION))
+        key = (r.label, r.head, r.tail)
+        if key in seen:
+            problems.append(Problem(rw, "duplicate relation", DUPLICATE_RELATION))
+        seen.add(key)
+    return problems

@@ -1,0 +1,1 @@
+"""Scoring extraction models against the gold set."""

@@ -1,0 +1,1 @@
+"""Baseline extractors shipped with eventgold."""

@@ -39,7 +39,9 @@ def document_from_file(path: Path) -> tuple[Document | None, list[Problem]]:
     except OSError as exc:
         return None, [Problem(where, f"cannot read: {exc.strerror}", UNREADABLE)]
     if b"\x00" in raw:
-        return None, [Problem(where, "looks binary (contains NUL bytes); expected a UTF-8 text file", BINARY)]
+        return None, [
+            Problem(where, "looks binary (contains NUL bytes); expected a UTF-8 text file", BINARY)
+        ]
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -58,7 +60,9 @@ def document_from_file(path: Path) -> tuple[Document | None, list[Problem]]:
     title, _, body = stripped.partition("\n")
     body = body.strip()
     if not body:
-        return None, [Problem(where, f"has a title line ({title.strip()!r:.60}) but no text", EMPTY)]
+        return None, [
+            Problem(where, f"has a title line ({title.strip()!r:.60}) but no text", EMPTY)
+        ]
     return (
         Document(
             id=path.stem,
@@ -80,7 +84,9 @@ class AddReport:
     total: int = 0
 
 
-def add_files(paths: Iterable[Path], *, corpus: Path = DEFAULT_CORPUS, replace_changed: bool = False) -> AddReport:
+def add_files(
+    paths: Iterable[Path], *, corpus: Path = DEFAULT_CORPUS, replace_changed: bool = False
+) -> AddReport:
     """Add article files to the corpus JSONL, idempotently.
 
     Re-adding an identical file changes nothing; a changed text under an existing id is refused
@@ -103,7 +109,11 @@ def add_files(paths: Iterable[Path], *, corpus: Path = DEFAULT_CORPUS, replace_c
             continue
         if doc.id in this_run:
             report.problems.append(
-                Problem(str(path), f"document id '{doc.id}' also comes from {this_run[doc.id]}", DUPLICATE_ID)
+                Problem(
+                    str(path),
+                    f"document id '{doc.id}' also comes from {this_run[doc.id]}",
+                    DUPLICATE_ID,
+                )
             )
             continue
         this_run[doc.id] = str(path)

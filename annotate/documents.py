@@ -115,7 +115,10 @@ _REQUIRED = ("id", "text")
 
 
 def _type_problems(
-    obj: Mapping[str, Any], types: Mapping[str, tuple[type, ...]], required: Iterable[str], where: str
+    obj: Mapping[str, Any],
+    types: Mapping[str, tuple[type, ...]],
+    required: Iterable[str],
+    where: str,
 ) -> list[Problem]:
     problems = [
         Problem(where, f"field '{name}' is missing") for name in required if name not in obj
@@ -147,7 +150,9 @@ def parse_document(obj: Any, *, where: str = "") -> tuple[Document | None, list[
     doc_where = join(where, f"document '{obj['id']}'") if isinstance(obj.get("id"), str) else where
     problems = _type_problems(obj, _FIELD_TYPES, _REQUIRED, doc_where)
     entities: list[Entity] = []
-    for i, raw in enumerate(obj.get("entities") or [] if isinstance(obj.get("entities"), list) else []):
+    for i, raw in enumerate(
+        obj.get("entities") or [] if isinstance(obj.get("entities"), list) else []
+    ):
         ewhere = join(doc_where, f"entity {i}")
         if not isinstance(raw, dict):
             problems.append(Problem(ewhere, f"must be a JSON object, got {type(raw).__name__}"))
@@ -169,7 +174,9 @@ def parse_document(obj: Any, *, where: str = "") -> tuple[Document | None, list[
                 )
             )
     relations: list[Relation] = []
-    for i, raw in enumerate(obj.get("relations") or [] if isinstance(obj.get("relations"), list) else []):
+    for i, raw in enumerate(
+        obj.get("relations") or [] if isinstance(obj.get("relations"), list) else []
+    ):
         rwhere = join(doc_where, f"relation {i}")
         if not isinstance(raw, dict):
             problems.append(Problem(rwhere, f"must be a JSON object, got {type(raw).__name__}"))
@@ -209,12 +216,20 @@ def iter_jsonl_documents(path: Path) -> Iterator[tuple[str, Document | None, lis
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                yield where, None, [Problem(where, f"not valid UTF-8 ({exc.reason} at byte {exc.start})")]
+                yield (
+                    where,
+                    None,
+                    [Problem(where, f"not valid UTF-8 ({exc.reason} at byte {exc.start})")],
+                )
                 continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield where, None, [Problem(where, f"not valid JSON ({exc.msg} at column {exc.colno})")]
+                yield (
+                    where,
+                    None,
+                    [Problem(where, f"not valid JSON ({exc.msg} at column {exc.colno})")],
+                )
                 continue
             doc, problems = parse_document(obj, where=where)
             yield where, doc, problems
@@ -270,7 +285,7 @@ def write_document_file(path: Path, doc: Document) -> None:
     head = {k: v for k, v in data.items() if k not in ("entities", "relations")}
     body = json.dumps(head, ensure_ascii=False, indent=2)[:-2]
     text = (
-        f"{body},\n  \"entities\": [\n{ents}\n  ],\n  \"relations\": [\n{rels}\n  ]\n}}\n"
+        f'{body},\n  "entities": [\n{ents}\n  ],\n  "relations": [\n{rels}\n  ]\n}}\n'
         if ents or rels
         else json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     )

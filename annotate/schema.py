@@ -14,7 +14,6 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 import yaml
-
 from eventgold.annotate.problems import Problem, ProblemsError, allowed
 
 DEFAULT_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "conflict_events.yaml"
@@ -100,7 +99,9 @@ def check_schema_data(data: Any, *, path: str = "schema") -> list[Problem]:
     entities = data.get("entities")
     labels: list[str] = []
     if not isinstance(entities, list) or not entities:
-        p.append(_problem(path, "entities", f"must be a non-empty list of labels, got {entities!r}"))
+        p.append(
+            _problem(path, "entities", f"must be a non-empty list of labels, got {entities!r}")
+        )
         entities = []
     for i, ent in enumerate(entities):
         where = f"entities[{i}]"
@@ -111,7 +112,9 @@ def check_schema_data(data: Any, *, path: str = "schema") -> list[Problem]:
         if isinstance(label, str):
             where = f"entities[{i}] ({label})"
         for key in sorted(set(ent) - _ENTITY_KEYS):
-            p.append(_problem(path, where, f"unknown key '{key}'; allowed: {allowed(_ENTITY_KEYS)}"))
+            p.append(
+                _problem(path, where, f"unknown key '{key}'; allowed: {allowed(_ENTITY_KEYS)}")
+            )
         if not isinstance(label, str) or not _LABEL_RE.match(label):
             p.append(
                 _problem(
@@ -161,9 +164,7 @@ def check_schema_data(data: Any, *, path: str = "schema") -> list[Problem]:
         elif label in rel_labels:
             p.append(_problem(path, f"{where}.label", f"duplicate relation label {label!r}"))
         elif label in labels:
-            p.append(
-                _problem(path, f"{where}.label", f"{label!r} is already an entity label")
-            )
+            p.append(_problem(path, f"{where}.label", f"{label!r} is already an entity label"))
         else:
             rel_labels.append(label)
         for end in ("head", "tail"):
@@ -271,7 +272,7 @@ def to_label_config(schema: Schema) -> str:
     lines = [
         "<View>",
         '  <Header value="$title"/>',
-        f"  <Relations>",
+        "  <Relations>",
     ]
     lines += [f"    <Relation value={q(r.label)}/>" for r in schema.relations]
     lines += [

@@ -66,7 +66,8 @@ def validate_document(
             problems.append(
                 Problem(
                     ew,
-                    f"label '{e.label}' is not in schema '{schema.name}'; allowed: {allowed(labels)}",
+                    f"label '{e.label}' is not in schema '{schema.name}'; "
+                    f"allowed: {allowed(labels)}",
                     UNKNOWN_ENTITY_LABEL,
                 )
             )
@@ -85,7 +86,8 @@ def validate_document(
             problems.append(
                 Problem(
                     ew,
-                    f"offsets [{e.start}, {e.end}) cover {actual!r} but the entity text is {e.text!r}",
+                    f"offsets [{e.start}, {e.end}) cover {actual!r} "
+                    f"but the entity text is {e.text!r}",
                     OFFSET_MISMATCH,
                 )
             )
@@ -102,17 +104,22 @@ def validate_document(
             seen_keys[e.key] = e.id
         good.append((i, e))
     if not rules.allow_overlap:
-        good.sort(key=lambda ie: (ie[1].start, ie[1].end))
-        for (_, a), (j, b) in zip(good, good[1:], strict=False):
-            if b.start < a.end and a.key != b.key:
+        # Compare each span with the furthest-reaching span before it, so a span nested
+        # deep inside a long one is caught even when it is not its sorted neighbour.
+        good.sort(key=lambda ie: (ie[1].start, -ie[1].end, ie[0]))
+        cover: Entity | None = None
+        for j, b in good:
+            if cover is not None and b.start < cover.end and cover.key != b.key:
                 problems.append(
                     Problem(
                         entity_where(where, j, b),
-                        f"span [{b.start}, {b.end}) {b.text!r} overlaps entity {a.id} "
-                        f"[{a.start}, {a.end}) {a.text!r}",
+                        f"span [{b.start}, {b.end}) {b.text!r} overlaps entity {cover.id} "
+                        f"[{cover.start}, {cover.end}) {cover.text!r}",
                         OVERLAPPING_SPANS,
                     )
                 )
+            if cover is None or b.end > cover.end:
+                cover = b
     problems += _relation_problems(doc, schema, by_id, where)
     return problems
 

@@ -12,7 +12,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-schema_app = typer.Typer(help="Check, show and convert the annotation schema.", no_args_is_help=True)
-corpus_app = typer.Typer(help="Build the corpus of documents from article files.", no_args_is_help=True)
+schema_app = typer.Typer(
+    help="Check, show and convert the annotation schema.", no_args_is_help=True
+)
+corpus_app = typer.Typer(
+    help="Build the corpus of documents from article files.", no_args_is_help=True
+)
 app.add_typer(schema_app, name="schema")
 app.add_typer(corpus_app, name="corpus")

@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from rich.console import Console
-
 from eventgold.annotate.problems import Problem, ProblemsError
 from eventgold.annotate.schema import DEFAULT_SCHEMA, Schema, load_schema
+from rich.console import Console
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -1,0 +1,206 @@
+"""Connecting to a Label Studio server, with errors a user can act on.
+
+Where the URL and key come from, first found wins: explicit arguments (`--url`/`--api-key`),
+the `LABEL_STUDIO_URL` / `LABEL_STUDIO_API_KEY` environment, then the local server started by
+`eventgold serve` in this working directory. Both legacy tokens and personal access tokens
+(JWT refresh tokens) work: the SDK tells them apart. The key is never put in a message.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+from eventgold.annotate.labelstudio.server import DEFAULT_HOME, Home, load_credentials
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+
+T = TypeVar("T")
+
+URL_ENV = "LABEL_STUDIO_URL"
+KEY_ENV = "LABEL_STUDIO_API_KEY"
+
+
+class ConnectionProblem(RuntimeError):
+    """Label Studio is unreachable, rejected the key, or kept failing; one line says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    url: str
+    api_key: str
+    origin: str  # where the settings came from, for messages ("--url", "environment", ...)
+
+    def __repr__(self) -> str:
+        return f"Target(url={self.url!r}, api_key=***, origin={self.origin!r})"
+
+
+def resolve(*, url: str | None, api_key: str | None, home: Path = DEFAULT_HOME) -> Target:
+    """Find the server and key to use, or explain what is missing."""
+    if url or api_key:
+        origin = "command line"
+    elif os.environ.get(URL_ENV) or os.environ.get(KEY_ENV):
+        origin = "environment"
+    else:
+        origin = "local server"
+    url = url or os.environ.get(URL_ENV) or ""
+    api_key = api_key or os.environ.get(KEY_ENV) or ""
+    if not url or not api_key:
+        local = Home(Path(home))
+        creds = load_credentials(local.credentials)
+        state = local.state
+        if creds is not None and state.exists():
+            import json
+
+            url = url or str(json.loads(state.read_text(encoding="utf-8"))["url"])
+            api_key = api_key or creds.token
+            origin = origin if origin != "local server" else f"local server in {local.root}"
+    if not url:
+        raise ConnectionProblem(
+            f"no Label Studio to talk to: pass --url and --api-key, set {URL_ENV} and {KEY_ENV}, "
+            "or start the local one with `eventgold serve`"
+        )
+    if not api_key:
+        raise ConnectionProblem(
+            f"no API key for {url}: pass --api-key or set {KEY_ENV} (Label Studio: Account & "
+            "Settings > Access Token)"
+        )
+    return Target(url=url.rstrip("/"), api_key=api_key, origin=origin)
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """Bounded retries with exponential backoff and jitter for transient failures."""
+
+    attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+
+    def delays(self) -> Iterator[float]:
+        for i in range(self.attempts - 1):
+            yield min(self.max_delay, self.base_delay * 2**i) * (0.5 + random.random() / 2)
+
+
+DEFAULT_RETRY = Retry()
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, httpx.TransportError):
+        return True
+    if isinstance(exc, ApiError):
+        return exc.status_code is None or exc.status_code >= 500 or exc.status_code == 429
+    if isinstance(exc, httpx.HTTPStatusError):
+        code = exc.response.status_code
+        return code >= 500 or code == 429
+    return False
+
+
+def with_retry(call: Callable[[], T], *, what: str, url: str, retry: Retry = DEFAULT_RETRY) -> T:
+    """Run `call`, retrying transient failures; then raise one clear `ConnectionProblem`."""
+    delays = retry.delays()
+    while True:
+        try:
+            return call()
+        except Exception as exc:
+            if not _transient(exc):
+                raise
+            delay = next(delays, None)
+            if delay is None:
+                raise ConnectionProblem(
+                    f"{what} failed {retry.attempts} times against {url}: {describe_error(exc)}"
+                ) from exc
+            time.sleep(delay)
+
+
+def describe_error(exc: BaseException) -> str:
+    """A short, secret-free description of an HTTP failure."""
+    if isinstance(exc, httpx.ConnectError):
+        return "connection refused or host unreachable"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, ApiError):
+        return f"HTTP {exc.status_code}"
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"HTTP {exc.response.status_code}"
+    return type(exc).__name__
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A checked connection: the SDK client plus a raw HTTP client for streamed exports."""
+
+    target: Target
+    client: LabelStudio
+    timeout: float
+    retry: Retry
+
+    @property
+    def url(self) -> str:
+        return self.target.url
+
+    def headers(self) -> dict[str, str]:
+        # The SDK knows how to turn a personal access token into a bearer token; reuse it.
+        return dict(self.client._client_wrapper.get_headers())
+
+    def call(self, what: str, fn: Callable[[], T]) -> T:
+        return with_retry(fn, what=what, url=self.url, retry=self.retry)
+
+
+def connect(
+    *,
+    url: str | None = None,
+    api_key: str | None = None,
+    home: Path = DEFAULT_HOME,
+    timeout: float = 60.0,
+    retry: Retry = DEFAULT_RETRY,
+) -> Session:
+    """Resolve, connect and check the key with one cheap authenticated request."""
+    target = resolve(url=url, api_key=api_key, home=home)
+    try:
+        resp = with_retry(
+            lambda: httpx.get(f"{target.url}/health", timeout=min(timeout, 10.0)),
+            what="health check",
+            url=target.url,
+            retry=Retry(attempts=2, base_delay=0.5),
+        )
+    except ConnectionProblem as exc:
+        raise ConnectionProblem(
+            f"cannot reach Label Studio at {target.url} ({target.origin}): "
+            f"{describe_error(exc.__cause__ or exc)}; is it running? (`eventgold serve` starts one)"
+        ) from None
+    except httpx.InvalidURL:
+        raise ConnectionProblem(f"not a valid URL: {target.url!r}") from None
+    if resp.status_code != 200:
+        raise ConnectionProblem(
+            f"{target.url} answered HTTP {resp.status_code} on /health: is this a Label Studio "
+            "server?"
+        )
+    try:
+        client = LabelStudio(
+            base_url=target.url, api_key=target.api_key, timeout=timeout, httpx_client=None
+        )
+        session = Session(target=target, client=client, timeout=timeout, retry=retry)
+        session.call("checking the API key", lambda: client.users.whoami())
+    except ApiError as exc:
+        if exc.status_code in (401, 403):
+            raise ConnectionProblem(
+                f"Label Studio at {target.url} rejected the API key ({target.origin}; HTTP "
+                f"{exc.status_code}): it is wrong, expired or revoked"
+            ) from None
+        raise ConnectionProblem(
+            f"Label Studio at {target.url} failed the key check: HTTP {exc.status_code}"
+        ) from None
+    except Exception as exc:
+        if isinstance(exc, ConnectionProblem):
+            raise
+        raise ConnectionProblem(
+            f"Label Studio at {target.url} rejected the API key ({target.origin}): "
+            f"{describe_error(exc)}"
+        ) from None
+    return session

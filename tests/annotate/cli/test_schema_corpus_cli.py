@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from eventgold.annotate.cli import app
+
+runner = CliRunner()
+
+
+def test_schema_check_show_xml():
+    result = runner.invoke(app, ["schema", "check"])
+    assert result.exit_code == 0 and "conflict_events 1.0.0: 5 entity labels, 2 relation labels" in result.stdout
+    assert "VICTIM_GROUP" in runner.invoke(app, ["schema", "show"]).stdout
+    assert '<Relation value="KILLED"/>' in runner.invoke(app, ["schema", "xml"]).stdout
+
+
+def test_schema_check_lists_problems_and_fails(tmp_path):
+    bad = tmp_path / "s.yaml"
+    bad.write_text("name: x\nversion: 1\nentities: []\n")
+    result = runner.invoke(app, ["schema", "check", str(bad)])
+    assert result.exit_code == 1
+    assert "entities: must be a non-empty list of labels, got []" in result.stderr
+
+
+def test_corpus_add_reports_and_exits_nonzero_on_bad_files(tmp_path):
+    (tmp_path / "ok.txt").write_text("Title\nText")
+    (tmp_path / "bad.txt").write_bytes(b"T\n\xff")
+    corpus = tmp_path / "c.jsonl"
+    result = runner.invoke(app, ["corpus", "add", str(tmp_path), "--corpus", str(corpus)])
+    assert result.exit_code == 1
+    assert "1 added, 0 replaced, 0 unchanged, 1 documents in all" in result.stdout
+    assert "bad.txt: not valid UTF-8" in result.stderr
+    assert corpus.exists()

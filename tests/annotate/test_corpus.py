@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from eventgold.annotate.corpus import add_files, document_from_file, text_sha256
+from eventgold.annotate.documents import read_documents
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_title_is_first_line_and_crlf_is_normalised(tmp_path):
+    p = write(tmp_path / "a1.txt", "\ufeffTitle line\r\n\r\nBody “one”\r\n😀 two  spaces\r\n".encode())
+    doc, problems = document_from_file(p)
+    assert problems == [] and doc is not None
+    assert (doc.id, doc.title, doc.source) == ("a1", "Title line", "a1.txt")
+    assert doc.text == "Body “one”\n😀 two  spaces"
+    assert doc.meta == {"sha256": text_sha256(doc.text)}
+
+
+def test_bad_files_are_named_and_skipped_good_ones_kept(tmp_path):
+    good = write(tmp_path / "good.txt", b"T\nbody")
+    files = [
+        write(tmp_path / "empty.txt", b"  \n\n"),
+        write(tmp_path / "title_only.txt", b"Just a title\n"),
+        write(tmp_path / "latin1.txt", "T\ncaf\xe9".encode("latin-1")),
+        write(tmp_path / "bin.txt", b"T\n\x00\x01"),
+        good,
+    ]
+    corpus = tmp_path / "c.jsonl"
+    report = add_files(files, corpus=corpus)
+    assert report.added == ["good"]
+    assert [str(p) for p in report.problems] == [
+        f"{tmp_path}/empty.txt: is empty (no title and no text)",
+        f"{tmp_path}/title_only.txt: has a title line ('Just a title') but no text",
+        f"{tmp_path}/latin1.txt: not valid UTF-8: byte 0xe9 at offset 5; re-save the file as UTF-8",
+        f"{tmp_path}/bin.txt: looks binary (contains NUL bytes); expected a UTF-8 text file",
+    ]
+    assert [d.id for d in read_documents(corpus)] == ["good"]
+
+
+def test_re_adding_changes_nothing_and_changed_text_needs_replace(tmp_path):
+    p = write(tmp_path / "a.txt", b"T\nfirst")
+    corpus = tmp_path / "c.jsonl"
+    add_files([p], corpus=corpus)
+    before = corpus.read_bytes()
+    again = add_files([p], corpus=corpus)
+    assert again.unchanged == ["a"] and corpus.read_bytes() == before
+    write(p, b"T\nsecond")
+    refused = add_files([p], corpus=corpus)
+    assert refused.added == [] and refused.problems[0].code == "changed-text"
+    assert "pass --replace to replace it" in refused.problems[0].message
+    assert corpus.read_bytes() == before
+    replaced = add_files([p], corpus=corpus, replace_changed=True)
+    assert replaced.replaced == ["a"]
+    assert [d.text for d in read_documents(corpus)] == ["second"]
+
+
+def test_shipped_corpus_matches_the_shipped_articles():
+    docs = list(read_documents(ROOT / "corpus" / "documents.jsonl"))
+    assert len(docs) == 5
+    for doc in docs:
+        fresh, problems = document_from_file(ROOT / "corpus" / "articles" / f"{doc.id}.txt")
+        assert not problems and fresh == doc

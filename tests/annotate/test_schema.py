@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+import yaml
+
+from eventgold.annotate.problems import ProblemsError
+from eventgold.annotate.schema import (
+    DEFAULT_SCHEMA,
+    check_schema_data,
+    check_schema_file,
+    load_schema,
+    to_label_config,
+)
+
+
+def test_default_schema_declares_the_issue_labels():
+    s = load_schema()
+    assert s.entity_labels == ("ATTACKER", "VICTIM_GROUP", "LOCATION", "ACTOR", "ATTACK")
+    assert s.relation("KILLED").head == ("ATTACKER", "ATTACK")
+    assert s.relation("KILLED").tail == ("VICTIM_GROUP",)
+    assert s.relation("CONDEMNS").tail == ("ATTACK", "ATTACKER")
+    assert s.iob_labels[:3] == ("O", "B-ATTACKER", "I-ATTACKER") and len(s.iob_labels) == 11
+
+
+def broken() -> dict:
+    data = yaml.safe_load(DEFAULT_SCHEMA.read_text())
+    data["entities"].append({"label": "ATTACKER", "color": "red"})
+    data["relations"].append({"label": "HELPED", "head": ["WEAPON"], "tail": []})
+    return data
+
+
+def test_broken_schema_lists_every_problem_located():
+    problems = [str(p) for p in check_schema_data(broken(), path="s.yaml")]
+    assert problems == [
+        "s.yaml: entities[5] (ATTACKER).label: duplicate entity label 'ATTACKER'",
+        "s.yaml: entities[5] (ATTACKER).color: must be #rgb or #rrggbb hex, got 'red'",
+        "s.yaml: relations[2] (HELPED).head: unknown entity label 'WEAPON'; allowed: "
+        "ACTOR, ATTACK, ATTACKER, ATTACKER, LOCATION, VICTIM_GROUP",
+        "s.yaml: relations[2] (HELPED).tail: must list one or more entity labels (ACTOR, ATTACK, "
+        "ATTACKER, ATTACKER, LOCATION, VICTIM_GROUP), got []",
+    ]
+
+
+def test_empty_label_list_and_unknown_keys():
+    problems = [
+        str(p)
+        for p in check_schema_data({"name": "x", "version": "1", "colour": 1, "entities": []})
+    ]
+    assert (
+        "schema: colour: unknown key; allowed: description, entities, guidelines, name, relations, version"
+        in problems
+    )
+    assert "schema: entities: must be a non-empty list of labels, got []" in problems
+
+
+def test_yaml_syntax_error_is_located(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: x\nentities: [\n  - label: A\n")
+    schema, problems = check_schema_file(path)
+    assert schema is None
+    assert str(problems[0]).startswith(f"{path} line ") and "YAML syntax error" in str(problems[0])
+    with pytest.raises(ProblemsError, match="has 1 problem"):
+        load_schema(path)
+
+
+def test_label_config_is_derived_and_escaped(tmp_path):
+    data = yaml.safe_load(DEFAULT_SCHEMA.read_text())
+    data["entities"].append(
+        {"label": "WEAPON", "description": 'guns & "bombs" <x>', "color": "#abc"}
+    )
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    xml = to_label_config(load_schema(path))
+    root = ET.fromstring(xml)  # well-formed despite &, quotes and angle brackets
+    labels = [el.get("value") for el in root.iter("Label")]
+    assert labels == ["ATTACKER", "VICTIM_GROUP", "LOCATION", "ACTOR", "ATTACK", "WEAPON"]
+    assert root.find(".//Label[@value='WEAPON']").get("hint") == 'guns & "bombs" <x>'
+    assert [el.get("value") for el in root.iter("Relation")] == ["KILLED", "CONDEMNS"]
+    assert root.find("Text").get("name") == "text"

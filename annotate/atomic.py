@@ -15,9 +15,25 @@ from pathlib import Path
 from typing import IO
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publish_mode(path: Path, base: int) -> None:
+    # mkstemp/mkdtemp create owner-only entries; published results get the usual mode.
+    os.chmod(path, base & ~_umask())
+
+
 @contextlib.contextmanager
-def atomic_file(path: Path, *, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
-    """Open a temporary file next to `path`; on success fsync and rename it over `path`."""
+def atomic_file(
+    path: Path, *, mode: str = "w", encoding: str | None = "utf-8", private: bool = False
+) -> Iterator[IO]:
+    """Open a temporary file next to `path`; on success fsync and rename it over `path`.
+
+    The result gets the usual 0666-minus-umask mode, or 0600 when `private` (secrets).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -27,6 +43,8 @@ def atomic_file(path: Path, *, mode: str = "w", encoding: str | None = "utf-8") 
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        if not private:
+            _publish_mode(Path(tmp), 0o666)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -54,6 +72,7 @@ def atomic_dir(path: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    _publish_mode(staging, 0o777)
     old = None
     if path.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))

@@ -68,8 +68,7 @@ def save_credentials(path: Path, creds: Credentials) -> None:
     """Write credentials to `path` with mode 0600 (created that way, never world-readable)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_file(path) as fh:
-        os.chmod(fh.name, 0o600)
+    with atomic_file(path, private=True) as fh:
         json.dump(
             {"username": creds.username, "password": creds.password, "token": creds.token}, fh
         )

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from eventgold.annotate.atomic import atomic_dir, atomic_file
 
 
@@ -28,3 +27,22 @@ def test_failed_dir_build_keeps_the_old_folder(tmp_path):
     with atomic_dir(target) as staging:
         (staging / "c").write_text("3")
     assert sorted(p.name for p in target.iterdir()) == ["c"]
+
+
+def test_results_get_the_usual_mode_and_secrets_stay_private(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        with atomic_file(tmp_path / "pub.txt") as fh:
+            fh.write("x")
+        with atomic_file(tmp_path / "secret.txt", private=True) as fh:
+            fh.write("x")
+        with atomic_dir(tmp_path / "d") as staging:
+            (staging / "f").write_text("1")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "pub.txt").st_mode) == 0o644
+    assert stat.S_IMODE(os.stat(tmp_path / "secret.txt").st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(tmp_path / "d").st_mode) == 0o755

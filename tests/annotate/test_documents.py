@@ -3,9 +3,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from eventgold.annotate.documents import (
     Document,
     Entity,
@@ -19,6 +16,8 @@ from eventgold.annotate.documents import (
     write_documents,
 )
 from eventgold.annotate.problems import ProblemsError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 # Offsets are code points: each of these characters is ONE position, whatever its UTF-8 or
 # UTF-16 width, and "\r\n" is two.
@@ -83,7 +82,7 @@ def test_bad_lines_are_located_and_reading_goes_on(tmp_path):
     assert "not valid UTF-8" in str(rows[3][2][0])
     docs, problems = load_documents(path)
     assert [d.id for d in docs] == ["a"] and len(problems) == 3
-    with pytest.raises(ProblemsError, match="x.jsonl line 2 is not a document"):
+    with pytest.raises(ProblemsError, match=r"x\.jsonl line 2 is not a document"):
         list(read_documents(path))
 
 
@@ -117,7 +116,7 @@ def test_missing_entity_text_is_taken_from_the_offsets():
 
 
 text_st = st.text(
-    alphabet=st.sampled_from(list("ab c\n\r\t“”'😀é") + ["\u00a0"]), min_size=1, max_size=40
+    alphabet=st.sampled_from([*"ab c\n\r\t“”'😀é", "\u00a0"]), min_size=1, max_size=40
 )
 
 

@@ -4,7 +4,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import yaml
-
 from eventgold.annotate.problems import ProblemsError
 from eventgold.annotate.schema import (
     DEFAULT_SCHEMA,

@@ -1,0 +1,606 @@
+"""The gold dataset: one `datasets.Features` from the schema, splits, and the gold/ folder.
+
+Layout written by `write_gold` (atomically: built in a staging folder and swapped in)::
+
+    gold/
+      README.md                          dataset card (annotate.card)
+      documents.jsonl                    the gold in the record format, sorted by id
+      rejects.jsonl                      rejected annotations with located reasons
+      data/<split>-00000-of-0000N.parquet  Parquet shards per split, `shard_rows` rows each
+      hf/                                `DatasetDict.save_to_disk` folder
+
+Streaming: documents are spooled to a JSONL file in the staging folder while only an index
+``(id, byte offset, length, split)`` stays in memory (measured: about 300 bytes a document, so
+~30 MB for 100k documents); the index is sorted by id (Python string order) and the spool read
+back in that order. Rows go to Parquet and to an Arrow file per split in batches of 256, and
+``hf/`` is saved from the memory-mapped Arrow files. Output is deterministic: the same documents
+in any order give byte-identical documents.jsonl, card and Parquet shards. Entities and
+relations are put in a canonical order (`canonical`). Splits: see `split_of` and
+`fill_empty_splits`; a split left empty is not written (Parquet cannot hold an empty split that
+`load_dataset` reads back) and the card says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+import json
+import math
+import shutil
+from collections import Counter
+from collections.abc import Generator, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import datasets
+import pyarrow as pa
+import pyarrow.parquet as pq
+from eventgold.annotate.atomic import atomic_dir
+from eventgold.annotate.documents import (
+    Document,
+    Entity,
+    Relation,
+    dumps_document,
+    parse_document,
+    read_documents,
+)
+from eventgold.annotate.problems import Problem, ProblemsError, allowed
+from eventgold.annotate.schema import Schema
+from eventgold.annotate.tokens import tokens_and_tags
+from eventgold.annotate.validate import validate_document
+
+SPLITS: tuple[str, ...] = ("train", "validation", "test")
+DEFAULT_SEED = "eventgold"
+DEFAULT_SHARD_ROWS = 5_000
+LIST_IDS_MAX = 20  # splits this small have their document ids listed in the card
+
+DOCUMENTS_FILE = "documents.jsonl"
+REJECTS_FILE = "rejects.jsonl"
+CARD_FILE = "README.md"
+DATA_DIR = "data"
+HF_DIR = "hf"
+
+BAD_SPLIT = "bad-split"
+DUPLICATE_DOCUMENT = "duplicate-document-id"
+
+_BATCH_ROWS = 256  # rows per Parquet row group: bounds memory while writing
+# Empty splits are filled only in corpora smaller than this (see fill_empty_splits); larger
+# corpora keep pure hash assignment and need no hash list in memory.
+_FILL_MAX = 1_000
+
+
+def features(schema: Schema) -> datasets.Features:
+    """THE features of the gold set; every label set comes from `schema`, so edits follow."""
+    string, int32 = datasets.Value("string"), datasets.Value("int32")
+    return datasets.Features(
+        {
+            "id": string,
+            "title": string,
+            "text": string,
+            "source": string,
+            "meta": string,  # JSON object, keys sorted: free-form metadata has no fixed type
+            "entities": datasets.List(
+                {
+                    "id": string,
+                    "start": int32,
+                    "end": int32,
+                    "label": datasets.ClassLabel(names=list(schema.entity_labels)),
+                    "text": string,
+                }
+            ),
+            "relations": datasets.List(
+                {
+                    "head": string,
+                    "tail": string,
+                    "label": datasets.ClassLabel(names=list(schema.relation_labels)),
+                }
+            ),
+            "tokens": datasets.List(string),
+            "token_starts": datasets.List(int32),
+            "token_ends": datasets.List(int32),
+            "ner_tags": datasets.List(datasets.ClassLabel(names=list(schema.iob_labels))),
+        }
+    )
+
+
+# --- splits ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SplitRatios:
+    """Shares of train/validation/test; any non-negative numbers, normalised by their sum."""
+
+    train: float = 0.8
+    validation: float = 0.1
+    test: float = 0.1
+
+    def problems(self) -> list[Problem]:
+        values = {"train": self.train, "validation": self.validation, "test": self.test}
+        found = [
+            Problem("split ratios", f"{name} must be a number >= 0, got {value!r}", BAD_SPLIT)
+            for name, value in values.items()
+            if not isinstance(value, int | float) or value < 0 or math.isnan(value)
+        ]
+        if not found and sum(values.values()) <= 0:
+            found.append(Problem("split ratios", "at least one ratio must be > 0", BAD_SPLIT))
+        return found
+
+    def cumulative(self) -> tuple[float, float]:
+        total = self.train + self.validation + self.test
+        return self.train / total, (self.train + self.validation) / total
+
+
+def split_hash(doc_id: str, *, seed: str = DEFAULT_SEED) -> float:
+    """A number in [0, 1) from seed and id alone: where the id falls among the ratios."""
+    digest = hashlib.sha256(f"{seed}\x00{doc_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def _split_by_hash(u: float, ratios: SplitRatios) -> int:
+    train, validation = ratios.cumulative()
+    return 0 if u < train else 1 if u < validation else 2
+
+
+def split_of(
+    doc: Document, *, ratios: SplitRatios = SplitRatios(), seed: str = DEFAULT_SEED
+) -> str:
+    """The split of `doc`: ``meta["split"]`` if set, else from a hash of seed and id.
+
+    The hash depends on nothing but the id, so adding documents never moves existing ones
+    (except the small-corpus rule of `fill_empty_splits`).
+    """
+    explicit = doc.meta.get("split")
+    if explicit is not None:
+        return str(explicit)
+    return SPLITS[_split_by_hash(split_hash(doc.id, seed=seed), ratios)]
+
+
+def fill_empty_splits(
+    hashed: list[tuple[str, float, int]], counts: Counter, ratios: SplitRatios
+) -> dict[str, int]:
+    """Moves ``{id: split index}`` so no split with a ratio > 0 is empty in a tiny corpus.
+
+    `hashed` holds ``(id, hash, split index)`` of the documents placed by hash (not by
+    ``meta.split``); `counts` the documents per split index, updated in place. A user with five
+    documents expects a train, a validation and a test split, not five training documents: if
+    hashing leaves a split empty, the hash-placed document nearest to that split's hash range
+    moves there, taken from a split that keeps at least one document. Once every split has a
+    document by hash nothing moves, so assignment is stable for any corpus of real size.
+    """
+    train, validation = ratios.cumulative()
+    ranges = {0: (0.0, train), 1: (train, validation), 2: (validation, 1.0)}
+    shares = (ratios.train, ratios.validation, ratios.test)
+    moved: dict[str, int] = {}
+    for k in (2, 1, 0):  # test first, so the highest hashes go to test, then validation
+        if counts[k] or not shares[k]:
+            continue
+        lo, hi = ranges[k]
+        candidates = [
+            (max(lo - u, u - hi, 0.0), doc_id, split)
+            for doc_id, u, split in hashed
+            if doc_id not in moved and counts[split] > 1
+        ]
+        if not candidates:
+            continue
+        _, doc_id, split = min(candidates)
+        moved[doc_id] = k
+        counts[split] -= 1
+        counts[k] += 1
+    return moved
+
+
+def _split_problems(doc: Document) -> list[Problem]:
+    explicit = doc.meta.get("split")
+    if explicit is None or explicit in SPLITS:
+        return []
+    return [
+        Problem(
+            f"document '{doc.id}' / meta.split",
+            f"unknown split {explicit!r}; allowed: {allowed(SPLITS)}",
+            BAD_SPLIT,
+        )
+    ]
+
+
+# --- rows ----------------------------------------------------------------------------------------
+
+
+def canonical(doc: Document) -> Document:
+    """`doc` with entities ordered by (start, end, label, id) and relations by (head, tail, label).
+
+    Annotation order means nothing, and Label Studio returns it in any order; a fixed order
+    makes the gold files diff cleanly and byte-identical across pulls.
+    """
+    return replace(
+        doc,
+        entities=tuple(sorted(doc.entities, key=lambda e: (e.start, e.end, e.label, e.id))),
+        relations=tuple(sorted(doc.relations, key=lambda r: (r.head, r.tail, r.label))),
+    )
+
+
+def to_row(doc: Document, schema: Schema) -> dict[str, Any]:
+    """One dataset row (labels as names) of `doc`; encode with `features(schema)`."""
+    tt = tokens_and_tags(doc, schema)
+    return {
+        "id": doc.id,
+        "title": doc.title,
+        "text": doc.text,
+        "source": doc.source,
+        "meta": json.dumps(dict(doc.meta), ensure_ascii=False, sort_keys=True),
+        "entities": [e.to_json() for e in doc.entities],
+        "relations": [r.to_json() for r in doc.relations],
+        "tokens": list(tt.tokens),
+        "token_starts": list(tt.starts),
+        "token_ends": list(tt.ends),
+        "ner_tags": list(tt.tags),
+    }
+
+
+def from_row(row: Mapping[str, Any], feats: datasets.Features) -> Document:
+    """The `Document` of a dataset row, whether labels are class ids or names."""
+    ent_label = feats["entities"].feature["label"]
+    rel_label = feats["relations"].feature["label"]
+
+    def name(label: datasets.ClassLabel, value: int | str) -> str:
+        return value if isinstance(value, str) else label.int2str(value)
+
+    return Document(
+        id=row["id"],
+        text=row["text"],
+        title=row["title"],
+        source=row["source"],
+        meta=json.loads(row["meta"]),
+        entities=tuple(
+            Entity(e["id"], e["start"], e["end"], name(ent_label, e["label"]), e["text"])
+            for e in row["entities"]
+        ),
+        relations=tuple(
+            Relation(r["head"], r["tail"], name(rel_label, r["label"])) for r in row["relations"]
+        ),
+    )
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SplitSummary:
+    name: str
+    documents: int
+    tokens: int
+    entities: Mapping[str, int]  # every schema label, zero included
+    relations: Mapping[str, int]
+    shards: tuple[str, ...]  # paths relative to the gold folder
+    ids: tuple[str, ...] = ()  # only when documents <= LIST_IDS_MAX
+
+
+@dataclass(frozen=True, slots=True)
+class GoldSummary:
+    path: Path
+    splits: tuple[SplitSummary, ...]  # all of SPLITS, empty ones included
+    rejects: int
+    ratios: SplitRatios
+    seed: str
+    shard_rows: int
+    moved: tuple[str, ...] = ()  # ids placed by the small-corpus rule (fill_empty_splits)
+
+    @property
+    def documents(self) -> int:
+        return sum(s.documents for s in self.splits)
+
+    def split(self, name: str) -> SplitSummary:
+        return next(s for s in self.splits if s.name == name)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A step of `iter_write_gold`; `total` is None while documents are still being read."""
+
+    stage: str  # "read", "write", "hf"
+    done: int
+    total: int | None
+
+
+@dataclass(slots=True)
+class _SplitStats:
+    # Mutable accumulator, private to one write; frozen into a SplitSummary at the end.
+    documents: int = 0
+    tokens: int = 0
+    entities: Counter = field(default_factory=Counter)
+    relations: Counter = field(default_factory=Counter)
+    ids: list[str] = field(default_factory=list)
+
+
+class _ShardWriter:
+    """Rows of one split into ``<split>-0000i-of-0000N.parquet`` files of `shard_rows` rows,
+    and the same batches into one Arrow stream file that becomes the split of ``gold/hf``
+    (memory-mapped, never converted again, so that step stays flat in memory)."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        arrow_path: Path,
+        split: str,
+        total: int,
+        shard_rows: int,
+        feats: datasets.Features,
+    ) -> None:
+        self.n_shards = max(1, math.ceil(total / shard_rows))
+        self.paths = [
+            data_dir / f"{split}-{i:05d}-of-{self.n_shards:05d}.parquet"
+            for i in range(self.n_shards)
+        ]
+        self.shard_rows = shard_rows
+        self.feats = feats
+        self.schema = feats.arrow_schema
+        self.rows: list[dict[str, Any]] = []
+        self.written = 0  # rows in finished batches
+        self.writer: pq.ParquetWriter | None = None
+        self.shard = -1
+        self.arrow_path = arrow_path
+        self.arrow = pa.ipc.new_stream(str(arrow_path), self.schema)
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.rows.append(self.feats.encode_example(row))
+        if len(self.rows) >= _BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        while self.rows:
+            shard = self.written // self.shard_rows
+            if shard != self.shard:
+                self._close_shard()
+                self.shard = shard
+                self.writer = pq.ParquetWriter(self.paths[shard], self.schema)
+            room = (shard + 1) * self.shard_rows - self.written
+            batch, self.rows = self.rows[:room], self.rows[room:]
+            table = pa.Table.from_pylist(batch, schema=self.schema)
+            assert self.writer is not None
+            self.writer.write_table(table)
+            self.arrow.write_table(table)
+            self.written += len(batch)
+
+    def _close_shard(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def close(self) -> None:
+        self.flush()
+        self._close_shard()
+        self.arrow.close()
+
+
+@contextlib.contextmanager
+def _quiet_datasets() -> Iterator[None]:
+    """Silence `datasets` progress bars: library code never prints (the CLI shows progress)."""
+    was_enabled = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            datasets.enable_progress_bars()
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    raise TypeError(f"cannot write {type(value).__name__} to rejects.jsonl")
+
+
+def iter_write_gold(
+    documents: Iterable[Document],
+    out_dir: Path,
+    *,
+    schema: Schema,
+    rejects: Iterable[Mapping[str, Any]] = (),
+    provenance: Mapping[str, Any] | None = None,
+    shard_rows: int = DEFAULT_SHARD_ROWS,
+    agreement_markdown: str | None = None,
+    ratios: SplitRatios = SplitRatios(),
+    seed: str = DEFAULT_SEED,
+) -> Generator[Progress, None, GoldSummary]:
+    """`write_gold`, yielding `Progress` events; the summary is the generator's return value.
+
+    Raises `ProblemsError` (leaving any old gold folder untouched) if a document is invalid
+    gold, has an unknown ``meta.split``, or repeats an id.
+    """
+    # Imported here: card imports this module for GoldSummary.
+    from eventgold.annotate.card import render_card
+
+    if shard_rows < 1:
+        raise ProblemsError([Problem("shard_rows", f"must be >= 1, got {shard_rows}")])
+    if ratios.problems():
+        raise ProblemsError(ratios.problems(), summary="bad split ratios")
+    feats = features(schema)
+    with atomic_dir(Path(out_dir)) as stage:
+        stage.chmod(0o755)  # mkdtemp makes it private; the gold is for everyone to read
+        spool_path = stage / ".spool.jsonl"
+        index: list[tuple[str, int, int, int]] = []  # id, offset, length, split index
+        hashed: list[tuple[str, float, int]] = []  # id, hash, split: only while tiny
+        problems: list[Problem] = []
+        with spool_path.open("wb") as spool:
+            for doc in documents:
+                found = validate_document(doc, schema) + _split_problems(doc)
+                problems += found
+                if found:
+                    continue
+                line = (dumps_document(canonical(doc)) + "\n").encode("utf-8")
+                if doc.meta.get("split") is None:
+                    u = split_hash(doc.id, seed=seed)
+                    split = _split_by_hash(u, ratios)
+                    if len(hashed) < _FILL_MAX:
+                        hashed.append((doc.id, u, split))
+                else:
+                    split = SPLITS.index(doc.meta["split"])
+                index.append((doc.id, spool.tell(), len(line), split))
+                spool.write(line)
+                if len(index) % 100 == 0:
+                    yield Progress("read", len(index), None)
+        index.sort()
+        for (a, *_), (b, *_) in itertools.pairwise(index):
+            if a == b:
+                problems.append(
+                    Problem(f"document '{b}'", "duplicate document id", DUPLICATE_DOCUMENT)
+                )
+        if problems:
+            raise ProblemsError(
+                problems, summary=f"{len(problems)} problem(s) in the gold documents"
+            )
+        counts = Counter(split for *_, split in index)
+        if len(hashed) < _FILL_MAX:
+            moved = fill_empty_splits(hashed, counts, ratios)
+            index = [(i, o, n, moved.get(i, s)) for i, o, n, s in index]
+        else:
+            moved = {}
+        del hashed
+
+        n_rejects = 0
+        with (stage / REJECTS_FILE).open("w", encoding="utf-8", newline="\n") as fh:
+            for reject in rejects:
+                fh.write(json.dumps(reject, ensure_ascii=False, default=_json_default) + "\n")
+                n_rejects += 1
+
+        (stage / DATA_DIR).mkdir()
+        arrow_dir = stage / ".arrow"
+        arrow_dir.mkdir()
+        writers = {
+            i: _ShardWriter(
+                stage / DATA_DIR, arrow_dir / f"{name}.arrow", name, counts[i], shard_rows, feats
+            )
+            for i, name in enumerate(SPLITS)
+            if counts[i]
+        }
+        stats = {i: _SplitStats() for i in range(len(SPLITS))}
+        total = len(index)
+        yield Progress("write", 0, total)
+        with (
+            spool_path.open("rb") as spool,
+            (stage / DOCUMENTS_FILE).open("wb") as docs_out,
+        ):
+            for done, (_, offset, length, split) in enumerate(index, start=1):
+                spool.seek(offset)
+                line = spool.read(length)
+                docs_out.write(line)
+                doc, _ = parse_document(json.loads(line))
+                assert doc is not None  # it was a valid Document when spooled
+                row = to_row(doc, schema)
+                writers[split].add(row)
+                st = stats[split]
+                st.documents += 1
+                st.tokens += len(row["tokens"])
+                st.entities.update(e.label for e in doc.entities)
+                st.relations.update(r.label for r in doc.relations)
+                if len(st.ids) <= LIST_IDS_MAX:
+                    st.ids.append(doc.id)
+                if done % 100 == 0 or done == total:
+                    yield Progress("write", done, total)
+        for w in writers.values():
+            w.close()
+        spool_path.unlink()
+
+        yield Progress("hf", 0, 1)
+        with _quiet_datasets():
+            dd = datasets.DatasetDict(
+                {
+                    SPLITS[i]: datasets.Dataset.from_file(str(w.arrow_path))
+                    for i, w in sorted(writers.items())
+                }
+            )
+            dd.save_to_disk(str(stage / HF_DIR))
+        del dd
+        shutil.rmtree(arrow_dir)
+        yield Progress("hf", 1, 1)
+
+        summary = GoldSummary(
+            path=Path(out_dir),
+            splits=tuple(
+                SplitSummary(
+                    name=name,
+                    documents=stats[i].documents,
+                    tokens=stats[i].tokens,
+                    entities={label: stats[i].entities[label] for label in schema.entity_labels},
+                    relations={
+                        label: stats[i].relations[label] for label in schema.relation_labels
+                    },
+                    shards=tuple(
+                        f"{DATA_DIR}/{p.name}" for p in (writers[i].paths if i in writers else [])
+                    ),
+                    ids=tuple(stats[i].ids) if stats[i].documents <= LIST_IDS_MAX else (),
+                )
+                for i, name in enumerate(SPLITS)
+            ),
+            rejects=n_rejects,
+            ratios=ratios,
+            seed=seed,
+            shard_rows=shard_rows,
+            moved=tuple(sorted(moved)),
+        )
+        card = render_card(
+            summary,
+            schema=schema,
+            provenance=provenance or {},
+            agreement_markdown=agreement_markdown,
+        )
+        (stage / CARD_FILE).write_text(card, encoding="utf-8", newline="\n")
+    return summary
+
+
+def write_gold(
+    documents: Iterable[Document],
+    out_dir: Path,
+    *,
+    schema: Schema,
+    rejects: Iterable[Mapping[str, Any]] = (),
+    provenance: Mapping[str, Any] | None = None,
+    shard_rows: int = DEFAULT_SHARD_ROWS,
+    agreement_markdown: str | None = None,
+    ratios: SplitRatios = SplitRatios(),
+    seed: str = DEFAULT_SEED,
+) -> GoldSummary:
+    """Write the gold folder (see the module docstring) and return what it holds."""
+    steps = iter_write_gold(
+        documents,
+        out_dir,
+        schema=schema,
+        rejects=rejects,
+        provenance=provenance,
+        shard_rows=shard_rows,
+        agreement_markdown=agreement_markdown,
+        ratios=ratios,
+        seed=seed,
+    )
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def read_gold(gold_dir: Path) -> Iterator[Document]:
+    """Stream the gold documents (sorted by id) from ``gold/documents.jsonl``."""
+    return read_documents(Path(gold_dir) / DOCUMENTS_FILE)
+
+
+def count_gold(gold_dir: Path) -> int:
+    """How many documents the gold holds (counts lines; reads no JSON)."""
+    with (Path(gold_dir) / DOCUMENTS_FILE).open("rb") as fh:
+        return sum(1 for line in fh if line.strip())
+
+
+def parquet_files(gold_dir: Path) -> dict[str, list[str]]:
+    """Parquet shards per non-empty split, for ``load_dataset("parquet", data_files=...)``."""
+    data = Path(gold_dir) / DATA_DIR
+    found = {s: sorted(str(p) for p in data.glob(f"{s}-*.parquet")) for s in SPLITS}
+    return {s: files for s, files in found.items() if files}
+
+
+def load_gold_dataset(gold_dir: Path) -> datasets.DatasetDict:
+    """The gold as a `DatasetDict` (memory-mapped from ``gold/hf``)."""
+    return datasets.load_from_disk(str(Path(gold_dir) / HF_DIR))

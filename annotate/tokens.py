@@ -1,0 +1,182 @@
+"""Tokens and IOB2 tags of a document: the token-classification view of the gold set.
+
+Tokens come from spaCy's blank English tokenizer (rule-based, no model download), then are
+split at every entity boundary that falls inside a token and at any whitespace, and
+whitespace-only pieces are dropped. Because every entity starts and ends on a token edge, the
+IOB2 view is lossless: `spans_from_iob(offsets, tags)` gives back exactly the entity spans of a
+gold document (trimmed, non-overlapping, which `annotate.validate` enforces for gold).
+
+Spans the IOB view cannot hold (an overlap, an unknown label, a span of only whitespace) are not
+silently lost: they are reported as `Problem`s on the result. Untrimmed spans (not allowed in
+gold) come back trimmed.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import spacy
+from eventgold.annotate.documents import Document, Entity
+from eventgold.annotate.problems import Problem, allowed
+from eventgold.annotate.schema import Schema
+from eventgold.annotate.validate import (
+    OFFSETS_OUT_OF_RANGE,
+    OVERLAPPING_SPANS,
+    UNKNOWN_ENTITY_LABEL,
+    entity_where,
+)
+from spacy.language import Language
+
+EMPTY_SPAN = "empty-span"  # a span with no non-whitespace character has no token
+_NON_SPACE = re.compile(r"\S+")
+
+
+@dataclass(frozen=True, slots=True)
+class TokenTags:
+    """Tokens of one document with code-point offsets (end exclusive) and IOB2 tags."""
+
+    tokens: tuple[str, ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    tags: tuple[str, ...]
+    # Entities left out of the tags, each with why; empty for valid gold.
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def offsets(self) -> tuple[tuple[int, int], ...]:
+        return tuple(zip(self.starts, self.ends, strict=True))
+
+
+@functools.lru_cache(maxsize=1)
+def _nlp() -> Language:
+    # Loaded once per process; only the tokenizer is used.
+    return spacy.blank("en")
+
+
+def tokenize(text: str, *, boundaries: Sequence[int] = ()) -> list[tuple[int, int]]:
+    """Token offsets ``(start, end)`` of `text`, also split at each offset in `boundaries`.
+
+    No token contains whitespace, so every token is safe in a TAB-separated CoNLL line.
+    """
+    cuts = sorted(set(boundaries))
+    out: list[tuple[int, int]] = []
+    ci = 0
+    for tok in _nlp().tokenizer(text):
+        t_start = tok.idx
+        for m in _NON_SPACE.finditer(tok.text):
+            start, end = t_start + m.start(), t_start + m.end()
+            while ci < len(cuts) and cuts[ci] <= start:
+                ci += 1
+            j = ci
+            while j < len(cuts) and cuts[j] < end:
+                out.append((start, cuts[j]))
+                start = cuts[j]
+                j += 1
+            out.append((start, end))
+    return out
+
+
+def _representable(doc: Document, schema: Schema) -> tuple[list[Entity], list[Problem]]:
+    """The entities the IOB view can hold (non-overlapping, known label) and why others can't."""
+    labels = set(schema.entity_labels)
+    problems: list[Problem] = []
+    candidates: list[tuple[int, Entity]] = []
+    where = f"document '{doc.id}'"
+    for i, e in enumerate(doc.entities):
+        ew = entity_where(where, i, e)
+        if e.label not in labels:
+            problems.append(
+                Problem(
+                    ew,
+                    f"label '{e.label}' is not in schema '{schema.name}'; "
+                    f"allowed: {allowed(labels)}",
+                    UNKNOWN_ENTITY_LABEL,
+                )
+            )
+        elif not (0 <= e.start < e.end <= len(doc.text)):
+            problems.append(
+                Problem(
+                    ew,
+                    f"offsets [{e.start}, {e.end}) are not a non-empty range inside the text "
+                    f"(0 to {len(doc.text)})",
+                    OFFSETS_OUT_OF_RANGE,
+                )
+            )
+        elif doc.text[e.start : e.end].isspace():
+            problems.append(Problem(ew, "span is only whitespace, so it has no token", EMPTY_SPAN))
+        else:
+            candidates.append((i, e))
+    # Longest span first at each start, so a nested span loses to the span that contains it.
+    candidates.sort(key=lambda ie: (ie[1].start, -ie[1].end, ie[1].label, ie[1].id))
+    kept: list[Entity] = []
+    for i, e in candidates:
+        if kept and e.start < kept[-1].end:
+            if e.key == kept[-1].key:
+                continue  # the same span twice is one span in IOB; nothing is lost
+            k = kept[-1]
+            problems.append(
+                Problem(
+                    entity_where(where, i, e),
+                    f"span [{e.start}, {e.end}) {e.text!r} overlaps entity {k.id} "
+                    f"[{k.start}, {k.end}) {k.text!r}; IOB tags hold one label per token",
+                    OVERLAPPING_SPANS,
+                )
+            )
+            continue
+        kept.append(e)
+    return kept, problems
+
+
+def tokens_and_tags(doc: Document, schema: Schema) -> TokenTags:
+    """Tokenise `doc` and tag its entities in IOB2 with labels from `schema`."""
+    entities, problems = _representable(doc, schema)
+    bounds = [b for e in entities for b in (e.start, e.end)]
+    offsets = tokenize(doc.text, boundaries=bounds)
+    tags = ["O"] * len(offsets)
+    ti = 0
+    for e in entities:  # sorted by start and non-overlapping
+        while ti < len(offsets) and offsets[ti][0] < e.start:
+            ti += 1
+        first = True
+        while ti < len(offsets) and offsets[ti][1] <= e.end:
+            tags[ti] = f"{'B' if first else 'I'}-{e.label}"
+            first = False
+            ti += 1
+    return TokenTags(
+        tokens=tuple(doc.text[s:e] for s, e in offsets),
+        starts=tuple(s for s, _ in offsets),
+        ends=tuple(e for _, e in offsets),
+        tags=tuple(tags),
+        problems=tuple(problems),
+    )
+
+
+def spans_from_iob(
+    offsets: Sequence[tuple[int, int]], tags: Sequence[str]
+) -> list[tuple[str, int, int]]:
+    """Spans ``(label, start, end)`` (the `Entity.key` shape) from token offsets and IOB2 tags.
+
+    A span runs from its ``B-`` token's start to its last ``I-`` token's end. An ``I-X`` that
+    does not continue an ``X`` span starts one (the usual lenient IOB2 reading, as in seqeval).
+    """
+    if len(offsets) != len(tags):
+        raise ValueError(f"{len(offsets)} token offsets but {len(tags)} tags")
+    spans: list[tuple[str, int, int]] = []
+    current: list | None = None  # [label, start, end] of the open span
+    for (start, end), tag in zip(offsets, tags, strict=True):
+        if tag == "O":
+            current = None
+            continue
+        prefix, sep, label = tag.partition("-")
+        if not sep or prefix not in ("B", "I") or not label:
+            raise ValueError(f"tag {tag!r} is not IOB2; allowed: O, B-<label>, I-<label>")
+        if prefix == "I" and current is not None and current[0] == label:
+            current[2] = end
+            spans[-1] = (label, current[1], end)
+            continue
+        current = [label, start, end]
+        spans.append((label, start, end))
+    return spans

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import pytest
+from eventgold.annotate.documents import Document, Entity
+from eventgold.annotate.schema import load_schema
+from eventgold.annotate.tokens import EMPTY_SPAN, spans_from_iob, tokenize, tokens_and_tags
+from eventgold.annotate.validate import OVERLAPPING_SPANS, UNKNOWN_ENTITY_LABEL
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+SCHEMA = load_schema()
+LABELS = SCHEMA.entity_labels
+
+
+def doc_with(text: str, spans: list[tuple[str, int, int]]) -> Document:
+    ents = tuple(
+        Entity(id=f"e{i}", start=s, end=e, label=label, text=text[s:e])
+        for i, (label, s, e) in enumerate(spans)
+    )
+    return Document(id="d", text=text, entities=ents)
+
+
+def round_trip(doc: Document) -> list[tuple[str, int, int]]:
+    tt = tokens_and_tags(doc, SCHEMA)
+    return spans_from_iob(tt.offsets, tt.tags)
+
+
+def test_tags_and_offsets_of_a_sentence() -> None:
+    text = "ISKP  attacked Kabul’s school."
+    doc = doc_with(text, [("ATTACKER", 0, 4), ("LOCATION", 15, 20)])
+    tt = tokens_and_tags(doc, SCHEMA)
+    assert tt.tokens == ("ISKP", "attacked", "Kabul", "’s", "school", ".")
+    assert tt.tags == ("B-ATTACKER", "O", "B-LOCATION", "O", "O", "O")
+    assert all(text[s:e] == t for t, s, e in zip(tt.tokens, tt.starts, tt.ends, strict=True))
+    assert tt.problems == ()
+
+
+def test_span_inside_a_token_splits_it() -> None:
+    text = "proTalibans fought"
+    doc = doc_with(text, [("ATTACKER", 3, 10)])  # "Taliban" inside spaCy's one token
+    tt = tokens_and_tags(doc, SCHEMA)
+    assert tt.tokens[:3] == ("pro", "Taliban", "s")
+    assert tt.tags[:3] == ("O", "B-ATTACKER", "O")
+    assert round_trip(doc) == [("ATTACKER", 3, 10)]
+
+
+def test_multi_token_span_with_emoji_curly_quotes_and_double_spaces() -> None:
+    text = "“Islamic  State 😀” struck Jalalabad\n\nagain ☠ 35 students"
+    s = text.index("Islamic")
+    spans = [
+        ("ATTACKER", s, text.index("State") + 5),
+        ("LOCATION", text.index("Jalalabad"), text.index("Jalalabad") + 9),
+        ("VICTIM_GROUP", text.index("35"), len(text)),
+    ]
+    doc = doc_with(text, spans)
+    tt = tokens_and_tags(doc, SCHEMA)
+    assert tt.tags[tt.tokens.index("State")] == "I-ATTACKER"
+    assert not any(t.isspace() or " " in t for t in tt.tokens)
+    assert round_trip(doc) == spans
+
+
+def test_adjacent_spans_of_one_label_stay_two_spans() -> None:
+    text = "HamasFatah"
+    spans = [("ACTOR", 0, 5), ("ACTOR", 5, 10)]
+    assert round_trip(doc_with(text, spans)) == spans
+
+
+def test_unrepresentable_spans_are_reported_not_lost_silently() -> None:
+    text = "Islamic State attacked Kabul"
+    doc = doc_with(text, [("ATTACKER", 0, 13), ("ACTOR", 8, 13), ("WEAPON", 23, 28)])
+    doc = Document(
+        id="d",
+        text=text + "   ",
+        entities=(*doc.entities, Entity("e3", 28, 31, "LOCATION", "   ")),
+    )
+    tt = tokens_and_tags(doc, SCHEMA)
+    codes = sorted(p.code for p in tt.problems)
+    assert codes == sorted([OVERLAPPING_SPANS, UNKNOWN_ENTITY_LABEL, EMPTY_SPAN])
+    unknown = next(p for p in tt.problems if p.code == UNKNOWN_ENTITY_LABEL)
+    assert "label 'WEAPON'" in unknown.message
+    assert "allowed: ACTOR, ATTACK, ATTACKER, LOCATION, VICTIM_GROUP" in unknown.message
+    assert "entity 2 (e2)" in unknown.where
+    assert spans_from_iob(tt.offsets, tt.tags) == [("ATTACKER", 0, 13)]
+
+
+def test_spans_from_iob_reads_stray_inside_tag_as_a_start() -> None:
+    offsets = [(0, 1), (2, 3), (4, 5), (6, 7)]
+    tags = ["I-ACTOR", "I-ATTACK", "I-ATTACK", "O"]
+    assert spans_from_iob(offsets, tags) == [("ACTOR", 0, 1), ("ATTACK", 2, 5)]
+
+
+@pytest.mark.parametrize("tag", ["X-ACTOR", "B-", "BACTOR"])
+def test_spans_from_iob_rejects_non_iob_tags(tag: str) -> None:
+    with pytest.raises(ValueError, match=f"tag '{tag}' is not IOB2; allowed: O, B-<label>"):
+        spans_from_iob([(0, 1)], [tag])
+
+
+def test_spans_from_iob_rejects_length_mismatch() -> None:
+    with pytest.raises(ValueError, match="2 token offsets but 1 tags"):
+        spans_from_iob([(0, 1), (2, 3)], ["O"])
+
+
+def test_tokenize_cuts_at_boundaries() -> None:
+    assert tokenize("abcdef gh", boundaries=[2, 4, 7]) == [(0, 2), (2, 4), (4, 6), (7, 9)]
+
+
+ALPHABET = "ab .,-’“”😀é\u00a0\n\tKz"
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> tuple[Document, list[tuple[str, int, int]]]:
+    text = draw(st.text(alphabet=ALPHABET, min_size=1, max_size=40))
+    cuts = sorted(set(draw(st.lists(st.integers(0, len(text)), max_size=10))))
+    spans: list[tuple[str, int, int]] = []
+    for s, e in zip(cuts[::2], cuts[1::2], strict=False):
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if s < e:
+            spans.append((draw(st.sampled_from(LABELS)), s, e))
+    return doc_with(text, spans), spans
+
+
+@settings(max_examples=150, deadline=None)
+@given(documents())
+def test_iob_round_trip_gives_back_exactly_the_spans(
+    case: tuple[Document, list[tuple[str, int, int]]],
+) -> None:
+    doc, spans = case
+    tt = tokens_and_tags(doc, SCHEMA)
+    assert tt.problems == ()
+    assert spans_from_iob(tt.offsets, tt.tags) == spans
+    assert all(doc.text[s:e] == t for t, s, e in zip(tt.tokens, tt.starts, tt.ends, strict=True))
+    assert all(t and not any(c.isspace() for c in t) for t in tt.tokens)

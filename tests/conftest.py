@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import os
+import secrets
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from eventgold.annotate.labelstudio import server as ls_server_mod
@@ -66,3 +72,149 @@ _project_counter = itertools.count()
 def project_title(request: pytest.FixtureRequest) -> str:
     """A project title unique to the test, so tests sharing a server never collide."""
     return f"{request.node.name[:40]}-{next(_project_counter)}"
+
+
+# --- PostgreSQL ---
+# Label Studio on PostgreSQL as well as on SQLite. `./dev test` starts a private cluster with
+# scripts/postgres.sh and exports EVENTGOLD_TEST_POSTGRES; without it these tests skip, unless
+# EVENTGOLD_REQUIRE_POSTGRES is set (CI), where a missing PostgreSQL must fail, not skip.
+
+PG_URL_ENV = "EVENTGOLD_TEST_POSTGRES"
+PG_REQUIRE_ENV = "EVENTGOLD_REQUIRE_POSTGRES"
+PG_TIMINGS: dict[str, float] = {}  # measured durations, shown in the terminal summary
+
+
+def _pg_unavailable(reason: str) -> NoReturn:
+    if os.environ.get(PG_REQUIRE_ENV):
+        pytest.fail(f"{reason} ({PG_REQUIRE_ENV} is set, so PostgreSQL is required)", pytrace=False)
+    pytest.skip(f"{reason}; `./dev test` starts one with scripts/postgres.sh")
+
+
+def pg_with_database(url: str, name: str) -> str:
+    """`url` pointing at database `name` instead (same server, user and password)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def pg_where(url: str) -> str:
+    """host:port/db of a URL, for messages: never the password."""
+    return ls_server_mod.Database(url).describe()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """The PostgreSQL to test on (EVENTGOLD_TEST_POSTGRES), checked to accept a connection."""
+    url = os.environ.get(PG_URL_ENV, "")
+    if not url:
+        _pg_unavailable(f"no PostgreSQL to test on: {PG_URL_ENV} is not set")
+    try:
+        import psycopg
+    except ImportError:
+        _pg_unavailable("psycopg is not installed (pip install 'psycopg[binary]')")
+    try:
+        with psycopg.connect(url, connect_timeout=10):
+            pass
+    except psycopg.Error as exc:
+        # The driver's message can quote the connection string; give only where and what.
+        _pg_unavailable(f"cannot connect to {pg_where(url)}: {type(exc).__name__}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_new_database(pg_url: str) -> Iterator[Callable[..., str]]:
+    """Create fresh databases (URLs returned), dropped at the end: runs never share tables.
+
+    `template=<url>` copies that database (it must have no open connections)."""
+    import psycopg
+    from psycopg import sql
+
+    created: list[str] = []
+
+    def _new(*, template: str = "") -> str:
+        name = f"eventgold_test_{os.getpid()}_{secrets.token_hex(4)}"
+        query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template:
+            source = urlsplit(template).path.lstrip("/")
+            query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(source))
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(query)
+        created.append(name)
+        return pg_with_database(pg_url, name)
+
+    yield _new
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        for name in reversed(created):  # FORCE: a server a failed test left must not block it
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class PgInitialised:
+    data_dir: Path  # Label Studio data folder (no data: that is in the database)
+    db_url: str  # the database the run's server uses
+    snapshot_url: str  # a copy taken right after migrations, never connected to
+
+
+@pytest.fixture(scope="session")
+def ls_pg_initialised(
+    pg_new_database: Callable[..., str], tmp_path_factory: pytest.TempPathFactory
+) -> PgInitialised:
+    """`label-studio init` on a fresh database (~30-80 s: migrations), then a snapshot of it.
+
+    The snapshot is PostgreSQL's answer to the SQLite template folder: copying it takes <1 s,
+    so other servers (e.g. the `eventgold serve --db` test) skip the migrations."""
+    db_url = pg_new_database()
+    data_dir = tmp_path_factory.mktemp("ls-pg") / "data"
+    began = time.monotonic()
+    ls_server_mod.init_data_dir(data_dir, TEST_CREDS, db=ls_server_mod.Database(db_url))
+    PG_TIMINGS["label-studio init on PostgreSQL"] = time.monotonic() - began
+    snapshot_url = pg_new_database(template=db_url)  # before any server connects to db_url
+    return PgInitialised(data_dir=data_dir, db_url=db_url, snapshot_url=snapshot_url)
+
+
+@pytest.fixture(scope="session")
+def ls_pg_db_url(ls_pg_initialised: PgInitialised) -> str:
+    """The database of the run's PostgreSQL-backed Label Studio (for checking what it stored)."""
+    return ls_pg_initialised.db_url
+
+
+@pytest.fixture(scope="session")
+def pg_migrated_database(
+    pg_new_database: Callable[..., str], ls_pg_initialised: PgInitialised
+) -> Callable[[], str]:
+    """New databases with Label Studio's tables already migrated (holding TEST_CREDS' admin)."""
+    return lambda: pg_new_database(template=ls_pg_initialised.snapshot_url)
+
+
+@pytest.fixture(scope="session")
+def ls_pg_server(ls_pg_initialised: PgInitialised) -> Iterator[RunningServer]:
+    """The run's Label Studio on PostgreSQL."""
+    began = time.monotonic()
+    server = ls_server_mod.start(
+        ls_pg_initialised.data_dir,
+        TEST_CREDS,
+        port=ls_server_mod.free_port(),
+        db=ls_server_mod.Database(ls_pg_initialised.db_url),
+    )
+    PG_TIMINGS["label-studio start on PostgreSQL"] = time.monotonic() - began
+    yield server
+    ls_server_mod.stop_pid(server.pid)
+
+
+@pytest.fixture(scope="session")
+def ls_pg_session(ls_pg_server: RunningServer) -> Session:
+    return connect(url=ls_pg_server.url, api_key=TEST_CREDS.token)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def ls_backend_session(request: pytest.FixtureRequest) -> Session:
+    """A Session on Label Studio over SQLite, then over PostgreSQL: round-trip tests take this
+    to run on both. Looked up lazily so PostgreSQL only starts when a postgres test runs."""
+    name = "ls_pg_session" if request.param == "postgres" else "ls_session"
+    return request.getfixturevalue(name)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for what, seconds in PG_TIMINGS.items():
+        terminalreporter.write_line(f"{what}: {seconds:.1f} s")

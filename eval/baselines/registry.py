@@ -1,0 +1,241 @@
+"""Finding an extractor by name, folder or ``module:function``, and running it over documents.
+
+`load_extractor(spec, schema=...)` resolves, in this order:
+
+- a registered name (`EXTRACTORS`): ``rules`` is the rule baseline;
+- an existing folder: a model saved by ``eventgold train`` (`trained.load_model`);
+- ``package.module:function``: a user callable, imported, wrapped by `CallableExtractor`.
+
+The callable contract: ``function(text: str) -> dict`` with
+
+    {"entities": [{"start": int, "end": int, "label": str}     # offsets: code points, end excl.
+                  or {"label": str, "text": str}, ...],         # located in the text, see below
+     "relations": [{"head": int | str, "tail": int | str, "label": str}, ...]}
+
+An entity given by ``text`` is placed at that string's first occurrence; the n-th entity with
+the same text takes its n-th occurrence. An entity may carry an ``"id"``; otherwise it is
+``e<index>``. A relation's ``head``/``tail`` is an index into ``entities`` (int) or an entity id
+(str). ``relations`` may be omitted. A malformed answer raises `ProblemsError` with every
+problem located; labels are then checked against the schema like any prediction.
+
+Every extractor has ``predict(doc: Document) -> Document``: same id, text and title, predicted
+entities and relations, and ``meta["model"]`` saying which model made them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from eventgold.annotate.documents import Document, Entity, Relation
+from eventgold.annotate.problems import Problem, ProblemsError, allowed, join
+from eventgold.annotate.schema import Schema
+from eventgold.annotate.validate import PREDICTION_RULES, validate_document
+from eventgold.eval.baselines.rules import build_rule_extractor
+from eventgold.eval.baselines.trained import check_model_schema, load_model
+
+
+class Extractor(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def predict(self, doc: Document) -> Document: ...
+
+
+# Built-in extractors by name; each factory gets the schema so it can check its labels.
+EXTRACTORS: dict[str, Callable[[Schema], Extractor]] = {
+    "rules": lambda schema: build_rule_extractor(schema),
+}
+
+
+def _int_field(raw: Mapping[str, Any], key: str, where: str, problems: list[Problem]) -> int | None:
+    value = raw.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        problems.append(Problem(where, f"'{key}' must be an int, got {value!r:.60}"))
+        return None
+    return value
+
+
+def _entities(text: str, raw_entities: Any, where: str) -> tuple[list[Entity], list[Problem]]:
+    problems: list[Problem] = []
+    if not isinstance(raw_entities, list):
+        return [], [Problem(where, f"'entities' must be a list, got {type(raw_entities).__name__}")]
+    entities: list[Entity] = []
+    taken: dict[str, int] = {}  # text -> where to search for its next occurrence
+    for i, raw in enumerate(raw_entities):
+        ew = join(where, f"entity {i}")
+        if not isinstance(raw, dict) or not isinstance(raw.get("label"), str):
+            problems.append(
+                Problem(ew, f"must be an object with a 'label' string, got {raw!r:.80}")
+            )
+            continue
+        eid = raw.get("id", f"e{i}")
+        if "start" in raw or "end" in raw:
+            found: list[Problem] = []
+            start = _int_field(raw, "start", ew, found)
+            end = _int_field(raw, "end", ew, found)
+            problems += found
+            if start is None or end is None:
+                continue
+        elif isinstance(raw.get("text"), str) and raw["text"]:
+            start = text.find(raw["text"], taken.get(raw["text"], 0))
+            if start < 0:
+                problems.append(Problem(ew, f"text {raw['text']!r:.60} not found in the document"))
+                continue
+            end = start + len(raw["text"])
+            taken[raw["text"]] = start + 1
+        else:
+            problems.append(Problem(ew, "needs 'start' and 'end' offsets, or a non-empty 'text'"))
+            continue
+        entities.append(Entity(str(eid), start, end, raw["label"], text[start:end]))
+    return entities, problems
+
+
+def _endpoint(value: Any, entities: list[Entity], ids: set[str]) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return entities[value].id if 0 <= value < len(entities) else None
+    return value if isinstance(value, str) and value in ids else None
+
+
+def output_to_document(doc: Document, output: Any, *, model: str) -> Document:
+    """Turn a callable's answer (see the module docstring) into a predicted `Document`."""
+    where = f"model '{model}' / document '{doc.id}'"
+    if not isinstance(output, Mapping):
+        raise ProblemsError(
+            [Problem(where, f"must return a dict with 'entities', got {type(output).__name__}")]
+        )
+    entities, problems = _entities(doc.text, output.get("entities", []), where)
+    raw_relations = output.get("relations", [])
+    if not isinstance(raw_relations, list):
+        problems.append(Problem(where, f"'relations' must be a list, got {raw_relations!r:.60}"))
+        raw_relations = []
+    ids = {e.id for e in entities}
+    relations: list[Relation] = []
+    for i, raw in enumerate(raw_relations):
+        rw = join(where, f"relation {i}")
+        if not isinstance(raw, dict) or not isinstance(raw.get("label"), str):
+            problems.append(
+                Problem(rw, f"must be an object with a 'label' string, got {raw!r:.80}")
+            )
+            continue
+        ends = {end: _endpoint(raw.get(end), entities, ids) for end in ("head", "tail")}
+        for end, resolved in ends.items():
+            if resolved is None:
+                problems.append(
+                    Problem(
+                        rw,
+                        f"{end} {raw.get(end)!r:.40} is neither an entity index "
+                        f"(0 to {len(entities) - 1}) nor an entity id ({allowed(ids)})",
+                    )
+                )
+        if ends["head"] is not None and ends["tail"] is not None:
+            relations.append(Relation(ends["head"], ends["tail"], raw["label"]))
+    if problems:
+        raise ProblemsError(problems, summary=f"model '{model}' returned a malformed answer")
+    return replace(
+        doc,
+        meta={**doc.meta, "model": {"name": model}},
+        entities=tuple(entities),
+        relations=tuple(relations),
+    )
+
+
+@dataclass(frozen=True)
+class CallableExtractor:
+    """Wraps a user function ``text -> {"entities": [...], "relations": [...]}``."""
+
+    spec: str
+    function: Callable[[str], Any]
+
+    @property
+    def name(self) -> str:
+        return self.spec
+
+    def predict(self, doc: Document) -> Document:
+        return output_to_document(doc, self.function(doc.text), model=self.spec)
+
+
+def load_callable(spec: str) -> CallableExtractor:
+    """Import ``module:function`` (the module must be importable, e.g. on PYTHONPATH)."""
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise ProblemsError([Problem(spec, "expected module:function, e.g. mypkg.models:extract")])
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ProblemsError(
+            [Problem(spec, f"cannot import module '{module_name}': {exc}")]
+        ) from exc
+    function = getattr(module, attr, None)
+    if not callable(function):
+        raise ProblemsError(
+            [
+                Problem(
+                    spec, f"module '{module_name}' has no callable '{attr}', got {function!r:.40}"
+                )
+            ]
+        )
+    return CallableExtractor(spec=spec, function=function)
+
+
+def _by_name(spec: str, schema: Schema) -> Extractor | None:
+    factory = EXTRACTORS.get(spec)
+    return None if factory is None else factory(schema)
+
+
+def _by_folder(spec: str, schema: Schema) -> Extractor | None:
+    if not Path(spec).is_dir():
+        return None
+    model = load_model(Path(spec))
+    problems = check_model_schema(model, schema)
+    if problems:
+        raise ProblemsError(problems, summary=f"model {spec} does not fit schema '{schema.name}'")
+    return model
+
+
+def _by_callable(spec: str, schema: Schema) -> Extractor | None:
+    return load_callable(spec) if ":" in spec and not Path(spec).exists() else None
+
+
+# Tried in order: the first resolver that recognises the spec builds the extractor.
+_RESOLVERS = (_by_name, _by_folder, _by_callable)
+
+
+def load_extractor(name_or_path: str, *, schema: Schema) -> Extractor:
+    """The extractor named by `name_or_path` (see the module docstring for the forms)."""
+    for resolve in _RESOLVERS:
+        extractor = resolve(str(name_or_path), schema)
+        if extractor is not None:
+            return extractor
+    raise ProblemsError(
+        [
+            Problem(
+                str(name_or_path),
+                f"unknown model; use a registered name ({allowed(EXTRACTORS)}), a folder "
+                "written by 'eventgold train' (with meta.json), or module:function",
+            )
+        ]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """One predicted document and its problems against the schema (empty when valid)."""
+
+    document: Document
+    problems: tuple[Problem, ...]
+
+
+def predict_documents(
+    extractor: Extractor, documents: Iterable[Document], *, schema: Schema
+) -> Iterator[Prediction]:
+    """Predict each document (gold annotations removed first) and check it against the schema."""
+    for doc in documents:
+        predicted = extractor.predict(doc.without_annotations())
+        problems = validate_document(predicted, schema, rules=PREDICTION_RULES)
+        yield Prediction(predicted, tuple(problems))

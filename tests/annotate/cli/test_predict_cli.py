@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import json
+
+import yaml
+from eventgold.annotate.cli import app
+from eventgold.annotate.documents import Document, load_documents, write_documents
+from eventgold.annotate.schema import DEFAULT_SCHEMA, load_schema
+from eventgold.annotate.validate import PREDICTION_RULES, validate_document
+from typer.testing import CliRunner
+
+runner = CliRunner()
+
+TEXTS = {
+    "a": "An IS-Khorasan suicide bomber killed around 200 people near the Kabul airport.",
+    "b": "Mr. Hekmatyar condemned the attack in a video message.",
+}
+
+
+def corpus_file(tmp_path):
+    path = tmp_path / "corpus.jsonl"
+    write_documents(path, [Document(id=k, text=v, title=k) for k, v in TEXTS.items()])
+    return path
+
+
+def test_predict_with_rules_writes_valid_predictions(tmp_path):
+    out = tmp_path / "pred.jsonl"
+    result = runner.invoke(
+        app,
+        ["predict", "--model", "rules", "--corpus", str(corpus_file(tmp_path)), "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert f"{out}: 2 documents, 5 entities, 2 relations (rules)" in result.stdout
+    docs, problems = load_documents(out)
+    assert problems == [] and [d.id for d in docs] == ["a", "b"]
+    schema = load_schema()
+    assert all(validate_document(d, schema, rules=PREDICTION_RULES) == [] for d in docs)
+    assert json.loads(out.read_text().splitlines()[1])["meta"]["model"]["name"] == "rules"
+
+
+def test_predict_with_a_callable_breaking_the_schema_writes_nothing(tmp_path, monkeypatch):
+    (tmp_path / "cli_user_model.py").write_text(
+        "def f(text):\n    return {'entities': [{'label': 'GROUP', 'start': 0, 'end': 2}]}\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    out = tmp_path / "pred.jsonl"
+    args = ["--corpus", str(corpus_file(tmp_path)), "--out", str(out)]
+    result = runner.invoke(app, ["predict", "--model", "cli_user_model:f", *args])
+    assert result.exit_code == 1
+    assert (
+        "produced 2 problem(s) against schema 'conflict_events'; nothing written" in result.stderr
+    )
+    assert "label 'GROUP' is not in schema 'conflict_events'; allowed: ACTOR" in result.stderr
+    assert not out.exists()
+
+
+def test_predict_rules_refused_by_a_schema_without_their_labels(tmp_path):
+    data = yaml.safe_load(DEFAULT_SCHEMA.read_text())
+    data["entities"] = [e for e in data["entities"] if e["label"] != "LOCATION"]
+    schema = tmp_path / "s.yaml"
+    schema.write_text(yaml.safe_dump(data))
+    out = tmp_path / "pred.jsonl"
+    result = runner.invoke(
+        app,
+        [
+            *("predict", "-m", "rules", "--corpus", str(corpus_file(tmp_path))),
+            *("--out", str(out), "--schema", str(schema)),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "the rule extractor does not fit schema 'conflict_events'" in result.stderr
+    assert (
+        "emits entity label 'LOCATION', which is not in schema 'conflict_events'; "
+        "allowed: ACTOR, ATTACK, ATTACKER, VICTIM_GROUP" in result.stderr
+    )
+    assert not out.exists()
+
+
+def test_predict_unknown_model_and_missing_corpus(tmp_path):
+    result = runner.invoke(
+        app, ["predict", "-m", "nope", "--corpus", str(tmp_path / "c.jsonl"), "--out", "x"]
+    )
+    assert result.exit_code == 1 and "nope: unknown model" in result.stderr
+    result = runner.invoke(
+        app, ["predict", "-m", "rules", "--corpus", str(tmp_path / "c.jsonl"), "--out", "x"]
+    )
+    assert result.exit_code == 1 and "file not found:" in result.stderr

@@ -35,10 +35,12 @@ class Rules:
 
     allow_overlap: bool = False
     require_trimmed: bool = True
+    # A repeated (label, span) is a slip in gold; in predictions set-based scoring ignores it.
+    reject_duplicate_spans: bool = True
 
 
 GOLD_RULES = Rules()
-PREDICTION_RULES = Rules(allow_overlap=True, require_trimmed=False)
+PREDICTION_RULES = Rules(allow_overlap=True, require_trimmed=False, reject_duplicate_spans=False)
 
 
 def entity_where(doc_where: str, index: int, entity: Entity) -> str:
@@ -96,7 +98,7 @@ def validate_document(
             problems.append(
                 Problem(ew, f"span {actual!r} starts or ends with whitespace", UNTRIMMED_SPAN)
             )
-        if e.key in seen_keys:
+        if e.key in seen_keys and rules.reject_duplicate_spans:
             problems.append(
                 Problem(ew, f"same label and span as entity {seen_keys[e.key]}", DUPLICATE_SPAN)
             )

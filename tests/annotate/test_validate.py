@@ -86,3 +86,12 @@ def test_untrimmed_span_is_a_gold_problem_only():
     doc = Document(id="d", text=TEXT, entities=(Entity("a", 0, 7, "ATTACKER", "Gunmen "),))
     assert [p.code for p in validate_document(doc, SCHEMA)] == ["untrimmed-span"]
     assert validate_document(doc, SCHEMA, rules=PREDICTION_RULES) == []
+
+
+def test_duplicate_span_is_a_gold_problem_only():
+    dup = (ent("a", "Gunmen", "ATTACKER"), ent("b", "Gunmen", "ATTACKER"))
+    doc = Document(id="d", text=TEXT, entities=dup)
+    assert [str(p) for p in validate_document(doc, SCHEMA)] == [
+        "document 'd' / entity 1 (b): same label and span as entity a"
+    ]
+    assert validate_document(doc, SCHEMA, rules=PREDICTION_RULES) == []

@@ -1,0 +1,121 @@
+"""`eventgold eval --gold GOLD --predictions FILE [--json OUT] [--html OUT]`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from eventgold.annotate.atomic import write_text_atomic
+from eventgold.annotate.cli._app import app
+from eventgold.annotate.cli._common import (
+    DEFAULT_SCHEMA_PATH,
+    SchemaOpt,
+    err,
+    get_schema,
+    out,
+    user_errors,
+)
+from eventgold.eval import evaluate as ev
+from eventgold.eval.html import render_html
+from eventgold.eval.table import MACRO, OVERALL
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+
+def _cell(fig: dict | None) -> str:
+    if fig is None:
+        return ""
+    ci = fig.get("ci")
+    return f"{fig['f1']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else f"{fig['f1']:.3f}"
+
+
+def figures_table(title: str, family: dict[str, dict]) -> Table:
+    """One row per label (then overall and macro), one F1 [CI] column per rule."""
+    table = Table(title=title)
+    table.add_column("label")
+    for rule in family:
+        table.add_column(f"{rule} F1 [95% CI]", justify="right")
+    first = next(iter(family.values()))
+    table.add_column("support", justify="right")
+    labels = sorted({label for block in family.values() for label in block["labels"]})
+    for label in labels:
+        cells = [_cell(block["labels"].get(label)) for block in family.values()]
+        fig = first["labels"].get(label) or {}
+        table.add_row(label, *cells, str(fig.get("possible", "")))
+    table.add_section()
+    table.add_row(
+        OVERALL, *[_cell(b["overall"]) for b in family.values()], str(first["overall"]["possible"])
+    )
+    table.add_row(MACRO, *[_cell(b["macro"]) for b in family.values()], "")
+    return table
+
+
+def print_result(result: ev.EvalResult) -> None:
+    figures = result.figures()
+    for family, block in figures.items():
+        out.print(figures_table(family, block))
+    boot = result.bootstrap
+    out.print(
+        f"bootstrap: {boot.resamples} document resamples, seed {boot.seed}; "
+        f"metrics {ev.METRICS_VERSION}; schema {result.schema_name} {result.schema_version}"
+    )
+    if result.missing:
+        out.print(f"{len(result.missing)} gold document(s) had no prediction (scored as empty)")
+    if result.alignment:
+        a = result.alignment
+        out.print(
+            f"aligned offset-free entities: {a.exact} exact, {a.fuzzy} ignoring case/space, "
+            f"{len(a.unaligned)} not found, {a.dropped_relations} relation(s) dropped"
+        )
+
+
+def run_with_progress(events: Iterator[ev.Progress | ev.EvalResult]) -> ev.EvalResult:
+    """Drive `iter_evaluate`, showing a progress bar on stderr."""
+    result = None
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        tasks: dict[str, int] = {}
+        for event in events:
+            if isinstance(event, ev.Progress):
+                if event.stage not in tasks:
+                    tasks[event.stage] = bar.add_task(event.stage, total=event.total)
+                bar.update(tasks[event.stage], completed=event.done)
+            else:
+                result = event
+    assert result is not None
+    return result
+
+
+@app.command("eval")
+def eval_cli(
+    gold: Annotated[Path, typer.Option(help="Gold folder or documents JSONL.")],
+    predictions: Annotated[
+        Path, typer.Option(help="Prediction file: record JSONL, or offset-free JSON/JSONL.")
+    ],
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the result JSON.")] = None,
+    html_out: Annotated[
+        Path | None, typer.Option("--html", help="Write a self-contained HTML report.")
+    ] = None,
+    schema: SchemaOpt = DEFAULT_SCHEMA_PATH,
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples (0: no intervals).")] = 1000,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    tokens: Annotated[
+        bool, typer.Option("--tokens/--no-tokens", help="Also score IOB2 token tags.")
+    ] = True,
+) -> None:
+    """Score a prediction file against the gold, with bootstrap confidence intervals."""
+    sch = get_schema(schema)
+    with user_errors():
+        result = run_with_progress(
+            ev.iter_evaluate(gold, predictions, sch, bootstrap=bootstrap, seed=seed, tokens=tokens)
+        )
+    print_result(result)
+    if json_out is not None:
+        write_text_atomic(json_out, json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+        out.print(f"wrote {json_out}")
+    if html_out is not None:
+        write_text_atomic(html_out, render_html(result, title=f"eventgold eval: {predictions}"))
+        out.print(f"wrote {html_out}")

@@ -1,0 +1,82 @@
+"""`python -m bench NAME [options]`: run one benchmark, save bench/results/NAME.json and .md.
+
+Each benchmark is a function taking its own command-line arguments and returning a
+`BenchResult`; add one by adding it to `BENCHMARKS`. The machine (cores, RAM, Python) is
+recorded next to every figure, since timings mean nothing without it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    figures: dict[str, Any]  # machine-readable numbers
+    summary: str  # markdown lines for people
+
+
+def machine() -> dict[str, Any]:
+    ram = None
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = round(int(line.split()[1]) / 1024 / 1024, 1)
+    return {
+        "cores": os.cpu_count(),
+        "ram_gib": ram,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.machine(),
+    }
+
+
+def _eval(argv: list[str]) -> BenchResult:
+    from bench import bench_eval
+
+    return bench_eval.run(argv)
+
+
+BENCHMARKS: dict[str, Callable[[list[str]], BenchResult]] = {"eval": _eval}
+
+
+def save(name: str, result: BenchResult) -> tuple[Path, Path]:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    data = {"benchmark": name, "when": when, "machine": info, "figures": result.figures}
+    json_path, md_path = RESULTS / f"{name}.json", RESULTS / f"{name}.md"
+    json_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    md = (
+        f"# bench {name}\n\n{when}; {info['cores']} cores, {info['ram_gib']} GiB RAM, "
+        f"Python {info['python']}, {info['platform']}\n\n{result.summary}\n"
+    )
+    md_path.write_text(md, encoding="utf-8")
+    return json_path, md_path
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in BENCHMARKS:
+        print(f"usage: python -m bench {{{','.join(BENCHMARKS)}}} [options]", file=sys.stderr)
+        return 2
+    name = argv[0]
+    result = BENCHMARKS[name](argv[1:])
+    print(result.summary)
+    for path in save(name, result):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

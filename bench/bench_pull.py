@@ -1,0 +1,96 @@
+"""Pull: `pull_to_gold` (stream, validate, write the gold folder) vs a raw full-JSON export.
+
+Per size a project of generated ~2 KB annotated documents is pushed once (not timed), then
+measured, each in a fresh process for its own peak RSS:
+
+- ``raw_export``: `exports.download_sync` to bytes, then `json.loads` (what a naive pull does);
+- ``pull_stream``: our streamed, validated `pull` alone (no files written);
+- ``pull_to_gold``: the whole command: pull plus the gold folder (JSONL, Parquet, HF dataset).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.bench_push import _measure, _session, docs, label_studio
+
+
+def raw_export(url: str, api_key: str, title: str) -> dict[str, Any]:
+    from eventgold.annotate.labelstudio.project import require_project
+
+    session = _session(url, api_key)
+    project = require_project(session, title)
+    raw = b"".join(
+        session.client.projects.exports.download_sync(
+            id=project.id, export_type="JSON", download_all_tasks=True
+        )
+    )
+    tasks = json.loads(raw)
+    return {"tasks": len(tasks), "bytes": len(raw)}
+
+
+def pull_stream(url: str, api_key: str, title: str) -> dict[str, Any]:
+    from eventgold.annotate.pull import pull
+    from eventgold.annotate.schema import load_schema
+
+    n = used = 0
+    for task in pull(_session(url, api_key), project_title=title, schema=load_schema()):
+        n += 1
+        used += len(task.annotations)
+    return {"tasks": n, "annotations": used}
+
+
+def pull_gold(url: str, api_key: str, title: str) -> dict[str, Any]:
+    from eventgold.annotate.pull import pull_to_gold
+    from eventgold.annotate.schema import load_schema
+
+    with tempfile.TemporaryDirectory() as tmp:
+        report = pull_to_gold(
+            _session(url, api_key),
+            project_title=title,
+            out_dir=Path(tmp) / "gold",
+            schema=load_schema(),
+        )
+    return {"tasks": report.tasks, "documents": report.documents, "rejected": report.rejected}
+
+
+def _prepare(url: str, api_key: str, title: str, n: int) -> None:
+    from eventgold.annotate.push import push
+    from eventgold.annotate.schema import load_schema
+
+    for _ in push(
+        _session(url, api_key),
+        project_title=title,
+        documents=(d.without_annotations() for d in docs(n)),
+        annotations=docs(n),
+        schema=load_schema(),
+    ):
+        pass
+
+
+def run(sizes: list[int], *, url: str | None = None, api_key: str | None = None) -> dict:
+    results: dict[str, Any] = {"sizes": {}}
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    with label_studio(url, api_key) as (the_url, key):
+        for n in sizes:
+            title = f"bench-pull-{stamp}-{n}"
+            _prepare(the_url, key, title, n)
+            row = {
+                "raw_export": _measure(raw_export, the_url, key, title),
+                "pull_stream": _measure(pull_stream, the_url, key, title),
+                "pull_to_gold": _measure(pull_gold, the_url, key, title),
+            }
+            for name in list(row):
+                row[f"{name}_tasks_per_s"] = round(n / row[name]["seconds"], 1)
+            results["sizes"][n] = row
+    return results
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(json.dumps(run([int(a) for a in sys.argv[1:]] or [2000]), indent=1))

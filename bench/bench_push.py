@@ -1,0 +1,185 @@
+"""Push throughput: `eventgold.annotate.push.push` vs a raw bulk `import_tasks` of the same tasks.
+
+Each measurement runs in a fresh process (spawn), so its peak RSS is its own. `run(sizes)`
+needs a Label Studio: `url`/`api_key`, else LABEL_STUDIO_URL/LABEL_STUDIO_API_KEY or the
+`eventgold serve` server; if none answers, a temporary server is initialised and started (about
+30-100 s) and stopped afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import resource
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from eventgold.annotate.documents import Document, Entity, Relation
+
+DOC_CHARS = 2_000
+BATCH = 500
+
+
+def article(i: int, *, chars: int = DOC_CHARS) -> Document:
+    """A generated ~2 KB news-like document with four entities and two relations."""
+    head = f"Militants killed “{i % 97 + 2} civilians” in Town{i} on Friday 😀. "
+    tail = "Officials condemned the raid."
+    filler = "Witnesses described the scene near the market as chaotic and loud. "
+    body = filler * max(0, (chars - len(head) - len(tail)) // len(filler))
+    text = head + body + tail
+
+    def span(sub: str, label: str, eid: str, *, last: bool = False) -> Entity:
+        start = text.rindex(sub) if last else text.index(sub)
+        return Entity(eid, start, start + len(sub), label, sub)
+
+    victims = text[text.index("“") + 1 : text.index("”")]
+    return Document(
+        f"bench-{i:06d}",
+        text,
+        title=f"Article {i}",
+        entities=(
+            span("Militants", "ATTACKER", "e1"),
+            span(victims, "VICTIM_GROUP", "e2"),
+            span("Officials", "ACTOR", "e3", last=True),
+            span("raid", "ATTACK", "e4", last=True),
+        ),
+        relations=(Relation("e1", "e2", "KILLED"), Relation("e3", "e4", "CONDEMNS")),
+    )
+
+
+def docs(n: int) -> Iterator[Document]:
+    return (article(i) for i in range(n))
+
+
+def _measure(target: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """Run `target(*args)` in a fresh process; add its wall time and peak RSS (MB)."""
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        return pool.apply(_timed, (target, *args))
+
+
+def _timed(target: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    # Import before the clock starts: both sides pay the same start-up, which is not the point.
+    import eventgold.annotate.pull
+    import eventgold.annotate.push  # noqa: F401
+
+    t0 = time.perf_counter()
+    result = target(*args)
+    result["seconds"] = round(time.perf_counter() - t0, 3)
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return result
+
+
+def _session(url: str, api_key: str):
+    from eventgold.annotate.labelstudio.connection import connect
+
+    return connect(url=url, api_key=api_key)
+
+
+def push_ours(url: str, api_key: str, title: str, n: int, annotations: bool) -> dict[str, Any]:
+    from eventgold.annotate.push import PushDone, push
+    from eventgold.annotate.schema import load_schema
+
+    session = _session(url, api_key)
+    report = None
+    for event in push(
+        session,
+        project_title=title,
+        documents=(d.without_annotations() for d in docs(n)),
+        annotations=docs(n) if annotations else None,
+        schema=load_schema(),
+        batch_size=BATCH,
+    ):
+        report = event.report if isinstance(event, PushDone) else report
+    assert report is not None
+    return {"imported": report.imported, "skipped": report.skipped}
+
+
+def push_raw(url: str, api_key: str, title: str, n: int, annotations: bool) -> dict[str, Any]:
+    from eventgold.annotate.labelstudio.convert import to_task
+    from eventgold.annotate.schema import load_schema, to_label_config
+
+    session = _session(url, api_key)
+    client = session.client
+    project = client.projects.create(title=title, label_config=to_label_config(load_schema()))
+    batch: list[dict[str, Any]] = []
+    imported = 0
+    for d in docs(n):
+        batch.append(to_task(d.without_annotations(), annotations=[d] if annotations else ()))
+        if len(batch) == BATCH:
+            imported += len(
+                client.projects.import_tasks(
+                    id=project.id, request=batch, return_task_ids=True
+                ).task_ids
+            )
+            batch = []
+    if batch:
+        imported += len(
+            client.projects.import_tasks(
+                id=project.id, request=batch, return_task_ids=True
+            ).task_ids
+        )
+    return {"imported": imported}
+
+
+@contextlib.contextmanager
+def label_studio(url: str | None, api_key: str | None) -> Iterator[tuple[str, str]]:
+    """A server to measure against: the configured one, else a temporary one."""
+    from eventgold.annotate.labelstudio import server as srv
+    from eventgold.annotate.labelstudio.connection import ConnectionProblem, resolve
+
+    try:
+        target = resolve(url=url, api_key=api_key)
+        if srv.health(target.url):
+            yield target.url, target.api_key
+            return
+    except ConnectionProblem:
+        pass  # nothing configured: start a temporary server below
+    with tempfile.TemporaryDirectory(prefix="eventgold-bench-") as tmp:
+        creds = srv.Credentials.generate()
+        data = Path(tmp) / "data"
+        srv.init_data_dir(data, creds)
+        server = srv.start(data, creds, port=srv.free_port())
+        try:
+            yield server.url, creds.token
+        finally:
+            srv.stop_pid(server.pid)
+
+
+def run(sizes: list[int], *, url: str | None = None, api_key: str | None = None) -> dict:
+    """Per size: our push (new project, then an idempotent re-push) vs raw bulk import."""
+    results: dict[str, Any] = {"doc_chars": DOC_CHARS, "batch_size": BATCH, "sizes": {}}
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    with label_studio(url, api_key) as (the_url, key):
+        for n in sizes:
+            row = {}
+            for annotations in (False, True):
+                tag = "with_annotations" if annotations else "documents_only"
+                ours = _measure(
+                    push_ours, the_url, key, f"bench-push-{stamp}-{n}-{tag}", n, annotations
+                )
+                again = _measure(
+                    push_ours, the_url, key, f"bench-push-{stamp}-{n}-{tag}", n, annotations
+                )
+                raw = _measure(
+                    push_raw, the_url, key, f"bench-raw-{stamp}-{n}-{tag}", n, annotations
+                )
+                row[tag] = {
+                    "push": ours,
+                    "re_push_noop": again,
+                    "raw_import": raw,
+                    "push_tasks_per_s": round(n / ours["seconds"], 1),
+                    "raw_tasks_per_s": round(n / raw["seconds"], 1),
+                }
+            results["sizes"][n] = row
+    return results
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    print(json.dumps(run([int(a) for a in sys.argv[1:]] or [2000]), indent=1))

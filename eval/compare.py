@@ -1,0 +1,114 @@
+"""Compare two systems on the same gold: F1 side by side and a paired bootstrap test.
+
+Inputs are either two saved results of `evaluate` (their per-document counts make the test
+possible without the original files) or two prediction files scored here against one gold.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eventgold.annotate.problems import Problem, ProblemsError
+from eventgold.annotate.schema import Schema
+from eventgold.eval.bootstrap import Bootstrap, PairedResult, paired_test
+from eventgold.eval.evaluate import METRICS_VERSION, evaluate
+from eventgold.eval.table import CountTable, GroupKey
+
+
+@dataclass(frozen=True)
+class Comparison:
+    a: str
+    b: str
+    bootstrap: Bootstrap
+    rows: dict[GroupKey, PairedResult]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "metrics_version": METRICS_VERSION,
+            "a": self.a,
+            "b": self.b,
+            "bootstrap": self.bootstrap.to_json(),
+            "test": "paired document bootstrap, two-sided, H0: F1(A) = F1(B)",
+            "metrics": [
+                {"metric": "/".join(name), **row.to_json()} for name, row in self.rows.items()
+            ],
+        }
+
+
+def compare_tables(
+    a: CountTable, b: CountTable, *, names: tuple[str, str], resamples: int = 1000, seed: int = 0
+) -> Comparison:
+    settings = Bootstrap(resamples=resamples, seed=seed)
+    try:
+        rows = paired_test(a, b, settings)
+    except ValueError as exc:
+        raise ProblemsError([Problem(f"{names[0]} vs {names[1]}", str(exc))]) from exc
+    return Comparison(a=names[0], b=names[1], bootstrap=settings, rows=rows)
+
+
+def read_result(path: Path) -> dict[str, Any]:
+    """A saved eval result, checked to be one (it must carry its per-document counts)."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProblemsError([Problem(path.name, f"not a JSON eval result: {exc}")]) from exc
+    if not isinstance(data, dict) or "per_document" not in data:
+        raise ProblemsError(
+            [
+                Problem(
+                    path.name,
+                    "not an eval result (no 'per_document' counts); pass prediction files "
+                    "with --gold instead",
+                )
+            ]
+        )
+    if data.get("metrics_version") != METRICS_VERSION:
+        raise ProblemsError(
+            [
+                Problem(
+                    path.name,
+                    f"metrics version {data.get('metrics_version')!r} differs from "
+                    f"{METRICS_VERSION!r}; re-run eval",
+                )
+            ]
+        )
+    return data
+
+
+def compare_results(a: Path, b: Path, *, resamples: int = 1000, seed: int = 0) -> Comparison:
+    """Paired test from two saved eval results of the same gold file."""
+    da, db = read_result(a), read_result(b)
+    ga = (da.get("inputs") or {}).get("gold", {}).get("sha256")
+    gb = (db.get("inputs") or {}).get("gold", {}).get("sha256")
+    if ga and gb and ga != gb:
+        raise ProblemsError(
+            [
+                Problem(
+                    f"{Path(a).name} vs {Path(b).name}",
+                    f"different gold files ({ga[:12]} vs "
+                    f"{gb[:12]}); a paired test needs the same gold",
+                )
+            ]
+        )
+    return compare_tables(
+        CountTable.from_json(da["per_document"]),
+        CountTable.from_json(db["per_document"]),
+        names=(str(a), str(b)),
+        resamples=resamples,
+        seed=seed,
+    )
+
+
+def compare_predictions(
+    a: Path, b: Path, *, gold: Path, schema: Schema, resamples: int = 1000, seed: int = 0
+) -> Comparison:
+    """Score two prediction files against `gold`, then test the difference."""
+    ra = evaluate(gold, a, schema, bootstrap=0, seed=seed)
+    rb = evaluate(gold, b, schema, bootstrap=0, seed=seed)
+    return compare_tables(
+        ra.table, rb.table, names=(str(a), str(b)), resamples=resamples, seed=seed
+    )

@@ -1,0 +1,302 @@
+"""Score a prediction file against the gold: every figure, its interval, and the errors.
+
+`iter_evaluate` yields `Progress` events while it works, then the `EvalResult` as its last
+item; `evaluate` is the same without the events. Everything a reader needs to trust
+a number travels with it in `EvalResult.to_json`: the metric-definitions version, the schema,
+the sha256 of each input file, the bootstrap settings, and the per-document counts (so that
+`compare` can run a paired test from two saved results).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from eventgold.annotate.documents import Document
+from eventgold.annotate.schema import Schema
+from eventgold.eval.align import AlignmentReport
+from eventgold.eval.bootstrap import Bootstrap, intervals
+from eventgold.eval.inputs import (
+    Predictions,
+    gold_file,
+    load_gold,
+    load_predictions,
+    sha256_file,
+)
+from eventgold.eval.matching import Span, SpanMatch, overlapping_pairs
+from eventgold.eval.table import (
+    COUNT_NAMES,
+    FAMILY_KIND,
+    MACRO,
+    OVERALL,
+    CountTable,
+    GroupKey,
+    TableBuilder,
+    f1_metrics,
+    f1_values,
+    parts,
+    scores,
+)
+
+# Bump when any definition changes (matching rules, averaging, interval method).
+METRICS_VERSION = "eventgold-metrics/1"
+NONE = "(none)"  # the confusion-matrix row/column for "no overlapping span"
+MAX_ERRORS = 5000  # error cases kept in a result; the counts by kind are always complete
+PROGRESS_EVERY = 500
+
+MISSED = "missed"
+SPURIOUS = "spurious"
+WRONG_LABEL = "wrong label"
+WRONG_BOUNDARY = "wrong boundary"
+WRONG_BOTH = "wrong label and boundary"
+ERROR_KINDS = (MISSED, SPURIOUS, WRONG_LABEL, WRONG_BOUNDARY, WRONG_BOTH)
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorCase:
+    """One error under the strict rule, with the sentence it occurs in."""
+
+    doc_id: str
+    kind: str
+    gold: Span | None
+    pred: Span | None
+    context: str
+    context_start: int  # offset of `context` in the document text
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "kind": self.kind,
+            "gold": list(self.gold) if self.gold else None,
+            "pred": list(self.pred) if self.pred else None,
+            "context": self.context,
+            "context_start": self.context_start,
+        }
+
+
+def sentence_bounds(text: str, start: int, end: int, *, reach: int = 300) -> tuple[int, int]:
+    """The sentence around ``[start, end)``: from after the previous '. ', '! ', '? ' or line
+    break to the next one, at most `reach` characters either side."""
+    lo = max(0, start - reach)
+    a = lo
+    for i in range(start - 1, lo - 1, -1):
+        if text[i] == "\n" or (text[i] in " \t" and i > 0 and text[i - 1] in ".!?"):
+            a = i + 1
+            break
+    hi = min(len(text), end + reach)
+    b = hi
+    for i in range(end, hi):
+        if text[i] == "\n" or (text[i] in ".!?" and (i + 1 == len(text) or text[i + 1].isspace())):
+            b = i + (text[i] != "\n")
+            break
+    return a, b
+
+
+def _case(doc: Document, kind: str, gold: Span | None, pred: Span | None) -> ErrorCase:
+    spans = [s for s in (gold, pred) if s]
+    a, b = sentence_bounds(doc.text, min(s[1] for s in spans), max(s[2] for s in spans))
+    return ErrorCase(doc.id, kind, gold, pred, doc.text[a:b], a)
+
+
+def document_errors(gold: Document, m: SpanMatch) -> list[ErrorCase]:
+    """The strict rule's errors in `gold` (paired as `m`): missed, spurious, and each
+    incorrect pair by what differs."""
+    cases = []
+    paired_gold = set(m.same) | {g for g, _ in m.closest}
+    paired_pred = set(m.same) | {p for _, p in m.closest}
+    for g, p in m.closest:
+        same_bounds = (g[1], g[2]) == (p[1], p[2])
+        kind = WRONG_LABEL if same_bounds else WRONG_BOUNDARY if g[0] == p[0] else WRONG_BOTH
+        cases.append(_case(gold, kind, g, p))
+    cases += [_case(gold, MISSED, g, None) for g in m.gold - paired_gold]
+    cases += [_case(gold, SPURIOUS, None, p) for p in m.pred - paired_pred]
+    cases.sort(key=lambda c: min(s[1] for s in (c.gold, c.pred) if s))
+    return cases
+
+
+def document_confusion(m: SpanMatch) -> Counter[tuple[str, str]]:
+    """(gold label, predicted label) of every overlapping pair of spans, identical ones
+    included; NONE for a span overlapping nothing on the other side."""
+    cells: Counter[tuple[str, str]] = Counter()
+    hit_gold: set[Span] = set()
+    hit_pred: set[Span] = set()
+    for g, p in overlapping_pairs(m.gold, m.pred):
+        cells[g[0], p[0]] += 1
+        hit_gold.add(g)
+        hit_pred.add(p)
+    cells.update((g[0], NONE) for g in m.gold - hit_gold)
+    cells.update((NONE, p[0]) for p in m.pred - hit_pred)
+    return cells
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    stage: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    schema_name: str
+    schema_version: str
+    inputs: dict[str, dict[str, str | None]]
+    bootstrap: Bootstrap
+    table: CountTable
+    intervals: dict[GroupKey, tuple[float, float] | None]
+    missing: tuple[str, ...] = ()
+    alignment: AlignmentReport | None = None
+    confusion: dict[tuple[str, str], int] = field(default_factory=dict)
+    errors: tuple[ErrorCase, ...] = ()
+    error_counts: dict[str, int] = field(default_factory=dict)
+    tokens: bool = True
+
+    def figure(self, family: str, rule: str, scope: str) -> dict[str, Any]:
+        """Counts, precision, recall, F1 and interval of one group (F1 only for MACRO)."""
+        ci = self.intervals.get((family, rule, scope))
+        ci_json = list(ci) if ci is not None else None
+        if scope == MACRO:
+            f1 = _observed(self.table)[family, rule, MACRO]
+            return {"f1": f1, "ci": ci_json}
+        kind = FAMILY_KIND[family]
+        j = self.table.offsets[family, rule, scope]
+        sums = self.table.counts[:, j : j + len(COUNT_NAMES[kind])].sum(axis=0)
+        p, r, f = scores(kind, sums)
+        _, actual, possible = parts(kind, sums)
+        out: dict[str, Any] = dict(zip(COUNT_NAMES[kind], map(int, sums), strict=True))
+        out.update(possible=int(possible), actual=int(actual))
+        out.update(precision=float(p), recall=float(r), f1=float(f), ci=ci_json)
+        return out
+
+    def figures(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """``{family: {rule: {"overall", "macro", "labels": {label: figure}}}}``."""
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for family, rule, scope in self.table.groups:
+            block = out.setdefault(family, {}).setdefault(
+                rule,
+                {
+                    "overall": None,
+                    "macro": self.figure(family, rule, MACRO),
+                    "labels": {},
+                },
+            )
+            fig = self.figure(family, rule, scope)
+            if scope == OVERALL:
+                block["overall"] = fig
+            else:
+                block["labels"][scope] = fig
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "metrics_version": METRICS_VERSION,
+            "schema": {"name": self.schema_name, "version": self.schema_version},
+            "inputs": self.inputs,
+            "bootstrap": self.bootstrap.to_json(),
+            "documents": {
+                "gold": len(self.table.doc_ids),
+                "missing_predictions": list(self.missing),
+            },
+            "alignment": self.alignment.to_json() if self.alignment else None,
+            "figures": self.figures(),
+            "confusion": [
+                {"gold": g, "pred": p, "count": n} for (g, p), n in sorted(self.confusion.items())
+            ],
+            "error_counts": self.error_counts,
+            "errors": [e.to_json() for e in self.errors],
+            "per_document": self.table.to_json(),
+        }
+
+
+def _observed(table: CountTable) -> dict[GroupKey, float]:
+    values = f1_values(table, table.counts.sum(axis=0).astype(np.float64))
+    return dict(zip(f1_metrics(table), map(float, values), strict=True))
+
+
+def _input(path: Path | None) -> dict[str, str | None]:
+    return {"path": str(path) if path else None, "sha256": sha256_file(path) if path else None}
+
+
+def _predictions(
+    predictions: Path | Predictions | Sequence[Document], gold: list[Document], schema: Schema
+) -> Predictions:
+    if isinstance(predictions, str | Path):
+        return load_predictions(Path(predictions), gold, schema)
+    if isinstance(predictions, Predictions):
+        return predictions
+    # Documents handed over in code are trusted as they are; files are checked.
+    docs = {d.id: d for d in predictions}
+    missing = tuple(d.id for d in gold if d.id not in docs)
+    return Predictions(documents=docs, missing=missing, alignment=None)
+
+
+def iter_evaluate(
+    gold: Path | Sequence[Document],
+    predictions: Path | Predictions | Sequence[Document],
+    schema: Schema,
+    *,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    tokens: bool = True,
+) -> Iterator[Progress | EvalResult]:
+    """Score, yielding `Progress` events; the last item is the `EvalResult`."""
+    gold_path = gold_file(gold) if isinstance(gold, str | Path) else None
+    gold_docs = load_gold(gold, schema) if isinstance(gold, str | Path) else list(gold)
+    pred_path = Path(predictions) if isinstance(predictions, str | Path) else None
+    preds = _predictions(predictions, gold_docs, schema)
+    total = len(gold_docs)
+    builder = TableBuilder(tokens=tokens)
+    confusion: Counter[tuple[str, str]] = Counter()
+    errors: list[ErrorCase] = []
+    error_counts: Counter[str] = Counter({k: 0 for k in ERROR_KINDS})
+    for i, g in enumerate(gold_docs):
+        p = preds.for_gold(g)
+        m = builder.add(g, p)
+        confusion += document_confusion(m)
+        cases = document_errors(g, m)
+        error_counts.update(c.kind for c in cases)
+        errors += cases[: max(0, MAX_ERRORS - len(errors))]
+        if (i + 1) % PROGRESS_EVERY == 0:
+            yield Progress("scoring", i + 1, total)
+    yield Progress("scoring", total, total)
+    table = builder.table()
+    settings = Bootstrap(resamples=bootstrap, seed=seed)
+    cis = intervals(table, settings)
+    yield Progress("bootstrap", bootstrap, bootstrap)
+    yield EvalResult(
+        schema_name=schema.name,
+        schema_version=schema.version,
+        inputs={"gold": _input(gold_path), "predictions": _input(pred_path)},
+        bootstrap=settings,
+        table=table,
+        intervals=cis,
+        missing=preds.missing,
+        alignment=preds.alignment,
+        confusion=dict(confusion),
+        errors=tuple(errors),
+        error_counts=dict(error_counts),
+        tokens=tokens,
+    )
+
+
+def evaluate(
+    gold: Path | Sequence[Document],
+    predictions: Path | Predictions | Sequence[Document],
+    schema: Schema,
+    *,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    tokens: bool = True,
+) -> EvalResult:
+    """Score `predictions` against `gold` (a gold folder, a documents JSONL, or documents)."""
+    result = None
+    for event in iter_evaluate(
+        gold, predictions, schema, bootstrap=bootstrap, seed=seed, tokens=tokens
+    ):
+        result = event
+    assert isinstance(result, EvalResult)
+    return result

@@ -1,0 +1,70 @@
+"""Token-level IOB2 scoring, equal to seqeval's ``mode="strict", scheme=IOB2``.
+
+Tokens are those of the gold dataset's IOB view (`annotate.tokens.tokenize`: spaCy's blank
+English tokenizer, split at every gold span boundary), so gold tags are exact and predictions
+are judged on the tokens a token-classification model would see. A token belongs to a span if
+they share a character; the first such token is ``B-X``, the rest ``I-X``. IOB2 cannot
+represent overlap, so when predicted spans overlap, the span starting first (longest first on
+ties) keeps the shared tokens.
+
+Chunks are then read back as seqeval's strict IOB2 mode does: a chunk is ``B-X`` followed by
+any run of ``I-X``; an ``I-X`` that does not continue a chunk of type X starts nothing. Each
+document is one sequence.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+
+from eventgold.annotate.documents import Document, Entity
+from eventgold.annotate.tokens import tokenize
+from eventgold.eval.counts import PRF
+
+Chunk = tuple[str, int, int]  # (label, first token, end token exclusive)
+
+
+def token_offsets(gold: Document) -> list[tuple[int, int]]:
+    """``(start, end)`` of each token of the gold document's IOB view."""
+    return tokenize(gold.text, boundaries=[b for e in gold.entities for b in (e.start, e.end)])
+
+
+def tags_for(offsets: Sequence[tuple[int, int]], entities: Iterable[Entity]) -> list[str]:
+    """IOB2 tags of the tokens at `offsets` for `entities` (see module docstring)."""
+    tags = ["O"] * len(offsets)
+    starts = [s for s, _ in offsets]
+    for e in sorted(entities, key=lambda e: (e.start, -e.end, e.label)):
+        first = True
+        i = max(0, bisect_right(starts, e.start) - 1)
+        while i < len(offsets) and offsets[i][0] < e.end:
+            if offsets[i][1] > e.start and tags[i] == "O":
+                tags[i] = ("B-" if first else "I-") + e.label
+                first = False
+            i += 1
+    return tags
+
+
+def chunks(tags: Sequence[str]) -> set[Chunk]:
+    """Chunks of an IOB2 sequence read as seqeval's strict mode does."""
+    found: set[Chunk] = set()
+    label, start = None, 0
+    for i, tag in enumerate(tags):
+        if label is not None and tag == f"I-{label}":
+            continue
+        if label is not None:
+            found.add((label, start, i))
+            label = None
+        if tag.startswith("B-"):
+            label, start = tag[2:], i
+    if label is not None:
+        found.add((label, start, len(tags)))
+    return found
+
+
+def score_chunks(gold: set[Chunk], pred: set[Chunk]) -> dict[str, PRF]:
+    """Counts per label (labels on neither side are left out)."""
+    labels = {c[0] for c in gold} | {c[0] for c in pred}
+    return {
+        label: PRF.from_sets({c for c in gold if c[0] == label}, {c for c in pred if c[0] == label})
+        for label in labels
+    }

@@ -1,0 +1,86 @@
+"""Relation matching, one class per rule: set-based, like spaCy's scorer.
+
+A relation is scored by what it connects, not by entity ids (ids are arbitrary per file):
+it is first resolved to ``(label, head span, tail span)``, each rule projects that to a
+hashable key, and a document's true positives are the keys found in both the gold and the
+predicted set. Keys are a set, so a relation listed twice
+(or two relations that become identical once endpoint labels are dropped) counts once.
+Every key starts with the relation label, so counts per label are counts of key[0].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from operator import attrgetter
+
+from eventgold.annotate.documents import Document, Relation
+from eventgold.eval.counts import PRF
+
+Span = tuple[str, int, int]  # (label, start, end), `Entity.key`
+
+_ID = attrgetter("id")
+_SPAN = attrgetter("label", "start", "end")
+
+
+def entity_spans(doc: Document) -> dict[str, Span]:
+    """Entity id -> ``(label, start, end)``; empty when the document has no relations."""
+    if not doc.relations:
+        return {}
+    return dict(zip(map(_ID, doc.entities), map(_SPAN, doc.entities), strict=True))
+
+
+Resolved = tuple[str, Span, Span]  # (relation label, head span, tail span)
+
+
+def resolve(spans: dict[str, Span], relations: Iterable[Relation]) -> set[Resolved]:
+    """Relations with their endpoint ids replaced by spans; dangling ones are skipped
+    (validation reports them before scoring). A set: a relation listed twice counts once."""
+    return {
+        (r.label, spans[r.head], spans[r.tail])
+        for r in relations
+        if r.head in spans and r.tail in spans
+    }
+
+
+class StrictRelations:
+    """Strict: same relation label, and both endpoints with the same boundaries AND labels.
+
+    Key: ``(label, (head label, head start, head end), (tail label, tail start, tail end))``,
+    which is the resolved relation itself.
+    """
+
+    name = "strict"
+
+    def keys(self, resolved: set[Resolved]) -> set[Hashable]:
+        return resolved  # type: ignore[return-value]
+
+
+class BoundaryRelations:
+    """Boundaries: same relation label and both endpoints with the same boundaries.
+
+    Endpoint entity labels are ignored. Key: ``(label, (head start, head end), (tail start,
+    tail end))``.
+    """
+
+    name = "boundaries"
+
+    def keys(self, resolved: set[Resolved]) -> set[Hashable]:
+        return {(label, head[1:], tail[1:]) for label, head, tail in resolved}
+
+
+RelationRule = StrictRelations | BoundaryRelations
+
+RELATION_RULES: dict[str, RelationRule] = {
+    r.name: r for r in (StrictRelations(), BoundaryRelations())
+}
+
+
+def score_relations(gold: Document, pred: Document, rule: RelationRule) -> dict[str, PRF]:
+    """One document's counts per relation label (labels on neither side are left out)."""
+    g = rule.keys(resolve(entity_spans(gold), gold.relations))
+    p = rule.keys(resolve(entity_spans(pred), pred.relations))
+    labels = {k[0] for k in g} | {k[0] for k in p}  # type: ignore[index]
+    return {
+        label: PRF.from_sets({k for k in g if k[0] == label}, {k for k in p if k[0] == label})  # type: ignore[index]
+        for label in labels
+    }

@@ -1,0 +1,280 @@
+"""The per-document count table every figure, interval and paired test is computed from.
+
+Scoring a corpus is one pass that records, for each document, the counts of every metric
+group (family, rule, scope). Summing rows gives the micro figures; weighting rows by
+bootstrap resample counts gives resampled figures without re-scoring anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from operator import attrgetter, itemgetter
+
+import numpy as np
+from eventgold.annotate.documents import Document
+from eventgold.eval import iob
+from eventgold.eval.counts import PRF_COUNT_NAMES, SPAN_COUNT_NAMES
+from eventgold.eval.matching import (
+    RULES,
+    Span,
+    SpanMatch,
+    Tally,
+    label_tally,
+    match_spans,
+    span_counts,
+)
+from eventgold.eval.relations import RELATION_RULES, Resolved, resolve
+
+OVERALL = "ALL"  # scope of the micro figures over all labels
+MACRO = "MACRO"  # scope of the unweighted mean of per-label F1
+
+SPAN = "span"  # SemEval counts
+SET = "set"  # tp/fp/fn counts
+COUNT_NAMES: dict[str, tuple[str, ...]] = {SPAN: SPAN_COUNT_NAMES, SET: PRF_COUNT_NAMES}
+FAMILY_KIND = {"entities": SPAN, "relations": SET, "tokens": SET}
+
+GroupKey = tuple[str, str, str]  # (family, rule, scope)
+
+
+def group_width(g: GroupKey) -> int:
+    """Number of count columns of group `g`."""
+    return len(COUNT_NAMES[FAMILY_KIND[g[0]]])
+
+
+@dataclass(frozen=True, slots=True)
+class CountTable:
+    """``counts[i, j]``: document ``doc_ids[i]``, column j. Group g owns columns
+    ``offsets[g] : offsets[g] + len(COUNT_NAMES[kind])``."""
+
+    doc_ids: tuple[str, ...]
+    groups: tuple[GroupKey, ...]
+    counts: np.ndarray
+
+    @property
+    def offsets(self) -> dict[GroupKey, int]:
+        out, j = {}, 0
+        for g in self.groups:
+            out[g] = j
+            j += group_width(g)
+        return out
+
+    def to_json(self) -> dict:
+        return {
+            "doc_ids": list(self.doc_ids),
+            "groups": ["/".join(g) for g in self.groups],
+            "counts": self.counts.tolist(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> CountTable:
+        groups = tuple(tuple(g.split("/", 2)) for g in data["groups"])
+        width = sum(group_width(g) for g in groups)
+        counts = np.asarray(data["counts"], dtype=np.int64).reshape(len(data["doc_ids"]), width)
+        return cls(doc_ids=tuple(data["doc_ids"]), groups=groups, counts=counts)  # type: ignore[arg-type]
+
+
+# C-level accessors: scoring reads hundreds of thousands of spans.
+_span = attrgetter("label", "start", "end")  # Entity -> (label, start, end), its `key`
+_first = itemgetter(0)  # key -> its label
+_id = attrgetter("id")
+
+
+def _resolve(doc: Document, spans: list[Span]) -> set[Resolved]:
+    if not doc.relations:
+        return set()
+    return resolve(dict(zip(map(_id, doc.entities), spans, strict=True)), doc.relations)
+
+
+def _split_sets(
+    gold: set, pred: set, tp_labels: list[str], fn_labels: list[str], fp_labels: list[str]
+) -> tuple[int, int, int]:
+    """Append the labels (key[0]) of gold & pred, gold - pred and pred - gold; their sizes."""
+    tp = gold & pred
+    fn, fp = gold - tp, pred - tp
+    tp_labels += map(_first, tp)
+    fn_labels += map(_first, fn)
+    fp_labels += map(_first, fp)
+    return len(tp), len(fn), len(fp)
+
+
+class TableBuilder:
+    """Collects what each document contributes, then assembles the table with numpy.
+
+    Per document only the irreducible work runs in Python (span pairing, relation key sets),
+    and its results are appended to corpus-wide lists; labels are read off those lists and
+    the per-label and per-rule columns computed once, as formulas over count vectors.
+    """
+
+    def __init__(self, *, relations: bool = True, tokens: bool = True) -> None:
+        self.relations = relations
+        self.tokens = tokens
+        self.doc_ids: list[str] = []
+        families = [f"relations/{name}" for name in RELATION_RULES] if relations else []
+        families += ["tokens/iob2"] if tokens else []
+        self._families = families
+        # Event kinds in a fixed order, each a list of labels (strings, which the garbage
+        # collector never scans). Sides are stored as disjoint parts, so that every span or
+        # key is stored once: gold = same + left gold, pred = same + left pred for entities;
+        # gold = tp + fn, pred = tp + fp for relations and tokens.
+        self._kinds = ["entities/same", "entities/left_gold", "entities/left_pred"]
+        self._kinds += ["entities/paired"]
+        self._kinds += [f"{f}/{k}" for f in families for k in ("tp", "fn", "fp")]
+        self._flat: dict[str, list[str]] = {kind: [] for kind in self._kinds}
+        self._sizes: list[list[int]] = []  # per document: events of each kind, then pairings
+        self._relation_slots = [
+            (rule, *(self._flat[f"relations/{name}/{k}"] for k in ("tp", "fn", "fp")))
+            for name, rule in RELATION_RULES.items()
+            if relations
+        ]
+
+    def add(self, gold: Document, pred: Document) -> SpanMatch:
+        """Score one document pair; return its span pairing (for error listings)."""
+        self.doc_ids.append(gold.id)
+        flat = self._flat
+        gold_spans = list(map(_span, gold.entities))
+        pred_spans = list(map(_span, pred.entities))
+        m = match_spans(gold_spans, pred_spans)
+        flat["entities/same"] += map(_first, m.same)
+        flat["entities/left_gold"] += map(_first, m.left_gold)
+        flat["entities/left_pred"] += map(_first, m.left_pred)
+        flat["entities/paired"] += (g[0] for g, _ in m.same_label)
+        bounds = sum(1 for g, p in m.closest if g[1] == p[1] and g[2] == p[2])
+        sizes = [len(m.same), len(m.left_gold), len(m.left_pred), len(m.same_label)]
+        # Entity ids resolve to the spans just built (relations are scored by what they join).
+        if self._relation_slots:
+            gold_rel = _resolve(gold, gold_spans)
+            pred_rel = _resolve(pred, pred_spans)
+            for rule, tp_labels, fn_labels, fp_labels in self._relation_slots:
+                g, p = rule.keys(gold_rel), rule.keys(pred_rel)
+                sizes += _split_sets(g, p, tp_labels, fn_labels, fp_labels)
+        if self.tokens:
+            offsets = iob.token_offsets(gold)
+            g = iob.chunks(iob.tags_for(offsets, gold.entities))
+            p = iob.chunks(iob.tags_for(offsets, pred.entities))
+            sizes += _split_sets(
+                g, p, flat["tokens/iob2/tp"], flat["tokens/iob2/fn"], flat["tokens/iob2/fp"]
+            )
+        sizes += (bounds, len(m.closest), len(m.same_label), len(m.cross_label))
+        self._sizes.append(sizes)
+        return m
+
+    def _matrix(self, labels: list[str], sizes: np.ndarray, vocab: list[str]) -> np.ndarray:
+        """``(documents, labels)`` counts of one kind's events."""
+        n, width = len(sizes), len(vocab)
+        if not labels:
+            return np.zeros((n, width), dtype=np.int64)
+        index = {label: i for i, label in enumerate(vocab)}
+        lab = np.fromiter(map(index.__getitem__, labels), dtype=np.int64, count=len(labels))
+        doc = np.repeat(np.arange(n), sizes)
+        return np.bincount(doc * width + lab, minlength=n * width).reshape(n, width)
+
+    def table(self) -> CountTable:
+        n = len(self.doc_ids)
+        width = len(self._kinds) + 4
+        sizes = np.asarray(self._sizes, dtype=np.int64).reshape(n, width)
+        labels = self._flat
+        columns: dict[GroupKey, list[np.ndarray]] = {}
+
+        def add(group: GroupKey, values: tuple) -> None:
+            columns[group] = [np.broadcast_to(np.asarray(v, dtype=np.int64), (n,)) for v in values]
+
+        def matrices(family: str, kinds: tuple[str, ...]) -> tuple[list[str], list[np.ndarray]]:
+            vocab = sorted(set().union(*(labels[f"{family}/{k}"] for k in kinds)))
+            return vocab, [
+                self._matrix(
+                    labels[f"{family}/{k}"], sizes[:, self._kinds.index(f"{family}/{k}")], vocab
+                )
+                for k in kinds
+            ]
+
+        vocab, (same, left_gold, left_pred, paired) = matrices(
+            "entities", ("same", "left_gold", "left_pred", "paired")
+        )
+        gold, pred = same + left_gold, same + left_pred
+        extra = sizes[:, -4:]  # bounds, closest, same_label, cross_label
+        overall = Tally(
+            sizes[:, 0] + sizes[:, 1],
+            sizes[:, 0] + sizes[:, 2],
+            sizes[:, 0],
+            extra[:, 0],
+            extra[:, 1],
+            extra[:, 2],
+            extra[:, 3],
+        )
+        for name, rule in RULES.items():
+            add(("entities", name, OVERALL), span_counts(overall, rule.matched(overall)).as_tuple())
+            for j, label in enumerate(vocab):
+                t = label_tally(gold[:, j], pred[:, j], same[:, j], paired[:, j])
+                add(("entities", name, label), span_counts(t, rule.matched(t)).as_tuple())
+        for prefix in self._families:
+            family, name = prefix.split("/")
+            vocab, (tp, fn, fp) = matrices(prefix, ("tp", "fn", "fp"))
+            add((family, name, OVERALL), (tp.sum(1), fp.sum(1), fn.sum(1)))
+            for j, label in enumerate(vocab):
+                add((family, name, label), (tp[:, j], fp[:, j], fn[:, j]))
+        groups = tuple(columns)
+        flat = [c for g in groups for c in columns[g]]
+        counts = np.column_stack(flat) if n else np.zeros((0, len(flat)), dtype=np.int64)
+        return CountTable(doc_ids=tuple(self.doc_ids), groups=groups, counts=counts)
+
+
+def build_table(
+    pairs: Iterable[tuple[Document, Document]], *, relations: bool = True, tokens: bool = True
+) -> CountTable:
+    """Score (gold, prediction) document pairs into a `CountTable`."""
+    builder = TableBuilder(relations=relations, tokens=tokens)
+    for gold, pred in pairs:
+        builder.add(gold, pred)
+    return builder.table()
+
+
+def _span_parts(sums: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    cor, inc, par, mis, spu = np.moveaxis(sums.astype(np.float64), -1, 0)
+    return cor + 0.5 * par, cor + inc + par + spu, cor + inc + par + mis
+
+
+def _set_parts(sums: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    tp, fp, fn = np.moveaxis(sums.astype(np.float64), -1, 0)
+    return tp, tp + fp, tp + fn
+
+
+# (credited hits, actual, possible) from summed counts, per count kind.
+_PARTS = {SPAN: _span_parts, SET: _set_parts}
+
+
+def parts(kind: str, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(credited hits, actual, possible) from summed counts of `kind` (last axis)."""
+    return _PARTS[kind](sums)
+
+
+def scores(kind: str, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Precision, recall, F1 from summed counts (last axis), vectorised; 0/0 gives 0."""
+    hit, actual, possible = _PARTS[kind](sums)
+    p = np.divide(hit, actual, out=np.zeros_like(hit), where=actual > 0)
+    r = np.divide(hit, possible, out=np.zeros_like(hit), where=possible > 0)
+    f = np.divide(2 * p * r, p + r, out=np.zeros_like(hit), where=(p + r) > 0)
+    return p, r, f
+
+
+def f1_metrics(table: CountTable) -> list[GroupKey]:
+    """Every F1 the tables yield: each group, plus a MACRO per (family, rule) with labels."""
+    names = list(table.groups)
+    for family, rule in dict.fromkeys((g[0], g[1]) for g in table.groups):
+        names.append((family, rule, MACRO))
+    return names
+
+
+def f1_values(table: CountTable, sums: np.ndarray) -> np.ndarray:
+    """F1 of every metric of `f1_metrics` from row sums (shape ``(..., columns)``)."""
+    offsets = table.offsets
+    per_group: dict[GroupKey, np.ndarray] = {}
+    for g in table.groups:
+        kind = FAMILY_KIND[g[0]]
+        j = offsets[g]
+        per_group[g] = scores(kind, sums[..., j : j + len(COUNT_NAMES[kind])])[2]
+    out = [per_group[g] for g in table.groups]
+    for family, rule in dict.fromkeys((g[0], g[1]) for g in table.groups):
+        labels = [per_group[g] for g in table.groups if g[:2] == (family, rule) and g[2] != OVERALL]
+        out.append(np.mean(labels, axis=0) if labels else np.zeros(sums.shape[:-1]))
+    return np.stack(out, axis=-1)

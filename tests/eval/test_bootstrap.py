@@ -1,0 +1,58 @@
+"""Bootstrap intervals and the paired test, from per-document counts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from eventgold.eval.bootstrap import Bootstrap, intervals, paired_test, resampled_f1
+from eventgold.eval.table import OVERALL, CountTable, f1_metrics
+
+STRICT = ("entities", "strict", OVERALL)
+
+
+def table(rows: list[list[int]]) -> CountTable:
+    """A one-group table: strict SemEval counts per document."""
+    return CountTable(
+        doc_ids=tuple(f"d{i}" for i in range(len(rows))),
+        groups=(STRICT,),
+        counts=np.asarray(rows, dtype=np.int64).reshape(len(rows), 5),
+    )
+
+
+def test_intervals_are_seeded_and_contain_the_observed_f1() -> None:
+    rng = np.random.default_rng(1)
+    rows = [
+        [int(rng.integers(0, 5)), 0, 0, int(rng.integers(0, 3)), int(rng.integers(0, 3))]
+        for _ in range(40)
+    ]
+    t = table(rows)
+    settings = Bootstrap(resamples=300, seed=7)
+    ci = intervals(t, settings)[STRICT]
+    assert ci == intervals(t, settings)[STRICT]  # same seed, same interval
+    assert ci != intervals(t, Bootstrap(resamples=300, seed=8))[STRICT]
+    sums = t.counts.sum(axis=0)
+    observed = 2 * sums[0] / (2 * sums[0] + sums[3] + sums[4])
+    assert ci[0] < observed < ci[1]
+    assert resampled_f1(t, settings).shape == (300, len(f1_metrics(t)))
+
+
+def test_constant_documents_give_a_zero_width_interval_and_empty_gives_none() -> None:
+    t = table([[1, 0, 0, 1, 0]] * 10)
+    lo, hi = intervals(t, Bootstrap(resamples=50))[STRICT]
+    assert lo == pytest.approx(hi) == pytest.approx(2 / 3)
+    assert intervals(table([]), Bootstrap(resamples=50))[STRICT] is None
+
+
+def test_paired_test_identical_systems_and_a_clear_difference() -> None:
+    a = table([[3, 0, 0, 0, 0]] * 30)
+    same = paired_test(a, a, Bootstrap(resamples=200))[STRICT]
+    assert (same.delta, same.p_value) == (0.0, 1.0)
+    b = table([[1, 0, 0, 2, 2]] * 15 + [[3, 0, 0, 0, 0]] * 15)
+    diff = paired_test(a, b, Bootstrap(resamples=500, seed=3))[STRICT]
+    assert diff.delta > 0.2 and diff.low > 0 and diff.p_value < 0.01
+    assert diff.p_value >= 1 / 501  # add-one smoothing: never exactly 0
+
+
+def test_paired_test_needs_the_same_documents() -> None:
+    with pytest.raises(ValueError, match="same documents"):
+        paired_test(table([[1, 0, 0, 0, 0]]), table([[1, 0, 0, 0, 0]] * 2), Bootstrap())

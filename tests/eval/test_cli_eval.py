@@ -1,0 +1,50 @@
+"""`eventgold eval` end to end (CliRunner, small files in tmp_path)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from eventgold.annotate.cli import app
+from typer.testing import CliRunner
+
+runner = CliRunner()
+
+
+def test_eval_prints_table_and_writes_json_and_html(
+    tmp_path: Path, gold_dir: Path, pred_file: Path
+) -> None:
+    out_json, out_html = tmp_path / "r.json", tmp_path / "r.html"
+    args = ["eval", "--gold", str(gold_dir), "--predictions", str(pred_file)]
+    args += ["--json", str(out_json), "--html", str(out_html), "--bootstrap", "100"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "strict F1 [95% CI]" in result.output and "ATTACKER" in result.output
+    assert "bootstrap: 100 document resamples, seed 0" in result.output
+    data = json.loads(out_json.read_text())
+    assert data["figures"]["entities"]["strict"]["overall"]["correct"] == 5
+    assert out_html.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_eval_bad_predictions_exit_1_with_located_problems(
+    tmp_path: Path, gold_dir: Path, jsonl
+) -> None:
+    bad = jsonl(tmp_path / "bad.jsonl", [{"id": "zzz", "entities": []}])
+    result = runner.invoke(app, ["eval", "--gold", str(gold_dir), "--predictions", str(bad)])
+    assert result.exit_code == 1
+    assert "bad.jsonl have 1 problem(s)" in result.output
+    assert "document id 'zzz' is not in the gold (3 documents)" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_eval_missing_file_and_missing_documents(tmp_path: Path, gold_dir: Path, jsonl) -> None:
+    result = runner.invoke(
+        app, ["eval", "--gold", str(gold_dir), "--predictions", str(tmp_path / "none.jsonl")]
+    )
+    assert result.exit_code == 1 and "file not found" in result.output
+    some = jsonl(tmp_path / "some.jsonl", [{"id": "d3", "entities": []}])
+    result = runner.invoke(
+        app, ["eval", "--gold", str(gold_dir), "--predictions", str(some), "--bootstrap", "0"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 gold document(s) had no prediction (scored as empty)" in result.output

@@ -1,0 +1,96 @@
+"""evaluate(): figures, provenance, missing documents, confusion and error cases."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from eventgold.eval.evaluate import (
+    METRICS_VERSION,
+    NONE,
+    Progress,
+    evaluate,
+    iter_evaluate,
+    sentence_bounds,
+)
+
+
+def test_result_json_carries_figures_and_provenance(gold_dir: Path, pred_file: Path, schema):
+    result = evaluate(gold_dir, pred_file, schema, bootstrap=200, seed=1)
+    data = result.to_json()
+    assert data["metrics_version"] == METRICS_VERSION
+    assert data["schema"] == {"name": "conflict_events", "version": "1.0.0"}
+    gold_bytes = (gold_dir / "documents.jsonl").read_bytes()
+    assert data["inputs"]["gold"]["sha256"] == hashlib.sha256(gold_bytes).hexdigest()
+    assert (
+        data["inputs"]["predictions"]["sha256"]
+        == hashlib.sha256(pred_file.read_bytes()).hexdigest()
+    )
+    assert data["bootstrap"]["resamples"] == 200 and data["bootstrap"]["seed"] == 1
+    strict = data["figures"]["entities"]["strict"]
+    # 7 gold spans, 8 predictions: 5 correct, 2 incorrect (Kabul label, 'the attack'), 1 spurious.
+    assert {k: strict["overall"][k] for k in ("correct", "incorrect", "missed", "spurious")} == {
+        "correct": 5,
+        "incorrect": 2,
+        "missed": 0,
+        "spurious": 1,
+    }
+    assert strict["overall"]["precision"] == pytest.approx(5 / 8)
+    assert strict["overall"]["recall"] == pytest.approx(5 / 7)
+    lo, hi = strict["overall"]["ci"]
+    assert lo <= strict["overall"]["f1"] <= hi
+    assert set(strict["labels"]) == {"ACTOR", "ATTACK", "ATTACKER", "LOCATION", "VICTIM_GROUP"}
+    assert strict["macro"]["f1"] == pytest.approx(
+        sum(f["f1"] for f in strict["labels"].values()) / 5
+    )
+    assert data["figures"]["entities"]["partial"]["overall"]["partial"] == 1
+    assert data["figures"]["relations"]["boundaries"]["overall"]["tp"] == 1
+    assert data["per_document"]["doc_ids"] == ["d1", "d2", "d3"]
+
+
+def test_confusion_and_errors(gold_docs, pred_docs, schema) -> None:
+    result = evaluate(gold_docs, pred_docs, schema, bootstrap=0)
+    assert result.confusion[("LOCATION", "ATTACKER")] == 1
+    assert result.confusion[(NONE, "ATTACKER")] == 1  # the spurious 'Nothing'
+    assert result.confusion[("ATTACKER", "ATTACKER")] == 2
+    kinds = {(e.doc_id, e.kind, e.context) for e in result.errors}
+    assert kinds == {
+        ("d1", "wrong label", "Rebels attacked Kabul."),
+        ("d1", "wrong boundary", "The UN condemned the attack."),
+        ("d3", "spurious", "Nothing happened today."),
+    }
+    assert result.error_counts == {
+        "missed": 0,
+        "spurious": 1,
+        "wrong label": 1,
+        "wrong boundary": 1,
+        "wrong label and boundary": 0,
+    }
+    assert result.intervals[("entities", "strict", "ALL")] is None  # bootstrap=0
+
+
+def test_missing_predictions_are_empty_and_reported(gold_docs, schema) -> None:
+    result = evaluate(gold_docs, gold_docs[1:2], schema, bootstrap=0, tokens=False)
+    assert result.missing == ("d1", "d3")
+    overall = result.figures()["entities"]["strict"]["overall"]
+    assert (overall["correct"], overall["missed"]) == (3, 4)
+    assert "tokens" not in result.figures()
+
+
+def test_empty_gold_and_empty_predictions(schema) -> None:
+    result = evaluate([], [], schema, bootstrap=10)
+    overall = result.figures()["entities"]["type"]["overall"]
+    assert (overall["f1"], overall["ci"]) == (0.0, None)
+
+
+def test_progress_events_end_with_the_result(gold_docs, pred_docs, schema) -> None:
+    events = list(iter_evaluate(gold_docs, pred_docs, schema, bootstrap=0))
+    assert isinstance(events[0], Progress) and events[0].stage == "scoring"
+    assert events[-1].table.doc_ids == ("d1", "d2", "d3")
+
+
+def test_sentence_bounds() -> None:
+    text = "First one. Second, with 3.5 km! Third\nline"
+    assert text[slice(*sentence_bounds(text, 11, 17))] == "Second, with 3.5 km!"
+    assert text[slice(*sentence_bounds(text, 32, 37))] == "Third"

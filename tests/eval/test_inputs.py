@@ -1,0 +1,103 @@
+"""Loading gold and predictions: folder or file, and every bad-file problem located."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from eventgold.annotate.problems import ProblemsError
+from eventgold.eval.inputs import check_predictions, load_gold, load_predictions
+
+
+def test_gold_from_folder_or_file(gold_dir: Path, schema, gold_docs) -> None:
+    assert load_gold(gold_dir, schema) == gold_docs
+    assert load_gold(gold_dir / "documents.jsonl", schema) == gold_docs
+
+
+def test_missing_gold_file(tmp_path: Path, schema) -> None:
+    with pytest.raises(FileNotFoundError):
+        load_gold(tmp_path, schema)
+
+
+def test_good_predictions_and_missing_documents(pred_file: Path, gold_docs, schema, jsonl) -> None:
+    preds = load_predictions(pred_file, gold_docs, schema)
+    assert set(preds.documents) == {"d1", "d2", "d3"} and preds.missing == ()
+    only_d2 = jsonl(pred_file.parent / "one.jsonl", [{"id": "d2", "entities": []}])
+    preds = load_predictions(only_d2, gold_docs, schema)
+    assert preds.missing == ("d1", "d3")
+    assert preds.for_gold(gold_docs[0]).entities == ()  # missing: scored as empty
+
+
+def test_bad_prediction_file_lists_every_problem_located(tmp_path: Path, gold_docs, schema, jsonl):
+    text = gold_docs[0].text
+    path = jsonl(
+        tmp_path / "bad.jsonl",
+        [
+            {"id": "nope", "text": "x", "entities": []},
+            {
+                "id": "d1",
+                "text": text,
+                "entities": [
+                    {"id": "e1", "start": 0, "end": 6, "label": "REBEL", "text": "Rebels"},
+                    {"id": "e1", "start": 40, "end": 99, "label": "ATTACK", "text": "x"},
+                ],
+                "relations": [{"head": "e1", "tail": "e9", "label": "CONDEMNS"}],
+            },
+            {"id": "d2", "text": "A different text.", "entities": []},
+        ],
+    )
+    (tmp_path / "bad.jsonl").write_text(path.read_text() + "{not json\n")
+    _, problems = check_predictions(path, gold_docs, schema)
+    lines = [str(p) for p in problems]
+    assert lines == [
+        "bad.jsonl line 1 / document 'nope': document id 'nope' is not in the gold (3 documents)",
+        "bad.jsonl line 2 / document 'd1' / entity 0 (e1): label 'REBEL' is not in schema "
+        "'conflict_events'; allowed: ACTOR, ATTACK, ATTACKER, LOCATION, VICTIM_GROUP",
+        "bad.jsonl line 2 / document 'd1' / entity 1 (e1): duplicate entity id 'e1'",
+        "bad.jsonl line 2 / document 'd1' / entity 1 (e1): offsets [40, 99) are not a non-empty "
+        "range inside the text (0 to 51)",
+        "bad.jsonl line 2 / document 'd1' / relation 0 (CONDEMNS e1 -> e9): head 'e1' is REBEL; "
+        "CONDEMNS allows head labels: ACTOR",
+        "bad.jsonl line 2 / document 'd1' / relation 0 (CONDEMNS e1 -> e9): tail 'e9' not found "
+        "among entity ids",
+        "bad.jsonl line 3 / document 'd2': text differs from the gold text at character 0 "
+        "(gold 'Gunmen killed ten vi', got 'A different text.')",
+        "bad.jsonl line 4: not valid JSON: Expecting property name enclosed in double quotes: "
+        "line 1 column 2 (char 1)",
+    ]
+    with pytest.raises(ProblemsError) as exc:
+        load_predictions(path, gold_docs, schema)
+    assert exc.value.summary.endswith("bad.jsonl have 8 problem(s)")
+
+
+def test_duplicate_prediction_document(tmp_path: Path, gold_docs, schema, jsonl) -> None:
+    path = jsonl(tmp_path / "dup.jsonl", [{"id": "d2", "entities": []}] * 2)
+    _, problems = check_predictions(path, gold_docs, schema)
+    assert [str(p) for p in problems] == [
+        "dup.jsonl line 2 / document 'd2': duplicate document id (first seen at dup.jsonl line 1)"
+    ]
+
+
+def test_offset_free_json_mapping_is_aligned(tmp_path: Path, gold_docs, schema) -> None:
+    path = tmp_path / "llm.json"
+    path.write_text(
+        json.dumps(
+            {
+                "d2": [
+                    {"label": "ATTACKER", "text": "gunmen"},
+                    {"label": "LOCATION", "text": "Kandahar"},
+                ]
+            }
+        )
+    )
+    preds = load_predictions(path, gold_docs, schema)
+    (e,) = preds.documents["d2"].entities
+    assert (e.start, e.end, e.text) == (0, 6, "Gunmen")
+    assert preds.alignment is not None
+    assert (preds.alignment.exact, preds.alignment.fuzzy, len(preds.alignment.unaligned)) == (
+        0,
+        1,
+        1,
+    )
+    assert preds.missing == ("d1", "d3")

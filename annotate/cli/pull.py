@@ -1,0 +1,88 @@
+"""`eventgold pull --project TITLE --out gold/`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from eventgold.annotate.cli._app import app
+from eventgold.annotate.cli._common import (
+    DEFAULT_SCHEMA_PATH,
+    SchemaOpt,
+    fail,
+    get_schema,
+    out,
+    user_errors,
+)
+from eventgold.annotate.cli.push import ApiKeyOpt, UrlOpt, progress_bar
+from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
+from eventgold.annotate.problems import allowed
+from eventgold.annotate.pull import DEFAULT_SELECTION, SELECTIONS, PullReport, iter_pull_to_gold
+
+_STAGES = {
+    "pull": "reading the export",
+    "read": "checking documents",
+    "write": "writing Parquet",
+    "hf": "saving the HF dataset",
+}
+
+
+def print_pull_report(report: PullReport) -> None:
+    out.print(
+        f"{report.out_dir}: {report.documents} gold document(s) from {report.tasks} task(s) "
+        f"({report.annotations} usable annotation(s), {report.unannotated} task(s) unannotated, "
+        f"{report.cancelled} cancelled/skipped)"
+    )
+    if report.utf16_converted:
+        out.print(
+            f"  {report.utf16_converted} span(s) had UTF-16 offsets, converted to code points"
+        )
+    if report.rejected:
+        codes = ", ".join(f"{code}: {n}" for code, n in report.reject_codes.items())
+        out.print(
+            f"  {report.rejected} annotation(s) rejected ({codes}); see {report.rejects_path}"
+        )
+    if not report.wrote_dataset:
+        out.print("  (annotate.dataset unavailable: wrote documents.jsonl and rejects.jsonl only)")
+
+
+@app.command("pull")
+def pull_cli(
+    project: Annotated[str, typer.Option("--project", help="Project title (exact).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Gold folder to (re)write.")] = Path(
+        "gold"
+    ),
+    selection: Annotated[
+        str, typer.Option(help=f"One annotation per task: {allowed(SELECTIONS)}.")
+    ] = DEFAULT_SELECTION,
+    url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    schema_path: SchemaOpt = DEFAULT_SCHEMA_PATH,
+) -> None:
+    """Pull annotations into a validated gold folder; rejects are listed with reasons."""
+    schema = get_schema(schema_path)
+    with user_errors():
+        try:
+            session = connect(url=url, api_key=api_key)
+            steps = iter_pull_to_gold(
+                session, project_title=project, out_dir=out_dir, schema=schema, selection=selection
+            )
+            # The first step comes after the project is found: its errors print without a bar.
+            step = next(steps)
+            with progress_bar() as bar:
+                tasks: dict[str, int] = {}
+                while True:
+                    if step.stage not in tasks:
+                        tasks[step.stage] = bar.add_task(
+                            _STAGES.get(step.stage, step.stage), total=step.total
+                        )
+                    bar.update(tasks[step.stage], completed=step.done, total=step.total)
+                    try:
+                        step = next(steps)
+                    except StopIteration as stop:
+                        report: PullReport = stop.value
+                        break
+        except ConnectionProblem as exc:
+            fail(str(exc))
+    print_pull_report(report)

@@ -1,0 +1,295 @@
+"""Documents to Label Studio tasks and back: the only module that knows LS task/result JSON.
+
+A task's data is ``{"text", "title", "doc_id", "sha256"}``; the sha256 of the text, recorded
+when the task is pushed, is how push stays idempotent and how pull notices a text edited after
+annotation. A span result's id is the entity id, so relation results (``from_id``/``to_id``)
+map back to entity ids.
+
+Offsets: Label Studio's frontend stores code points, but UTF-16 offsets have been reported
+around astral characters (emoji). On the way back an offset pair is accepted if
+``text[start:end]`` equals the result's ``value.text``; else, if it matches when read as UTF-16
+code units, it is converted (and counted); else the result is an ``offset-mismatch`` problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eventgold.annotate.corpus import text_sha256
+from eventgold.annotate.documents import Document, Entity, Relation
+from eventgold.annotate.problems import Problem, join
+from eventgold.annotate.schema import LS_LABELS_NAME, LS_TEXT_NAME
+from eventgold.annotate.validate import MISSING_ENDPOINT, OFFSET_MISMATCH
+
+# Problem codes for results that cannot become entities or relations.
+UNKNOWN_RESULT_TYPE = "unknown-result-type"
+UNKNOWN_CONTROL = "unknown-control"
+LABEL_COUNT = "label-count"
+BAD_RESULT = "bad-result"
+RELATION_DIRECTION = "relation-direction"
+
+TASK_FIELDS = ("text", "title", "doc_id", "sha256")
+
+
+# --- UTF-16 helpers ------------------------------------------------------------------------------
+
+
+def utf16_length(text: str) -> int:
+    """Length of `text` in UTF-16 code units (astral characters count two)."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def codepoint_to_utf16(text: str, offset: int) -> int:
+    """The UTF-16 code-unit offset of code-point `offset` in `text`."""
+    return utf16_length(text[:offset])
+
+
+def utf16_to_codepoint(text: str, offset: int) -> int | None:
+    """The code-point offset of UTF-16 `offset`, or None if it is out of range or splits a pair."""
+    units = 0
+    for i, ch in enumerate(text):
+        if units == offset:
+            return i
+        units += 2 if ord(ch) > 0xFFFF else 1
+        if units > offset:
+            return None
+    return len(text) if units == offset else None
+
+
+# --- documents to tasks --------------------------------------------------------------------------
+
+
+def task_data(doc: Document) -> dict[str, str]:
+    """The task's data fields; the hash is of the text as sent, never trusted from meta."""
+    return {"text": doc.text, "title": doc.title, "doc_id": doc.id, "sha256": text_sha256(doc.text)}
+
+
+def to_results(doc: Document) -> list[dict[str, Any]]:
+    """Label Studio result list for `doc`'s entities (code-point offsets) and relations."""
+    results: list[dict[str, Any]] = [
+        {
+            "id": e.id,
+            "from_name": LS_LABELS_NAME,
+            "to_name": LS_TEXT_NAME,
+            "type": "labels",
+            "value": {"start": e.start, "end": e.end, "text": e.text, "labels": [e.label]},
+        }
+        for e in doc.entities
+    ]
+    results += [
+        {
+            "type": "relation",
+            "from_id": r.head,
+            "to_id": r.tail,
+            "direction": "right",
+            "labels": [r.label],
+        }
+        for r in doc.relations
+    ]
+    return results
+
+
+def to_prediction(doc: Document, *, model_version: str) -> dict[str, Any]:
+    """An inline prediction; the score comes from ``meta["score"]`` when the model gave one."""
+    pred: dict[str, Any] = {"model_version": model_version, "result": to_results(doc)}
+    score = doc.meta.get("score")
+    if isinstance(score, int | float) and not isinstance(score, bool):
+        pred["score"] = float(score)
+    return pred
+
+
+def to_annotation(doc: Document, *, ground_truth: bool = False) -> dict[str, Any]:
+    return {"result": to_results(doc), "ground_truth": ground_truth}
+
+
+def to_task(
+    doc: Document,
+    *,
+    annotations: Sequence[Document] = (),
+    predictions: Sequence[Document] = (),
+    model_version: str = "",
+) -> dict[str, Any]:
+    """A task for bulk import, with annotations and predictions inline (one request for all)."""
+    task: dict[str, Any] = {"data": task_data(doc)}
+    if annotations:
+        task["annotations"] = [to_annotation(a) for a in annotations]
+    if predictions:
+        task["predictions"] = [to_prediction(p, model_version=model_version) for p in predictions]
+    return task
+
+
+# --- results to documents ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """One annotation's results as a document, or the reasons it cannot be one."""
+
+    document: Document | None
+    problems: tuple[Problem, ...]
+    utf16_converted: int  # spans whose offsets were UTF-16 units, converted to code points
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    entity: Entity | None
+    problems: tuple[Problem, ...]
+    utf16: bool = False
+
+
+def _labels(result: Mapping[str, Any], labels: Any, where: str) -> tuple[str | None, list[Problem]]:
+    if not isinstance(labels, list) or len(labels) != 1 or not isinstance(labels[0], str):
+        count = len(labels) if isinstance(labels, list) else 0
+        return None, [
+            Problem(where, f"needs exactly 1 label, got {count}: {labels!r:.80}", LABEL_COUNT)
+        ]
+    return labels[0], []
+
+
+def _span(text: str, result: Mapping[str, Any], where: str) -> _Span:
+    if result.get("from_name") != LS_LABELS_NAME or result.get("to_name") != LS_TEXT_NAME:
+        return _Span(
+            None,
+            (
+                Problem(
+                    where,
+                    f"control {result.get('from_name')!r} -> {result.get('to_name')!r} is not "
+                    f"{LS_LABELS_NAME!r} -> {LS_TEXT_NAME!r} of the labeling config",
+                    UNKNOWN_CONTROL,
+                ),
+            ),
+        )
+    value = result.get("value")
+    if not isinstance(value, dict):
+        return _Span(
+            None, (Problem(where, f"'value' must be an object, got {value!r:.60}", BAD_RESULT),)
+        )
+    start, end = value.get("start"), value.get("end")
+    if not all(isinstance(x, int) and not isinstance(x, bool) for x in (start, end)):
+        return _Span(
+            None,
+            (Problem(where, f"start/end must be integers, got {start!r}/{end!r}", BAD_RESULT),),
+        )
+    label, problems = _labels(result, value.get("labels"), where)
+    if label is None:
+        return _Span(None, tuple(problems))
+    span_text = value.get("text")
+    rid = result.get("id")
+    if not isinstance(rid, str) or not rid:
+        return _Span(
+            None, (Problem(where, f"result id must be a string, got {rid!r}", BAD_RESULT),)
+        )
+    if span_text is None or text[start:end] == span_text:
+        # No text to check against (API-made results): trust code points, as LS stores them.
+        return _Span(Entity(rid, start, end, label, text[start:end]), ())
+    cstart, cend = utf16_to_codepoint(text, start), utf16_to_codepoint(text, end)
+    if cstart is not None and cend is not None and text[cstart:cend] == span_text:
+        return _Span(Entity(rid, cstart, cend, label, span_text), (), utf16=True)
+    return _Span(
+        None,
+        (
+            Problem(
+                where,
+                f"offsets [{start}, {end}) cover {text[start:end]!r:.80} but the result text is "
+                f"{span_text!r:.80} (also as UTF-16 units)",
+                OFFSET_MISMATCH,
+            ),
+        ),
+    )
+
+
+_DIRECTIONS: dict[str, Callable[[str, str], tuple[str, str]]] = {
+    "right": lambda a, b: (a, b),
+    "left": lambda a, b: (b, a),
+}
+
+
+def _relation(
+    result: Mapping[str, Any], ids: set[str], where: str
+) -> tuple[Relation | None, list[Problem]]:
+    label, problems = _labels(result, result.get("labels"), where)
+    direction = result.get("direction", "right")
+    orient = _DIRECTIONS.get(direction) if isinstance(direction, str) else None
+    if orient is None:
+        problems.append(
+            Problem(
+                where,
+                f"direction {direction!r} has no head and tail; allowed: left, right",
+                RELATION_DIRECTION,
+            )
+        )
+    for key in ("from_id", "to_id"):
+        if result.get(key) not in ids:
+            problems.append(
+                Problem(
+                    where,
+                    f"{key} {result.get(key)!r} not found among span results",
+                    MISSING_ENDPOINT,
+                )
+            )
+    if problems or label is None or orient is None:
+        return None, problems
+    head, tail = orient(result["from_id"], result["to_id"])
+    return Relation(head=head, tail=tail, label=label), []
+
+
+def convert_result(task_data: Mapping[str, Any], result: Any, *, where: str) -> Conversion:
+    """Turn one annotation's result list into a `Document` over the task's text."""
+    text = task_data.get("text")
+    if not isinstance(text, str):
+        return Conversion(None, (Problem(where, "task data has no 'text' string", BAD_RESULT),), 0)
+    if not isinstance(result, list):
+        return Conversion(
+            None, (Problem(where, f"result must be a list, got {result!r:.60}", BAD_RESULT),), 0
+        )
+    problems: list[Problem] = []
+    entities: list[Entity] = []
+    relation_items: list[tuple[int, Mapping[str, Any]]] = []
+    converted = 0
+    for i, item in enumerate(result):
+        if not isinstance(item, dict):
+            problems.append(Problem(join(where, f"result {i}"), "must be an object", BAD_RESULT))
+            continue
+        kind = item.get("type")
+        if kind == "labels":
+            span = _span(text, item, join(where, f"result {i} ({item.get('id')})"))
+            problems += span.problems
+            converted += span.utf16
+            entities += [span.entity] if span.entity is not None else []
+        elif kind == "relation":
+            relation_items.append((i, item))
+        else:
+            problems.append(
+                Problem(
+                    join(where, f"result {i}"),
+                    f"result type {kind!r} is not in the config; allowed: labels, relation",
+                    UNKNOWN_RESULT_TYPE,
+                )
+            )
+    ids = {e.id for e in entities}
+    relations: list[Relation] = []
+    for n, (i, item) in enumerate(relation_items):
+        rel, found = _relation(item, ids, join(where, f"relation {n} (result {i})"))
+        problems += found
+        relations += [rel] if rel is not None else []
+    if problems:
+        return Conversion(None, tuple(problems), converted)
+    doc = Document(
+        id=str(task_data.get("doc_id") or ""),
+        text=text,
+        title=str(task_data.get("title") or ""),
+        meta={"sha256": task_data["sha256"]} if isinstance(task_data.get("sha256"), str) else {},
+        entities=tuple(sorted(entities, key=lambda e: (e.start, e.end, e.label, e.id))),
+        relations=tuple(relations),
+    )
+    return Conversion(doc, (), converted)
+
+
+def result_to_document(
+    task_data: Mapping[str, Any], result: Any, *, where: str
+) -> tuple[Document | None, list[Problem]]:
+    """`convert_result` for callers that do not count UTF-16 conversions."""
+    conv = convert_result(task_data, result, where=where)
+    return conv.document, list(conv.problems)

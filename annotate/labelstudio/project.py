@@ -1,0 +1,232 @@
+"""Finding, creating and checking the Label Studio project that a schema describes.
+
+A project is named by its exact title. Its labeling config must offer the schema's labels and
+relations, or pushed annotations would be refused and pulled ones mislabelled; a mismatch is an
+error naming what differs, unless the caller asks to update the config.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from eventgold.annotate.labelstudio.connection import Session
+from eventgold.annotate.problems import Problem, ProblemsError
+from eventgold.annotate.schema import LS_LABELS_NAME, Schema, to_label_config
+from label_studio_sdk.core.api_error import ApiError
+
+NOT_FOUND = "project-not-found"
+AMBIGUOUS = "project-ambiguous"
+CONFIG_MISMATCH = "config-mismatch"
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectRef:
+    id: int
+    title: str
+    created: bool = False
+    config_updated: bool = False
+
+
+def find_projects(session: Session, title: str) -> list[ProjectRef]:
+    """Every project whose title is exactly `title` (the API's title filter is a substring one)."""
+    pager = session.call(
+        f"listing projects titled {title!r}",
+        lambda: list(session.client.projects.list(title=title, page_size=100)),
+    )
+    return [ProjectRef(id=p.id, title=p.title) for p in pager if p.title == title]
+
+
+def find_project(session: Session, title: str) -> ProjectRef | None:
+    """The one project titled `title`, None if there is none; several is an error naming ids."""
+    found = find_projects(session, title)
+    if len(found) > 1:
+        ids = ", ".join(str(p.id) for p in sorted(found, key=lambda p: p.id))
+        raise ProblemsError(
+            [
+                Problem(
+                    f"project {title!r}",
+                    f"{len(found)} projects share this title (ids {ids}); rename all but one",
+                    AMBIGUOUS,
+                )
+            ],
+            summary=f"project title {title!r} is ambiguous",
+        )
+    return found[0] if found else None
+
+
+def require_project(session: Session, title: str) -> ProjectRef:
+    project = find_project(session, title)
+    if project is None:
+        raise ProblemsError(
+            [
+                Problem(
+                    f"project {title!r}", f"no project with this title on {session.url}", NOT_FOUND
+                )
+            ],
+            summary=f"project {title!r} not found",
+        )
+    return project
+
+
+def config_labels(label_config: str) -> tuple[set[str], set[str]]:
+    """Entity labels (of the schema's Labels control) and relation labels of a labeling config."""
+    root = ET.fromstring(label_config)
+    labels = {
+        str(label.get("value"))
+        for control in root.iter("Labels")
+        if control.get("name") == LS_LABELS_NAME
+        for label in control.iter("Label")
+    }
+    relations = {str(r.get("value")) for r in root.iter("Relation")}
+    return labels, relations
+
+
+def config_differences(label_config: str, schema: Schema) -> list[str]:
+    """What the project's config lacks or adds compared with `schema`; empty if they agree."""
+    try:
+        labels, relations = config_labels(label_config)
+    except ET.ParseError as exc:
+        return [f"the labeling config is not valid XML ({exc})"]
+    want_labels, want_relations = set(schema.entity_labels), set(schema.relation_labels)
+    diffs = []
+    for kind, have, want in (
+        ("entity labels", labels, want_labels),
+        ("relation labels", relations, want_relations),
+    ):
+        if want - have:
+            diffs.append(f"{kind} missing from the project: {', '.join(sorted(want - have))}")
+        if have - want:
+            diffs.append(
+                f"{kind} in the project but not in the schema: {', '.join(sorted(have - want))}"
+            )
+    return diffs
+
+
+def guidelines_html(schema: Schema) -> str:
+    """The schema's guidelines (Markdown) as simple HTML for the project's instructions."""
+    path = schema.guidelines_path()
+    if path is None or not Path(path).is_file():
+        return ""
+    return markdown_to_html(Path(path).read_text(encoding="utf-8"))
+
+
+_INLINE = (
+    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
+    (re.compile(r"\*\*([^*]+)\*\*"), r"<b>\1</b>"),
+    (re.compile(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])"), r"<i>\1</i>"),
+)
+
+
+def _inline(text: str) -> str:
+    out = html.escape(text, quote=False)
+    for pattern, repl in _INLINE:
+        out = pattern.sub(repl, out)
+    return out
+
+
+def markdown_to_html(markdown: str) -> str:
+    """Headings, paragraphs, bullet lists, code and emphasis: enough for annotation guidelines.
+
+    Everything is HTML-escaped first, so the guidelines cannot inject markup into Label Studio.
+    """
+    blocks: list[str] = []
+    para: list[str] = []
+    items: list[str] = []
+
+    def flush() -> None:
+        if para:
+            blocks.append(f"<p>{_inline(' '.join(para))}</p>")
+            para.clear()
+        if items:
+            blocks.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
+            items.clear()
+
+    for line in markdown.splitlines():
+        stripped = line.strip()
+        heading = re.match(r"^(#{1,6})\s+(.*)$", stripped)
+        bullet = re.match(r"^[-*]\s+(.*)$", stripped)
+        if not stripped:
+            flush()
+        elif heading:
+            flush()
+            level = len(heading.group(1))
+            blocks.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
+        elif bullet:
+            if para:
+                flush()
+            items.append(bullet.group(1))
+        elif items and line[:1].isspace():
+            items[-1] += " " + stripped  # continuation of a list item
+        else:
+            if items:
+                flush()
+            para.append(stripped)
+    flush()
+    return "\n".join(blocks)
+
+
+def ensure_project(
+    session: Session,
+    *,
+    title: str,
+    schema: Schema,
+    update_config: bool = False,
+    create: bool = True,
+) -> ProjectRef:
+    """The project titled `title`, created from `schema` if missing and `create`.
+
+    An existing project's config must match the schema: otherwise raise `ProblemsError` saying
+    what differs, or, with `update_config`, replace the config. Label Studio 1.23 accepts a
+    config that drops labels still used by annotations; pull then rejects those annotations
+    (unknown label), with reasons, rather than losing them silently.
+    """
+    project = find_project(session, title)
+    config = to_label_config(schema)
+    if project is None:
+        if not create:
+            return require_project(session, title)
+        created = session.call(
+            f"creating project {title!r}",
+            lambda: session.client.projects.create(
+                title=title,
+                label_config=config,
+                expert_instruction=guidelines_html(schema),
+                show_instruction=True,
+                description=f"{schema.name} {schema.version}",
+            ),
+        )
+        return ProjectRef(id=created.id, title=title, created=True)
+    current = session.call(
+        f"reading project {title!r}", lambda: session.client.projects.get(id=project.id)
+    )
+    diffs = config_differences(current.label_config or "", schema)
+    if not diffs:
+        return project
+    if not update_config:
+        raise ProblemsError(
+            [Problem(f"project {title!r} (id {project.id})", d, CONFIG_MISMATCH) for d in diffs],
+            summary=f"project {title!r} does not match schema {schema.name!r} {schema.version}; "
+            "pass --update-config to replace its labeling config",
+        )
+    try:
+        session.call(
+            f"updating the config of project {title!r}",
+            lambda: session.client.projects.update(id=project.id, label_config=config),
+        )
+    except ApiError as exc:
+        # E.g. an invalid config: pass Label Studio's reason on.
+        raise ProblemsError(
+            [
+                Problem(
+                    f"project {title!r} (id {project.id})",
+                    f"Label Studio refused the new config (HTTP {exc.status_code}): {exc.body}",
+                    CONFIG_MISMATCH,
+                )
+            ],
+            summary=f"cannot update the config of project {title!r}",
+        ) from None
+    return ProjectRef(id=project.id, title=title, config_updated=True)

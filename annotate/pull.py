@@ -1,0 +1,430 @@
+"""Pull annotations back from Label Studio: validated, selected, and written as the gold set.
+
+The project's full JSON export (the only export that keeps relations) is streamed over HTTP and
+parsed one task at a time with ijson, so a 100k-task project is never in memory whole. Each
+annotation is converted (`annotate.labelstudio.convert`) and validated with the gold rules plus
+a text check: the text's sha256 must still be the one recorded when the task was pushed.
+Cancelled (skipped) annotations are counted, not used. An annotation that fails any check is
+rejected whole, with the task id, document id, annotation id, annotator and every located
+reason; nothing is dropped without a trace.
+
+Selection, one annotation per task (``ground-truth-then-latest``): an annotation marked ground
+truth wins (e.g. adjudicated), then the most recently updated one, then the highest annotation
+id. ``latest`` ignores the ground-truth mark.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+import ijson
+from eventgold.annotate.atomic import atomic_dir
+from eventgold.annotate.corpus import text_sha256
+from eventgold.annotate.documents import Document, dumps_document, read_documents
+from eventgold.annotate.labelstudio.connection import (
+    ConnectionProblem,
+    Session,
+    _transient,
+    describe_error,
+)
+from eventgold.annotate.labelstudio.convert import convert_result
+from eventgold.annotate.labelstudio.project import require_project
+from eventgold.annotate.problems import Problem, ProblemsError, allowed
+from eventgold.annotate.schema import Schema
+from eventgold.annotate.validate import GOLD_RULES, validate_document
+
+TEXT_CHANGED = "text-changed"
+DUPLICATE_DOCUMENT = "duplicate-document"
+BAD_TASK = "bad-task"
+
+DOCUMENTS_FILE = "documents.jsonl"
+REJECTS_FILE = "rejects.jsonl"
+_CHUNK = 64 * 1024
+EXPORT_READ_TIMEOUT_FACTOR = 10
+
+
+# --- streaming the export ------------------------------------------------------------------------
+
+
+def iter_export(session: Session, project_id: int) -> Iterator[dict[str, Any]]:
+    """Stream the tasks of the project's full JSON export, one decoded task at a time.
+
+    Transient failures before the first task are retried with backoff; a stream that breaks
+    midway raises `ConnectionProblem` (the caller has written nothing final by then).
+    """
+    delays = session.retry.delays()
+    url = f"{session.url}/api/projects/{project_id}/export"
+    params = {"exportType": "JSON", "download_all_tasks": "true"}
+    yielded = 0
+    while True:
+        try:
+            with httpx.stream(
+                "GET",
+                url,
+                params=params,
+                headers=session.headers(),
+                # The server builds a big export before its first byte: wait longer for reads.
+                timeout=httpx.Timeout(
+                    session.timeout, read=EXPORT_READ_TIMEOUT_FACTOR * session.timeout
+                ),
+            ) as resp:
+                resp.raise_for_status()
+                items: list[Any] = ijson.sendable_list()
+                coro = ijson.items_coro(items, "item", use_float=True)
+                for chunk in resp.iter_bytes(_CHUNK):
+                    coro.send(chunk)
+                    for task in items:
+                        yielded += 1
+                        yield task
+                    del items[:]
+                coro.close()
+                for task in items:
+                    yielded += 1
+                    yield task
+                return
+        except (httpx.HTTPError, ijson.JSONError) as exc:
+            if yielded:
+                raise ConnectionProblem(
+                    f"the export of project {project_id} broke after {yielded} tasks: "
+                    f"{describe_error(exc)}; nothing was written, run pull again"
+                ) from exc
+            delay = next(delays, None) if _transient(exc) else None
+            if delay is None:
+                raise ConnectionProblem(
+                    f"exporting project {project_id} from {session.url} failed: "
+                    f"{describe_error(exc)}"
+                ) from exc
+            time.sleep(delay)
+
+
+def user_emails(session: Session) -> dict[int, str]:
+    """User id -> email, read once per pull (exports name annotators by id only)."""
+    users = session.call("listing users", lambda: session.client.users.list())
+    return {u.id: u.email or u.username or f"user {u.id}" for u in users if u.id is not None}
+
+
+# --- one task ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A whole annotation refused, with every reason located."""
+
+    task_id: int
+    doc_id: str
+    annotation_id: int | None
+    annotator: str
+    problems: tuple[Problem, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "task_id": self.task_id,
+            "doc_id": self.doc_id,
+            "annotation_id": self.annotation_id,
+            "annotator": self.annotator,
+            "codes": sorted({p.code for p in self.problems}),
+            "problems": [p.to_json() for p in self.problems],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PulledTask:
+    """A task's usable annotations (valid, not cancelled) and its rejects."""
+
+    task_id: int
+    doc_id: str
+    annotations: tuple[Document, ...]  # meta: annotator, annotation_id, ground_truth, updated_at
+    rejects: tuple[Reject, ...]
+    cancelled: int
+    utf16_converted: int
+
+
+def _annotator(completed_by: Any, emails: Mapping[int, str]) -> str:
+    if isinstance(completed_by, dict):  # some exports inline the user
+        return str(completed_by.get("email") or completed_by.get("id") or "unknown")
+    if isinstance(completed_by, int):
+        return emails.get(completed_by, f"user {completed_by}")
+    return "unknown"
+
+
+def task_to_pulled(
+    task: Mapping[str, Any], *, schema: Schema, emails: Mapping[int, str]
+) -> PulledTask:
+    """Convert and validate every annotation of one exported task."""
+    task_id = int(task.get("id") or 0)
+    data = task.get("data") if isinstance(task.get("data"), dict) else {}
+    doc_id = str(data.get("doc_id") or f"task-{task_id}")
+    text = data.get("text")
+    recorded = data.get("sha256")
+    changed = ""
+    if isinstance(text, str) and isinstance(recorded, str) and text_sha256(text) != recorded:
+        changed = (
+            f"text changed after annotation: the task text's sha256 is {text_sha256(text)[:12]}… "
+            f"but {recorded[:12]}… was recorded when it was pushed; re-push the document"
+        )
+    docs: list[Document] = []
+    rejects: list[Reject] = []
+    cancelled = converted = 0
+    for ann in task.get("annotations") or []:
+        ann_id = ann.get("id")
+        annotator = _annotator(ann.get("completed_by"), emails)
+        if ann.get("was_cancelled"):
+            cancelled += 1
+            continue
+        where = f"task {task_id} / annotation {ann_id}"
+        conv = convert_result(data, ann.get("result"), where=where)
+        converted += conv.utf16_converted
+        problems = [Problem(where, changed, TEXT_CHANGED)] if changed else []
+        problems += conv.problems
+        if conv.document is not None:
+            problems += validate_document(conv.document, schema, rules=GOLD_RULES, where=where)
+        if problems or conv.document is None:
+            rejects.append(Reject(task_id, doc_id, ann_id, annotator, tuple(problems)))
+            continue
+        meta = {
+            **conv.document.meta,
+            "task_id": task_id,
+            "annotation_id": ann_id,
+            "annotator": annotator,
+            "ground_truth": bool(ann.get("ground_truth")),
+            "updated_at": str(ann.get("updated_at") or ann.get("created_at") or ""),
+        }
+        docs.append(replace(conv.document, id=doc_id, meta=meta))
+    return PulledTask(task_id, doc_id, tuple(docs), tuple(rejects), cancelled, converted)
+
+
+def pull(session: Session, *, project_title: str, schema: Schema) -> Iterator[PulledTask]:
+    """Stream the project's tasks, each with its valid annotations and its rejects."""
+    project = require_project(session, project_title)
+    emails = user_emails(session)
+    for task in iter_export(session, project.id):
+        yield task_to_pulled(task, schema=schema, emails=emails)
+
+
+def annotations_from_project(
+    session: Session, *, project_title: str, schema: Schema
+) -> Iterator[tuple[str, list[Document]]]:
+    """``(doc_id, every valid annotation)`` per task: the input of `annotate.agree`."""
+    for task in pull(session, project_title=project_title, schema=schema):
+        yield task.doc_id, list(task.annotations)
+
+
+# --- selection -----------------------------------------------------------------------------------
+
+
+def _updated(doc: Document) -> datetime:
+    try:
+        # Python 3.10's fromisoformat does not read the "Z" suffix Label Studio writes.
+        return datetime.fromisoformat(str(doc.meta.get("updated_at")).replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _latest_key(doc: Document) -> tuple[datetime, int]:
+    return (_updated(doc), int(doc.meta.get("annotation_id") or 0))
+
+
+SELECTIONS: dict[str, Callable[[Document], tuple[Any, ...]]] = {
+    "ground-truth-then-latest": lambda d: (bool(d.meta.get("ground_truth")), *_latest_key(d)),
+    "latest": _latest_key,
+}
+DEFAULT_SELECTION = "ground-truth-then-latest"
+
+
+def choose(
+    annotations: Iterable[Document], *, selection: str = DEFAULT_SELECTION
+) -> Document | None:
+    """The one annotation a task contributes to the gold, by the `selection` rule."""
+    return max(annotations, key=SELECTIONS[selection], default=None)
+
+
+# --- the gold folder -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PullProgress:
+    stage: str  # "pull" (tasks read), then the dataset writer's stages
+    done: int
+    total: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PullReport:
+    project_id: int
+    out_dir: Path
+    rejects_path: Path
+    tasks: int
+    documents: int  # tasks that contribute a gold document
+    unannotated: int  # tasks with no usable annotation (and none rejected)
+    annotations: int  # usable annotations seen
+    cancelled: int
+    rejected: int
+    reject_codes: Mapping[str, int]
+    utf16_converted: int
+    wrote_dataset: bool  # False: only documents.jsonl and rejects.jsonl (no annotate.dataset)
+
+
+def iter_pull_to_gold(
+    session: Session,
+    *,
+    project_title: str,
+    out_dir: Path,
+    schema: Schema,
+    selection: str = DEFAULT_SELECTION,
+) -> Generator[PullProgress, None, PullReport]:
+    """`pull_to_gold`, yielding progress; the report is the generator's return value.
+
+    Selected documents and rejects are spooled to temporary files first, so `out_dir` is only
+    replaced (atomically) once the whole export has been read.
+    """
+    if selection not in SELECTIONS:
+        raise ProblemsError(
+            [Problem("selection", f"unknown rule {selection!r}; allowed: {allowed(SELECTIONS)}")]
+        )
+    out_dir = Path(out_dir)
+    project = require_project(session, project_title)
+    total = session.call(
+        "reading the project", lambda: session.client.projects.get(id=project.id)
+    ).task_number
+    emails = user_emails(session)
+    counts: Counter[str] = Counter()
+    codes: Counter[str] = Counter()
+    annotators: set[str] = set()
+    first_task: dict[str, int] = {}
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".eventgold-pull-", dir=out_dir.parent) as tmp:
+        docs_spool, rejects_spool = Path(tmp) / DOCUMENTS_FILE, Path(tmp) / REJECTS_FILE
+        with (
+            docs_spool.open("w", encoding="utf-8") as dfh,
+            rejects_spool.open("w", encoding="utf-8") as rfh,
+        ):
+            for task in iter_export(session, project.id):
+                pulled = task_to_pulled(task, schema=schema, emails=emails)
+                counts["tasks"] += 1
+                counts["annotations"] += len(pulled.annotations)
+                counts["cancelled"] += pulled.cancelled
+                counts["utf16"] += pulled.utf16_converted
+                rejects = list(pulled.rejects)
+                chosen = choose(pulled.annotations, selection=selection)
+                if chosen is not None and chosen.id in first_task:
+                    rejects.append(
+                        Reject(
+                            pulled.task_id,
+                            chosen.id,
+                            chosen.meta.get("annotation_id"),
+                            str(chosen.meta.get("annotator")),
+                            (
+                                Problem(
+                                    f"task {pulled.task_id}",
+                                    f"document id '{chosen.id}' is also task "
+                                    f"{first_task[chosen.id]}; only the first is kept",
+                                    DUPLICATE_DOCUMENT,
+                                ),
+                            ),
+                        )
+                    )
+                    chosen = None
+                if chosen is not None:
+                    first_task[chosen.id] = pulled.task_id
+                    annotators.add(str(chosen.meta.get("annotator")))
+                    dfh.write(dumps_document(chosen) + "\n")
+                    counts["documents"] += 1
+                elif not pulled.rejects:
+                    counts["unannotated"] += 1
+                for r in rejects:
+                    rfh.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
+                    codes.update({p.code or "other" for p in r.problems})
+                counts["rejected"] += len(rejects)
+                if counts["tasks"] % 100 == 0:
+                    yield PullProgress("pull", counts["tasks"], total)
+        yield PullProgress("pull", counts["tasks"], counts["tasks"])
+        provenance = {
+            "label_studio_project": f"'{project_title}' (id {project.id})",
+            "label_studio_url": session.url,
+            "annotators": ", ".join(sorted(annotators)) or "none",
+            "selection": selection,
+            "pulled_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "schema": f"{schema.name} {schema.version}",
+        }
+        wrote_dataset = yield from _write(
+            docs_spool, rejects_spool, out_dir, schema=schema, provenance=provenance
+        )
+    return PullReport(
+        project_id=project.id,
+        out_dir=out_dir,
+        rejects_path=out_dir / REJECTS_FILE,
+        tasks=counts["tasks"],
+        documents=counts["documents"],
+        unannotated=counts["unannotated"],
+        annotations=counts["annotations"],
+        cancelled=counts["cancelled"],
+        rejected=counts["rejected"],
+        reject_codes=dict(sorted(codes.items())),
+        utf16_converted=counts["utf16"],
+        wrote_dataset=wrote_dataset,
+    )
+
+
+def _read_rejects(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            yield json.loads(line)
+
+
+def _write(
+    docs_spool: Path,
+    rejects_spool: Path,
+    out_dir: Path,
+    *,
+    schema: Schema,
+    provenance: Mapping[str, Any],
+) -> Generator[PullProgress, None, bool]:
+    try:
+        from eventgold.annotate.dataset import iter_write_gold
+    except ImportError:
+        # Without the dataset writer, still leave a usable gold: the JSONL files, atomically.
+        with atomic_dir(out_dir) as stage:
+            (stage / DOCUMENTS_FILE).write_bytes(docs_spool.read_bytes())
+            (stage / REJECTS_FILE).write_bytes(rejects_spool.read_bytes())
+        return False
+    steps = iter_write_gold(
+        read_documents(docs_spool),
+        out_dir,
+        schema=schema,
+        rejects=_read_rejects(rejects_spool),
+        provenance=provenance,
+    )
+    while True:
+        try:
+            step = next(steps)
+        except StopIteration:
+            return True
+        yield PullProgress(step.stage, step.done, step.total)
+
+
+def pull_to_gold(
+    session: Session,
+    *,
+    project_title: str,
+    out_dir: Path,
+    schema: Schema,
+    selection: str = DEFAULT_SELECTION,
+) -> PullReport:
+    """Pull the project into the gold folder `out_dir` (replaced atomically); see the module doc."""
+    steps = iter_pull_to_gold(
+        session, project_title=project_title, out_dir=out_dir, schema=schema, selection=selection
+    )
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value

@@ -1,0 +1,718 @@
+"""Push documents (with optional predictions and annotations) to a Label Studio project.
+
+Idempotent by design: the project's existing task keys ``(doc_id, sha256)`` are streamed first
+(keyset pagination, data only, never annotations), so a document already present with the same
+text is skipped and one present with a different text is reported as a conflict instead of
+being imported twice. New documents go in bulk batches with their predictions and annotations
+inline (one request per batch). A failed batch is never blindly retried: the tasks created
+since the last known id are re-read first, because the server may have committed the batch
+before the connection broke. So a re-run, or a run after a crash, leaves each document
+present exactly once.
+
+Predictions and annotations are joined to documents by id. They are spooled to a temporary
+file with an in-memory index of offsets (tens of bytes per document), so no input is held in
+memory whole. Predictions for documents already present are attached with the bulk
+predictions API unless the task already has a prediction of that model version; annotations
+are only imported with a new task (re-importing them would duplicate submissions), and the
+report counts those left out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sized
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from eventgold.annotate.corpus import text_sha256
+from eventgold.annotate.documents import Document, dumps_document, parse_document
+from eventgold.annotate.labelstudio.connection import (
+    ConnectionProblem,
+    Session,
+    _transient,
+    describe_error,
+)
+from eventgold.annotate.labelstudio.convert import to_annotation, to_prediction, to_task
+from eventgold.annotate.labelstudio.project import ensure_project, require_project
+from eventgold.annotate.problems import Problem, ProblemsError
+from eventgold.annotate.schema import Schema
+from eventgold.annotate.validate import GOLD_RULES, PREDICTION_RULES, Rules, validate_document
+
+DEFAULT_BATCH_SIZE = 500
+SCAN_PAGE_SIZE = 1000
+
+# Problem codes of push.
+CONFLICT = "conflict"  # same doc id, different text
+TEXT_DIFFERS = "text-differs"  # a prediction/annotation is over another text than its document
+NO_TASK = "no-task"  # a prediction/annotation for a document in neither the input nor the project
+DUPLICATE_INPUT = "duplicate-input"
+BAD_MODEL_VERSION = "bad-model-version"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskKey:
+    """What push needs to know about an existing task; never its annotations."""
+
+    task_id: int
+    doc_id: str
+    sha256: str
+    model_versions: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class PushProgress:
+    stage: str  # "read" (spooling predictions/annotations), "scan", "import", "predictions"
+    done: int
+    total: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PushReport:
+    project_id: int
+    project_created: bool
+    imported: int  # new tasks
+    skipped: int  # documents already present with the same text
+    predictions_added: int
+    predictions_skipped: int  # a prediction of that model version was already on the task
+    annotations_added: int
+    annotations_skipped: int  # task already present: not re-imported
+    problems: tuple[Problem, ...]
+
+    @property
+    def problem_counts(self) -> dict[str, int]:
+        return dict(Counter(p.code for p in self.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class PushDone:
+    report: PushReport
+
+
+PushEvent = PushProgress | PushDone
+
+
+# --- reading the project's task keys -------------------------------------------------------------
+
+
+def _tasks_page(
+    session: Session,
+    project_id: int,
+    *,
+    after_id: int,
+    page_size: int,
+    with_versions: bool,
+    http: httpx.Client | None,
+) -> list[dict[str, Any]]:
+    query: dict[str, Any] = {
+        "filters": {
+            "conjunction": "and",
+            "items": [
+                {
+                    "filter": "filter:tasks:id",
+                    "operator": "greater",
+                    "type": "Number",
+                    "value": after_id,
+                }
+            ],
+        },
+        "ordering": ["tasks:id"],
+    }
+    if with_versions:
+        # Any hiddenColumns makes the data manager compute the shown columns, including the
+        # prediction model versions; hide the one that costs a join we do not need.
+        query["hiddenColumns"] = {"explore": ["tasks:annotators"], "labeling": ["tasks:annotators"]}
+
+    def get() -> list[dict[str, Any]]:
+        resp = (http or httpx).get(
+            f"{session.url}/api/tasks",
+            params={
+                "project": project_id,
+                "page": 1,
+                "page_size": page_size,
+                "query": json.dumps(query),
+            },
+            headers=session.headers(),
+            timeout=session.timeout,
+        )
+        resp.raise_for_status()
+        return resp.json()["tasks"]
+
+    return session.call(f"listing tasks of project {project_id}", get)
+
+
+def _versions(raw: Any) -> frozenset[str]:
+    # The data manager renders versions as "a,b" (SQLite) or "a, b" (PostgreSQL).
+    if not isinstance(raw, str) or not raw:
+        return frozenset()
+    return frozenset(v.strip() for v in raw.split(",") if v.strip())
+
+
+def iter_task_keys(
+    session: Session,
+    project_id: int,
+    *,
+    after_id: int = 0,
+    with_versions: bool = False,
+    page_size: int = SCAN_PAGE_SIZE,
+    http: httpx.Client | None = None,
+) -> Iterator[TaskKey]:
+    """Stream the keys of the project's tasks with id > `after_id`, in id order.
+
+    Keyset pagination (``id > last``) rather than page numbers, so tasks created meanwhile
+    neither shift nor repeat pages. Tasks lacking a doc_id (imported by other tools) get
+    ``task-<id>`` so they can still be counted.
+    """
+    last = after_id
+    while True:
+        page = _tasks_page(
+            session,
+            project_id,
+            after_id=last,
+            page_size=page_size,
+            with_versions=with_versions,
+            http=http,
+        )
+        for task in page:
+            data = task.get("data") or {}
+            yield TaskKey(
+                task_id=int(task["id"]),
+                doc_id=str(data.get("doc_id") or f"task-{task['id']}"),
+                sha256=str(data.get("sha256") or ""),
+                model_versions=_versions(task.get("predictions_model_versions")),
+            )
+            last = max(last, int(task["id"]))
+        if len(page) < page_size:
+            return
+
+
+# --- spooling predictions and annotations --------------------------------------------------------
+
+
+class _Spool:
+    """Documents written to a temporary JSONL file, found again by id through an offset index.
+
+    Private and mutable by nature (an open file); lives for one push.
+    """
+
+    def __init__(self, directory: Path, name: str) -> None:
+        self.path = directory / f"{name}.jsonl"
+        self.fh = self.path.open("w+b")
+        self.index: dict[str, list[tuple[int, int]]] = {}
+        self.used: set[str] = set()
+
+    def add(self, doc: Document) -> None:
+        line = (dumps_document(doc) + "\n").encode("utf-8")
+        self.fh.seek(0, os.SEEK_END)
+        self.index.setdefault(doc.id, []).append((self.fh.tell(), len(line)))
+        self.fh.write(line)
+
+    def take(self, doc_id: str) -> list[Document]:
+        """The documents spooled under `doc_id`, marking them used."""
+        self.used.add(doc_id)
+        docs = []
+        for offset, length in self.index.get(doc_id, ()):
+            self.fh.seek(offset)
+            doc, _ = parse_document(json.loads(self.fh.read(length)))
+            assert doc is not None  # spooled from a valid Document
+            docs.append(doc)
+        return docs
+
+    def unused(self) -> list[str]:
+        return sorted(set(self.index) - self.used)
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+def _spool(
+    spool: _Spool,
+    docs: Iterable[Document],
+    *,
+    schema: Schema,
+    rules: Rules,
+    kind: str,
+    problems: list[Problem],
+) -> Iterator[PushProgress]:
+    for n, doc in enumerate(docs, start=1):
+        found = validate_document(doc, schema, rules=rules, where=f"{kind} for document '{doc.id}'")
+        if found:
+            problems += found
+        else:
+            spool.add(doc)
+        if n % 1000 == 0:
+            yield PushProgress("read", n, None)
+
+
+# --- push ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _State:
+    """Mutable tallies of one push run (private); frozen into `PushReport` at the end."""
+
+    keys: dict[str, TaskKey]
+    max_id: int
+    problems: list[Problem] = field(default_factory=list)
+    imported: int = 0
+    skipped: int = 0
+    predictions_added: int = 0
+    predictions_skipped: int = 0
+    annotations_added: int = 0
+    annotations_skipped: int = 0
+
+
+def _matching(
+    docs: list[Document], *, sha256: str, doc_id: str, kind: str, problems: list[Problem]
+) -> list[Document]:
+    good = []
+    for d in docs:
+        if text_sha256(d.text) == sha256:
+            good.append(d)
+        else:
+            problems.append(
+                Problem(
+                    f"{kind} for document '{doc_id}'",
+                    f"its text (sha256 {text_sha256(d.text)[:12]}…) is not the document's "
+                    f"(sha256 {sha256[:12]}…); not pushed",
+                    TEXT_DIFFERS,
+                )
+            )
+    return good
+
+
+def _post(
+    session: Session,
+    path: str,
+    body: list[dict[str, Any]],
+    *,
+    params: dict[str, str],
+    http: httpx.Client | None,
+) -> dict[str, Any]:
+    """One raw JSON POST: the SDK's generic encoder costs ~40% of push's client time."""
+    resp = (http or httpx).post(
+        f"{session.url}/{path}",
+        json=body,
+        params=params,
+        headers=session.headers(),
+        timeout=session.timeout,
+    )
+    resp.raise_for_status()
+    return resp.json()
+
+
+def _import_batch(
+    session: Session,
+    project_id: int,
+    batch: list[tuple[Document, dict[str, Any]]],
+    state: _State,
+    *,
+    http: httpx.Client | None = None,
+) -> None:
+    """Import a batch exactly once, even if the server committed it and then the line broke."""
+    delays = session.retry.delays()
+    while batch:
+        try:
+            answer = _post(
+                session,
+                f"api/projects/{project_id}/import",
+                [task for _, task in batch],
+                params={"return_task_ids": "true"},
+                http=http,
+            )
+        except Exception as exc:
+            if not _transient(exc):
+                raise
+            delay = next(delays, None)
+            if delay is None:
+                raise ConnectionProblem(
+                    f"importing {len(batch)} tasks failed {session.retry.attempts} times against "
+                    f"{session.url}: {describe_error(exc)}; re-run push to resume"
+                ) from exc
+            time.sleep(delay)
+            # Whatever the server committed before failing has ids above max_id.
+            for key in iter_task_keys(session, project_id, after_id=state.max_id, http=http):
+                state.keys.setdefault(key.doc_id, key)
+                state.max_id = max(state.max_id, key.task_id)
+            committed = [(doc, task) for doc, task in batch if doc.id in state.keys]
+            _count_imported(committed, state)
+            batch = [(doc, task) for doc, task in batch if doc.id not in state.keys]
+            continue
+        ids = list(answer.get("task_ids") or [])
+        if len(ids) != len(batch):
+            raise ProblemsError(
+                [
+                    Problem(
+                        f"project {project_id}",
+                        f"import returned {len(ids)} task ids for {len(batch)} tasks",
+                    )
+                ],
+                summary="Label Studio answered an import unexpectedly; re-run push to resume",
+            )
+        for (doc, task), tid in zip(batch, ids, strict=True):
+            state.keys[doc.id] = TaskKey(tid, doc.id, task["data"]["sha256"])
+            state.max_id = max(state.max_id, tid)
+        _count_imported(batch, state)
+        return
+
+
+def _count_imported(batch: list[tuple[Document, dict[str, Any]]], state: _State) -> None:
+    state.imported += len(batch)
+    state.annotations_added += sum(len(task.get("annotations", ())) for _, task in batch)
+    state.predictions_added += sum(len(task.get("predictions", ())) for _, task in batch)
+
+
+def _import_predictions(
+    session: Session,
+    project_id: int,
+    preds: list[dict[str, Any]],
+    *,
+    model_version: str,
+    http: httpx.Client | None = None,
+) -> None:
+    # Not retried blindly either: a failure re-reads which tasks already have this version.
+    delays = session.retry.delays()
+    while preds:
+        try:
+            _post(
+                session,
+                f"api/projects/{project_id}/import/predictions",
+                preds,
+                params={},
+                http=http,
+            )
+            return
+        except Exception as exc:
+            if not _transient(exc):
+                raise
+            delay = next(delays, None)
+            if delay is None:
+                raise ConnectionProblem(
+                    f"importing {len(preds)} predictions failed against {session.url}: "
+                    f"{describe_error(exc)}; re-run push to resume"
+                ) from exc
+            time.sleep(delay)
+            have = {
+                k.task_id
+                for k in iter_task_keys(session, project_id, with_versions=True, http=http)
+                if model_version in k.model_versions
+            }
+            preds = [p for p in preds if p["task"] not in have]
+
+
+def push(
+    session: Session,
+    *,
+    project_title: str,
+    documents: Iterable[Document],
+    schema: Schema,
+    predictions: Iterable[Document] | None = None,
+    model_version: str = "",
+    annotations: Iterable[Document] | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    update_config: bool = False,
+    total: int | None = None,
+) -> Iterator[PushEvent]:
+    """Push `documents` (and predictions/annotations joined by id); yield progress, then the report.
+
+    `total` is the number of documents when the caller knows it (for a progress bar); a sized
+    `documents` gives it too. Nothing is read from `documents` before the project is checked.
+    """
+    if predictions is not None and (not model_version or "," in model_version):
+        raise ProblemsError(
+            [
+                Problem(
+                    "model_version",
+                    f"predictions need a model version without commas, got {model_version!r}",
+                    BAD_MODEL_VERSION,
+                )
+            ]
+        )
+    if batch_size < 1:
+        raise ProblemsError([Problem("batch_size", f"must be >= 1, got {batch_size}")])
+    if total is None and isinstance(documents, Sized):
+        total = len(documents)
+    project = ensure_project(
+        session, title=project_title, schema=schema, update_config=update_config
+    )
+    problems: list[Problem] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="eventgold-push-") as tmp,
+        # One connection pool for the whole run (a new client per batch re-reads CA certs).
+        httpx.Client(timeout=session.timeout) as http,
+    ):
+        pred_spool = _Spool(Path(tmp), "predictions") if predictions is not None else None
+        ann_spool = _Spool(Path(tmp), "annotations") if annotations is not None else None
+        try:
+            if pred_spool is not None and predictions is not None:
+                yield from _spool(
+                    pred_spool,
+                    predictions,
+                    schema=schema,
+                    rules=PREDICTION_RULES,
+                    kind="prediction",
+                    problems=problems,
+                )
+            if ann_spool is not None and annotations is not None:
+                yield from _spool(
+                    ann_spool,
+                    annotations,
+                    schema=schema,
+                    rules=GOLD_RULES,
+                    kind="annotation",
+                    problems=problems,
+                )
+            state = _State(keys={}, max_id=0, problems=problems)
+            for n, key in enumerate(
+                iter_task_keys(
+                    session, project.id, with_versions=pred_spool is not None, http=http
+                ),
+                start=1,
+            ):
+                if key.doc_id in state.keys:
+                    problems.append(
+                        Problem(
+                            f"task {key.task_id}",
+                            f"doc_id '{key.doc_id}' is also task {state.keys[key.doc_id].task_id}",
+                            DUPLICATE_INPUT,
+                        )
+                    )
+                state.keys.setdefault(key.doc_id, key)
+                state.max_id = max(state.max_id, key.task_id)
+                if n % SCAN_PAGE_SIZE == 0:
+                    yield PushProgress("scan", n, None)
+            yield PushProgress("scan", len(state.keys), len(state.keys))
+            yield from _push_documents(
+                session,
+                project.id,
+                documents,
+                state=state,
+                pred_spool=pred_spool,
+                ann_spool=ann_spool,
+                model_version=model_version,
+                batch_size=batch_size,
+                total=total,
+                http=http,
+            )
+        finally:
+            for spool in (pred_spool, ann_spool):
+                if spool is not None:
+                    spool.close()
+    yield PushDone(
+        PushReport(
+            project_id=project.id,
+            project_created=project.created,
+            imported=state.imported,
+            skipped=state.skipped,
+            predictions_added=state.predictions_added,
+            predictions_skipped=state.predictions_skipped,
+            annotations_added=state.annotations_added,
+            annotations_skipped=state.annotations_skipped,
+            problems=tuple(problems),
+        )
+    )
+
+
+def _push_documents(
+    session: Session,
+    project_id: int,
+    documents: Iterable[Document],
+    *,
+    state: _State,
+    pred_spool: _Spool | None,
+    ann_spool: _Spool | None,
+    model_version: str,
+    batch_size: int,
+    total: int | None,
+    http: httpx.Client,
+) -> Iterator[PushProgress]:
+    problems = state.problems
+    batch: list[tuple[Document, dict[str, Any]]] = []
+    in_batch: dict[str, str] = {}  # doc id -> sha256, for repeats within the pending batch
+    attach: list[dict[str, Any]] = []  # predictions for tasks already present
+    done = 0
+
+    def existing(doc_id: str, sha: str, where: str) -> bool:
+        """True if the document is already present (or pending) with any text; reports conflicts."""
+        key = state.keys.get(doc_id)
+        old_sha = key.sha256 if key is not None else in_batch.get(doc_id)
+        if old_sha is None:
+            return False
+        if old_sha != sha:
+            task = f"task {key.task_id}" if key is not None else "this run"
+            problems.append(
+                Problem(
+                    where,
+                    f"already in the project ({task}) with a different text (sha256 "
+                    f"{old_sha[:12]}…, new {sha[:12]}…); not imported",
+                    CONFLICT,
+                )
+            )
+        return True
+
+    def queue_predictions(key: TaskKey) -> None:
+        if pred_spool is None or key.doc_id in pred_spool.used:
+            return
+        preds = _matching(
+            pred_spool.take(key.doc_id),
+            sha256=key.sha256,
+            doc_id=key.doc_id,
+            kind="prediction",
+            problems=problems,
+        )
+        if preds and model_version in key.model_versions:
+            state.predictions_skipped += len(preds)
+            return
+        for p in preds:
+            attach.append({"task": key.task_id, **to_prediction(p, model_version=model_version)})
+
+    def flush_attach() -> None:
+        _import_predictions(session, project_id, attach, model_version=model_version, http=http)
+        state.predictions_added += len(attach)
+        attach.clear()
+
+    for doc in documents:
+        done += 1
+        sha = text_sha256(doc.text)
+        if existing(doc.id, sha, f"document '{doc.id}'"):
+            key = state.keys.get(doc.id)
+            if key is not None and key.sha256 == sha:
+                state.skipped += 1
+                queue_predictions(key)
+                if ann_spool is not None and doc.id not in ann_spool.used:
+                    state.annotations_skipped += len(ann_spool.take(doc.id))
+            elif key is None and in_batch.get(doc.id) == sha:
+                state.skipped += 1
+        else:
+            anns: list[Document] = []
+            preds: list[Document] = []
+            if ann_spool is not None:
+                anns = _matching(
+                    ann_spool.take(doc.id),
+                    sha256=sha,
+                    doc_id=doc.id,
+                    kind="annotation",
+                    problems=problems,
+                )
+            if pred_spool is not None:
+                preds = _matching(
+                    pred_spool.take(doc.id),
+                    sha256=sha,
+                    doc_id=doc.id,
+                    kind="prediction",
+                    problems=problems,
+                )
+            batch.append(
+                (
+                    doc,
+                    to_task(doc, annotations=anns, predictions=preds, model_version=model_version),
+                )
+            )
+            in_batch[doc.id] = sha
+        if len(batch) >= batch_size:
+            _import_batch(session, project_id, batch, state, http=http)
+            batch, in_batch = [], {}
+        if len(attach) >= batch_size:
+            flush_attach()
+        if done % batch_size == 0:
+            yield PushProgress("import", done, total)
+    if batch:
+        _import_batch(session, project_id, batch, state, http=http)
+    yield PushProgress("import", done, total if total is not None else done)
+
+    # Predictions and annotations whose documents were not in this run's input.
+    for spool, kind in ((pred_spool, "prediction"), (ann_spool, "annotation")):
+        if spool is None:
+            continue
+        for doc_id in spool.unused():
+            key = state.keys.get(doc_id)
+            if key is None:
+                problems.append(
+                    Problem(
+                        f"{kind} for document '{doc_id}'",
+                        "no such document in the input or the project; not pushed",
+                        NO_TASK,
+                    )
+                )
+                spool.used.add(doc_id)
+            elif spool is pred_spool:
+                queue_predictions(key)
+                if len(attach) >= batch_size:
+                    flush_attach()
+                    yield PushProgress("predictions", state.predictions_added, None)
+            else:
+                state.annotations_skipped += len(spool.take(doc_id))
+    if attach:
+        flush_attach()
+        yield PushProgress("predictions", state.predictions_added, state.predictions_added)
+
+
+# --- ground truth --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GroundTruthReport:
+    project_id: int
+    created: int
+    problems: tuple[Problem, ...]
+
+
+def push_ground_truth(
+    session: Session,
+    *,
+    project_title: str,
+    documents: Iterable[Document],
+    schema: Schema | None = None,
+) -> GroundTruthReport:
+    """Add each document as a ground-truth annotation on its task (for adjudicated gold).
+
+    The project must exist and hold each document with the same text; documents that fail
+    (no task, other text, invalid against `schema` when given) are reported, not pushed.
+    """
+    project = require_project(session, project_title)
+    keys = {k.doc_id: k for k in iter_task_keys(session, project.id)}
+    problems: list[Problem] = []
+    created = 0
+    for doc in documents:
+        where = f"document '{doc.id}'"
+        key = keys.get(doc.id)
+        if key is None:
+            problems.append(
+                Problem(where, f"no task in project {project_title!r}; not pushed", NO_TASK)
+            )
+            continue
+        if key.sha256 and key.sha256 != text_sha256(doc.text):
+            problems.append(
+                Problem(
+                    where,
+                    f"task {key.task_id} has another text (sha256 {key.sha256[:12]}…, "
+                    f"document {text_sha256(doc.text)[:12]}…); not pushed",
+                    TEXT_DIFFERS,
+                )
+            )
+            continue
+        found = validate_document(doc, schema, where=where) if schema is not None else []
+        if found:
+            problems += found
+            continue
+        ann = to_annotation(doc, ground_truth=True)
+        # One POST per document (no bulk endpoint for distinct results), and not retried: a
+        # retry after a lost response would add the annotation twice.
+        try:
+            session.client.annotations.create(
+                id=key.task_id, result=ann["result"], ground_truth=True
+            )
+        except Exception as exc:
+            if not _transient(exc):
+                raise
+            raise ConnectionProblem(
+                f"adding ground truth to task {key.task_id} failed against {session.url}: "
+                f"{describe_error(exc)}; {created} added before it"
+            ) from exc
+        created += 1
+    return GroundTruthReport(project_id=project.id, created=created, problems=tuple(problems))

@@ -1,0 +1,322 @@
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from eventgold.annotate.cli import app
+from eventgold.annotate.documents import Document, Entity, Relation, read_documents
+from eventgold.annotate.labelstudio.convert import to_annotation, to_task
+from eventgold.annotate.labelstudio.server import free_port
+from eventgold.annotate.pull import (
+    TEXT_CHANGED,
+    choose,
+    pull,
+    pull_to_gold,
+    task_to_pulled,
+)
+from eventgold.annotate.push import push
+from eventgold.annotate.schema import load_schema
+from typer.testing import CliRunner
+
+EXPORT = Path(__file__).resolve().parents[1] / "data" / "ls_export_full.json"
+TEXT = "Rebels 😀 killed “five villagers” in Kabul.\nThe UN condemned the attack."
+SCHEMA = load_schema()
+
+
+def span(sub: str, label: str, eid: str, text: str = TEXT) -> Entity:
+    start = text.index(sub)
+    return Entity(eid, start, start + len(sub), label, sub)
+
+
+GOOD_ENTS = (
+    span("Rebels", "ATTACKER", "e1"),
+    span("five villagers", "VICTIM_GROUP", "e2"),
+    span("UN", "ACTOR", "e3"),
+    span("attack", "ATTACK", "e4"),
+)
+GOOD_RELS = (Relation("e1", "e2", "KILLED"), Relation("e3", "e4", "CONDEMNS"))
+
+
+def doc(doc_id: str, entities=(), relations=(), text: str = TEXT) -> Document:
+    return Document(doc_id, text, title=f"Title {doc_id}", entities=entities, relations=relations)
+
+
+# --- unit: the recorded export -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def recorded() -> dict[str, dict]:
+    return {t["data"]["doc_id"]: t for t in json.loads(EXPORT.read_text(encoding="utf-8"))}
+
+
+def test_every_bad_annotation_is_rejected_with_its_reason(recorded):
+    pulled = task_to_pulled(recorded["d-bad"], schema=SCHEMA, emails={1: "ann@x.org"})
+    assert pulled.annotations == ()
+    assert [sorted({p.code for p in r.problems}) for r in pulled.rejects] == [
+        ["unknown-entity-label"],
+        ["offset-mismatch"],
+        ["missing-endpoint"],
+        ["endpoint-type"],
+        ["overlapping-spans"],
+    ]
+    first = pulled.rejects[0].to_json()
+    assert (
+        first["task_id"] == 7 and first["doc_id"] == "d-bad" and first["annotator"] == "ann@x.org"
+    )
+    assert first["problems"][0]["where"] == "task 7 / annotation 5 / entity 0 (e1)"
+    assert first["problems"][0]["message"] == (
+        "label 'WEAPON' is not in schema 'conflict_events'; allowed: ACTOR, ATTACK, ATTACKER, "
+        "LOCATION, VICTIM_GROUP"
+    )
+    assert str(pulled.rejects[3].problems[0]) == (
+        "task 7 / annotation 8 / relation 0 (CONDEMNS e4 -> e3): head 'e4' is ATTACK; "
+        "CONDEMNS allows head labels: ACTOR"
+    )
+
+
+def test_recorded_text_change_rejects_and_cancelled_is_counted(recorded):
+    changed = task_to_pulled(recorded["d-changed"], schema=SCHEMA, emails={})
+    assert [p.code for r in changed.rejects for p in r.problems] == [TEXT_CHANGED]
+    assert changed.rejects[0].problems[0].message.startswith("text changed after annotation")
+    select = task_to_pulled(recorded["d-select"], schema=SCHEMA, emails={})
+    assert select.cancelled == 1 and len(select.annotations) == 2
+
+
+def test_selection_ground_truth_beats_newer_unless_latest(recorded):
+    select = task_to_pulled(recorded["d-select"], schema=SCHEMA, emails={})
+    gt = choose(select.annotations)
+    assert gt is not None and gt.meta["ground_truth"] is True and gt.meta["annotation_id"] == 10
+    latest = choose(select.annotations, selection="latest")
+    assert latest is not None and latest.meta["annotation_id"] == 13
+    assert len(latest.relations) == 2 and len(gt.relations) == 1
+
+
+def test_utf16_offsets_count_in_pulled_task(recorded):
+    pulled = task_to_pulled(recorded["d-utf16"], schema=SCHEMA, emails={})
+    assert pulled.utf16_converted == 1 and len(pulled.annotations) == 1
+
+
+# --- against Label Studio ------------------------------------------------------------------------
+
+MULTILINE = (
+    "Gunmen attacked a market in “Mosul” 🇮🇶 on Friday.\n\nTwelve traders died.\nNATO condemned it."
+)
+
+
+def _bad_annotations() -> dict[str, Document]:
+    return {
+        "d-label": doc("d-label", (Entity("e1", 0, 6, "WEAPON", "Rebels"),)),
+        "d-offset": doc("d-offset", (Entity("e1", 36, 41, "LOCATION", "Kandahar"),)),
+        "d-missing": doc("d-missing", GOOD_ENTS[:1], (Relation("e1", "e9", "KILLED"),)),
+        "d-endpoint": doc("d-endpoint", GOOD_ENTS[2:4], (Relation("e4", "e3", "CONDEMNS"),)),
+        "d-overlap": doc(
+            "d-overlap",
+            (span("five villagers", "VICTIM_GROUP", "e1"), span("villagers", "LOCATION", "e2")),
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def pulled_project(ls_session) -> dict:
+    """One project holding every case; built once, pulled by several tests."""
+    client = ls_session.client
+    title = f"pull-cases-{time.time_ns()}"
+    good = doc("d-good", GOOD_ENTS, GOOD_RELS)
+    ml = doc(
+        "d-multiline",
+        (
+            span("Gunmen", "ATTACKER", "a", MULTILINE),
+            span("Twelve traders", "VICTIM_GROUP", "b", MULTILINE),
+        ),
+        (Relation("a", "b", "KILLED"),),
+        text=MULTILINE,
+    )
+    bad = _bad_annotations()
+    # Push creates the project and the good submissions; the bad ones cannot go through push
+    # (it validates), so they are imported raw, as another tool or the UI would leave them.
+    events = list(
+        push(
+            ls_session,
+            project_title=title,
+            documents=[good.without_annotations(), ml.without_annotations(), doc("d-changed"),
+                       doc("d-empty")],
+            schema=SCHEMA,
+            annotations=[good, ml, doc("d-changed", GOOD_ENTS[:1])],
+        )
+    )  # fmt: skip
+    report = events[-1].report
+    assert report.problems == () and report.annotations_added == 3
+    raw = [to_task(d.without_annotations(), annotations=[d]) for d in bad.values()]
+    cancel = to_task(doc("d-cancel"))
+    cancel["annotations"] = [
+        {**to_annotation(doc("d-cancel", GOOD_ENTS[:1])), "was_cancelled": True}
+    ]
+    raw += [
+        cancel,
+        to_task(doc("d-select"), annotations=[doc("d-select", GOOD_ENTS[:2], GOOD_RELS[:1])]),
+    ]
+    raw[-1]["annotations"][0]["ground_truth"] = True
+    ids = client.projects.import_tasks(
+        id=report.project_id, request=raw, return_task_ids=True
+    ).task_ids
+    time.sleep(1.1)  # the newer annotation must be visibly newer
+    newer = doc("d-select", GOOD_ENTS, GOOD_RELS)
+    client.annotations.create(id=ids[-1], result=to_annotation(newer)["result"])
+    # Someone edits the text of an annotated task in Label Studio.
+    changed = next(
+        t for t in client.tasks.list(project=report.project_id) if t.data["doc_id"] == "d-changed"
+    )
+    client.tasks.update(
+        id=changed.id, data={**changed.data, "text": TEXT.replace("Kabul", "Herat")}
+    )
+    return {"title": title, "good": good, "multiline": ml, "project_id": report.project_id}
+
+
+@pytest.mark.labelstudio
+def test_pull_to_gold_keeps_good_rejects_bad_with_reasons(ls_session, pulled_project, tmp_path):
+    out = tmp_path / "gold"
+    report = pull_to_gold(
+        ls_session, project_title=pulled_project["title"], out_dir=out, schema=SCHEMA
+    )
+    gold = {d.id: d for d in read_documents(out / "documents.jsonl")}
+    assert sorted(gold) == ["d-good", "d-multiline", "d-select"]
+    for key in ("good", "multiline"):
+        want = pulled_project[key]
+        got = gold[want.id]
+        assert (got.text, got.entities, got.relations) == (want.text, want.entities, want.relations)
+        assert got.meta["annotator"] == "admin@eventgold.test"
+    assert gold["d-select"].meta["ground_truth"] is True  # beats the newer annotation
+    assert len(gold["d-select"].relations) == 1
+    rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
+    assert {r["doc_id"]: r["codes"] for r in rejects} == {
+        "d-label": ["unknown-entity-label"],
+        "d-offset": ["offset-mismatch"],
+        "d-missing": ["missing-endpoint"],
+        "d-endpoint": ["endpoint-type"],
+        "d-overlap": ["overlapping-spans"],
+        "d-changed": ["text-changed"],
+    }
+    assert all(r["annotation_id"] and r["task_id"] and r["annotator"] for r in rejects)
+    assert (report.tasks, report.documents, report.cancelled, report.rejected) == (11, 3, 1, 6)
+    assert report.unannotated == 2  # d-empty, and d-cancel whose only annotation was skipped
+    assert report.reject_codes["text-changed"] == 1
+    assert (out / "README.md").exists() and report.wrote_dataset
+
+
+@pytest.mark.labelstudio
+def test_annotations_from_project_gives_every_valid_annotation(ls_session, pulled_project):
+    from eventgold.annotate.pull import annotations_from_project
+
+    got = dict(
+        annotations_from_project(ls_session, project_title=pulled_project["title"], schema=SCHEMA)
+    )
+    assert len(got["d-select"]) == 2 and got["d-label"] == [] and got["d-empty"] == []
+    assert {d.meta["ground_truth"] for d in got["d-select"]} == {True, False}
+
+
+@pytest.mark.labelstudio
+def test_pull_cli_prints_summary_and_keeps_old_gold_on_failure(ls_server, pulled_project, tmp_path):
+    from ..conftest import TEST_CREDS
+
+    out = tmp_path / "gold"
+    runner = CliRunner()
+    args = ["pull", "--project", pulled_project["title"], "--out", str(out)]
+    result = runner.invoke(app, [*args, "--url", ls_server.url, "--api-key", TEST_CREDS.token])
+    assert result.exit_code == 0, result.output
+    assert "3 gold document(s) from 11 task(s)" in result.output
+    assert "6 annotation(s) rejected" in result.output and "offset-mismatch: 1" in result.output
+    before = (out / "documents.jsonl").read_bytes()
+    dead = f"http://127.0.0.1:{free_port()}"
+    result = runner.invoke(app, [*args, "--url", dead, "--api-key", TEST_CREDS.token])
+    assert result.exit_code == 1
+    assert "cannot reach Label Studio" in result.output and "Traceback" not in result.output
+    assert TEST_CREDS.token not in result.output
+    assert (out / "documents.jsonl").read_bytes() == before
+
+
+@pytest.mark.labelstudio
+def test_pull_of_unknown_project_is_one_clear_error(ls_server, tmp_path):
+    from ..conftest import TEST_CREDS
+
+    result = CliRunner().invoke(
+        app,
+        ["pull", "--project", "no-such-project-xyz", "--out", str(tmp_path / "g"),
+         "--url", ls_server.url, "--api-key", TEST_CREDS.token],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "project 'no-such-project-xyz' not found" in result.output
+    assert not (tmp_path / "g").exists()
+
+
+@pytest.mark.labelstudio
+def test_pull_streams_tasks(ls_session, pulled_project):
+    tasks = list(pull(ls_session, project_title=pulled_project["title"], schema=SCHEMA))
+    assert [t.doc_id for t in tasks][:2] == ["d-good", "d-multiline"]
+    assert sum(t.cancelled for t in tasks) == 1
+
+
+# --- streaming failures, against a tiny scripted HTTP server ------------------------------------
+
+
+@pytest.fixture
+def scripted_server():
+    """Serve scripted export answers in order: (status, body bytes, truncate?)."""
+    import http.server
+    import threading
+
+    script: list[tuple[int, bytes, bool]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            status, body, truncate = script.pop(0) if script else (503, b"gone", False)
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body) + (100 if truncate else 0)))
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+            self.close_connection = True
+
+        def log_message(self, *args):
+            return  # keep test output clean
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", script
+    server.shutdown()
+
+
+def _offline_session(url: str):
+    from eventgold.annotate.labelstudio.connection import Retry, Session, Target
+    from label_studio_sdk import LabelStudio
+
+    return Session(
+        target=Target(url=url, api_key="k", origin="test"),
+        client=LabelStudio(base_url=url, api_key="k"),
+        timeout=5.0,
+        retry=Retry(attempts=3, base_delay=0.01, max_delay=0.02),
+    )
+
+
+def test_export_retries_transient_errors_before_the_first_task(scripted_server):
+    from eventgold.annotate.pull import iter_export
+
+    url, script = scripted_server
+    script += [(503, b"busy", False), (200, b'[{"id": 1, "data": {}}, {"id": 2}]', False)]
+    assert [t["id"] for t in iter_export(_offline_session(url), 1)] == [1, 2]
+
+
+def test_export_breaking_midway_is_one_clear_error(scripted_server):
+    from eventgold.annotate.labelstudio.connection import ConnectionProblem
+    from eventgold.annotate.pull import iter_export
+
+    url, script = scripted_server
+    # Bigger than the read chunk, so the first task arrives before the break.
+    big = b"x" * 100_000
+    script.append((200, b'[{"id": 1, "data": {"t": "' + big + b'"}}, {"id": 2, "t": "' + big, True))
+    got = []
+    with pytest.raises(ConnectionProblem, match=r"broke after 1 tasks: .*nothing was written"):
+        for task in iter_export(_offline_session(url), 1):
+            got.append(task["id"])
+    assert got == [1]

@@ -1,0 +1,274 @@
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+
+import pytest
+from eventgold.annotate.cli import app
+from eventgold.annotate.documents import Document, Entity, Relation, write_documents
+from eventgold.annotate.labelstudio.connection import ConnectionProblem, Retry, connect
+from eventgold.annotate.labelstudio.server import stop_pid
+from eventgold.annotate.problems import ProblemsError
+from eventgold.annotate.pull import pull, pull_to_gold
+from eventgold.annotate.push import (
+    CONFLICT,
+    NO_TASK,
+    TEXT_DIFFERS,
+    PushDone,
+    PushReport,
+    iter_task_keys,
+    push,
+    push_ground_truth,
+)
+from eventgold.annotate.schema import load_schema
+from typer.testing import CliRunner
+
+from ..conftest import TEST_CREDS
+
+pytestmark = pytest.mark.labelstudio
+SCHEMA = load_schema()
+
+
+def article(i: int) -> Document:
+    text = f"Militants 😀 killed “{i} civilians” in Town{i}.\nOfficials condemned the raid."
+    return Document(f"doc-{i:04d}", text, title=f"Article {i}")
+
+
+def annotated(d: Document) -> Document:
+    def span(sub: str, label: str, eid: str) -> Entity:
+        start = d.text.index(sub)
+        return Entity(eid, start, start + len(sub), label, sub)
+
+    civ = d.text[d.text.index("“") + 1 : d.text.index("”")]
+    return d.with_annotations(
+        entities=(span("Militants", "ATTACKER", "e1"), span(civ, "VICTIM_GROUP", "e2"),
+                  span("Officials", "ACTOR", "e3"), span("raid", "ATTACK", "e4")),
+        relations=(Relation("e1", "e2", "KILLED"), Relation("e3", "e4", "CONDEMNS")),
+    )  # fmt: skip
+
+
+def run(events) -> PushReport:
+    last = None
+    for event in events:
+        last = event
+    assert isinstance(last, PushDone)
+    return last.report
+
+
+def task_count(session, project_id: int) -> int:
+    return sum(1 for _ in iter_task_keys(session, project_id))
+
+
+def test_push_is_idempotent_and_reports_conflicts(ls_session, project_title):
+    docs = [article(i) for i in range(30)]
+    first = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA,
+                     batch_size=7))  # fmt: skip
+    assert (first.project_created, first.imported, first.skipped) == (True, 30, 0)
+    again = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA))
+    assert (again.project_created, again.imported, again.skipped, again.problems) == (
+        False, 0, 30, ()
+    )  # fmt: skip
+    changed = Document("doc-0003", "A different text.", title="x")
+    third = run(
+        push(ls_session, project_title=project_title, documents=[changed, article(30)],
+             schema=SCHEMA)
+    )  # fmt: skip
+    assert third.imported == 1
+    [problem] = third.problems
+    assert problem.code == CONFLICT
+    assert problem.where == "document 'doc-0003'"
+    assert problem.message.startswith("already in the project (task ")
+    assert "with a different text (sha256 " in problem.message
+    assert problem.message.endswith("…); not imported")
+    assert task_count(ls_session, first.project_id) == 31
+
+
+def test_predictions_inline_then_attached_once_per_model_version(ls_session, project_title):
+    docs = [article(i) for i in range(6)]
+    preds = [annotated(d) for d in docs]
+    first = run(push(ls_session, project_title=project_title, documents=docs[:3], schema=SCHEMA,
+                     predictions=preds[:3], model_version="m1"))  # fmt: skip
+    assert (first.imported, first.predictions_added) == (3, 3)
+    ghost = Document("ghost", "Nobody pushed me.")
+    second = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA,
+                      predictions=[*preds, ghost], model_version="m1"))  # fmt: skip
+    assert (second.imported, second.skipped) == (3, 3)
+    assert (second.predictions_added, second.predictions_skipped) == (3, 3)
+    assert [(p.code, str(p)) for p in second.problems] == [
+        (NO_TASK, "prediction for document 'ghost': no such document in the input or the "
+                  "project; not pushed")
+    ]  # fmt: skip
+    # A prediction-only run (no documents) attaches a new model version to existing tasks.
+    other = [annotated(d) for d in docs[:2]] + [
+        preds[2].with_annotations(entities=(), relations=())
+    ]
+    bad_text = Document(docs[3].id, "another text")
+    third = run(push(ls_session, project_title=project_title, documents=(), schema=SCHEMA,
+                     predictions=[*other, bad_text], model_version="m2"))  # fmt: skip
+    assert third.predictions_added == 3
+    assert [p.code for p in third.problems] == [TEXT_DIFFERS]
+    versions = Counter(
+        p.model_version for p in ls_session.client.predictions.list(project=first.project_id)
+    )
+    assert versions == {"m1": 6, "m2": 3}
+
+
+def test_annotations_round_trip_and_invalid_ones_are_reported(ls_session, project_title, tmp_path):
+    docs = [article(i) for i in range(4)]
+    anns = [annotated(d) for d in docs[:3]]
+    broken = docs[3].with_annotations(entities=(Entity("e1", 0, 5, "BOMB", "Milit"),), relations=())
+    report = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA,
+                      annotations=[*anns, broken]))  # fmt: skip
+    assert report.annotations_added == 3
+    assert [p.code for p in report.problems] == ["unknown-entity-label"]
+    assert report.problems[0].where == "annotation for document 'doc-0003' / entity 0 (e1)"
+    again = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA,
+                     annotations=anns))  # fmt: skip
+    assert (again.annotations_added, again.annotations_skipped) == (0, 3)
+    pull_to_gold(ls_session, project_title=project_title, out_dir=tmp_path / "g", schema=SCHEMA)
+    lines = (tmp_path / "g" / "documents.jsonl").read_text(encoding="utf-8").splitlines()
+    got = {d["id"]: d for d in map(json.loads, lines)}
+    assert sorted(got) == [a.id for a in anns]
+    for a in anns:
+        assert got[a.id]["entities"] == [e.to_json() for e in a.entities]
+        assert got[a.id]["relations"] == [r.to_json() for r in a.relations]
+
+
+def test_ground_truth_push_wins_selection(ls_session, project_title):
+    docs = [article(i) for i in range(2)]
+    run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA,
+             annotations=[annotated(d) for d in docs]))  # fmt: skip
+    time.sleep(1.1)
+    full = annotated(docs[0])
+    gt = full.with_annotations(entities=full.entities[:2], relations=full.relations[:1])
+    report = push_ground_truth(
+        ls_session, project_title=project_title, documents=[gt, article(9)], schema=SCHEMA
+    )
+    assert report.created == 1 and [p.code for p in report.problems] == [NO_TASK]
+    tasks = {t.doc_id: t for t in pull(ls_session, project_title=project_title, schema=SCHEMA)}
+    chosen = [a for a in tasks[docs[0].id].annotations if a.meta["ground_truth"]]
+    assert len(chosen) == 1 and chosen[0].relations == gt.relations
+
+
+def test_generator_failing_midway_then_rerun_gives_each_document_once(ls_session, project_title):
+    docs = [article(i) for i in range(100)]
+
+    def failing():
+        for i, d in enumerate(docs):
+            if i == 70:
+                raise OSError("corpus disk went away")
+            yield d
+
+    with pytest.raises(OSError, match="disk went away"):
+        run(push(ls_session, project_title=project_title, documents=failing(), schema=SCHEMA,
+                 batch_size=25))  # fmt: skip
+    report = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA))
+    assert (report.imported, report.skipped) == (50, 50)
+    ids = [k.doc_id for k in iter_task_keys(ls_session, report.project_id)]
+    assert sorted(ids) == [d.id for d in docs]
+
+
+def test_server_killed_mid_push_then_restarted_resumes_exactly_once(start_ls, project_title):
+    server = start_ls()
+    quick = Retry(attempts=2, base_delay=0.1, max_delay=0.2)
+    session = connect(url=server.url, api_key=TEST_CREDS.token, retry=quick)
+    docs = [article(i) for i in range(300)]
+
+    def killing():
+        for i, d in enumerate(docs):
+            if i == 130:
+                stop_pid(server.pid)
+            yield d
+
+    with pytest.raises(ConnectionProblem):
+        run(push(session, project_title=project_title, documents=killing(), schema=SCHEMA,
+                 batch_size=50))  # fmt: skip
+    port = int(server.url.rsplit(":", 1)[1])
+    again = start_ls(data_dir=server.data_dir, port=port)
+    session = connect(url=again.url, api_key=TEST_CREDS.token)
+    report = run(push(session, project_title=project_title, documents=docs, schema=SCHEMA,
+                      batch_size=50))  # fmt: skip
+    assert (report.project_created, report.imported, report.skipped) == (False, 200, 100)
+    ids = [k.doc_id for k in iter_task_keys(session, report.project_id)]
+    assert sorted(ids) == [d.id for d in docs]
+    stop_pid(again.pid)
+
+
+def test_push_cli_reports_and_reruns(ls_server, project_title, tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    write_documents(corpus, [article(i) for i in range(5)])
+    creds = ["--url", ls_server.url, "--api-key", TEST_CREDS.token]
+    runner = CliRunner()
+    args = ["push", "--project", project_title, "--corpus", str(corpus), *creds]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert f"project '{project_title}'" in result.output and "5 task(s) imported" in result.output
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0 and "0 task(s) imported, 5 already present" in result.output
+    write_documents(corpus, [Document("doc-0001", "changed"), article(7)])
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert "1 task(s) imported" in result.output and "1 problem(s) (conflict: 1)" in result.output
+    assert "document 'doc-0001': already in the project" in result.output
+    result = runner.invoke(app, ["push", "--project", project_title, "--corpus", str(corpus),
+                                 "--url", ls_server.url, "--api-key", "wrong-key-123"])  # fmt: skip
+    assert result.exit_code == 1 and "rejected the API key" in result.output
+    assert "wrong-key-123" not in result.output and "Traceback" not in result.output
+
+
+def test_push_needs_model_version_without_commas(ls_session, project_title):
+    with pytest.raises(ProblemsError, match="model version without commas"):
+        run(push(ls_session, project_title=project_title, documents=[], schema=SCHEMA,
+                 predictions=[], model_version="a,b"))  # fmt: skip
+
+
+def test_push_cli_with_annotation_folder_and_predictions(ls_server, project_title, tmp_path):
+    docs = [article(i) for i in range(3)]
+    corpus, preds, anns = tmp_path / "c.jsonl", tmp_path / "p.jsonl", tmp_path / "anns"
+    write_documents(corpus, docs)
+    write_documents(preds, [annotated(d) for d in docs])
+    write_documents(anns / "annotator_a.jsonl", [annotated(d) for d in docs[:2]])
+    base = ["push", "--project", project_title, "--corpus", str(corpus),
+            "--url", ls_server.url, "--api-key", TEST_CREDS.token]  # fmt: skip
+    runner = CliRunner()
+    result = runner.invoke(app, [*base, "--predictions", str(preds)])
+    assert result.exit_code == 1 and "--predictions needs --model-version" in result.output
+    result = runner.invoke(
+        app,
+        [*base, "--predictions", str(preds), "--model-version", "v1", "--annotations", str(anns)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "3 task(s) imported" in result.output
+    assert "predictions: 3 added, 0 already there" in result.output
+    assert "annotations: 2 added, 0 not re-imported" in result.output
+
+
+def test_batch_committed_but_answer_lost_is_not_imported_twice(
+    ls_session, project_title, monkeypatch
+):
+    """The server commits a batch, then the connection drops: the retry must not duplicate."""
+    import dataclasses
+
+    import httpx
+    from eventgold.annotate import push as push_mod
+
+    real_post = push_mod._post
+    lost = []
+
+    def post_then_lose_answer(session, path, body, *, params, http):
+        answer = real_post(session, path, body, params=params, http=http)
+        if not lost:
+            lost.append(len(body))
+            raise httpx.ReadTimeout("answer lost after commit")
+        return answer
+
+    monkeypatch.setattr(push_mod, "_post", post_then_lose_answer)
+    session = dataclasses.replace(ls_session, retry=Retry(attempts=3, base_delay=0.01))
+    docs = [article(i) for i in range(40)]
+    report = run(push(session, project_title=project_title, documents=docs, schema=SCHEMA,
+                      batch_size=15))  # fmt: skip
+    assert lost == [15]
+    assert (report.imported, report.skipped) == (40, 0)  # the recovered batch counts as imported
+    ids = [k.doc_id for k in iter_task_keys(ls_session, report.project_id)]
+    assert sorted(ids) == [d.id for d in docs]

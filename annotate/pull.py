@@ -33,11 +33,12 @@ from eventgold.annotate.documents import Document, dumps_document, read_document
 from eventgold.annotate.labelstudio.connection import (
     ConnectionProblem,
     Session,
-    _transient,
     describe_error,
+    is_transient,
 )
 from eventgold.annotate.labelstudio.convert import convert_result
 from eventgold.annotate.labelstudio.project import require_project
+from eventgold.annotate.labelstudio.users import name_for, user_names
 from eventgold.annotate.problems import Problem, ProblemsError, allowed
 from eventgold.annotate.schema import Schema
 from eventgold.annotate.validate import GOLD_RULES, validate_document
@@ -97,19 +98,13 @@ def iter_export(session: Session, project_id: int) -> Iterator[dict[str, Any]]:
                     f"the export of project {project_id} broke after {yielded} tasks: "
                     f"{describe_error(exc)}; nothing was written, run pull again"
                 ) from exc
-            delay = next(delays, None) if _transient(exc) else None
+            delay = next(delays, None) if is_transient(exc) else None
             if delay is None:
                 raise ConnectionProblem(
                     f"exporting project {project_id} from {session.url} failed: "
                     f"{describe_error(exc)}"
                 ) from exc
             time.sleep(delay)
-
-
-def user_emails(session: Session) -> dict[int, str]:
-    """User id -> email, read once per pull (exports name annotators by id only)."""
-    users = session.call("listing users", lambda: session.client.users.list())
-    return {u.id: u.email or u.username or f"user {u.id}" for u in users if u.id is not None}
 
 
 # --- one task ------------------------------------------------------------------------------------
@@ -150,7 +145,7 @@ class PulledTask:
 
 def _annotator(completed_by: Any, emails: Mapping[int, str]) -> str:
     if isinstance(completed_by, dict):  # some exports inline the user
-        return str(completed_by.get("email") or completed_by.get("id") or "unknown")
+        return name_for(str(completed_by.get("email") or completed_by.get("id") or "unknown"))
     if isinstance(completed_by, int):
         return emails.get(completed_by, f"user {completed_by}")
     return "unknown"
@@ -205,7 +200,7 @@ def task_to_pulled(
 def pull(session: Session, *, project_title: str, schema: Schema) -> Iterator[PulledTask]:
     """Stream the project's tasks, each with its valid annotations and its rejects."""
     project = require_project(session, project_title)
-    emails = user_emails(session)
+    emails = user_names(session)
     for task in iter_export(session, project.id):
         yield task_to_pulled(task, schema=schema, emails=emails)
 
@@ -295,7 +290,7 @@ def iter_pull_to_gold(
     total = session.call(
         "reading the project", lambda: session.client.projects.get(id=project.id)
     ).task_number
-    emails = user_emails(session)
+    emails = user_names(session)
     counts: Counter[str] = Counter()
     codes: Counter[str] = Counter()
     annotators: set[str] = set()

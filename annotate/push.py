@@ -24,7 +24,7 @@ import os
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,11 +35,12 @@ from eventgold.annotate.documents import Document, dumps_document, parse_documen
 from eventgold.annotate.labelstudio.connection import (
     ConnectionProblem,
     Session,
-    _transient,
     describe_error,
+    is_transient,
 )
 from eventgold.annotate.labelstudio.convert import to_annotation, to_prediction, to_task
 from eventgold.annotate.labelstudio.project import ensure_project, require_project
+from eventgold.annotate.labelstudio.users import ensure_users
 from eventgold.annotate.problems import Problem, ProblemsError
 from eventgold.annotate.schema import Schema
 from eventgold.annotate.validate import GOLD_RULES, PREDICTION_RULES, Rules, validate_document
@@ -205,8 +206,11 @@ class _Spool:
         self.fh = self.path.open("w+b")
         self.index: dict[str, list[tuple[int, int]]] = {}
         self.used: set[str] = set()
+        self.annotators: set[str] = set()
 
     def add(self, doc: Document) -> None:
+        if doc.meta.get("annotator"):
+            self.annotators.add(str(doc.meta["annotator"]))
         line = (dumps_document(doc) + "\n").encode("utf-8")
         self.fh.seek(0, os.SEEK_END)
         self.index.setdefault(doc.id, []).append((self.fh.tell(), len(line)))
@@ -326,7 +330,7 @@ def _import_batch(
                 http=http,
             )
         except Exception as exc:
-            if not _transient(exc):
+            if not is_transient(exc):
                 raise
             delay = next(delays, None)
             if delay is None:
@@ -388,7 +392,7 @@ def _import_predictions(
             )
             return
         except Exception as exc:
-            if not _transient(exc):
+            if not is_transient(exc):
                 raise
             delay = next(delays, None)
             if delay is None:
@@ -467,6 +471,8 @@ def push(
                     kind="annotation",
                     problems=problems,
                 )
+            # Annotator names become Label Studio users once, before any task is imported.
+            annotators = ensure_users(session, ann_spool.annotators) if ann_spool else {}
             state = _State(keys={}, max_id=0, problems=problems)
             for n, key in enumerate(
                 iter_task_keys(
@@ -494,6 +500,7 @@ def push(
                 state=state,
                 pred_spool=pred_spool,
                 ann_spool=ann_spool,
+                annotators=annotators,
                 model_version=model_version,
                 batch_size=batch_size,
                 total=total,
@@ -526,6 +533,7 @@ def _push_documents(
     state: _State,
     pred_spool: _Spool | None,
     ann_spool: _Spool | None,
+    annotators: Mapping[str, int],
     model_version: str,
     batch_size: int,
     total: int | None,
@@ -610,7 +618,13 @@ def _push_documents(
             batch.append(
                 (
                     doc,
-                    to_task(doc, annotations=anns, predictions=preds, model_version=model_version),
+                    to_task(
+                        doc,
+                        annotations=anns,
+                        predictions=preds,
+                        model_version=model_version,
+                        annotators=annotators,
+                    ),
                 )
             )
             in_batch[doc.id] = sha
@@ -700,7 +714,7 @@ def push_ground_truth(
         if found:
             problems += found
             continue
-        ann = to_annotation(doc, ground_truth=True)
+        ann = to_annotation(doc)
         # One POST per document (no bulk endpoint for distinct results), and not retried: a
         # retry after a lost response would add the annotation twice.
         try:
@@ -708,7 +722,7 @@ def push_ground_truth(
                 id=key.task_id, result=ann["result"], ground_truth=True
             )
         except Exception as exc:
-            if not _transient(exc):
+            if not is_transient(exc):
                 raise
             raise ConnectionProblem(
                 f"adding ground truth to task {key.task_id} failed against {session.url}: "

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from eventgold.annotate.labelstudio.connection import ConnectionProblem, Session, connect
 from eventgold.annotate.problems import Problem, ProblemsError
 from eventgold.annotate.schema import DEFAULT_SCHEMA, Schema, load_schema
 from rich.console import Console
@@ -23,6 +24,19 @@ SchemaOpt = Annotated[
     typer.Option("--schema", "-s", help="Schema file (YAML).", envvar="EVENTGOLD_SCHEMA"),
 ]
 DEFAULT_SCHEMA_PATH = DEFAULT_SCHEMA
+
+UrlOpt = Annotated[
+    str | None,
+    typer.Option("--url", help="Label Studio URL (else LABEL_STUDIO_URL, else `eventgold serve`)."),
+]
+ApiKeyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key",
+        help="Label Studio API key or personal access token (else LABEL_STUDIO_API_KEY).",
+        show_default=False,
+    ),
+]
 
 MAX_SHOWN = 50
 
@@ -52,6 +66,14 @@ def user_errors() -> Iterator[None]:
         fail(exc.summary or "invalid input", problems=exc.problems)
     except FileNotFoundError as exc:
         fail(f"file not found: {exc.filename}")
+    except ConnectionProblem as exc:
+        fail(str(exc))
+
+
+def open_session(url: str | None, api_key: str | None) -> Session:
+    """Connect to Label Studio or end the command with one line (never the key)."""
+    with user_errors():
+        return connect(url=url, api_key=api_key)
 
 
 def get_schema(path: Path) -> Schema:

@@ -17,10 +17,13 @@ from eventgold.annotate.adjudicate import (
 from eventgold.annotate.cli._app import app
 from eventgold.annotate.cli._common import (
     DEFAULT_SCHEMA_PATH,
+    ApiKeyOpt,
     SchemaOpt,
+    UrlOpt,
     err,
     fail,
     get_schema,
+    open_session,
     out,
     user_errors,
 )
@@ -68,21 +71,19 @@ def adjudicate_cli(
         ),
     ] = None,
     schema_path: SchemaOpt = DEFAULT_SCHEMA_PATH,
+    url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
 ) -> None:
     """Merge several annotations of each document into gold, and list what to review."""
     if push and project is None:
         fail("--push needs --project TITLE")
-    if push:
-        try:
-            from eventgold.annotate.push import push_ground_truth
-        except ImportError as exc:
-            fail(
-                "--push needs eventgold.annotate.push.push_ground_truth, which is not "
-                f"available in this install ({exc})"
-            )
     schema = get_schema(schema_path)
+    # Connect before any work, so a wrong key fails fast rather than after merging.
+    session = open_session(url, api_key) if push else None
     # With --push, --project names where to send; annotations come from it only without inputs.
-    groups = read_groups(inputs, project if not inputs else None)
+    groups = read_groups(
+        inputs, project if not inputs else None, schema=schema, url=url, api_key=api_key
+    )
     with user_errors():
         merged, entries = adjudicate(
             groups, schema, strategy=strategy, annotator=annotator, senior=senior, tie=tie
@@ -98,7 +99,9 @@ def adjudicate_cli(
     to_check = sum(e.kind != DECIDED for e in entries)
     out.print(f"wrote {len(merged)} merged document(s) to {out_path}")
     out.print(f"review: {', '.join(map(str, written))} ({to_check} item(s) to check)")
-    if push and project is not None:
+    if push and project is not None and session is not None:
+        from eventgold.annotate.push import push_ground_truth
+
         with user_errors():
-            push_ground_truth(merged, project=project)
+            push_ground_truth(session, project_title=project, documents=merged, schema=schema)
         out.print(f"pushed {len(merged)} document(s) to project '{project}' as ground truth")

@@ -27,15 +27,19 @@ from eventgold.annotate.atomic import write_text_atomic
 from eventgold.annotate.cli._app import app
 from eventgold.annotate.cli._common import (
     DEFAULT_SCHEMA_PATH,
+    ApiKeyOpt,
     SchemaOpt,
+    UrlOpt,
     err,
     fail,
     get_schema,
+    open_session,
     out,
     print_problems,
     user_errors,
 )
 from eventgold.annotate.documents import Document
+from eventgold.annotate.schema import Schema
 from rich.table import Table
 
 InputsArg = Annotated[
@@ -54,21 +58,22 @@ ProjectOpt = Annotated[
 
 
 def read_groups(
-    inputs: Sequence[Path] | None, project: str | None
+    inputs: Sequence[Path] | None,
+    project: str | None,
+    *,
+    schema: Schema,
+    url: str | None = None,
+    api_key: str | None = None,
 ) -> list[tuple[str, list[Document]]]:
     """Annotations grouped by task from files or from Label Studio; warn about bad inputs."""
     if project is not None and inputs:
         fail("give input files or --project, not both")
     if project is not None:
-        try:
-            from eventgold.annotate.pull import annotations_from_project
-        except ImportError as exc:
-            fail(
-                "--project needs eventgold.annotate.pull.annotations_from_project, which is "
-                f"not available in this install ({exc})"
-            )
+        from eventgold.annotate.pull import annotations_from_project
+
+        session = open_session(url, api_key)
         with user_errors():
-            return list(annotations_from_project(project))
+            return list(annotations_from_project(session, project_title=project, schema=schema))
     if not inputs:
         fail("give one or more input files or folders, or --project TITLE")
     groups, problems = load_annotation_inputs(inputs)
@@ -117,10 +122,12 @@ def agree_cli(
         int, typer.Option(min=1, help="Warn where a figure rests on fewer items than this.")
     ] = MIN_ITEMS,
     schema_path: SchemaOpt = DEFAULT_SCHEMA_PATH,
+    url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
 ) -> None:
     """Agreement between annotators: span and relation F1, token kappa and alpha."""
     schema = get_schema(schema_path)
-    groups = read_groups(inputs, project)
+    groups = read_groups(inputs, project, schema=schema, url=url, api_key=api_key)
     with user_errors():
         report = agree(groups, schema, min_items=min_items)
     if report.problems:

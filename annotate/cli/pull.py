@@ -9,13 +9,15 @@ import typer
 from eventgold.annotate.cli._app import app
 from eventgold.annotate.cli._common import (
     DEFAULT_SCHEMA_PATH,
+    ApiKeyOpt,
     SchemaOpt,
+    UrlOpt,
     fail,
     get_schema,
     out,
     user_errors,
 )
-from eventgold.annotate.cli.push import ApiKeyOpt, UrlOpt, progress_bar
+from eventgold.annotate.cli.push import progress_bar
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
 from eventgold.annotate.problems import allowed
 from eventgold.annotate.pull import DEFAULT_SELECTION, SELECTIONS, PullReport, iter_pull_to_gold

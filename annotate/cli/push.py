@@ -11,7 +11,9 @@ import typer
 from eventgold.annotate.cli._app import app
 from eventgold.annotate.cli._common import (
     DEFAULT_SCHEMA_PATH,
+    ApiKeyOpt,
     SchemaOpt,
+    UrlOpt,
     err,
     fail,
     get_schema,
@@ -30,19 +32,6 @@ from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
 from eventgold.annotate.problems import Problem, ProblemsError
 from eventgold.annotate.push import DEFAULT_BATCH_SIZE, PushDone, PushReport, push
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-UrlOpt = Annotated[
-    str | None,
-    typer.Option("--url", help="Label Studio URL (else LABEL_STUDIO_URL, else `eventgold serve`)."),
-]
-ApiKeyOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--api-key",
-        help="Label Studio API key or personal access token (else LABEL_STUDIO_API_KEY).",
-        show_default=False,
-    ),
-]
 
 _STAGES = {
     "read": "reading predictions/annotations",

@@ -90,7 +90,7 @@ class Retry:
 DEFAULT_RETRY = Retry()
 
 
-def _transient(exc: BaseException) -> bool:
+def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, httpx.TransportError):
         return True
     if isinstance(exc, ApiError):
@@ -108,7 +108,7 @@ def with_retry(call: Callable[[], T], *, what: str, url: str, retry: Retry = DEF
         try:
             return call()
         except Exception as exc:
-            if not _transient(exc):
+            if not is_transient(exc):
                 raise
             delay = next(delays, None)
             if delay is None:

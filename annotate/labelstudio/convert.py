@@ -100,8 +100,16 @@ def to_prediction(doc: Document, *, model_version: str) -> dict[str, Any]:
     return pred
 
 
-def to_annotation(doc: Document, *, ground_truth: bool = False) -> dict[str, Any]:
-    return {"result": to_results(doc), "ground_truth": ground_truth}
+def to_annotation(doc: Document, *, completed_by: int | None = None) -> dict[str, Any]:
+    """An inline annotation. `ground_truth` is always sent: Label Studio marks imported
+    annotations as ground truth when the field is absent (measured on 1.23)."""
+    annotation: dict[str, Any] = {
+        "result": to_results(doc),
+        "ground_truth": doc.meta.get("ground_truth") is True,
+    }
+    if completed_by is not None:
+        annotation["completed_by"] = completed_by
+    return annotation
 
 
 def to_task(
@@ -110,11 +118,19 @@ def to_task(
     annotations: Sequence[Document] = (),
     predictions: Sequence[Document] = (),
     model_version: str = "",
+    annotators: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """A task for bulk import, with annotations and predictions inline (one request for all)."""
+    """A task for bulk import, with annotations and predictions inline (one request for all).
+
+    `annotators` maps `meta["annotator"]` names to Label Studio user ids (`completed_by`).
+    """
     task: dict[str, Any] = {"data": task_data(doc)}
+    users = annotators or {}
     if annotations:
-        task["annotations"] = [to_annotation(a) for a in annotations]
+        task["annotations"] = [
+            to_annotation(a, completed_by=users.get(str(a.meta.get("annotator", ""))))
+            for a in annotations
+        ]
     if predictions:
         task["predictions"] = [to_prediction(p, model_version=model_version) for p in predictions]
     return task

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 
 import pytest
 from eventgold.annotate.adjudicate import (
@@ -332,31 +330,3 @@ def test_cli_push_needs_project(tmp_path) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 1
     assert "--push needs --project TITLE" in result.output
-
-
-def test_cli_push_without_push_module_fails_clearly(tmp_path, monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "eventgold.annotate.push", None)
-    out = tmp_path / "m.jsonl"
-    args = ["adjudicate", *_inputs(tmp_path), "--strategy", "majority", "--out", str(out)]
-    result = runner.invoke(app, [*args, "--push", "--project", "Gold"])
-    assert result.exit_code == 1
-    assert "--push needs eventgold.annotate.push.push_ground_truth" in result.output
-    assert not out.exists()  # refused before doing any work
-
-
-def test_cli_push_sends_merged_documents(tmp_path, monkeypatch) -> None:
-    fake = types.ModuleType("eventgold.annotate.push")
-    sent: list[tuple[list[Document], str]] = []
-
-    def push_ground_truth(documents: list[Document], *, project: str) -> None:
-        sent.append((list(documents), project))
-
-    fake.push_ground_truth = push_ground_truth  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "eventgold.annotate.push", fake)
-    out = tmp_path / "m.jsonl"
-    args = ["adjudicate", *_inputs(tmp_path), "--strategy", "annotator", "--annotator", "a"]
-    result = runner.invoke(app, [*args, "--out", str(out), "--push", "--project", "Gold"])
-    assert result.exit_code == 0, result.output
-    ((docs, project),) = sent
-    assert project == "Gold" and keys(docs[0]) == [GUNMEN, TEN_VILLAGERS, KUNDUZ]
-    assert "pushed 1 document(s) to project 'Gold' as ground truth" in result.output

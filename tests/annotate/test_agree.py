@@ -4,8 +4,6 @@ krippendorff package."""
 from __future__ import annotations
 
 import json
-import sys
-import types
 
 import krippendorff
 import numpy as np
@@ -343,26 +341,3 @@ def test_cli_agree_needs_inputs() -> None:
     result = runner.invoke(app, ["agree"])
     assert result.exit_code == 1
     assert "give one or more input files or folders, or --project TITLE" in result.output
-
-
-def test_cli_agree_project_without_pull_module_fails_clearly(monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "eventgold.annotate.pull", None)
-    result = runner.invoke(app, ["agree", "--project", "Gold"])
-    assert result.exit_code == 1
-    assert "--project needs eventgold.annotate.pull.annotations_from_project" in result.output
-
-
-def test_cli_agree_project_uses_the_pull_adapter(monkeypatch) -> None:
-    fake = types.ModuleType("eventgold.annotate.pull")
-    asked: list[str] = []
-
-    def annotations_from_project(title: str) -> list[tuple[str, list[Document]]]:
-        asked.append(title)
-        return [("task 7", [A, B])]
-
-    fake.annotations_from_project = annotations_from_project  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "eventgold.annotate.pull", fake)
-    result = runner.invoke(app, ["agree", "--project", "Gold"])
-    assert result.exit_code == 0, result.output
-    assert asked == ["Gold"]
-    assert "a vs b" in result.output

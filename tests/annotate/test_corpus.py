@@ -14,7 +14,9 @@ def write(path: Path, data: bytes) -> Path:
 
 
 def test_title_is_first_line_and_crlf_is_normalised(tmp_path):
-    p = write(tmp_path / "a1.txt", "\ufeffTitle line\r\n\r\nBody “one”\r\n😀 two  spaces\r\n".encode())
+    p = write(
+        tmp_path / "a1.txt", "\ufeffTitle line\r\n\r\nBody “one”\r\n😀 two  spaces\r\n".encode()
+    )
     doc, problems = document_from_file(p)
     assert problems == [] and doc is not None
     assert (doc.id, doc.title, doc.source) == ("a1", "Title line", "a1.txt")

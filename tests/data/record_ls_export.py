@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from eventgold.annotate.documents import Document, Entity, Relation
@@ -64,7 +65,7 @@ def main() -> None:
         doc("x", (ent("e1", "five villagers", "VICTIM_GROUP"), ent("e2", "villagers", "LOCATION")))
     )
     cancelled = {**to_annotation(doc("x", GOOD[:1])), "was_cancelled": True}
-    gt_old = to_annotation(doc("x", GOOD[:2], GOOD_RELS[:1]), ground_truth=True)
+    gt_old = to_annotation(replace(doc("x", GOOD[:2], GOOD_RELS[:1]), meta={"ground_truth": True}))
     tasks = [
         {"data": task_data(doc("d-good")), "annotations": [good]},
         {"data": task_data(doc("d-utf16")), "annotations": [utf16]},

@@ -8,7 +8,10 @@ runner = CliRunner()
 
 def test_schema_check_show_xml():
     result = runner.invoke(app, ["schema", "check"])
-    assert result.exit_code == 0 and "conflict_events 1.0.0: 5 entity labels, 2 relation labels" in result.stdout
+    assert (
+        result.exit_code == 0
+        and "conflict_events 1.0.0: 5 entity labels, 2 relation labels" in result.stdout
+    )
     assert "VICTIM_GROUP" in runner.invoke(app, ["schema", "show"]).stdout
     assert '<Relation value="KILLED"/>' in runner.invoke(app, ["schema", "xml"]).stdout
 

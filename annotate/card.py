@@ -205,9 +205,7 @@ def render_card(
         "",
         *_made_section(summary, provenance),
         "",
-        "## Agreement",
-        "",
-        agreement_markdown.strip() if agreement_markdown else "Not computed for this release.",
+        *_agreement_section(agreement_markdown),
         "",
         "## Offsets",
         "",
@@ -237,3 +235,12 @@ def render_card(
         "(sorted by id); `eventgold export` turns it into spaCy DocBin or CoNLL.",
     ]
     return "\n".join(parts) + "\n"
+
+
+def _agreement_section(markdown: str | None) -> list[str]:
+    """The caller's agreement text under one "## Agreement" heading (its own top heading,
+    if any, is replaced so the card's outline stays flat)."""
+    body = (markdown or "").strip()
+    if body.startswith("## "):
+        body = body.split("\n", 1)[1].strip() if "\n" in body else ""
+    return ["## Agreement", "", body or "Not computed for this release."]

@@ -402,6 +402,7 @@ def iter_write_gold(
     agreement_markdown: str | None = None,
     ratios: SplitRatios = SplitRatios(),
     seed: str = DEFAULT_SEED,
+    sidecars: Mapping[str, Path] | None = None,
 ) -> Generator[Progress, None, GoldSummary]:
     """`write_gold`, yielding `Progress` events; the summary is the generator's return value.
 
@@ -546,6 +547,9 @@ def iter_write_gold(
             agreement_markdown=agreement_markdown,
         )
         (stage / CARD_FILE).write_text(card, encoding="utf-8", newline="\n")
+        # Run-specific files (e.g. Label Studio ids, pull time) ride along in the same swap.
+        for name, source in sorted((sidecars or {}).items()):
+            shutil.copyfile(source, stage / name)
     return summary
 
 
@@ -560,8 +564,13 @@ def write_gold(
     agreement_markdown: str | None = None,
     ratios: SplitRatios = SplitRatios(),
     seed: str = DEFAULT_SEED,
+    sidecars: Mapping[str, Path] | None = None,
 ) -> GoldSummary:
-    """Write the gold folder (see the module docstring) and return what it holds."""
+    """Write the gold folder (see the module docstring) and return what it holds.
+
+    `sidecars` maps file names to files copied into the folder as they are (not part of the
+    dataset, e.g. the run-specific facts of a pull).
+    """
     steps = iter_write_gold(
         documents,
         out_dir,
@@ -572,6 +581,7 @@ def write_gold(
         agreement_markdown=agreement_markdown,
         ratios=ratios,
         seed=seed,
+        sidecars=sidecars,
     )
     while True:
         try:

@@ -27,8 +27,8 @@ from typing import Any
 
 import httpx
 import ijson
-from eventgold.annotate.atomic import atomic_dir
 from eventgold.annotate.corpus import text_sha256
+from eventgold.annotate.dataset import iter_write_gold
 from eventgold.annotate.documents import Document, dumps_document, read_documents
 from eventgold.annotate.labelstudio.connection import (
     ConnectionProblem,
@@ -49,6 +49,10 @@ BAD_TASK = "bad-task"
 
 DOCUMENTS_FILE = "documents.jsonl"
 REJECTS_FILE = "rejects.jsonl"
+ANNOTATIONS_FILE = "annotations.jsonl"  # doc id -> the Label Studio task and annotation chosen
+PULL_FILE = "pull.json"  # where and when the gold was pulled
+# Facts of one Label Studio instance, not of the annotation: kept out of the gold records.
+RUN_META = ("task_id", "annotation_id", "updated_at")
 _CHUNK = 64 * 1024
 EXPORT_READ_TIMEOUT_FACTOR = 10
 
@@ -235,6 +239,14 @@ SELECTIONS: dict[str, Callable[[Document], tuple[Any, ...]]] = {
 DEFAULT_SELECTION = "ground-truth-then-latest"
 
 
+def split_run_meta(doc: Document) -> tuple[Document, dict[str, Any]]:
+    """The gold record without Label Studio's run facts, and those facts as a trace row."""
+    trace = {"doc_id": doc.id, "annotator": doc.meta.get("annotator")}
+    trace.update({k: doc.meta[k] for k in RUN_META if k in doc.meta})
+    meta = {k: v for k, v in doc.meta.items() if k not in RUN_META}
+    return replace(doc, meta=meta), trace
+
+
 def choose(
     annotations: Iterable[Document], *, selection: str = DEFAULT_SELECTION
 ) -> Document | None:
@@ -265,7 +277,6 @@ class PullReport:
     rejected: int
     reject_codes: Mapping[str, int]
     utf16_converted: int
-    wrote_dataset: bool  # False: only documents.jsonl and rejects.jsonl (no annotate.dataset)
 
 
 def iter_pull_to_gold(
@@ -275,6 +286,7 @@ def iter_pull_to_gold(
     out_dir: Path,
     schema: Schema,
     selection: str = DEFAULT_SELECTION,
+    agreement_markdown: str | None = None,
 ) -> Generator[PullProgress, None, PullReport]:
     """`pull_to_gold`, yielding progress; the report is the generator's return value.
 
@@ -298,9 +310,11 @@ def iter_pull_to_gold(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".eventgold-pull-", dir=out_dir.parent) as tmp:
         docs_spool, rejects_spool = Path(tmp) / DOCUMENTS_FILE, Path(tmp) / REJECTS_FILE
+        trace_spool = Path(tmp) / ANNOTATIONS_FILE
         with (
             docs_spool.open("w", encoding="utf-8") as dfh,
             rejects_spool.open("w", encoding="utf-8") as rfh,
+            trace_spool.open("w", encoding="utf-8") as afh,
         ):
             for task in iter_export(session, project.id):
                 pulled = task_to_pulled(task, schema=schema, emails=emails)
@@ -331,7 +345,9 @@ def iter_pull_to_gold(
                 if chosen is not None:
                     first_task[chosen.id] = pulled.task_id
                     annotators.add(str(chosen.meta.get("annotator")))
-                    dfh.write(dumps_document(chosen) + "\n")
+                    gold_doc, trace = split_run_meta(chosen)
+                    dfh.write(dumps_document(gold_doc) + "\n")
+                    afh.write(json.dumps(trace, ensure_ascii=False) + "\n")
                     counts["documents"] += 1
                 elif not pulled.rejects:
                     counts["unannotated"] += 1
@@ -342,16 +358,38 @@ def iter_pull_to_gold(
                 if counts["tasks"] % 100 == 0:
                     yield PullProgress("pull", counts["tasks"], total)
         yield PullProgress("pull", counts["tasks"], counts["tasks"])
+        # The card gets what is true of the annotations themselves, so the same annotations
+        # give a byte-identical gold; where and when they were pulled goes to pull.json.
         provenance = {
-            "label_studio_project": f"'{project_title}' (id {project.id})",
-            "label_studio_url": session.url,
+            "label_studio_project": project_title,
             "annotators": ", ".join(sorted(annotators)) or "none",
             "selection": selection,
-            "pulled_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "schema": f"{schema.name} {schema.version}",
         }
-        wrote_dataset = yield from _write(
-            docs_spool, rejects_spool, out_dir, schema=schema, provenance=provenance
+        run = Path(tmp) / PULL_FILE
+        run.write_text(
+            json.dumps(
+                {
+                    "label_studio_url": session.url,
+                    "project_id": project.id,
+                    "project_title": project_title,
+                    "pulled_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "tasks": counts["tasks"],
+                    "selection": selection,
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        yield from _write(
+            docs_spool,
+            rejects_spool,
+            out_dir,
+            schema=schema,
+            provenance=provenance,
+            agreement_markdown=agreement_markdown,
+            sidecars={ANNOTATIONS_FILE: trace_spool, PULL_FILE: run},
         )
     return PullReport(
         project_id=project.id,
@@ -365,7 +403,6 @@ def iter_pull_to_gold(
         rejected=counts["rejected"],
         reject_codes=dict(sorted(codes.items())),
         utf16_converted=counts["utf16"],
-        wrote_dataset=wrote_dataset,
     )
 
 
@@ -382,27 +419,23 @@ def _write(
     *,
     schema: Schema,
     provenance: Mapping[str, Any],
-) -> Generator[PullProgress, None, bool]:
-    try:
-        from eventgold.annotate.dataset import iter_write_gold
-    except ImportError:
-        # Without the dataset writer, still leave a usable gold: the JSONL files, atomically.
-        with atomic_dir(out_dir) as stage:
-            (stage / DOCUMENTS_FILE).write_bytes(docs_spool.read_bytes())
-            (stage / REJECTS_FILE).write_bytes(rejects_spool.read_bytes())
-        return False
+    agreement_markdown: str | None,
+    sidecars: Mapping[str, Path],
+) -> Generator[PullProgress, None, None]:
     steps = iter_write_gold(
         read_documents(docs_spool),
         out_dir,
         schema=schema,
         rejects=_read_rejects(rejects_spool),
         provenance=provenance,
+        agreement_markdown=agreement_markdown,
+        sidecars=sidecars,
     )
     while True:
         try:
             step = next(steps)
         except StopIteration:
-            return True
+            return
         yield PullProgress(step.stage, step.done, step.total)
 
 
@@ -413,10 +446,16 @@ def pull_to_gold(
     out_dir: Path,
     schema: Schema,
     selection: str = DEFAULT_SELECTION,
+    agreement_markdown: str | None = None,
 ) -> PullReport:
     """Pull the project into the gold folder `out_dir` (replaced atomically); see the module doc."""
     steps = iter_pull_to_gold(
-        session, project_title=project_title, out_dir=out_dir, schema=schema, selection=selection
+        session,
+        project_title=project_title,
+        out_dir=out_dir,
+        schema=schema,
+        selection=selection,
+        agreement_markdown=agreement_markdown,
     )
     while True:
         try:

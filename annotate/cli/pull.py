@@ -45,8 +45,6 @@ def print_pull_report(report: PullReport) -> None:
         out.print(
             f"  {report.rejected} annotation(s) rejected ({codes}); see {report.rejects_path}"
         )
-    if not report.wrote_dataset:
-        out.print("  (annotate.dataset unavailable: wrote documents.jsonl and rejects.jsonl only)")
 
 
 @app.command("pull")

@@ -202,7 +202,15 @@ def test_pull_to_gold_keeps_good_rejects_bad_with_reasons(ls_session, pulled_pro
     assert (report.tasks, report.documents, report.cancelled, report.rejected) == (11, 3, 1, 6)
     assert report.unannotated == 2  # d-empty, and d-cancel whose only annotation was skipped
     assert report.reject_codes["text-changed"] == 1
-    assert (out / "README.md").exists() and report.wrote_dataset
+    assert (out / "README.md").exists()
+    # Label Studio's run facts are kept beside the gold, not in its records or card.
+    traces = [json.loads(line) for line in (out / "annotations.jsonl").read_text().splitlines()]
+    assert sorted(t["doc_id"] for t in traces) == ["d-good", "d-multiline", "d-select"]
+    assert all(t["task_id"] and t["annotation_id"] and t["updated_at"] for t in traces)
+    assert all("task_id" not in d.meta and "updated_at" not in d.meta for d in gold.values())
+    run = json.loads((out / "pull.json").read_text())
+    assert run["project_title"] == pulled_project["title"] and run["tasks"] == 11
+    assert "pulled_at" not in (out / "README.md").read_text()
 
 
 @pytest.mark.labelstudio

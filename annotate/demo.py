@@ -1,0 +1,187 @@
+"""The main job, end to end: corpus and hand annotations through a real Label Studio to gold.
+
+`run_demo` pushes the corpus with the shipped annotations as annotators' submissions (the two
+passes, as `annotator-1` and `annotator-2`) and the adjudicated gold as a reviewer's ground
+truth, measures agreement from the project, pulls, validates and writes the gold dataset, and
+compares it with the shipped `gold/`. This is also how the shipped `gold/` is made, so the
+released dataset is exactly what the pipeline yields (`eventgold demo --update-gold`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import datasets
+import pyarrow.parquet as pq
+from eventgold.annotate.agree import agree, agreement_markdown, load_annotation_inputs
+from eventgold.annotate.dataset import CARD_FILE, DATA_DIR, DOCUMENTS_FILE, HF_DIR, REJECTS_FILE
+from eventgold.annotate.documents import Document, read_documents
+from eventgold.annotate.labelstudio.connection import Session
+from eventgold.annotate.problems import ProblemsError
+from eventgold.annotate.pull import PullReport, annotations_from_project, iter_pull_to_gold
+from eventgold.annotate.push import PushDone, PushReport, push
+from eventgold.annotate.schema import Schema
+
+DEMO_PROJECT = "eventgold gold"
+REVIEWER = "reviewer"
+
+AGREEMENT_CAVEAT = (
+    "Read these figures with one caveat: the guidelines quote many examples from these same "
+    "articles, so the second annotator had several decisions made in advance. Agreement on "
+    "unseen articles will be lower. Disagreements and their adjudication: "
+    "`annotations/adjudication.md`."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoInputs:
+    corpus: Path = Path("corpus/documents.jsonl")
+    gold_sources: Path = Path("annotations/gold")
+    passes: tuple[Path, ...] = (Path("annotations/first_pass"), Path("annotations/second_pass"))
+
+
+@dataclass(frozen=True, slots=True)
+class DemoStep:
+    stage: str  # "push", "agree", "pull", "compare"
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class DemoReport:
+    push: PushReport
+    pull: PullReport
+    agreement_tasks: int
+    out_dir: Path
+    differences: tuple[str, ...]  # empty: equal to the reference gold (or none given)
+
+
+def _annotation_docs(inputs: DemoInputs) -> Iterator[Document]:
+    """The passes as annotators' submissions, then the gold as the reviewer's ground truth."""
+    groups, problems = load_annotation_inputs(list(inputs.passes))
+    if problems:
+        raise ProblemsError(problems, summary="the annotation passes have problems")
+    for _, docs in groups:
+        yield from docs
+    gold, problems = load_annotation_inputs([inputs.gold_sources])
+    if problems:
+        raise ProblemsError(problems, summary=f"{inputs.gold_sources} has problems")
+    for _, docs in gold:
+        for doc in docs:
+            yield replace(doc, meta={**doc.meta, "annotator": REVIEWER, "ground_truth": True})
+
+
+def run_demo(
+    session: Session,
+    *,
+    schema: Schema,
+    inputs: DemoInputs,
+    out_dir: Path,
+    reference: Path | None,
+    project_title: str = DEMO_PROJECT,
+) -> Generator[DemoStep, None, DemoReport]:
+    """Push, measure agreement, pull to `out_dir`, compare with `reference`; yield steps."""
+    documents = list(read_documents(inputs.corpus))
+    yield DemoStep("push", f"pushing {len(documents)} documents with their annotations")
+    pushed: PushReport | None = None
+    for event in push(
+        session,
+        project_title=project_title,
+        documents=documents,
+        schema=schema,
+        annotations=_annotation_docs(inputs),
+    ):
+        if isinstance(event, PushDone):
+            pushed = event.report
+    assert pushed is not None  # push always ends with PushDone
+    if pushed.problems:
+        raise ProblemsError(list(pushed.problems), summary="push reported problems")
+
+    yield DemoStep("agree", "measuring agreement between the annotators in Label Studio")
+    groups = [
+        (doc_id, [d for d in docs if not d.meta.get("ground_truth")])
+        for doc_id, docs in annotations_from_project(
+            session, project_title=project_title, schema=schema
+        )
+    ]
+    report = agree(groups, schema)
+    card_agreement = agreement_markdown(report).rstrip() + "\n\n" + AGREEMENT_CAVEAT + "\n"
+
+    yield DemoStep("pull", "pulling, validating and writing the gold dataset")
+    steps = iter_pull_to_gold(
+        session,
+        project_title=project_title,
+        out_dir=out_dir,
+        schema=schema,
+        agreement_markdown=card_agreement,
+    )
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            pulled: PullReport = stop.value
+            break
+
+    differences: tuple[str, ...] = ()
+    if reference is not None:
+        yield DemoStep("compare", f"comparing with {reference}")
+        differences = tuple(gold_differences(out_dir, reference))
+    return DemoReport(
+        push=pushed,
+        pull=pulled,
+        agreement_tasks=report.tasks,
+        out_dir=out_dir,
+        differences=differences,
+    )
+
+
+def gold_differences(a: Path, b: Path) -> list[str]:
+    """How two gold folders differ in content; empty when they hold the same dataset.
+
+    The records, rejects and card are compared byte for byte, the Parquet shards and the
+    `save_to_disk` copy as Arrow tables (their file metadata names temporary paths). Files of
+    the pull run itself (`pull.json`, `annotations.jsonl`) are allowed to differ.
+    """
+    a, b = Path(a), Path(b)
+    if not b.exists():
+        return [f"{b} does not exist"]
+    out: list[str] = []
+    for name in (DOCUMENTS_FILE, REJECTS_FILE, CARD_FILE):
+        pa, pb = a / name, b / name
+        if not pa.exists() or not pb.exists():
+            out.append(f"{name}: missing in {a if not pa.exists() else b}")
+        elif pa.read_bytes() != pb.read_bytes():
+            out.append(f"{name}: {_first_line_difference(pa, pb)}")
+    shards_a = sorted(p.name for p in (a / DATA_DIR).glob("*.parquet"))
+    shards_b = sorted(p.name for p in (b / DATA_DIR).glob("*.parquet"))
+    if shards_a != shards_b:
+        out.append(f"{DATA_DIR}/: shards {shards_a} != {shards_b}")
+    else:
+        for name in shards_a:
+            if not pq.read_table(a / DATA_DIR / name).equals(pq.read_table(b / DATA_DIR / name)):
+                out.append(f"{DATA_DIR}/{name}: rows differ")
+    try:
+        hf_a = datasets.load_from_disk(str(a / HF_DIR))
+        hf_b = datasets.load_from_disk(str(b / HF_DIR))
+    except FileNotFoundError as exc:
+        return [*out, f"{HF_DIR}/: {exc}"]
+    if sorted(hf_a) != sorted(hf_b):
+        out.append(f"{HF_DIR}/: splits {sorted(hf_a)} != {sorted(hf_b)}")
+    else:
+        for split in sorted(hf_a):
+            if not hf_a[split].data.table.equals(hf_b[split].data.table):
+                out.append(f"{HF_DIR}/{split}: rows differ")
+            elif hf_a[split].features != hf_b[split].features:
+                out.append(f"{HF_DIR}/{split}: features differ")
+    return out
+
+
+def _first_line_difference(a: Path, b: Path) -> str:
+    la = a.read_text(encoding="utf-8").splitlines()
+    lb = b.read_text(encoding="utf-8").splitlines()
+    for i, (x, y) in enumerate(zip(la, lb, strict=False), start=1):
+        if x != y:
+            return f"line {i} differs: {json.dumps(x[:80])} vs {json.dumps(y[:80])}"
+    return f"{len(la)} lines vs {len(lb)} lines"

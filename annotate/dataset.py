@@ -48,6 +48,7 @@ from eventgold.annotate.documents import (
 )
 from eventgold.annotate.problems import Problem, ProblemsError, allowed
 from eventgold.annotate.schema import Schema
+from eventgold.annotate.steps import drain
 from eventgold.annotate.tokens import tokens_and_tags
 from eventgold.annotate.validate import validate_document
 
@@ -583,11 +584,7 @@ def write_gold(
         seed=seed,
         sidecars=sidecars,
     )
-    while True:
-        try:
-            next(steps)
-        except StopIteration as stop:
-            return stop.value
+    return drain(steps)
 
 
 # --- reading -------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from eventgold.annotate.problems import ProblemsError
 from eventgold.annotate.pull import PullReport, annotations_from_project, iter_pull_to_gold
 from eventgold.annotate.push import PushDone, PushReport, push
 from eventgold.annotate.schema import Schema
+from eventgold.annotate.steps import drain
 
 DEMO_PROJECT = "eventgold gold"
 REVIEWER = "reviewer"
@@ -117,12 +118,7 @@ def run_demo(
         schema=schema,
         agreement_markdown=card_agreement,
     )
-    while True:
-        try:
-            next(steps)
-        except StopIteration as stop:
-            pulled: PullReport = stop.value
-            break
+    pulled: PullReport = drain(steps)
 
     differences: tuple[str, ...] = ()
     if reference is not None:

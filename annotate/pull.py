@@ -41,6 +41,7 @@ from eventgold.annotate.labelstudio.project import require_project
 from eventgold.annotate.labelstudio.users import name_for, user_names
 from eventgold.annotate.problems import Problem, ProblemsError, allowed
 from eventgold.annotate.schema import Schema
+from eventgold.annotate.steps import drain
 from eventgold.annotate.validate import GOLD_RULES, validate_document
 
 TEXT_CHANGED = "text-changed"
@@ -457,8 +458,4 @@ def pull_to_gold(
         selection=selection,
         agreement_markdown=agreement_markdown,
     )
-    while True:
-        try:
-            next(steps)
-        except StopIteration as stop:
-            return stop.value
+    return drain(steps)

@@ -82,6 +82,36 @@ def _problem(path: str, where: str, message: str) -> Problem:
     return Problem(f"{path}: {where}" if where else path, message)
 
 
+def _entry_problems(
+    path: str, section: str, i: int, entry: Any, keys: set[str]
+) -> tuple[str, str | None, list[Problem]]:
+    """Location, valid label (or None) and shape problems of one entities/relations entry."""
+    where = f"{section}[{i}]"
+    if not isinstance(entry, dict):
+        return (
+            where,
+            None,
+            [_problem(path, where, f"must be a mapping with a 'label', got {entry!r}")],
+        )
+    label = entry.get("label")
+    if isinstance(label, str):
+        where = f"{section}[{i}] ({label})"
+    found = [
+        _problem(path, where, f"unknown key '{key}'; allowed: {allowed(keys)}")
+        for key in sorted(set(entry) - keys)
+    ]
+    if not isinstance(label, str) or not _LABEL_RE.match(label):
+        found.append(
+            _problem(
+                path,
+                f"{where}.label",
+                f"must be a letter then letters, digits, '_' or '-', got {label!r}",
+            )
+        )
+        return where, None, found
+    return where, label, found
+
+
 def check_schema_data(data: Any, *, path: str = "schema") -> list[Problem]:
     """Every problem of a decoded schema mapping, each located by its key path."""
     p: list[Problem] = []
@@ -104,25 +134,9 @@ def check_schema_data(data: Any, *, path: str = "schema") -> list[Problem]:
         )
         entities = []
     for i, ent in enumerate(entities):
-        where = f"entities[{i}]"
-        if not isinstance(ent, dict):
-            p.append(_problem(path, where, f"must be a mapping with a 'label', got {ent!r}"))
-            continue
-        label = ent.get("label")
-        if isinstance(label, str):
-            where = f"entities[{i}] ({label})"
-        for key in sorted(set(ent) - _ENTITY_KEYS):
-            p.append(
-                _problem(path, where, f"unknown key '{key}'; allowed: {allowed(_ENTITY_KEYS)}")
-            )
-        if not isinstance(label, str) or not _LABEL_RE.match(label):
-            p.append(
-                _problem(
-                    path,
-                    f"{where}.label",
-                    f"must be a letter then letters, digits, '_' or '-', got {label!r}",
-                )
-            )
+        where, label, found = _entry_problems(path, "entities", i, ent, _ENTITY_KEYS)
+        p += found
+        if label is None or not isinstance(ent, dict):
             continue
         if label in labels:
             p.append(_problem(path, f"{where}.label", f"duplicate entity label {label!r}"))
@@ -142,30 +156,16 @@ def check_schema_data(data: Any, *, path: str = "schema") -> list[Problem]:
         relations = []
     rel_labels: list[str] = []
     for i, rel in enumerate(relations):
-        where = f"relations[{i}]"
+        where, label, found = _entry_problems(path, "relations", i, rel, _RELATION_KEYS)
+        p += found
         if not isinstance(rel, dict):
-            p.append(_problem(path, where, f"must be a mapping with a 'label', got {rel!r}"))
             continue
-        label = rel.get("label")
-        if isinstance(label, str):
-            where = f"relations[{i}] ({label})"
-        for key in sorted(set(rel) - _RELATION_KEYS):
-            p.append(
-                _problem(path, where, f"unknown key '{key}'; allowed: {allowed(_RELATION_KEYS)}")
-            )
-        if not isinstance(label, str) or not _LABEL_RE.match(label):
-            p.append(
-                _problem(
-                    path,
-                    f"{where}.label",
-                    f"must be a letter then letters, digits, '_' or '-', got {label!r}",
-                )
-            )
-        elif label in rel_labels:
+        # A bad label is already reported; the head and tail are still checked below.
+        if label is not None and label in rel_labels:
             p.append(_problem(path, f"{where}.label", f"duplicate relation label {label!r}"))
-        elif label in labels:
+        elif label is not None and label in labels:
             p.append(_problem(path, f"{where}.label", f"{label!r} is already an entity label"))
-        else:
+        elif label is not None:
             rel_labels.append(label)
         for end in ("head", "tail"):
             names = rel.get(end)

@@ -15,6 +15,7 @@ from eventgold.annotate.labelstudio.connection import ConnectionProblem, Session
 from eventgold.annotate.problems import Problem, ProblemsError
 from eventgold.annotate.schema import DEFAULT_SCHEMA, Schema, load_schema
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -39,6 +40,18 @@ ApiKeyOpt = Annotated[
 ]
 
 MAX_SHOWN = 50
+
+
+def progress_bar() -> Progress:
+    """The progress bar of long commands, on stderr so stdout stays clean, cleared when done."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
 
 
 def print_problems(problems: Sequence[Problem], *, title: str = "") -> None:

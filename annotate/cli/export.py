@@ -11,28 +11,20 @@ from eventgold.annotate.cli._app import app
 from eventgold.annotate.cli._common import (
     DEFAULT_SCHEMA_PATH,
     SchemaOpt,
-    err,
     get_schema,
     out,
+    progress_bar,
     user_errors,
 )
 from eventgold.annotate.dataset import count_gold, read_gold
 from eventgold.annotate.export import EXPORTERS, export
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 T = TypeVar("T")
 
 
 def _tracked(items: Iterable[T], *, total: int, description: str) -> Iterator[T]:
     # Progress goes to stderr so stdout stays the one-line result.
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
+    with progress_bar() as progress:
         yield from progress.track(items, total=total, description=description)
 
 

@@ -10,27 +10,14 @@ from eventgold.annotate.cli._app import app
 from eventgold.annotate.cli._common import (
     DEFAULT_SCHEMA_PATH,
     SchemaOpt,
-    err,
     fail,
     get_schema,
     out,
+    progress_bar,
     user_errors,
 )
 from eventgold.annotate.documents import write_documents
 from eventgold.annotate.problems import Problem
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-
-def progress_bar() -> Progress:
-    """The progress bar of long commands, on stderr so stdout stays clean for results."""
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
 
 
 @app.command("predict")

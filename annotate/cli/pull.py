@@ -15,9 +15,9 @@ from eventgold.annotate.cli._common import (
     fail,
     get_schema,
     out,
+    progress_bar,
     user_errors,
 )
-from eventgold.annotate.cli.push import progress_bar
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
 from eventgold.annotate.problems import allowed
 from eventgold.annotate.pull import DEFAULT_SELECTION, SELECTIONS, PullReport, iter_pull_to_gold

@@ -14,11 +14,11 @@ from eventgold.annotate.cli._common import (
     ApiKeyOpt,
     SchemaOpt,
     UrlOpt,
-    err,
     fail,
     get_schema,
     out,
     print_problems,
+    progress_bar,
     user_errors,
 )
 from eventgold.annotate.corpus import DEFAULT_CORPUS
@@ -31,7 +31,6 @@ from eventgold.annotate.documents import (
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
 from eventgold.annotate.problems import Problem, ProblemsError
 from eventgold.annotate.push import DEFAULT_BATCH_SIZE, PushDone, PushReport, push
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 _STAGES = {
     "read": "reading predictions/annotations",
@@ -71,18 +70,6 @@ def read_annotation_files(paths: list[Path]) -> Iterator[Document]:
             yield read_document_file(path)
         else:
             yield from read_documents(path)
-
-
-def progress_bar() -> Progress:
-    """The progress display of long commands, on stderr, cleared when done."""
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
 
 
 def print_push_report(report: PushReport, *, title: str) -> None:

@@ -13,9 +13,9 @@ from eventgold.annotate.cli._common import (
     fail,
     get_schema,
     out,
+    progress_bar,
     user_errors,
 )
-from eventgold.annotate.cli.predict import progress_bar
 from eventgold.annotate.documents import write_documents
 
 # Mirrors trained.DEFAULT_EPOCHS; that module is imported only when the command runs.

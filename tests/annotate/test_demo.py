@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from eventgold.annotate.demo import DemoInputs, gold_differences, run_demo
 from eventgold.annotate.schema import load_schema
+from eventgold.annotate.steps import drain
 
 ROOT = Path(__file__).resolve().parents[2]
 INPUTS = DemoInputs(
@@ -18,17 +19,9 @@ INPUTS = DemoInputs(
 )
 
 
-def run(steps):
-    while True:
-        try:
-            next(steps)
-        except StopIteration as stop:
-            return stop.value
-
-
 @pytest.mark.labelstudio
 def test_shipped_gold_is_reproducible_from_the_sources(ls_session, tmp_path):
-    report = run(
+    report = drain(
         run_demo(
             ls_session,
             schema=load_schema(),

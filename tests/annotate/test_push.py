@@ -60,18 +60,20 @@ def task_count(session, project_id: int) -> int:
     return sum(1 for _ in iter_task_keys(session, project_id))
 
 
-def test_push_is_idempotent_and_reports_conflicts(ls_session, project_title):
+def test_push_is_idempotent_and_reports_conflicts(ls_backend_session, project_title):
     docs = [article(i) for i in range(30)]
-    first = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA,
+    first = run(push(ls_backend_session, project_title=project_title, documents=docs, schema=SCHEMA,
                      batch_size=7))  # fmt: skip
     assert (first.project_created, first.imported, first.skipped) == (True, 30, 0)
-    again = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA))
+    again = run(
+        push(ls_backend_session, project_title=project_title, documents=docs, schema=SCHEMA)
+    )
     assert (again.project_created, again.imported, again.skipped, again.problems) == (
         False, 0, 30, ()
     )  # fmt: skip
     changed = Document("doc-0003", "A different text.", title="x")
     third = run(
-        push(ls_session, project_title=project_title, documents=[changed, article(30)],
+        push(ls_backend_session, project_title=project_title, documents=[changed, article(30)],
              schema=SCHEMA)
     )  # fmt: skip
     assert third.imported == 1
@@ -81,7 +83,7 @@ def test_push_is_idempotent_and_reports_conflicts(ls_session, project_title):
     assert problem.message.startswith("already in the project (task ")
     assert "with a different text (sha256 " in problem.message
     assert problem.message.endswith("…); not imported")
-    assert task_count(ls_session, first.project_id) == 31
+    assert task_count(ls_backend_session, first.project_id) == 31
 
 
 def test_predictions_inline_then_attached_once_per_model_version(ls_session, project_title):
@@ -114,19 +116,23 @@ def test_predictions_inline_then_attached_once_per_model_version(ls_session, pro
     assert versions == {"m1": 6, "m2": 3}
 
 
-def test_annotations_round_trip_and_invalid_ones_are_reported(ls_session, project_title, tmp_path):
+def test_annotations_round_trip_and_invalid_ones_are_reported(
+    ls_backend_session, project_title, tmp_path
+):
     docs = [article(i) for i in range(4)]
     anns = [annotated(d) for d in docs[:3]]
     broken = docs[3].with_annotations(entities=(Entity("e1", 0, 5, "BOMB", "Milit"),), relations=())
-    report = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA,
+    report = run(push(ls_backend_session, project_title=project_title, documents=docs, schema=SCHEMA,
                       annotations=[*anns, broken]))  # fmt: skip
     assert report.annotations_added == 3
     assert [p.code for p in report.problems] == ["unknown-entity-label"]
     assert report.problems[0].where == "annotation for document 'doc-0003' / entity 0 (e1)"
-    again = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA,
+    again = run(push(ls_backend_session, project_title=project_title, documents=docs, schema=SCHEMA,
                      annotations=anns))  # fmt: skip
     assert (again.annotations_added, again.annotations_skipped) == (0, 3)
-    pull_to_gold(ls_session, project_title=project_title, out_dir=tmp_path / "g", schema=SCHEMA)
+    pull_to_gold(
+        ls_backend_session, project_title=project_title, out_dir=tmp_path / "g", schema=SCHEMA
+    )
     lines = (tmp_path / "g" / "documents.jsonl").read_text(encoding="utf-8").splitlines()
     got = {d["id"]: d for d in map(json.loads, lines)}
     assert sorted(got) == [a.id for a in anns]
@@ -151,7 +157,9 @@ def test_ground_truth_push_wins_selection(ls_session, project_title):
     assert len(chosen) == 1 and chosen[0].relations == gt.relations
 
 
-def test_generator_failing_midway_then_rerun_gives_each_document_once(ls_session, project_title):
+def test_generator_failing_midway_then_rerun_gives_each_document_once(
+    ls_backend_session, project_title
+):
     docs = [article(i) for i in range(100)]
 
     def failing():
@@ -161,11 +169,13 @@ def test_generator_failing_midway_then_rerun_gives_each_document_once(ls_session
             yield d
 
     with pytest.raises(OSError, match="disk went away"):
-        run(push(ls_session, project_title=project_title, documents=failing(), schema=SCHEMA,
+        run(push(ls_backend_session, project_title=project_title, documents=failing(), schema=SCHEMA,
                  batch_size=25))  # fmt: skip
-    report = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA))
+    report = run(
+        push(ls_backend_session, project_title=project_title, documents=docs, schema=SCHEMA)
+    )
     assert (report.imported, report.skipped) == (50, 50)
-    ids = [k.doc_id for k in iter_task_keys(ls_session, report.project_id)]
+    ids = [k.doc_id for k in iter_task_keys(ls_backend_session, report.project_id)]
     assert sorted(ids) == [d.id for d in docs]
 
 

@@ -37,9 +37,11 @@ def atomic_file(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    kwargs = {"encoding": encoding, "newline": "\n"} if "b" not in mode else {}
+    text = "b" not in mode
     try:
-        with os.fdopen(fd, mode, **kwargs) as fh:
+        with os.fdopen(
+            fd, mode, encoding=encoding if text else None, newline="\n" if text else None
+        ) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())

@@ -3,6 +3,8 @@ from __future__ import annotations
 from eventgold.annotate.documents import Document, Entity, Relation
 from eventgold.annotate.schema import load_schema
 from eventgold.annotate.validate import PREDICTION_RULES, validate_document
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 TEXT = "Gunmen killed 12 worshippers in Kabul. UNAMA condemned the attack."
 SCHEMA = load_schema()
@@ -95,3 +97,52 @@ def test_duplicate_span_is_a_gold_problem_only():
         "document 'd' / entity 1 (b): same label and span as entity a"
     ]
     assert validate_document(doc, SCHEMA, rules=PREDICTION_RULES) == []
+
+
+# --- fuzz: any shape of annotation gets located problems, never an exception ---------------
+
+
+LABELS = [*SCHEMA.entity_labels, "WEAPON", ""]
+RELATIONS = [*SCHEMA.relation_labels, "LOVES"]
+
+
+@st.composite
+def fuzzed_documents(draw) -> Document:
+    text = draw(st.text(alphabet=st.sampled_from([*"ab c.\n😀“”é"]), min_size=0, max_size=30))
+    n = len(text)
+    entities = []
+    for i in range(draw(st.integers(0, 6))):
+        start = draw(st.integers(-2, n + 2))
+        end = draw(st.integers(-2, n + 3))
+        real = text[max(start, 0) : max(end, 0)]
+        surface = draw(st.sampled_from([real, real + "x", ""]))
+        entities.append(Entity(f"e{i % 4}", start, end, draw(st.sampled_from(LABELS)), surface))
+    ids = [e.id for e in entities] + ["ghost"]
+    relations = [
+        Relation(
+            draw(st.sampled_from(ids)), draw(st.sampled_from(ids)), draw(st.sampled_from(RELATIONS))
+        )
+        for _ in range(draw(st.integers(0, 4)))
+    ]
+    return Document(id="fuzz", text=text, entities=tuple(entities), relations=tuple(relations))
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=fuzzed_documents())
+def test_validator_never_raises_and_locates_every_problem(doc):
+    for rules in (None, PREDICTION_RULES):
+        problems = (
+            validate_document(doc, SCHEMA)
+            if rules is None
+            else validate_document(doc, SCHEMA, rules=rules)
+        )
+        assert all(
+            p.where.startswith("document 'fuzz' / ") and p.code and p.message for p in problems
+        )
+    # A document with no problems really is valid gold: every span matches the text.
+    if not validate_document(doc, SCHEMA):
+        assert all(
+            doc.text[e.start : e.end] == e.text and e.label in SCHEMA.entity_labels
+            for e in doc.entities
+        )
+        assert all(r.head in {e.id for e in doc.entities} for r in doc.relations)

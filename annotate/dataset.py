@@ -314,6 +314,32 @@ class _SplitStats:
     ids: list[str] = field(default_factory=list)
 
 
+class RowEncoder:
+    """`Features.encode_example` for the gold features, an order of magnitude faster.
+
+    Only the ClassLabel columns need work (names to ids); `datasets`' generic encoder walks
+    every value of every nested list, which cost more than tokenising. Tested equal to it.
+    """
+
+    def __init__(self, feats: datasets.Features) -> None:
+        self.entity = _label_ids(feats["entities"].feature["label"])
+        self.relation = _label_ids(feats["relations"].feature["label"])
+        self.tag = _label_ids(feats["ner_tags"].feature)
+
+    def __call__(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        ent, rel, tag = self.entity, self.relation, self.tag
+        return {
+            **row,
+            "entities": [{**e, "label": ent[e["label"]]} for e in row["entities"]],
+            "relations": [{**r, "label": rel[r["label"]]} for r in row["relations"]],
+            "ner_tags": [tag[t] for t in row["ner_tags"]],
+        }
+
+
+def _label_ids(label: datasets.ClassLabel) -> dict[str, int]:
+    return {name: i for i, name in enumerate(label.names)}
+
+
 class _ShardWriter:
     """Rows of one split into ``<split>-0000i-of-0000N.parquet`` files of `shard_rows` rows,
     and the same batches into one Arrow stream file that becomes the split of ``gold/hf``
@@ -334,7 +360,7 @@ class _ShardWriter:
             for i in range(self.n_shards)
         ]
         self.shard_rows = shard_rows
-        self.feats = feats
+        self.encode = RowEncoder(feats)
         self.schema = feats.arrow_schema
         self.rows: list[dict[str, Any]] = []
         self.written = 0  # rows in finished batches
@@ -344,7 +370,7 @@ class _ShardWriter:
         self.arrow = pa.ipc.new_stream(str(arrow_path), self.schema)
 
     def add(self, row: dict[str, Any]) -> None:
-        self.rows.append(self.feats.encode_example(row))
+        self.rows.append(self.encode(row))
         if len(self.rows) >= _BATCH_ROWS:
             self.flush()
 

@@ -28,10 +28,12 @@ from eventgold.annotate.validate import (
     UNKNOWN_ENTITY_LABEL,
     entity_where,
 )
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 
 EMPTY_SPAN = "empty-span"  # a span with no non-whitespace character has no token
 _NON_SPACE = re.compile(r"\S+")
+_SPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,16 +64,23 @@ def tokenize(text: str, *, boundaries: Sequence[int] = ()) -> list[tuple[int, in
     No token contains whitespace, so every token is safe in a TAB-separated CoNLL line.
     """
     cuts = sorted(set(boundaries))
+    n_cuts = len(cuts)
     out: list[tuple[int, int]] = []
     ci = 0
-    for tok in _nlp().tokenizer(text):
-        t_start = tok.idx
-        for m in _NON_SPACE.finditer(tok.text):
-            start, end = t_start + m.start(), t_start + m.end()
-            while ci < len(cuts) and cuts[ci] <= start:
+    # Offsets straight from the tokenizer's arrays: building a spaCy Token object per token
+    # cost more than the tokenisation itself.
+    for t_start, length in _nlp().tokenizer(text).to_array([IDX, LENGTH]).tolist():
+        t_end = t_start + length
+        piece = text[t_start:t_end]
+        if _SPACE.search(piece) is None:
+            pieces: Sequence[tuple[int, int]] = ((t_start, t_end),)
+        else:
+            pieces = [(t_start + m.start(), t_start + m.end()) for m in _NON_SPACE.finditer(piece)]
+        for start, end in pieces:
+            while ci < n_cuts and cuts[ci] <= start:
                 ci += 1
             j = ci
-            while j < len(cuts) and cuts[j] < end:
+            while j < n_cuts and cuts[j] < end:
                 out.append((start, cuts[j]))
                 start = cuts[j]
                 j += 1

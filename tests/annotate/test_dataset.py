@@ -271,3 +271,16 @@ def test_progress_events_end_with_the_summary(tmp_path: Path) -> None:
     assert sum(s.relations["KILLED"] for s in summary.splits) == 1
     assert len(summary.moved) == 2  # the small-corpus rule filled validation and test
     assert all(s.documents for s in summary.splits)
+
+
+def test_row_encoder_equals_datasets_encoder():
+    from eventgold.annotate.dataset import RowEncoder, to_row
+
+    schema = load_schema()
+    feats = features(schema)
+    gold = Path(__file__).resolve().parents[2] / "gold" / "documents.jsonl"
+    docs, problems = load_documents(gold)
+    assert not problems and len(docs) == 5
+    for doc in docs:
+        row = to_row(doc, schema)
+        assert RowEncoder(feats)(row) == feats.encode_example(row)

@@ -14,6 +14,7 @@ import typer
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, Session, connect
 from eventgold.annotate.problems import Problem, ProblemsError
 from eventgold.annotate.schema import DEFAULT_SCHEMA, Schema, load_schema
+from label_studio_sdk.core.api_error import ApiError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -81,6 +82,16 @@ def user_errors() -> Iterator[None]:
         fail(f"file not found: {exc.filename}")
     except ConnectionProblem as exc:
         fail(str(exc))
+    except ApiError as exc:
+        fail(f"Label Studio refused the request: HTTP {exc.status_code}: {api_detail(exc.body)}")
+
+
+def api_detail(body: object) -> str:
+    """The useful part of a Label Studio error body (validation errors or detail), short."""
+    if isinstance(body, dict):
+        found = body.get("validation_errors") or body.get("detail") or body
+        return str(found)[:300]
+    return str(body)[:300]
 
 
 def open_session(url: str | None, api_key: str | None) -> Session:

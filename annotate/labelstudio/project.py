@@ -22,6 +22,10 @@ NOT_FOUND = "project-not-found"
 AMBIGUOUS = "project-ambiguous"
 CONFIG_MISMATCH = "config-mismatch"
 
+# Label Studio's own limits (settings PROJECT_TITLE_MIN_LEN / _MAX_LEN); checked before asking.
+TITLE_MIN, TITLE_MAX = 3, 50
+BAD_TITLE = "bad-title"
+
 
 @dataclass(frozen=True, slots=True)
 class ProjectRef:
@@ -189,6 +193,17 @@ def ensure_project(
     if project is None:
         if not create:
             return require_project(session, title)
+        if not TITLE_MIN <= len(title) <= TITLE_MAX:
+            raise ProblemsError(
+                [
+                    Problem(
+                        "--project",
+                        f"a Label Studio project title has {TITLE_MIN} to {TITLE_MAX} "
+                        f"characters, got {len(title)}: {title!r}",
+                        BAD_TITLE,
+                    )
+                ]
+            )
         created = session.call(
             f"creating project {title!r}",
             lambda: session.client.projects.create(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import typer
 from eventgold.annotate.cli import app
 from typer.testing import CliRunner
 
@@ -33,3 +34,20 @@ def test_corpus_add_reports_and_exits_nonzero_on_bad_files(tmp_path):
     assert "1 added, 0 replaced, 0 unchanged, 1 documents in all" in result.stdout
     assert "bad.txt: not valid UTF-8" in result.stderr
     assert corpus.exists()
+
+
+def test_label_studio_refusals_are_one_line(capsys):
+    from label_studio_sdk.core.api_error import ApiError
+
+    from eventgold.annotate.cli import _common
+
+    body = {"status_code": 400, "validation_errors": {"title": ["too short"]}}
+    try:
+        with _common.user_errors():
+            raise ApiError(status_code=400, body=body)
+    except typer.Exit as exc:
+        assert exc.exit_code == 1
+    else:
+        raise AssertionError("user_errors let the error through")
+    assert _common.api_detail(body) == "{'title': ['too short']}"
+    assert "HTTP 400" in capsys.readouterr().err

@@ -91,3 +91,15 @@ def test_two_projects_with_one_title_are_named_by_id(ls_session, project_title):
     assert problem.message == (
         f"2 projects share this title (ids {a.id}, {b.id}); rename all but one"
     )
+
+
+@pytest.mark.labelstudio
+def test_title_outside_label_studio_limits_is_a_clear_problem(ls_session):
+    from eventgold.annotate.labelstudio.project import ensure_project
+    from eventgold.annotate.problems import ProblemsError
+
+    with pytest.raises(ProblemsError) as info:
+        ensure_project(ls_session, title="ab", schema=load_schema())
+    assert [str(p) for p in info.value.problems] == [
+        "--project: a Label Studio project title has 3 to 50 characters, got 2: 'ab'"
+    ]

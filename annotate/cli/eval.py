@@ -53,15 +53,25 @@ def figures_table(title: str, family: dict[str, dict]) -> Table:
     return table
 
 
+# Below this many documents a document-level bootstrap says little; the user is told so.
+FEW_DOCUMENTS = 30
+
+
 def print_result(result: ev.EvalResult) -> None:
     figures = result.figures()
     for family, block in figures.items():
         out.print(figures_table(family, block))
     boot = result.bootstrap
+    n_docs = len(result.table.doc_ids)
     out.print(
-        f"bootstrap: {boot.resamples} document resamples, seed {boot.seed}; "
+        f"bootstrap: {boot.resamples} resamples of {n_docs} documents, seed {boot.seed}; "
         f"metrics {ev.METRICS_VERSION}; schema {result.schema_name} {result.schema_version}"
     )
+    if n_docs < FEW_DOCUMENTS:
+        err.print(
+            f"warning: the intervals rest on {n_docs} documents (fewer than {FEW_DOCUMENTS}); "
+            "read them as rough"
+        )
     if result.missing:
         out.print(f"{len(result.missing)} gold document(s) had no prediction (scored as empty)")
     if result.alignment:

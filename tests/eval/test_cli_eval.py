@@ -20,8 +20,8 @@ def test_eval_prints_table_and_writes_json_and_html(
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "strict F1 [95% CI]" in result.output and "ATTACKER" in result.output
-    assert "bootstrap: 100 resamples of 2 documents, seed 0" in result.output
-    assert "warning: the intervals rest on 2 documents (fewer than 30)" in result.output
+    assert "bootstrap: 100 resamples of 3 documents, seed 0" in result.output
+    assert "warning: the intervals rest on 3 documents (fewer than 30)" in result.output
     data = json.loads(out_json.read_text())
     assert data["figures"]["entities"]["strict"]["overall"]["correct"] == 5
     assert out_html.read_text().startswith("<!DOCTYPE html>")

@@ -37,6 +37,7 @@ from typing import Any
 
 import krippendorff
 import numpy as np
+
 from eventgold.annotate.documents import Document, Entity, load_documents, read_document_file
 from eventgold.annotate.problems import Problem, ProblemsError, join
 from eventgold.annotate.schema import Schema

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import yaml
+
 from eventgold.annotate.dataset import DATA_DIR, DOCUMENTS_FILE, HF_DIR, REJECTS_FILE, GoldSummary
 from eventgold.annotate.schema import Schema
 

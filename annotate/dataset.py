@@ -37,6 +37,7 @@ from typing import Any
 import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
+
 from eventgold.annotate.atomic import atomic_dir
 from eventgold.annotate.documents import (
     Document,

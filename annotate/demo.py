@@ -16,6 +16,7 @@ from pathlib import Path
 
 import datasets
 import pyarrow.parquet as pq
+
 from eventgold.annotate.agree import agree, agreement_markdown, load_annotation_inputs
 from eventgold.annotate.dataset import CARD_FILE, DATA_DIR, DOCUMENTS_FILE, HF_DIR, REJECTS_FILE
 from eventgold.annotate.documents import Document, read_documents

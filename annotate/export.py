@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, DocBin
+
 from eventgold.annotate.atomic import atomic_dir, atomic_file
 from eventgold.annotate.dataset import read_gold
 from eventgold.annotate.documents import Document, write_documents
 from eventgold.annotate.problems import Problem, ProblemsError, allowed
 from eventgold.annotate.schema import Schema
 from eventgold.annotate.tokens import TokenTags, tokens_and_tags
-from spacy.language import Language
-from spacy.tokens import Doc, DocBin
 
 UNKNOWN_FORMAT = "unknown-format"
 DOCSTART = "-DOCSTART-"

@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 import ijson
+
 from eventgold.annotate.corpus import text_sha256
 from eventgold.annotate.dataset import iter_write_gold
 from eventgold.annotate.documents import Document, dumps_document, read_documents

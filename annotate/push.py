@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from eventgold.annotate.corpus import text_sha256
 from eventgold.annotate.documents import Document, dumps_document, parse_document
 from eventgold.annotate.labelstudio.connection import (

@@ -14,6 +14,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 import yaml
+
 from eventgold.annotate.problems import Problem, ProblemsError, allowed
 
 DEFAULT_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "conflict_events.yaml"

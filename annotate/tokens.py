@@ -19,6 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import spacy
+from spacy.attrs import IDX, LENGTH
+from spacy.language import Language
+
 from eventgold.annotate.documents import Document, Entity
 from eventgold.annotate.problems import Problem, allowed
 from eventgold.annotate.schema import Schema
@@ -28,8 +31,6 @@ from eventgold.annotate.validate import (
     UNKNOWN_ENTITY_LABEL,
     entity_where,
 )
-from spacy.attrs import IDX, LENGTH
-from spacy.language import Language
 
 EMPTY_SPAN = "empty-span"  # a span with no non-whitespace character has no token
 _NON_SPACE = re.compile(r"\S+")

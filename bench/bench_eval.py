@@ -14,11 +14,10 @@ import random
 import time
 from collections.abc import Callable
 
+from bench.__main__ import BenchResult
 from eventgold.annotate.documents import Document, Entity, Relation
 from eventgold.eval.bootstrap import Bootstrap, intervals
 from eventgold.eval.table import CountTable, build_table
-
-from bench.__main__ import BenchResult
 
 LABELS = ("ATTACKER", "VICTIM_GROUP", "LOCATION", "ACTOR", "ATTACK")
 FILLER = "the quick brown fox jumps over the lazy dog near the river bank at dawn " * 40

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+
 from eventgold.eval.table import CountTable, GroupKey, f1_metrics, f1_values, group_width
 
 BLOCK = 200  # resamples per matrix product: bounds memory at BLOCK x documents weights

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from eventgold.annotate.documents import Document
 from eventgold.annotate.schema import Schema
 from eventgold.eval.align import AlignmentReport

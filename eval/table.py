@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 
 import numpy as np
+
 from eventgold.annotate.documents import Document
 from eventgold.eval import iob
 from eventgold.eval.counts import PRF_COUNT_NAMES, SPAN_COUNT_NAMES

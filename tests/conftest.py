@@ -13,6 +13,7 @@ from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
 from eventgold.annotate.labelstudio import server as ls_server_mod
 from eventgold.annotate.labelstudio.connection import Session, connect
 from eventgold.annotate.labelstudio.server import Credentials, RunningServer

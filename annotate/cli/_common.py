@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from eventgold.annotate.labelstudio.connection import ConnectionProblem, Session, connect
-from eventgold.annotate.problems import Problem, ProblemsError
-from eventgold.annotate.schema import DEFAULT_SCHEMA, Schema, load_schema
 from label_studio_sdk.core.api_error import ApiError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from eventgold.annotate.labelstudio.connection import ConnectionProblem, Session, connect
+from eventgold.annotate.problems import Problem, ProblemsError
+from eventgold.annotate.schema import DEFAULT_SCHEMA, Schema, load_schema
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

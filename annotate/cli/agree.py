@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
+
 from eventgold.annotate.agree import (
     ALL,
     ALPHA,
@@ -40,7 +42,6 @@ from eventgold.annotate.cli._common import (
 )
 from eventgold.annotate.documents import Document
 from eventgold.annotate.schema import Schema
-from rich.table import Table
 
 InputsArg = Annotated[
     list[Path] | None,

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
+
 from eventgold.annotate.atomic import write_text_atomic
 from eventgold.annotate.cli._app import app
 from eventgold.annotate.cli._common import (
@@ -18,7 +20,6 @@ from eventgold.annotate.cli._common import (
 )
 from eventgold.eval.compare import Comparison, compare_predictions, compare_results
 from eventgold.eval.table import OVERALL
-from rich.table import Table
 
 
 def comparison_table(c: Comparison, *, all_labels: bool) -> Table:

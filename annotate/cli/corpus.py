@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from eventgold.annotate.cli._app import corpus_app
 from eventgold.annotate.cli._common import fail, out, user_errors
 from eventgold.annotate.corpus import DEFAULT_CORPUS, add_files

@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
 from eventgold.annotate.atomic import write_text_atomic
 from eventgold.annotate.cli._app import app
 from eventgold.annotate.cli._common import (
@@ -21,8 +24,6 @@ from eventgold.annotate.cli._common import (
 from eventgold.eval import evaluate as ev
 from eventgold.eval.html import render_html
 from eventgold.eval.table import MACRO, OVERALL
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
 
 def _cell(fig: dict | None) -> str:

@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
+
 from eventgold.annotate.cli._app import schema_app
 from eventgold.annotate.cli._common import DEFAULT_SCHEMA_PATH, fail, get_schema, out
 from eventgold.annotate.schema import check_schema_file, describe, to_label_config
-from rich.table import Table
 
 SchemaArg = Annotated[Path, typer.Argument(help="Schema file (YAML).")]
 

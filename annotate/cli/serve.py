@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from eventgold.annotate.cli._app import app
 from eventgold.annotate.cli._common import err, fail, out
 from eventgold.annotate.labelstudio import server as srv

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
-from eventgold.annotate.labelstudio.server import DEFAULT_HOME, Home, load_credentials
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
+
+from eventgold.annotate.labelstudio.server import DEFAULT_HOME, Home, load_credentials
 
 T = TypeVar("T")
 

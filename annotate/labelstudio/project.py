@@ -13,10 +13,11 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from label_studio_sdk.core.api_error import ApiError
+
 from eventgold.annotate.labelstudio.connection import Session
 from eventgold.annotate.problems import Problem, ProblemsError
 from eventgold.annotate.schema import LS_LABELS_NAME, Schema, to_label_config
-from label_studio_sdk.core.api_error import ApiError
 
 NOT_FOUND = "project-not-found"
 AMBIGUOUS = "project-ambiguous"

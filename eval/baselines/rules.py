@@ -21,13 +21,14 @@ from typing import Any
 
 import spacy
 import yaml
-from eventgold.annotate.documents import Document, Entity, Relation
-from eventgold.annotate.problems import Problem, ProblemsError, allowed
-from eventgold.annotate.schema import Schema
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
+
+from eventgold.annotate.documents import Document, Entity, Relation
+from eventgold.annotate.problems import Problem, ProblemsError, allowed
+from eventgold.annotate.schema import Schema
 
 DEFAULT_GAZETTEER = Path(__file__).resolve().parent / "gazetteer.yaml"
 

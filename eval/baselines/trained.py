@@ -23,11 +23,6 @@ from typing import Any
 
 import joblib
 import spacy
-from eventgold.annotate.atomic import atomic_dir, write_text_atomic
-from eventgold.annotate.documents import Document, Entity, Relation
-from eventgold.annotate.problems import Problem, ProblemsError, allowed
-from eventgold.annotate.schema import Schema
-from eventgold.eval.baselines.rules import load_gazetteer, sentence_ids
 from sklearn.dummy import DummyClassifier
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -36,6 +31,12 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import filter_spans, fix_random_seed, minibatch
+
+from eventgold.annotate.atomic import atomic_dir, write_text_atomic
+from eventgold.annotate.documents import Document, Entity, Relation
+from eventgold.annotate.problems import Problem, ProblemsError, allowed
+from eventgold.annotate.schema import Schema
+from eventgold.eval.baselines.rules import load_gazetteer, sentence_ids
 
 MODEL_KIND = "eventgold-trained-baseline"
 DEFAULT_EPOCHS = 20

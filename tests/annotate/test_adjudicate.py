@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from typer.testing import CliRunner
+
 from eventgold.annotate.adjudicate import (
     BOUNDARY_DIFFERS,
     DECIDED,
@@ -34,7 +36,6 @@ from eventgold.annotate.documents import (
 from eventgold.annotate.problems import ProblemsError
 from eventgold.annotate.schema import load_schema
 from eventgold.annotate.validate import validate_document
-from typer.testing import CliRunner
 
 SCHEMA = load_schema()
 # gunmen [0,6) killed [7,13) ten [14,17) villagers [18,27) near [28,32) Kunduz [33,39)

@@ -8,6 +8,11 @@ import json
 import krippendorff
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.metrics import cohen_kappa_score
+from typer.testing import CliRunner
+
 from eventgold.annotate.agree import (
     ALL,
     DUPLICATE_ANNOTATOR,
@@ -35,10 +40,6 @@ from eventgold.annotate.documents import (
     write_documents,
 )
 from eventgold.annotate.schema import load_schema
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from sklearn.metrics import cohen_kappa_score
-from typer.testing import CliRunner
 
 SCHEMA = load_schema()
 # Eight tokens, one per word: gunmen(0) killed(7) ten(14) villagers(18) near(28) Kunduz(33)

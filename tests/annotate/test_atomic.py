@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from eventgold.annotate.atomic import atomic_dir, atomic_file
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+
 from eventgold.annotate.card import render_card
 from eventgold.annotate.dataset import GoldSummary, SplitRatios, SplitSummary
 from eventgold.annotate.schema import load_schema

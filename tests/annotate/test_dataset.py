@@ -8,6 +8,7 @@ from pathlib import Path
 
 import datasets
 import pytest
+
 from eventgold.annotate.dataset import (
     BAD_SPLIT,
     DUPLICATE_DOCUMENT,

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from eventgold.annotate.demo import DemoInputs, gold_differences, run_demo
 from eventgold.annotate.schema import load_schema
 from eventgold.annotate.steps import drain

@@ -3,6 +3,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from eventgold.annotate.documents import (
     Document,
     Entity,
@@ -16,8 +19,6 @@ from eventgold.annotate.documents import (
     write_documents,
 )
 from eventgold.annotate.problems import ProblemsError
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 # Offsets are code points: each of these characters is ONE position, whatever its UTF-8 or
 # UTF-16 width, and "\r\n" is two.

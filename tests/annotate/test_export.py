@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 import spacy
+from spacy.tokens import DocBin
+from typer.testing import CliRunner
+
 from eventgold.annotate.cli import app
 from eventgold.annotate.dataset import canonical, write_gold
 from eventgold.annotate.documents import Document, Entity, Relation, load_documents
@@ -20,8 +23,6 @@ from eventgold.annotate.export import (
 from eventgold.annotate.problems import ProblemsError
 from eventgold.annotate.schema import load_schema
 from eventgold.annotate.tokens import spans_from_iob, tokens_and_tags
-from spacy.tokens import DocBin
-from typer.testing import CliRunner
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "documents.jsonl"
 SCHEMA = load_schema()

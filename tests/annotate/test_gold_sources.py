@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from eventgold.annotate.corpus import text_sha256
 from eventgold.annotate.documents import Document, read_document_file, read_documents
 from eventgold.annotate.schema import load_schema

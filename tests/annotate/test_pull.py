@@ -5,6 +5,8 @@ import time
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
 from eventgold.annotate.cli import app
 from eventgold.annotate.documents import Document, Entity, Relation, read_documents
 from eventgold.annotate.labelstudio.convert import to_annotation, to_task
@@ -18,7 +20,6 @@ from eventgold.annotate.pull import (
 )
 from eventgold.annotate.push import push
 from eventgold.annotate.schema import load_schema
-from typer.testing import CliRunner
 
 EXPORT = Path(__file__).resolve().parents[1] / "data" / "ls_export_full.json"
 TEXT = "Rebels 😀 killed “five villagers” in Kabul.\nThe UN condemned the attack."
@@ -296,8 +297,9 @@ def scripted_server():
 
 
 def _offline_session(url: str):
-    from eventgold.annotate.labelstudio.connection import Retry, Session, Target
     from label_studio_sdk import LabelStudio
+
+    from eventgold.annotate.labelstudio.connection import Retry, Session, Target
 
     return Session(
         target=Target(url=url, api_key="k", origin="test"),

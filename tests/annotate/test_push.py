@@ -5,6 +5,8 @@ import time
 from collections import Counter
 
 import pytest
+from typer.testing import CliRunner
+
 from eventgold.annotate.cli import app
 from eventgold.annotate.documents import Document, Entity, Relation, write_documents
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, Retry, connect
@@ -22,7 +24,6 @@ from eventgold.annotate.push import (
     push_ground_truth,
 )
 from eventgold.annotate.schema import load_schema
-from typer.testing import CliRunner
 
 from ..conftest import TEST_CREDS
 
@@ -261,6 +262,7 @@ def test_batch_committed_but_answer_lost_is_not_imported_twice(
     import dataclasses
 
     import httpx
+
     from eventgold.annotate import push as push_mod
 
     real_post = push_mod._post

@@ -4,6 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import yaml
+
 from eventgold.annotate.problems import ProblemsError
 from eventgold.annotate.schema import (
     DEFAULT_SCHEMA,

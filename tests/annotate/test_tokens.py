@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from eventgold.annotate.documents import Document, Entity
 from eventgold.annotate.schema import load_schema
 from eventgold.annotate.tokens import EMPTY_SPAN, spans_from_iob, tokenize, tokens_and_tags
 from eventgold.annotate.validate import OVERLAPPING_SPANS, UNKNOWN_ENTITY_LABEL
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 SCHEMA = load_schema()
 LABELS = SCHEMA.entity_labels

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from eventgold.annotate.documents import Document, Entity, Relation
 from eventgold.annotate.schema import load_schema
 from eventgold.annotate.validate import PREDICTION_RULES, validate_document
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 TEXT = "Gunmen killed 12 worshippers in Kabul. UNAMA condemned the attack."
 SCHEMA = load_schema()

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from eventgold.annotate.documents import Document, Entity, Relation, write_documents
 from eventgold.annotate.schema import Schema, load_schema
 

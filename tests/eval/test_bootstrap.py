@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from eventgold.eval.bootstrap import Bootstrap, intervals, paired_test, resampled_f1
 from eventgold.eval.table import OVERALL, CountTable, f1_metrics
 

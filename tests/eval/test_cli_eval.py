@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eventgold.annotate.cli import app
 from typer.testing import CliRunner
+
+from eventgold.annotate.cli import app
 
 runner = CliRunner()
 

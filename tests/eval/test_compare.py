@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from eventgold.annotate.problems import ProblemsError
 from eventgold.eval.compare import compare_predictions, compare_results
 from eventgold.eval.evaluate import evaluate

@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+
 from eventgold.eval.evaluate import (
     METRICS_VERSION,
     NONE,

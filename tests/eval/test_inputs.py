@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from eventgold.annotate.problems import ProblemsError
 from eventgold.eval.inputs import check_predictions, load_gold, load_predictions
 

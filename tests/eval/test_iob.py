@@ -5,13 +5,14 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from eventgold.annotate.documents import Document, Entity
-from eventgold.eval.counts import PRF
-from eventgold.eval.iob import chunks, score_chunks, tags_for, token_offsets
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
 from seqeval.scheme import IOB2
+
+from eventgold.annotate.documents import Document, Entity
+from eventgold.eval.counts import PRF
+from eventgold.eval.iob import chunks, score_chunks, tags_for, token_offsets
 
 
 def test_tags_follow_gold_tokens_and_overlap_rules() -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 
 import pytest
-from eventgold.eval.counts import SpanCounts
-from eventgold.eval.matching import RULES, match_spans, score, score_labels
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from nervaluate import Evaluator
+
+from eventgold.eval.counts import SpanCounts
+from eventgold.eval.matching import RULES, match_spans, score, score_labels
 
 
 def counts(rule: str, gold: list, pred: list) -> SpanCounts:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from eventgold.eval.counts import SpanCounts
 from eventgold.eval.matching import RULES, score, score_labels
 from eventgold.eval.table import (

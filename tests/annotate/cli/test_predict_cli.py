@@ -3,11 +3,12 @@ from __future__ import annotations
 import json
 
 import yaml
+from typer.testing import CliRunner
+
 from eventgold.annotate.cli import app
 from eventgold.annotate.documents import Document, load_documents, write_documents
 from eventgold.annotate.schema import DEFAULT_SCHEMA, load_schema
 from eventgold.annotate.validate import PREDICTION_RULES, validate_document
-from typer.testing import CliRunner
 
 runner = CliRunner()
 

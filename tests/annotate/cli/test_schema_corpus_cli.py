@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import typer
-from eventgold.annotate.cli import app
 from typer.testing import CliRunner
+
+from eventgold.annotate.cli import app
 
 runner = CliRunner()
 

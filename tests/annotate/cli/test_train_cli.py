@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 
+from typer.testing import CliRunner
+
 from eventgold.annotate.cli import app
 from eventgold.annotate.cli import train as train_command
 from eventgold.annotate.documents import (
@@ -12,7 +14,6 @@ from eventgold.annotate.documents import (
     write_document_file,
 )
 from eventgold.eval.baselines import trained
-from typer.testing import CliRunner
 
 runner = CliRunner()
 

@@ -4,6 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from eventgold.annotate.corpus import text_sha256
 from eventgold.annotate.documents import Document, Entity, Relation
 from eventgold.annotate.labelstudio.convert import (
@@ -20,8 +23,6 @@ from eventgold.annotate.labelstudio.convert import (
     utf16_to_codepoint,
 )
 from eventgold.annotate.validate import MISSING_ENDPOINT, OFFSET_MISMATCH
-from hypothesis import given
-from hypothesis import strategies as st
 
 EXPORT = Path(__file__).resolve().parents[2] / "data" / "ls_export_full.json"
 TEXT = "Rebels 😀 killed “five villagers” in Kabul.\nThe UN condemned the attack."

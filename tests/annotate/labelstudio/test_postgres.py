@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
+
 from eventgold.annotate.cli import app
 from eventgold.annotate.labelstudio import server as srv
 from eventgold.annotate.labelstudio.connection import Session
 from eventgold.annotate.schema import load_schema, to_label_config
-from typer.testing import CliRunner
 
 from ...conftest import TEST_CREDS, pg_where
 

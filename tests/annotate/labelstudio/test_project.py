@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+
 from eventgold.annotate.labelstudio.project import (
     AMBIGUOUS,
     CONFIG_MISMATCH,

@@ -6,6 +6,7 @@ import stat
 from pathlib import Path
 
 import pytest
+
 from eventgold.annotate.labelstudio import server as srv
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
 

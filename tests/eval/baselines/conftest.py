@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import pytest
+
 from eventgold.annotate.documents import Document, Entity, Relation
 from eventgold.annotate.schema import Schema, load_schema
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+
 from eventgold.annotate.documents import Document
 from eventgold.annotate.problems import ProblemsError
 from eventgold.eval.baselines.registry import (

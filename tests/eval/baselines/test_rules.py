@@ -4,6 +4,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from eventgold.annotate.documents import Document, read_documents
 from eventgold.annotate.problems import ProblemsError
 from eventgold.annotate.schema import DEFAULT_SCHEMA, Schema, load_schema
@@ -14,8 +17,6 @@ from eventgold.eval.baselines.rules import (
     load_gazetteer,
     sentence_ids,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 @pytest.fixture(scope="module")

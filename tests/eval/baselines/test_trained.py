@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from eventgold.annotate.documents import Document
 from eventgold.annotate.problems import ProblemsError
 from eventgold.annotate.validate import PREDICTION_RULES, validate_document

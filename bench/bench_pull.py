@@ -26,7 +26,12 @@ def raw_export(url: str, api_key: str, title: str) -> dict[str, Any]:
     project = require_project(session, title)
     raw = b"".join(
         session.client.projects.exports.download_sync(
-            id=project.id, export_type="JSON", download_all_tasks=True
+            id=project.id,
+            export_type="JSON",
+            download_all_tasks=True,
+            # Label Studio builds the whole export before its first byte (over 60 s at 100k
+            # tasks): the same allowance our pull gives itself.
+            request_options={"timeout_in_seconds": 600},
         )
     )
     tasks = json.loads(raw)

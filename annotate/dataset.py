@@ -7,14 +7,14 @@ Layout written by `write_gold` (atomically: built in a staging folder and swappe
       documents.jsonl                    the gold in the record format, sorted by id
       rejects.jsonl                      rejected annotations with located reasons
       data/<split>-00000-of-0000N.parquet  Parquet shards per split, `shard_rows` rows each
-      hf/                                `DatasetDict.save_to_disk` folder
+      hf/                                a `DatasetDict.save_to_disk` folder (`load_from_disk`)
 
 Streaming: documents are spooled to a JSONL file in the staging folder while only an index
 ``(id, byte offset, length, split)`` stays in memory (measured: about 300 bytes a document, so
 ~30 MB for 100k documents); the index is sorted by id (Python string order) and the spool read
-back in that order. Rows go to Parquet and to an Arrow file per split in batches of 256, and
-``hf/`` is saved from the memory-mapped Arrow files. Output is deterministic: the same documents
-in any order give byte-identical documents.jsonl, card and Parquet shards. Entities and
+back in that order. Rows go to Parquet and to an Arrow file per split in batches of 256; the
+Arrow file is written in place in ``hf/`` (no second copy). Output is deterministic: the same
+documents in any order give byte-identical documents.jsonl, card and Parquet shards. Entities and
 relations are put in a canonical order (`canonical`). Splits: see `split_of` and
 `fill_empty_splits`; a split left empty is not written (Parquet cannot hold an empty split that
 `load_dataset` reads back) and the card says so.
@@ -63,6 +63,7 @@ REJECTS_FILE = "rejects.jsonl"
 CARD_FILE = "README.md"
 DATA_DIR = "data"
 HF_DIR = "hf"
+HF_ARROW = "data-00000-of-00001.arrow"  # the one data file per split, as save_to_disk names it
 
 BAD_SPLIT = "bad-split"
 DUPLICATE_DOCUMENT = "duplicate-document-id"
@@ -343,8 +344,7 @@ def _label_ids(label: datasets.ClassLabel) -> dict[str, int]:
 
 class _ShardWriter:
     """Rows of one split into ``<split>-0000i-of-0000N.parquet`` files of `shard_rows` rows,
-    and the same batches into one Arrow stream file that becomes the split of ``gold/hf``
-    (memory-mapped, never converted again, so that step stays flat in memory)."""
+    and the same batches into the split's Arrow stream file in ``gold/hf`` (`_hf_metadata`)."""
 
     def __init__(
         self,
@@ -368,6 +368,7 @@ class _ShardWriter:
         self.writer: pq.ParquetWriter | None = None
         self.shard = -1
         self.arrow_path = arrow_path
+        arrow_path.parent.mkdir(parents=True, exist_ok=True)
         self.arrow = pa.ipc.new_stream(str(arrow_path), self.schema)
 
     def add(self, row: dict[str, Any]) -> None:
@@ -417,6 +418,34 @@ def _json_default(value: Any) -> Any:
     if hasattr(value, "to_json"):
         return value.to_json()
     raise TypeError(f"cannot write {type(value).__name__} to rejects.jsonl")
+
+
+def _hf_metadata(hf_dir: Path, splits: list[str], feats: datasets.Features) -> None:
+    """Complete ``hf/`` around the Arrow files already in ``hf/<split>/``: its JSON files.
+
+    They come from `save_to_disk` of an empty dataset with the same features, so they are what
+    the installed `datasets` writes and reads; only the data file list names ours. Copying the
+    rows through `save_to_disk` instead cost a second write of every byte and, through the
+    memory map, resident memory as large as the data.
+    """
+    empty = pa.Table.from_batches([], schema=feats.arrow_schema)
+    with _quiet_datasets():
+        datasets.DatasetDict(
+            {
+                name: datasets.Dataset(empty, info=datasets.DatasetInfo(features=feats))
+                for name in splits
+            }
+        ).save_to_disk(str(hf_dir / ".meta"))
+    for name in splits:
+        meta = hf_dir / ".meta" / name
+        state = json.loads((meta / "state.json").read_text(encoding="utf-8"))
+        state["_data_files"] = [{"filename": HF_ARROW}]  # an empty dataset lists none
+        (hf_dir / name / "state.json").write_text(
+            json.dumps(state, indent=2, sort_keys=True), encoding="utf-8"
+        )
+        shutil.move(meta / "dataset_info.json", hf_dir / name / "dataset_info.json")
+    shutil.move(hf_dir / ".meta" / "dataset_dict.json", hf_dir / "dataset_dict.json")
+    shutil.rmtree(hf_dir / ".meta")
 
 
 def iter_write_gold(
@@ -494,11 +523,14 @@ def iter_write_gold(
                 n_rejects += 1
 
         (stage / DATA_DIR).mkdir()
-        arrow_dir = stage / ".arrow"
-        arrow_dir.mkdir()
         writers = {
             i: _ShardWriter(
-                stage / DATA_DIR, arrow_dir / f"{name}.arrow", name, counts[i], shard_rows, feats
+                stage / DATA_DIR,
+                stage / HF_DIR / name / HF_ARROW,
+                name,
+                counts[i],
+                shard_rows,
+                feats,
             )
             for i, name in enumerate(SPLITS)
             if counts[i]
@@ -532,16 +564,7 @@ def iter_write_gold(
         spool_path.unlink()
 
         yield Progress("hf", 0, 1)
-        with _quiet_datasets():
-            dd = datasets.DatasetDict(
-                {
-                    SPLITS[i]: datasets.Dataset.from_file(str(w.arrow_path))
-                    for i, w in sorted(writers.items())
-                }
-            )
-            dd.save_to_disk(str(stage / HF_DIR))
-        del dd
-        shutil.rmtree(arrow_dir)
+        _hf_metadata(stage / HF_DIR, [SPLITS[i] for i in sorted(writers)], feats)
         yield Progress("hf", 1, 1)
 
         summary = GoldSummary(

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import datasets
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from eventgold.annotate.dataset import (
@@ -202,6 +204,27 @@ def test_parquet_shards_stream_back(gold: Path) -> None:
         "LOCATION",
         "VICTIM_GROUP",
         "ACTOR",
+    ]
+
+
+def test_hf_folder_holds_the_parquet_rows_and_nothing_else(gold: Path) -> None:
+    # hf/ is written in place (not through save_to_disk): the same rows as the Parquet
+    # shards, the schema's features, and no staging left behind.
+    dd = load_gold_dataset(gold)
+    for split, files in parquet_files(gold).items():
+        parquet = pa.concat_tables(pq.read_table(f) for f in files)
+        assert dd[split].data.table.equals(parquet.cast(dd[split].data.table.schema))
+        assert dd[split].features == features(SCHEMA)
+    assert sorted(p.name for p in (gold / "hf").iterdir()) == [
+        "dataset_dict.json",
+        "test",
+        "train",
+        "validation",
+    ]
+    assert sorted(p.name for p in (gold / "hf" / "train").iterdir()) == [
+        "data-00000-of-00001.arrow",
+        "dataset_info.json",
+        "state.json",
     ]
 
 

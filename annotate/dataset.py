@@ -9,13 +9,14 @@ Layout written by `write_gold` (atomically: built in a staging folder and swappe
       data/<split>-00000-of-0000N.parquet  Parquet shards per split, `shard_rows` rows each
       hf/                                a `DatasetDict.save_to_disk` folder (`load_from_disk`)
 
-Streaming: documents are spooled to a JSONL file in the staging folder while only an index
-``(id, byte offset, length, split)`` stays in memory (measured: about 300 bytes a document, so
-~30 MB for 100k documents); the index is sorted by id (Python string order) and the spool read
-back in that order. Rows go to Parquet and to an Arrow file per split in batches of 256; the
-Arrow file is written in place in ``hf/`` (no second copy). Output is deterministic: the same
-documents in any order give byte-identical documents.jsonl, card and Parquet shards. Entities and
-relations are put in a canonical order (`canonical`). Splits: see `split_of` and
+Streaming: as documents arrive, each is validated, tokenised and encoded, and its JSONL line and
+dataset row are spooled to a file in the staging folder; only an index ``(id, byte offset,
+lengths, split)`` stays in memory (about 300 bytes a document, ~30 MB for 100k documents). The
+index is sorted by id (Python string order) and the spool read back in that order. Rows go to
+Parquet and to an Arrow file per split in batches of 256; the Arrow file is written in place in
+``hf/`` (no second copy). Output is deterministic: the same documents in any order give
+byte-identical documents.jsonl, card and Parquet shards. Entities and relations are put in a
+canonical order (`canonical`). Splits: see `split_of` and
 `fill_empty_splits`; a split left empty is not written (Parquet cannot hold an empty split that
 `load_dataset` reads back) and the card says so.
 """
@@ -26,6 +27,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+import marshal
 import math
 import shutil
 from collections import Counter
@@ -44,7 +46,6 @@ from eventgold.annotate.documents import (
     Entity,
     Relation,
     dumps_document,
-    parse_document,
     read_documents,
 )
 from eventgold.annotate.problems import Problem, ProblemsError, allowed
@@ -361,7 +362,6 @@ class _ShardWriter:
             for i in range(self.n_shards)
         ]
         self.shard_rows = shard_rows
-        self.encode = RowEncoder(feats)
         self.schema = feats.arrow_schema
         self.rows: list[dict[str, Any]] = []
         self.written = 0  # rows in finished batches
@@ -372,7 +372,8 @@ class _ShardWriter:
         self.arrow = pa.ipc.new_stream(str(arrow_path), self.schema)
 
     def add(self, row: dict[str, Any]) -> None:
-        self.rows.append(self.encode(row))
+        """Add one row, already encoded (`RowEncoder`)."""
+        self.rows.append(row)
         if len(self.rows) >= _BATCH_ROWS:
             self.flush()
 
@@ -476,17 +477,27 @@ def iter_write_gold(
     feats = features(schema)
     with atomic_dir(Path(out_dir)) as stage:
         stage.chmod(0o755)  # mkdtemp makes it private; the gold is for everyone to read
-        spool_path = stage / ".spool.jsonl"
-        index: list[tuple[str, int, int, int]] = []  # id, offset, length, split index
+        spool_path = stage / ".spool"
+        # Per document: its JSONL line, then its encoded row (marshal: fast, and rows are
+        # plain str/int/list/dict). Tokenising happens here, while the input still streams in
+        # (for pull, while Label Studio builds the next export chunk); the second pass only
+        # reorders and writes.
+        index: list[tuple[str, int, int, int, int]] = []  # id, offset, line, row, split
         hashed: list[tuple[str, float, int]] = []  # id, hash, split: only while tiny
         problems: list[Problem] = []
+        encode = RowEncoder(feats)
         with spool_path.open("wb") as spool:
             for doc in documents:
                 found = validate_document(doc, schema) + _split_problems(doc)
                 problems += found
                 if found:
                     continue
-                line = (dumps_document(canonical(doc)) + "\n").encode("utf-8")
+                if problems:  # nothing will be written: only ids, for the duplicate check
+                    index.append((doc.id, 0, 0, 0, 0))
+                    continue
+                doc = canonical(doc)
+                line = (dumps_document(doc) + "\n").encode("utf-8")
+                row = marshal.dumps(encode(to_row(doc, schema)))
                 if doc.meta.get("split") is None:
                     u = split_hash(doc.id, seed=seed)
                     split = _split_by_hash(u, ratios)
@@ -494,8 +505,9 @@ def iter_write_gold(
                         hashed.append((doc.id, u, split))
                 else:
                     split = SPLITS.index(doc.meta["split"])
-                index.append((doc.id, spool.tell(), len(line), split))
+                index.append((doc.id, spool.tell(), len(line), len(row), split))
                 spool.write(line)
+                spool.write(row)
                 if len(index) % 100 == 0:
                     yield Progress("read", len(index), None)
         index.sort()
@@ -511,7 +523,7 @@ def iter_write_gold(
         counts = Counter(split for *_, split in index)
         if len(hashed) < _FILL_MAX:
             moved = fill_empty_splits(hashed, counts, ratios)
-            index = [(i, o, n, moved.get(i, s)) for i, o, n, s in index]
+            index = [(i, o, n, r, moved.get(i, s)) for i, o, n, r, s in index]
         else:
             moved = {}
         del hashed
@@ -542,21 +554,18 @@ def iter_write_gold(
             spool_path.open("rb") as spool,
             (stage / DOCUMENTS_FILE).open("wb") as docs_out,
         ):
-            for done, (_, offset, length, split) in enumerate(index, start=1):
+            for done, (_, offset, n_line, n_row, split) in enumerate(index, start=1):
                 spool.seek(offset)
-                line = spool.read(length)
-                docs_out.write(line)
-                doc, _ = parse_document(json.loads(line))
-                assert doc is not None  # it was a valid Document when spooled
-                row = to_row(doc, schema)
+                docs_out.write(spool.read(n_line))
+                row = marshal.loads(spool.read(n_row))
                 writers[split].add(row)
                 st = stats[split]
                 st.documents += 1
                 st.tokens += len(row["tokens"])
-                st.entities.update(e.label for e in doc.entities)
-                st.relations.update(r.label for r in doc.relations)
+                st.entities.update(e["label"] for e in row["entities"])
+                st.relations.update(r["label"] for r in row["relations"])
                 if len(st.ids) <= LIST_IDS_MAX:
-                    st.ids.append(doc.id)
+                    st.ids.append(row["id"])
                 if done % 100 == 0 or done == total:
                     yield Progress("write", done, total)
         for w in writers.values():
@@ -574,9 +583,13 @@ def iter_write_gold(
                     name=name,
                     documents=stats[i].documents,
                     tokens=stats[i].tokens,
-                    entities={label: stats[i].entities[label] for label in schema.entity_labels},
+                    entities={
+                        label: stats[i].entities[encode.entity[label]]
+                        for label in schema.entity_labels
+                    },
                     relations={
-                        label: stats[i].relations[label] for label in schema.relation_labels
+                        label: stats[i].relations[encode.relation[label]]
+                        for label in schema.relation_labels
                     },
                     shards=tuple(
                         f"{DATA_DIR}/{p.name}" for p in (writers[i].paths if i in writers else [])

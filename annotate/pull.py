@@ -1,7 +1,8 @@
 """Pull annotations back from Label Studio: validated, selected, and written as the gold set.
 
-The project's full JSON export (the only export that keeps relations) is streamed over HTTP and
-parsed one task at a time with ijson, so a 100k-task project is never in memory whole. Each
+The project's full JSON export (the only export that keeps relations) is read in chunks of task
+ids, the next fetched while the current one is worked on (`annotate.labelstudio.exporting`), so a
+100k-task project is never in memory whole. Each
 annotation is converted (`annotate.labelstudio.convert`) and validated with the gold rules plus
 a text check: the text's sha256 must still be the one recorded when the task was pushed.
 Cancelled (skipped) annotations are counted, not used. An annotation that fails any check is
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -25,19 +25,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import httpx
-import ijson
-
 from eventgold.annotate.corpus import text_sha256
 from eventgold.annotate.dataset import iter_write_gold
-from eventgold.annotate.documents import Document, dumps_document, read_documents
-from eventgold.annotate.labelstudio.connection import (
-    ConnectionProblem,
-    Session,
-    describe_error,
-    is_transient,
-)
+from eventgold.annotate.documents import Document
+from eventgold.annotate.labelstudio.connection import Session
 from eventgold.annotate.labelstudio.convert import convert_result
+from eventgold.annotate.labelstudio.exporting import iter_export
 from eventgold.annotate.labelstudio.project import require_project
 from eventgold.annotate.labelstudio.users import name_for, user_names
 from eventgold.annotate.problems import Problem, ProblemsError, allowed
@@ -55,62 +48,6 @@ ANNOTATIONS_FILE = "annotations.jsonl"  # doc id -> the Label Studio task and an
 PULL_FILE = "pull.json"  # where and when the gold was pulled
 # Facts of one Label Studio instance, not of the annotation: kept out of the gold records.
 RUN_META = ("task_id", "annotation_id", "updated_at")
-_CHUNK = 64 * 1024
-EXPORT_READ_TIMEOUT_FACTOR = 10
-
-
-# --- streaming the export ------------------------------------------------------------------------
-
-
-def iter_export(session: Session, project_id: int) -> Iterator[dict[str, Any]]:
-    """Stream the tasks of the project's full JSON export, one decoded task at a time.
-
-    Transient failures before the first task are retried with backoff; a stream that breaks
-    midway raises `ConnectionProblem` (the caller has written nothing final by then).
-    """
-    delays = session.retry.delays()
-    url = f"{session.url}/api/projects/{project_id}/export"
-    params = {"exportType": "JSON", "download_all_tasks": "true"}
-    yielded = 0
-    while True:
-        try:
-            with httpx.stream(
-                "GET",
-                url,
-                params=params,
-                headers=session.headers(),
-                # The server builds a big export before its first byte: wait longer for reads.
-                timeout=httpx.Timeout(
-                    session.timeout, read=EXPORT_READ_TIMEOUT_FACTOR * session.timeout
-                ),
-            ) as resp:
-                resp.raise_for_status()
-                items: list[Any] = ijson.sendable_list()
-                coro = ijson.items_coro(items, "item", use_float=True)
-                for chunk in resp.iter_bytes(_CHUNK):
-                    coro.send(chunk)
-                    for task in items:
-                        yielded += 1
-                        yield task
-                    del items[:]
-                coro.close()
-                for task in items:
-                    yielded += 1
-                    yield task
-                return
-        except (httpx.HTTPError, ijson.JSONError) as exc:
-            if yielded:
-                raise ConnectionProblem(
-                    f"the export of project {project_id} broke after {yielded} tasks: "
-                    f"{describe_error(exc)}; nothing was written, run pull again"
-                ) from exc
-            delay = next(delays, None) if is_transient(exc) else None
-            if delay is None:
-                raise ConnectionProblem(
-                    f"exporting project {project_id} from {session.url} failed: "
-                    f"{describe_error(exc)}"
-                ) from exc
-            time.sleep(delay)
 
 
 # --- one task ------------------------------------------------------------------------------------
@@ -292,8 +229,9 @@ def iter_pull_to_gold(
 ) -> Generator[PullProgress, None, PullReport]:
     """`pull_to_gold`, yielding progress; the report is the generator's return value.
 
-    Selected documents and rejects are spooled to temporary files first, so `out_dir` is only
-    replaced (atomically) once the whole export has been read.
+    Each selected annotation goes straight to the gold writer, which tokenises and spools it
+    while the server builds the next export chunk; rejects and the trace are spooled beside.
+    `out_dir` is only replaced (atomically) once the whole export has been read and written.
     """
     if selection not in SELECTIONS:
         raise ProblemsError(
@@ -307,92 +245,91 @@ def iter_pull_to_gold(
     emails = user_names(session)
     counts: Counter[str] = Counter()
     codes: Counter[str] = Counter()
-    annotators: set[str] = set()
-    first_task: dict[str, int] = {}
+    # The card's provenance: filled in once the export has been read, before the card is made.
+    provenance: dict[str, Any] = {}
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".eventgold-pull-", dir=out_dir.parent) as tmp:
-        docs_spool, rejects_spool = Path(tmp) / DOCUMENTS_FILE, Path(tmp) / REJECTS_FILE
+        rejects_spool = Path(tmp) / REJECTS_FILE
         trace_spool = Path(tmp) / ANNOTATIONS_FILE
-        with (
-            docs_spool.open("w", encoding="utf-8") as dfh,
-            rejects_spool.open("w", encoding="utf-8") as rfh,
-            trace_spool.open("w", encoding="utf-8") as afh,
-        ):
-            for task in iter_export(session, project.id):
-                pulled = task_to_pulled(task, schema=schema, emails=emails)
-                counts["tasks"] += 1
-                counts["annotations"] += len(pulled.annotations)
-                counts["cancelled"] += pulled.cancelled
-                counts["utf16"] += pulled.utf16_converted
-                rejects = list(pulled.rejects)
-                chosen = choose(pulled.annotations, selection=selection)
-                if chosen is not None and chosen.id in first_task:
-                    rejects.append(
-                        Reject(
-                            pulled.task_id,
-                            chosen.id,
-                            chosen.meta.get("annotation_id"),
-                            str(chosen.meta.get("annotator")),
-                            (
-                                Problem(
-                                    f"task {pulled.task_id}",
-                                    f"document id '{chosen.id}' is also task "
-                                    f"{first_task[chosen.id]}; only the first is kept",
-                                    DUPLICATE_DOCUMENT,
-                                ),
-                            ),
-                        )
-                    )
-                    chosen = None
-                if chosen is not None:
-                    first_task[chosen.id] = pulled.task_id
-                    annotators.add(str(chosen.meta.get("annotator")))
-                    gold_doc, trace = split_run_meta(chosen)
-                    dfh.write(dumps_document(gold_doc) + "\n")
-                    afh.write(json.dumps(trace, ensure_ascii=False) + "\n")
-                    counts["documents"] += 1
-                elif not pulled.rejects:
-                    counts["unannotated"] += 1
-                for r in rejects:
-                    rfh.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
-                    codes.update({p.code or "other" for p in r.problems})
-                counts["rejected"] += len(rejects)
-                if counts["tasks"] % 100 == 0:
-                    yield PullProgress("pull", counts["tasks"], total)
-        yield PullProgress("pull", counts["tasks"], counts["tasks"])
-        # The card gets what is true of the annotations themselves, so the same annotations
-        # give a byte-identical gold; where and when they were pulled goes to pull.json.
-        provenance = {
-            "label_studio_project": project_title,
-            "annotators": ", ".join(sorted(annotators)) or "none",
-            "selection": selection,
-            "schema": f"{schema.name} {schema.version}",
-        }
         run = Path(tmp) / PULL_FILE
-        run.write_text(
-            json.dumps(
-                {
-                    "label_studio_url": session.url,
-                    "project_id": project.id,
-                    "project_title": project_title,
-                    "pulled_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    "tasks": counts["tasks"],
-                    "selection": selection,
-                },
-                indent=2,
+
+        def selected() -> Iterator[Document]:
+            annotators: set[str] = set()
+            first_task: dict[str, int] = {}
+            with (
+                rejects_spool.open("w", encoding="utf-8") as rfh,
+                trace_spool.open("w", encoding="utf-8") as afh,
+            ):
+                for task in iter_export(session, project.id):
+                    pulled = task_to_pulled(task, schema=schema, emails=emails)
+                    counts["tasks"] += 1
+                    counts["annotations"] += len(pulled.annotations)
+                    counts["cancelled"] += pulled.cancelled
+                    counts["utf16"] += pulled.utf16_converted
+                    rejects = list(pulled.rejects)
+                    chosen = choose(pulled.annotations, selection=selection)
+                    if chosen is not None and chosen.id in first_task:
+                        rejects.append(_duplicate(pulled.task_id, chosen, first_task[chosen.id]))
+                        chosen = None
+                    for r in rejects:
+                        rfh.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
+                        codes.update({p.code or "other" for p in r.problems})
+                    counts["rejected"] += len(rejects)
+                    if chosen is not None:
+                        first_task[chosen.id] = pulled.task_id
+                        annotators.add(str(chosen.meta.get("annotator")))
+                        gold_doc, trace = split_run_meta(chosen)
+                        afh.write(json.dumps(trace, ensure_ascii=False) + "\n")
+                        counts["documents"] += 1
+                        yield gold_doc
+                    elif not pulled.rejects:
+                        counts["unannotated"] += 1
+            # The card gets what is true of the annotations themselves, so the same annotations
+            # give a byte-identical gold; where and when they were pulled goes to pull.json.
+            provenance.update(
+                label_studio_project=project_title,
+                annotators=", ".join(sorted(annotators)) or "none",
+                selection=selection,
+                schema=f"{schema.name} {schema.version}",
             )
-            + "\n",
-            encoding="utf-8",
-        )
-        yield from _write(
-            docs_spool,
-            rejects_spool,
+            run.write_text(
+                json.dumps(
+                    {
+                        "label_studio_url": session.url,
+                        "project_id": project.id,
+                        "project_title": project_title,
+                        "pulled_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                        "tasks": counts["tasks"],
+                        "selection": selection,
+                    },
+                    indent=2,
+                )
+                + "\n",
+                encoding="utf-8",
+            )
+
+        steps = iter_write_gold(
+            selected(),
             out_dir,
             schema=schema,
+            rejects=_read_rejects(rejects_spool),  # opened when the documents are all read
             provenance=provenance,
             agreement_markdown=agreement_markdown,
             sidecars={ANNOTATIONS_FILE: trace_spool, PULL_FILE: run},
         )
+        reading = True
+        while True:
+            try:
+                step = next(steps)
+            except StopIteration:
+                break
+            if step.stage == "read":
+                yield PullProgress("pull", counts["tasks"], total)
+                continue
+            if reading:
+                reading = False
+                yield PullProgress("pull", counts["tasks"], counts["tasks"])
+            yield PullProgress(step.stage, step.done, step.total)
     return PullReport(
         project_id=project.id,
         out_dir=out_dir,
@@ -408,37 +345,26 @@ def iter_pull_to_gold(
     )
 
 
+def _duplicate(task_id: int, chosen: Document, first: int) -> Reject:
+    return Reject(
+        task_id,
+        chosen.id,
+        chosen.meta.get("annotation_id"),
+        str(chosen.meta.get("annotator")),
+        (
+            Problem(
+                f"task {task_id}",
+                f"document id '{chosen.id}' is also task {first}; only the first is kept",
+                DUPLICATE_DOCUMENT,
+            ),
+        ),
+    )
+
+
 def _read_rejects(path: Path) -> Iterator[dict[str, Any]]:
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             yield json.loads(line)
-
-
-def _write(
-    docs_spool: Path,
-    rejects_spool: Path,
-    out_dir: Path,
-    *,
-    schema: Schema,
-    provenance: Mapping[str, Any],
-    agreement_markdown: str | None,
-    sidecars: Mapping[str, Path],
-) -> Generator[PullProgress, None, None]:
-    steps = iter_write_gold(
-        read_documents(docs_spool),
-        out_dir,
-        schema=schema,
-        rejects=_read_rejects(rejects_spool),
-        provenance=provenance,
-        agreement_markdown=agreement_markdown,
-        sidecars=sidecars,
-    )
-    while True:
-        try:
-            step = next(steps)
-        except StopIteration:
-            return
-        yield PullProgress(step.stage, step.done, step.total)
 
 
 def pull_to_gold(

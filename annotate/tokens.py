@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import spacy
 from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
@@ -35,6 +36,8 @@ from eventgold.annotate.validate import (
 EMPTY_SPAN = "empty-span"  # a span with no non-whitespace character has no token
 _NON_SPACE = re.compile(r"\S+")
 _SPACE = re.compile(r"\s")
+# Every code point Python's str.isspace() (and so \s) counts as whitespace.
+_WHITESPACE = np.array([c for c in range(0x110000) if chr(c).isspace()], dtype=np.uint32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,19 +62,49 @@ def _nlp() -> Language:
     return spacy.blank("en")
 
 
+def token_arrays(text: str, *, boundaries: Sequence[int] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """`tokenize` as two int64 arrays, token starts and ends: the fast path of the gold writer.
+
+    spaCy's token offsets come as arrays; whitespace is counted per token from a cumulative sum
+    over the text's code points, and entity boundaries are located with a binary search. Only
+    a document with a token that mixes whitespace and text, or that a boundary falls inside,
+    takes the per-token loop (`_tokenize_loop`); both give the same offsets (tested).
+    """
+    arr = _nlp().tokenizer(text).to_array([IDX, LENGTH]).astype(np.int64)
+    starts = arr[:, 0] if len(arr) else np.zeros(0, np.int64)
+    ends = starts + arr[:, 1] if len(arr) else np.zeros(0, np.int64)
+    codepoints = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    spaces = np.concatenate(([0], np.cumsum(np.isin(codepoints, _WHITESPACE))))
+    n_space = spaces[ends] - spaces[starts]
+    cuts = np.unique(np.asarray(boundaries, dtype=np.int64))
+    k = np.searchsorted(starts, cuts, side="right") - 1
+    kk = k.clip(0)
+    inside = (k >= 0) & (cuts > starts[kk]) & (cuts < ends[kk]) if len(starts) else cuts < 0
+    if inside.any() or ((n_space > 0) & (n_space < ends - starts)).any():
+        loop = np.asarray(_tokenize_loop(text, starts.tolist(), ends.tolist(), cuts.tolist()))
+        loop = loop.reshape(-1, 2).astype(np.int64)
+        return loop[:, 0], loop[:, 1]
+    keep = n_space == 0
+    return starts[keep], ends[keep]
+
+
 def tokenize(text: str, *, boundaries: Sequence[int] = ()) -> list[tuple[int, int]]:
     """Token offsets ``(start, end)`` of `text`, also split at each offset in `boundaries`.
 
     No token contains whitespace, so every token is safe in a TAB-separated CoNLL line.
     """
-    cuts = sorted(set(boundaries))
+    starts, ends = token_arrays(text, boundaries=boundaries)
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def _tokenize_loop(
+    text: str, t_starts: list[int], t_ends: list[int], cuts: list[int]
+) -> list[tuple[int, int]]:
+    """spaCy tokens split at whitespace and at `cuts` (sorted, unique), one token at a time."""
     n_cuts = len(cuts)
     out: list[tuple[int, int]] = []
     ci = 0
-    # Offsets straight from the tokenizer's arrays: building a spaCy Token object per token
-    # cost more than the tokenisation itself.
-    for t_start, length in _nlp().tokenizer(text).to_array([IDX, LENGTH]).tolist():
-        t_end = t_start + length
+    for t_start, t_end in zip(t_starts, t_ends, strict=True):
         piece = text[t_start:t_end]
         if _SPACE.search(piece) is None:
             pieces: Sequence[tuple[int, int]] = ((t_start, t_end),)
@@ -143,23 +176,25 @@ def _representable(doc: Document, schema: Schema) -> tuple[list[Entity], list[Pr
 def tokens_and_tags(doc: Document, schema: Schema) -> TokenTags:
     """Tokenise `doc` and tag its entities in IOB2 with labels from `schema`."""
     entities, problems = _representable(doc, schema)
-    bounds = [b for e in entities for b in (e.start, e.end)]
-    offsets = tokenize(doc.text, boundaries=bounds)
-    tags = ["O"] * len(offsets)
-    ti = 0
-    for e in entities:  # sorted by start and non-overlapping
-        while ti < len(offsets) and offsets[ti][0] < e.start:
-            ti += 1
-        first = True
-        while ti < len(offsets) and offsets[ti][1] <= e.end:
-            tags[ti] = f"{'B' if first else 'I'}-{e.label}"
-            first = False
-            ti += 1
+    starts, ends = token_arrays(
+        doc.text, boundaries=[b for e in entities for b in (e.start, e.end)]
+    )
+    tags = np.full(len(starts), "O", dtype=object)
+    # Entities are sorted, non-overlapping and on token edges: the tokens of one are those
+    # from the first starting at or after its start to the last ending at or before its end.
+    firsts = np.searchsorted(starts, [e.start for e in entities], side="left")
+    lasts = np.searchsorted(ends, [e.end for e in entities], side="right")
+    for e, first, last in zip(entities, firsts.tolist(), lasts.tolist(), strict=True):
+        if first < last:
+            tags[first] = f"B-{e.label}"
+            tags[first + 1 : last] = f"I-{e.label}"
+    text = doc.text
+    s_list, e_list = starts.tolist(), ends.tolist()
     return TokenTags(
-        tokens=tuple(doc.text[s:e] for s, e in offsets),
-        starts=tuple(s for s, _ in offsets),
-        ends=tuple(e for _, e in offsets),
-        tags=tuple(tags),
+        tokens=tuple([text[a:b] for a, b in zip(s_list, e_list, strict=True)]),
+        starts=tuple(s_list),
+        ends=tuple(e_list),
+        tags=tuple(tags.tolist()),
         problems=tuple(problems),
     )
 

@@ -6,7 +6,14 @@ from hypothesis import strategies as st
 
 from eventgold.annotate.documents import Document, Entity
 from eventgold.annotate.schema import load_schema
-from eventgold.annotate.tokens import EMPTY_SPAN, spans_from_iob, tokenize, tokens_and_tags
+from eventgold.annotate.tokens import (
+    EMPTY_SPAN,
+    _nlp,
+    _tokenize_loop,
+    spans_from_iob,
+    tokenize,
+    tokens_and_tags,
+)
 from eventgold.annotate.validate import OVERLAPPING_SPANS, UNKNOWN_ENTITY_LABEL
 
 SCHEMA = load_schema()
@@ -134,3 +141,33 @@ def test_iob_round_trip_gives_back_exactly_the_spans(
     assert spans_from_iob(tt.offsets, tt.tags) == spans
     assert all(doc.text[s:e] == t for t, s, e in zip(tt.tokens, tt.starts, tt.ends, strict=True))
     assert all(t and not any(c.isspace() for c in t) for t in tt.tokens)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=ALPHABET + "ISKP's-(x)", max_size=60),
+    st.lists(st.integers(0, 60), max_size=8),
+)
+def test_fast_offsets_equal_the_per_token_loop(text: str, raw_cuts: list[int]) -> None:
+    # token_arrays decides with numpy and falls back to the loop; the loop is the reference.
+    cuts = sorted({c for c in raw_cuts if c <= len(text)})
+    spacy_tokens = _nlp().tokenizer(text)
+    reference = _tokenize_loop(
+        text, [t.idx for t in spacy_tokens], [t.idx + len(t) for t in spacy_tokens], cuts
+    )
+    assert tokenize(text, boundaries=cuts) == reference
+    assert tokenize(text, boundaries=[*cuts, *cuts]) == reference  # repeats change nothing
+
+
+def test_plain_text_takes_the_fast_path_and_a_cut_inside_a_token_the_loop(monkeypatch) -> None:
+    import eventgold.annotate.tokens as tokens
+
+    calls: list[str] = []
+    real = tokens._tokenize_loop
+    monkeypatch.setattr(
+        tokens, "_tokenize_loop", lambda text, *a: calls.append(text) or real(text, *a)
+    )
+    assert tokenize("Gunmen  killed\n12 people.") == [(0, 6), (8, 14), (15, 17), (18, 24), (24, 25)]
+    assert calls == []
+    assert tokenize("Talibans", boundaries=[0, 7]) == [(0, 7), (7, 8)]
+    assert calls == ["Talibans"]

@@ -367,7 +367,6 @@ class _ShardWriter:
         self.written = 0  # rows in finished batches
         self.writer: pq.ParquetWriter | None = None
         self.shard = -1
-        self.arrow_path = arrow_path
         arrow_path.parent.mkdir(parents=True, exist_ok=True)
         self.arrow = pa.ipc.new_stream(str(arrow_path), self.schema)
 

@@ -70,16 +70,17 @@ def token_arrays(text: str, *, boundaries: Sequence[int] = ()) -> tuple[np.ndarr
     a document with a token that mixes whitespace and text, or that a boundary falls inside,
     takes the per-token loop (`_tokenize_loop`); both give the same offsets (tested).
     """
-    arr = _nlp().tokenizer(text).to_array([IDX, LENGTH]).astype(np.int64)
-    starts = arr[:, 0] if len(arr) else np.zeros(0, np.int64)
-    ends = starts + arr[:, 1] if len(arr) else np.zeros(0, np.int64)
+    arr = _nlp().tokenizer(text).to_array([IDX, LENGTH]).astype(np.int64)  # shape (n, 2)
+    starts, ends = arr[:, 0], arr[:, 0] + arr[:, 1]
+    if not len(starts):  # empty text: no tokens, and no token for a boundary to fall inside
+        return starts, ends
     codepoints = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     spaces = np.concatenate(([0], np.cumsum(np.isin(codepoints, _WHITESPACE))))
     n_space = spaces[ends] - spaces[starts]
     cuts = np.unique(np.asarray(boundaries, dtype=np.int64))
     k = np.searchsorted(starts, cuts, side="right") - 1
     kk = k.clip(0)
-    inside = (k >= 0) & (cuts > starts[kk]) & (cuts < ends[kk]) if len(starts) else cuts < 0
+    inside = (k >= 0) & (cuts > starts[kk]) & (cuts < ends[kk])
     if inside.any() or ((n_space > 0) & (n_space < ends - starts)).any():
         loop = np.asarray(_tokenize_loop(text, starts.tolist(), ends.tolist(), cuts.tolist()))
         loop = loop.reshape(-1, 2).astype(np.int64)

@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import datasets
 import pyarrow as pa
@@ -46,6 +46,7 @@ from eventgold.annotate.documents import (
     Entity,
     Relation,
     dumps_document,
+    parse_document,
     read_documents,
 )
 from eventgold.annotate.problems import Problem, ProblemsError, allowed
@@ -345,22 +346,24 @@ def _label_ids(label: datasets.ClassLabel) -> dict[str, int]:
 
 class _ShardWriter:
     """Rows of one split into ``<split>-0000i-of-0000N.parquet`` files of `shard_rows` rows,
-    and the same batches into the split's Arrow stream file in ``gold/hf`` (`_hf_metadata`)."""
+    and the same batches into the split's Arrow stream file in ``gold/hf`` (`_hf_metadata`).
+
+    N is known only at `close` (rows may stream in before the split's size is known): shards
+    are written under a partial name and renamed then.
+    """
 
     def __init__(
         self,
         data_dir: Path,
         arrow_path: Path,
         split: str,
-        total: int,
         shard_rows: int,
         feats: datasets.Features,
     ) -> None:
-        self.n_shards = max(1, math.ceil(total / shard_rows))
-        self.paths = [
-            data_dir / f"{split}-{i:05d}-of-{self.n_shards:05d}.parquet"
-            for i in range(self.n_shards)
-        ]
+        self.data_dir = data_dir
+        self.split = split
+        self.partial: list[Path] = []
+        self.paths: list[Path] = []  # final names, set by close
         self.shard_rows = shard_rows
         self.schema = feats.arrow_schema
         self.rows: list[dict[str, Any]] = []
@@ -382,7 +385,8 @@ class _ShardWriter:
             if shard != self.shard:
                 self._close_shard()
                 self.shard = shard
-                self.writer = pq.ParquetWriter(self.paths[shard], self.schema)
+                self.partial.append(self.data_dir / f".{self.split}-{shard:05d}.partial")
+                self.writer = pq.ParquetWriter(self.partial[-1], self.schema)
             room = (shard + 1) * self.shard_rows - self.written
             batch, self.rows = self.rows[:room], self.rows[room:]
             table = pa.Table.from_pylist(batch, schema=self.schema)
@@ -400,6 +404,67 @@ class _ShardWriter:
         self.flush()
         self._close_shard()
         self.arrow.close()
+        n = len(self.partial)
+        for i, partial in enumerate(self.partial):
+            self.paths.append(
+                partial.rename(self.data_dir / f"{self.split}-{i:05d}-of-{n:05d}.parquet")
+            )
+
+    def abort(self) -> None:
+        """Close the files without finishing them (the caller deletes them)."""
+        self._close_shard()
+        self.arrow.close()
+
+
+class _Outputs:
+    """The gold files that take documents in id order: documents.jsonl, Parquet, hf Arrow."""
+
+    def __init__(self, stage: Path, *, shard_rows: int, feats: datasets.Features) -> None:
+        self.stage = stage
+        self.shard_rows = shard_rows
+        self.feats = feats
+        (stage / DATA_DIR).mkdir()
+        self.docs = (stage / DOCUMENTS_FILE).open("wb")
+        self.writers: dict[int, _ShardWriter] = {}
+        self.stats = {i: _SplitStats() for i in range(len(SPLITS))}
+        self.added = 0
+
+    def add(self, split: int, line: bytes, row: dict[str, Any]) -> None:
+        """One document: its JSONL line and its encoded row (`RowEncoder`)."""
+        self.docs.write(line)
+        writer = self.writers.get(split)
+        if writer is None:
+            name = SPLITS[split]
+            writer = self.writers[split] = _ShardWriter(
+                self.stage / DATA_DIR,
+                self.stage / HF_DIR / name / HF_ARROW,
+                name,
+                self.shard_rows,
+                self.feats,
+            )
+        writer.add(row)
+        st = self.stats[split]
+        st.documents += 1
+        st.tokens += len(row["tokens"])
+        st.entities.update(e["label"] for e in row["entities"])
+        st.relations.update(r["label"] for r in row["relations"])
+        if len(st.ids) <= LIST_IDS_MAX:
+            st.ids.append(row["id"])
+        self.added += 1
+
+    def close(self) -> None:
+        self.docs.close()
+        for w in self.writers.values():
+            w.close()
+
+    def discard(self) -> None:
+        """Close and delete everything written, for a fresh start."""
+        self.docs.close()
+        for w in self.writers.values():
+            w.abort()
+        (self.stage / DOCUMENTS_FILE).unlink()
+        shutil.rmtree(self.stage / DATA_DIR)
+        shutil.rmtree(self.stage / HF_DIR, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -448,6 +513,26 @@ def _hf_metadata(hf_dir: Path, splits: list[str], feats: datasets.Features) -> N
     shutil.rmtree(hf_dir / ".meta")
 
 
+def _splits_settled(seen: Mapping[int, int], shares: tuple[float, ...], hashed: int) -> bool:
+    """Whether `fill_empty_splits` can no longer move a document: every split with a share
+    has one, or too many documents were placed by hash for it to run."""
+    return hashed >= _FILL_MAX or all(seen.get(k) for k, share in enumerate(shares) if share)
+
+
+def _spooled(
+    spool: BinaryIO, offset: int, n_line: int, n_row: int, schema: Schema, encode: RowEncoder
+) -> tuple[bytes, dict[str, Any]]:
+    """A spooled document's JSONL line and encoded row (made again from the line if the row
+    was not spooled)."""
+    spool.seek(offset)
+    line = spool.read(n_line)
+    if n_row:
+        return line, marshal.loads(spool.read(n_row))
+    doc, found = parse_document(json.loads(line))
+    assert doc is not None and not found, found  # it was written from a valid document
+    return line, encode(to_row(doc, schema))
+
+
 def iter_write_gold(
     documents: Iterable[Document],
     out_dir: Path,
@@ -474,56 +559,85 @@ def iter_write_gold(
     if ratios.problems():
         raise ProblemsError(ratios.problems(), summary="bad split ratios")
     feats = features(schema)
+    shares = (ratios.train, ratios.validation, ratios.test)
     with atomic_dir(Path(out_dir)) as stage:
         stage.chmod(0o755)  # mkdtemp makes it private; the gold is for everyone to read
         spool_path = stage / ".spool"
-        # Per document: its JSONL line, then its encoded row (marshal: fast, and rows are
-        # plain str/int/list/dict). Tokenising happens here, while the input still streams in
-        # (for pull, while Label Studio builds the next export chunk); the second pass only
-        # reorders and writes.
+        # Each document is validated, tokenised and encoded as it arrives (for pull: while
+        # Label Studio builds the next export chunk). Documents that arrive in id order (the
+        # usual case: push sends a corpus in id order, the export returns it in task order) are
+        # written out at once, once no split can still change (`_splits_settled`); until then,
+        # and for good if one arrives out of order, each one's JSONL line and encoded row
+        # (marshal: fast, rows are plain str/int/list/dict) are spooled, and a second pass
+        # writes them in id order. A streamed document spools its line only: if order breaks
+        # later, its row is made again from the line.
         index: list[tuple[str, int, int, int, int]] = []  # id, offset, line, row, split
         hashed: list[tuple[str, float, int]] = []  # id, hash, split: only while tiny
         problems: list[Problem] = []
         encode = RowEncoder(feats)
-        with spool_path.open("wb") as spool:
-            for doc in documents:
-                found = validate_document(doc, schema) + _split_problems(doc)
-                problems += found
-                if found:
-                    continue
-                if problems:  # nothing will be written: only ids, for the duplicate check
-                    index.append((doc.id, 0, 0, 0, 0))
-                    continue
-                doc = canonical(doc)
-                line = (dumps_document(doc) + "\n").encode("utf-8")
-                row = marshal.dumps(encode(to_row(doc, schema)))
-                if doc.meta.get("split") is None:
-                    u = split_hash(doc.id, seed=seed)
-                    split = _split_by_hash(u, ratios)
-                    if len(hashed) < _FILL_MAX:
-                        hashed.append((doc.id, u, split))
-                else:
-                    split = SPLITS.index(doc.meta["split"])
-                index.append((doc.id, spool.tell(), len(line), len(row), split))
-                spool.write(line)
-                spool.write(row)
-                if len(index) % 100 == 0:
-                    yield Progress("read", len(index), None)
-        index.sort()
-        for (a, *_), (b, *_) in itertools.pairwise(index):
-            if a == b:
-                problems.append(
-                    Problem(f"document '{b}'", "duplicate document id", DUPLICATE_DOCUMENT)
+        seen: Counter[int] = Counter()  # documents per split index so far
+        out: _Outputs | None = None  # set while documents are written as they come
+        in_order = True
+        try:
+            with spool_path.open("wb") as spool:
+                for doc in documents:
+                    found = validate_document(doc, schema) + _split_problems(doc)
+                    problems += found
+                    if found:
+                        continue
+                    if problems:  # nothing will be written: only ids, for the duplicate check
+                        index.append((doc.id, 0, 0, 0, 0))
+                        continue
+                    if in_order and index and doc.id <= index[-1][0]:
+                        in_order = False
+                        if out is not None:
+                            out.discard()
+                            out = None
+                    doc = canonical(doc)
+                    line = (dumps_document(doc) + "\n").encode("utf-8")
+                    row = encode(to_row(doc, schema))
+                    if doc.meta.get("split") is None:
+                        u = split_hash(doc.id, seed=seed)
+                        split = _split_by_hash(u, ratios)
+                        if len(hashed) < _FILL_MAX:
+                            hashed.append((doc.id, u, split))
+                    else:
+                        split = SPLITS.index(doc.meta["split"])
+                    seen[split] += 1
+                    offset = spool.tell()
+                    spool.write(line)
+                    packed = b"" if out is not None else marshal.dumps(row)
+                    spool.write(packed)
+                    index.append((doc.id, offset, len(line), len(packed), split))
+                    if out is not None:
+                        out.add(split, line, row)
+                    elif in_order and _splits_settled(seen, shares, len(hashed)):
+                        out = _Outputs(stage, shard_rows=shard_rows, feats=feats)
+                        spool.flush()
+                        with spool_path.open("rb") as back:
+                            for _, o, n_line, n_row, sp in index:
+                                out.add(sp, *_spooled(back, o, n_line, n_row, schema, encode))
+                    if len(index) % 100 == 0:
+                        yield Progress("read", len(index), None)
+            index.sort()
+            for (a, *_), (b, *_) in itertools.pairwise(index):
+                if a == b:
+                    problems.append(
+                        Problem(f"document '{b}'", "duplicate document id", DUPLICATE_DOCUMENT)
+                    )
+            if problems:
+                raise ProblemsError(
+                    problems, summary=f"{len(problems)} problem(s) in the gold documents"
                 )
-        if problems:
-            raise ProblemsError(
-                problems, summary=f"{len(problems)} problem(s) in the gold documents"
-            )
+        except BaseException:
+            if out is not None:
+                out.discard()
+            raise
         counts = Counter(split for *_, split in index)
-        if len(hashed) < _FILL_MAX:
+        if out is None and len(hashed) < _FILL_MAX:
             moved = fill_empty_splits(hashed, counts, ratios)
             index = [(i, o, n, r, moved.get(i, s)) for i, o, n, r, s in index]
-        else:
+        else:  # streamed: `_splits_settled` said no split can change
             moved = {}
         del hashed
 
@@ -533,43 +647,20 @@ def iter_write_gold(
                 fh.write(json.dumps(reject, ensure_ascii=False, default=_json_default) + "\n")
                 n_rejects += 1
 
-        (stage / DATA_DIR).mkdir()
-        writers = {
-            i: _ShardWriter(
-                stage / DATA_DIR,
-                stage / HF_DIR / name / HF_ARROW,
-                name,
-                counts[i],
-                shard_rows,
-                feats,
-            )
-            for i, name in enumerate(SPLITS)
-            if counts[i]
-        }
-        stats = {i: _SplitStats() for i in range(len(SPLITS))}
         total = len(index)
-        yield Progress("write", 0, total)
-        with (
-            spool_path.open("rb") as spool,
-            (stage / DOCUMENTS_FILE).open("wb") as docs_out,
-        ):
-            for done, (_, offset, n_line, n_row, split) in enumerate(index, start=1):
-                spool.seek(offset)
-                docs_out.write(spool.read(n_line))
-                row = marshal.loads(spool.read(n_row))
-                writers[split].add(row)
-                st = stats[split]
-                st.documents += 1
-                st.tokens += len(row["tokens"])
-                st.entities.update(e["label"] for e in row["entities"])
-                st.relations.update(r["label"] for r in row["relations"])
-                if len(st.ids) <= LIST_IDS_MAX:
-                    st.ids.append(row["id"])
-                if done % 100 == 0 or done == total:
-                    yield Progress("write", done, total)
-        for w in writers.values():
-            w.close()
+        if out is None:
+            out = _Outputs(stage, shard_rows=shard_rows, feats=feats)
+            yield Progress("write", 0, total)
+            with spool_path.open("rb") as spool:
+                for done, (_, offset, n_line, n_row, split) in enumerate(index, start=1):
+                    out.add(split, *_spooled(spool, offset, n_line, n_row, schema, encode))
+                    if done % 100 == 0 or done == total:
+                        yield Progress("write", done, total)
+        else:
+            yield Progress("write", total, total)
+        out.close()
         spool_path.unlink()
+        writers, stats = out.writers, out.stats
 
         yield Progress("hf", 0, 1)
         _hf_metadata(stage / HF_DIR, [SPLITS[i] for i in sorted(writers)], feats)

@@ -20,6 +20,7 @@ import json
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,12 +31,13 @@ from eventgold.annotate.dataset import iter_write_gold
 from eventgold.annotate.documents import Document
 from eventgold.annotate.labelstudio.connection import Session
 from eventgold.annotate.labelstudio.convert import convert_result
-from eventgold.annotate.labelstudio.exporting import iter_export
+from eventgold.annotate.labelstudio.exporting import iter_export, start_export
 from eventgold.annotate.labelstudio.project import require_project
 from eventgold.annotate.labelstudio.users import name_for, user_names
 from eventgold.annotate.problems import Problem, ProblemsError, allowed
 from eventgold.annotate.schema import Schema
 from eventgold.annotate.steps import drain
+from eventgold.annotate.tokens import warm_up
 from eventgold.annotate.validate import GOLD_RULES, validate_document
 
 TEXT_CHANGED = "text-changed"
@@ -239,10 +241,12 @@ def iter_pull_to_gold(
         )
     out_dir = Path(out_dir)
     project = require_project(session, project_title)
-    total = session.call(
-        "reading the project", lambda: session.client.projects.get(id=project.id)
-    ).task_number
-    emails = user_names(session)
+    warm_up()  # the tokenizer loads while the server answers the calls below
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-users") as pool:
+        users = pool.submit(user_names, session)
+        export = start_export(session, project.id)
+        emails = users.result()
+    total = export.total
     counts: Counter[str] = Counter()
     codes: Counter[str] = Counter()
     # The card's provenance: filled in once the export has been read, before the card is made.
@@ -260,7 +264,7 @@ def iter_pull_to_gold(
                 rejects_spool.open("w", encoding="utf-8") as rfh,
                 trace_spool.open("w", encoding="utf-8") as afh,
             ):
-                for task in iter_export(session, project.id):
+                for task in export.tasks():
                     pulled = task_to_pulled(task, schema=schema, emails=emails)
                     counts["tasks"] += 1
                     counts["annotations"] += len(pulled.annotations)

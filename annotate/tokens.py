@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,7 +38,13 @@ EMPTY_SPAN = "empty-span"  # a span with no non-whitespace character has no toke
 _NON_SPACE = re.compile(r"\S+")
 _SPACE = re.compile(r"\s")
 # Every code point Python's str.isspace() (and so \s) counts as whitespace.
-_WHITESPACE = np.array([c for c in range(0x110000) if chr(c).isspace()], dtype=np.uint32)
+# Whether a code point is whitespace (str.isspace), for every code point up to the last
+# whitespace one (U+3000) plus one that is not: larger code points are clipped to it.
+_IS_SPACE = np.array([chr(c).isspace() for c in range(0x3002)], dtype=bool)
+_NOT_SPACE = len(_IS_SPACE) - 1
+assert not _IS_SPACE[_NOT_SPACE] and not any(
+    chr(c).isspace() for c in range(len(_IS_SPACE), 0x110000)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +63,23 @@ class TokenTags:
         return tuple(zip(self.starts, self.ends, strict=True))
 
 
+_NLP_LOCK = threading.Lock()
+
+
 @functools.lru_cache(maxsize=1)
-def _nlp() -> Language:
+def _load_nlp() -> Language:
     # Loaded once per process; only the tokenizer is used.
     return spacy.blank("en")
+
+
+def _nlp() -> Language:
+    with _NLP_LOCK:  # `warm_up` may be loading it in another thread
+        return _load_nlp()
+
+
+def warm_up() -> None:
+    """Load the tokenizer in a background thread (~0.4 s), e.g. while a server is answering."""
+    threading.Thread(target=_nlp, name="eventgold-tokenizer", daemon=True).start()
 
 
 def token_arrays(text: str, *, boundaries: Sequence[int] = ()) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +95,8 @@ def token_arrays(text: str, *, boundaries: Sequence[int] = ()) -> tuple[np.ndarr
     if not len(starts):  # empty text: no tokens, and no token for a boundary to fall inside
         return starts, ends
     codepoints = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    spaces = np.concatenate(([0], np.cumsum(np.isin(codepoints, _WHITESPACE))))
+    is_space = _IS_SPACE[np.minimum(codepoints, _NOT_SPACE)]
+    spaces = np.concatenate(([0], np.cumsum(is_space)))
     n_space = spaces[ends] - spaces[starts]
     cuts = np.unique(np.asarray(boundaries, dtype=np.int64))
     k = np.searchsorted(starts, cuts, side="right") - 1

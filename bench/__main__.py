@@ -80,11 +80,15 @@ def _push(argv: list[str]) -> BenchResult:
 def _pull(argv: list[str]) -> BenchResult:
     from bench import bench_pull
 
-    figures = bench_pull.run(_sizes(argv, "1000,10000"))
+    repeat = int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else bench_pull.REPEAT
+    figures = bench_pull.run(_sizes(argv, "1000,10000"), repeat=repeat)
     lines = [
         "pull: eventgold `pull_to_gold` (streamed export, validation, gold dataset written) and "
         "the streamed pull alone vs a raw full-JSON export parsed with json.loads; goal: at most "
         "1.25x the raw time, peak memory flat in the project size.",
+        "",
+        f"Times are medians of {repeat} interleaved runs for sizes up to "
+        f"{bench_pull.REPEAT_MAX:,} tasks (one run above); RSS is the highest of them.",
         "",
         "| tasks | raw export s | pull (stream+validate) s | pull_to_gold s | "
         "pull_to_gold / raw | RSS raw MB | RSS pull MB | RSS pull_to_gold MB |",

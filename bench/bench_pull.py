@@ -6,17 +6,25 @@ measured, each in a fresh process for its own peak RSS:
 - ``raw_export``: `exports.download_sync` to bytes, then `json.loads` (what a naive pull does);
 - ``pull_stream``: our streamed, validated `pull` alone (no files written);
 - ``pull_to_gold``: the whole command: pull plus the gold folder (JSONL, Parquet, HF dataset).
+
+On a small shared machine one export of the same 1,000 tasks took anywhere from 1.9 to 2.9 s,
+so sizes up to `REPEAT_MAX` documents are measured `repeat` times, the three measurements
+interleaved, and the median time (and the highest RSS) reported; every sample is kept.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from bench.bench_push import _measure, _session, docs, label_studio
+
+REPEAT = 3  # measurements per size, interleaved ...
+REPEAT_MAX = 10_000  # ... for sizes up to this many documents (one run above)
 
 
 def raw_export(url: str, api_key: str, title: str) -> dict[str, Any]:
@@ -77,19 +85,38 @@ def _prepare(url: str, api_key: str, title: str, n: int) -> None:
         pass
 
 
-def run(sizes: list[int], *, url: str | None = None, api_key: str | None = None) -> dict:
-    results: dict[str, Any] = {"sizes": {}}
+MEASURED = {"raw_export": raw_export, "pull_stream": pull_stream, "pull_to_gold": pull_gold}
+
+
+def _summary(samples: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median time and highest RSS of `samples` (each a `_measure` result), and all."""
+    return {
+        **samples[0],
+        "seconds": round(statistics.median(s["seconds"] for s in samples), 3),
+        "peak_rss_mb": max(s["peak_rss_mb"] for s in samples),
+        "samples_seconds": [s["seconds"] for s in samples],
+    }
+
+
+def run(
+    sizes: list[int],
+    *,
+    url: str | None = None,
+    api_key: str | None = None,
+    repeat: int = REPEAT,
+) -> dict:
+    results: dict[str, Any] = {"repeat": repeat, "repeat_max": REPEAT_MAX, "sizes": {}}
     stamp = time.strftime("%Y%m%d-%H%M%S")
     with label_studio(url, api_key) as (the_url, key):
         for n in sizes:
             title = f"bench-pull-{stamp}-{n}"
             _prepare(the_url, key, title, n)
-            row = {
-                "raw_export": _measure(raw_export, the_url, key, title),
-                "pull_stream": _measure(pull_stream, the_url, key, title),
-                "pull_to_gold": _measure(pull_gold, the_url, key, title),
-            }
-            for name in list(row):
+            samples: dict[str, list[dict[str, Any]]] = {name: [] for name in MEASURED}
+            for _ in range(repeat if n <= REPEAT_MAX else 1):
+                for name, target in MEASURED.items():
+                    samples[name].append(_measure(target, the_url, key, title))
+            row: dict[str, Any] = {name: _summary(got) for name, got in samples.items()}
+            for name in MEASURED:
                 row[f"{name}_tasks_per_s"] = round(n / row[name]["seconds"], 1)
             results["sizes"][n] = row
     return results

@@ -21,7 +21,8 @@ from eventgold.annotate.labelstudio.server import Credentials, RunningServer
 ROOT = Path(__file__).resolve().parent.parent
 TEST_CREDS = Credentials(
     username="admin@eventgold.test",
-    password="test-password-123",
+    # Starts with "-" as a generated password can (1 in 64): init once took it for an option.
+    password="-test-password-123",
     token="0123456789abcdef0123456789abcdef01234567",  # test-only token, server on 127.0.0.1
 )
 

@@ -168,13 +168,10 @@ def init_data_dir(
         "--no-browser",
         "--data-dir",
         str(data_dir),
-        "--username",
-        creds.username,
-        "--password",
-        creds.password,
-        "--user-token",
-        creds.token,
     ]
+    # The admin's name, password and token go by environment (LABEL_STUDIO_USERNAME, ...), not
+    # by argument: arguments show in `ps`, and a generated password starting with "-" was
+    # taken by argparse for an option.
     env = server_env(creds, data_dir=data_dir, db=db, base=os.environ)
     log = data_dir / "init.log"
     with log.open("wb") as fh:

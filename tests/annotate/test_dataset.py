@@ -308,3 +308,69 @@ def test_row_encoder_equals_datasets_encoder():
     for doc in docs:
         row = to_row(doc, schema)
         assert RowEncoder(feats)(row) == feats.encode_example(row)
+
+
+# --- documents in id order are written as they arrive ----------------------------------------
+
+
+def _many(n: int = 60) -> list[Document]:
+    """`n` gold documents (copies of the five under new ids), sorted by id."""
+    base = gold_docs()
+    return [dataclasses.replace(base[i % 5], id=f"doc-{i:04d}") for i in range(n)]
+
+
+def _write(docs: list[Document], out: Path) -> list[Progress]:
+    steps = iter_write_gold(docs, out, schema=SCHEMA, shard_rows=7)
+    events: list[Progress] = []
+    while True:
+        try:
+            events.append(next(steps))
+        except StopIteration:
+            return events
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_streamed_spooled_and_fallen_back_writes_are_byte_identical(tmp_path: Path) -> None:
+    docs = _many()
+    late = [*docs[:40], *docs[41:], docs[40]]  # order breaks after streaming has begun
+    events = {
+        "streamed": _write(docs, tmp_path / "a"),
+        "spooled": _write(docs[::-1], tmp_path / "b"),
+        "fallback": _write(late, tmp_path / "c"),
+    }
+    # Only the in-order input skips the second pass (its one write event says it is done).
+    assert [e for e in events["streamed"] if e.stage == "write"] == [Progress("write", 60, 60)]
+    for name in ("spooled", "fallback"):
+        assert Progress("write", 0, 60) in events[name], name
+    a = _files(tmp_path / "a")
+    n_train = load_gold_dataset(tmp_path / "a")["train"].num_rows
+    n_shards = -(-n_train // 7)  # known only once the last document is in
+    assert [Path(f).name for f in parquet_files(tmp_path / "a")["train"]] == [
+        f"train-{i:05d}-of-{n_shards:05d}.parquet" for i in range(n_shards)
+    ]
+    assert not [name for name in a if "partial" in name or "spool" in name]
+    assert _files(tmp_path / "b") == a
+    assert _files(tmp_path / "c") == a
+    assert [d.id for d in read_gold(tmp_path / "c")] == [d.id for d in docs]
+
+
+def test_a_problem_after_streaming_began_leaves_nothing(tmp_path: Path) -> None:
+    docs = _many()
+    bad = docs[50].with_annotations(
+        entities=[dataclasses.replace(docs[50].entities[0], end=10**6)], relations=[]
+    )
+    with pytest.raises(ProblemsError) as info:
+        write_gold([*docs[:50], bad, *docs[51:]], tmp_path / "gold", schema=SCHEMA)
+    assert len(info.value.problems) == 1
+    assert "document 'doc-0050'" in str(info.value.problems[0])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_repeated_id_in_order_is_a_duplicate(tmp_path: Path) -> None:
+    docs = _many()
+    with pytest.raises(ProblemsError) as info:
+        write_gold([*docs[:45], docs[44], *docs[45:]], tmp_path / "gold", schema=SCHEMA)
+    assert [str(p) for p in info.value.problems] == ["document 'doc-0044': duplicate document id"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import itertools
 import json
 import threading
 from collections.abc import Iterator
@@ -15,8 +16,33 @@ from eventgold.annotate.documents import Document
 from eventgold.annotate.labelstudio import exporting
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, Retry, Session, Target
 from eventgold.annotate.labelstudio.convert import to_task
-from eventgold.annotate.labelstudio.exporting import iter_export, iter_full_export
+from eventgold.annotate.labelstudio.exporting import (
+    MAX_IDS,
+    TAIL,
+    chunk_sizes,
+    iter_export,
+    iter_full_export,
+)
 from eventgold.annotate.schema import load_schema, to_label_config
+
+
+@pytest.mark.parametrize("span", [1, 99, 100, 101, 350, 1_000, 1_990, 10_000, 100_000])
+def test_chunk_sizes_cover_the_span_and_taper_to_a_small_last_chunk(span):
+    sizes = chunk_sizes(span)
+    assert sum(sizes) == span
+    assert max(sizes) <= MAX_IDS  # Django refuses requests with more than 1,000 fields
+    assert sizes[-1] <= max(TAIL, span - sum(sizes[:-1]))
+    assert sizes[-1] == min(span, TAIL) or len(sizes) == 1
+    # Never larger towards the end (except a first chunk holding a few leftover ids).
+    assert all(a >= b for a, b in itertools.pairwise(sizes[1:]))
+    assert len(sizes) <= -(-span // MAX_IDS) + 4  # full chunks plus at most a short taper
+
+
+def test_chunk_sizes_taper_for_a_thousand_tasks():
+    # Three requests: a fixed ~0.1 s each, and only 100 tasks left to work on at the end.
+    assert chunk_sizes(1_000) == [650, 250, 100]
+    assert chunk_sizes(5, chunk=2) == [2, 2, 1]
+
 
 # --- against a tiny scripted HTTP server ---------------------------------------------------------
 
@@ -131,7 +157,10 @@ def test_sparse_ids_fall_back_to_one_full_export(scripted):
     url, state = scripted
     state.tasks = [{"id": 1}, {"id": 50}]  # 50 ids for 2 tasks: 25 requests for 2 tasks
     assert [t["id"] for t in iter_export(_session(url), 1, chunk=2)] == [1, 50]
-    assert state.export_calls == [[]]
+    # The first chunk is asked for before the highest id is known (and cancelled if it has
+    # not started yet); then one full export.
+    assert state.export_calls.count([]) == 1
+    assert all(ids in ([], [1, 2]) for ids in state.export_calls)
 
 
 def test_an_empty_project_asks_for_no_export(scripted):

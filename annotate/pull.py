@@ -16,6 +16,7 @@ id. ``latest`` ignores the ground-truth mark.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from collections import Counter
@@ -241,18 +242,27 @@ def iter_pull_to_gold(
         )
     out_dir = Path(out_dir)
     project = require_project(session, project_title)
-    warm_up()  # the tokenizer loads while the server answers the calls below
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-users") as pool:
         users = pool.submit(user_names, session)
         export = start_export(session, project.id)
-        emails = users.result()
+        # The tokenizer loads (~0.4 s) while the server builds the first chunk; earlier, its
+        # hold on the GIL slowed the calls above.
+        warm_up()
+        try:
+            emails = users.result()
+        except BaseException:
+            export.close()
+            raise
     total = export.total
     counts: Counter[str] = Counter()
     codes: Counter[str] = Counter()
     # The card's provenance: filled in once the export has been read, before the card is made.
     provenance: dict[str, Any] = {}
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".eventgold-pull-", dir=out_dir.parent) as tmp:
+    with (
+        contextlib.closing(export),
+        tempfile.TemporaryDirectory(prefix=".eventgold-pull-", dir=out_dir.parent) as tmp,
+    ):
         rejects_spool = Path(tmp) / REJECTS_FILE
         trace_spool = Path(tmp) / ANNOTATIONS_FILE
         run = Path(tmp) / PULL_FILE

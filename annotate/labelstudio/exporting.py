@@ -29,7 +29,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
@@ -58,11 +57,13 @@ def _export_params(ids: range | None) -> list[tuple[str, str]]:
     return params + [("ids[]", str(i)) for i in ids or ()]
 
 
-def _first_task(session: Session, project_id: int, order: str) -> tuple[int | None, int]:
+def _first_task(
+    session: Session, client: httpx.Client, project_id: int, order: str
+) -> tuple[int | None, int]:
     """The id of the first task in `order` (None if none) and the project's task count."""
 
     def get() -> tuple[int | None, int]:
-        resp = httpx.get(
+        resp = client.get(
             f"{session.url}/api/tasks",
             params={
                 "project": project_id,
@@ -71,7 +72,6 @@ def _first_task(session: Session, project_id: int, order: str) -> tuple[int | No
                 "include": "id",
                 "query": json.dumps({"ordering": [order]}),
             },
-            headers=session.headers(),
             timeout=session.timeout,
         )
         resp.raise_for_status()
@@ -101,47 +101,74 @@ def chunk_sizes(span: int, *, chunk: int | None = None) -> list[int]:
     return sizes[::-1]
 
 
-@dataclass
 class Export:
-    """A project's export under way (`start_export`): `total` tasks, read once by `tasks`."""
+    """A project's export under way (`start_export`): `total` tasks, read once by `tasks`.
 
-    session: Session
-    project_id: int
-    total: int
-    lowest: int | None  # lowest task id, None if the project has no tasks
-    highest: Future[tuple[int | None, int]]  # `_first_task` by descending id, still running
-    chunk: int | None
+    Its requests share one HTTP client (one connection; a new client per request cost ~60 ms
+    of CA-bundle loading). `tasks` closes it at the end; `close` does if `tasks` is not used.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        project_id: int,
+        *,
+        total: int,
+        chunk: int | None,
+        client: httpx.Client,
+        highest: Future[tuple[int | None, int]],
+        head: range | None,
+    ) -> None:
+        self.session = session
+        self.project_id = project_id
+        self.total = total
+        self.chunk = chunk
+        self._client = client
+        self._highest = highest  # `_first_task` by descending id, maybe still running
+        self._head = head  # the first chunk, None if the project has no tasks
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-export")
+        self._started = None if head is None else self._fetch(head)
+
+    def _fetch(self, ids: range) -> Future[bytes]:
+        return self._pool.submit(_fetch_chunk, self.session, self._client, self.project_id, ids)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._client.close()
 
     def tasks(self) -> Iterator[dict[str, Any]]:
         """Every task as the full JSON export gives it, in id order, one at a time.
 
-        The first chunk is asked for before the highest id is known, assuming dense ids (so a
-        small project waits for one task-list call, not two). If the ids turn out sparse, or
-        the server ignored the ordering, one full export is read instead.
+        The first chunk was asked for before the highest id was known, assuming dense ids (so
+        the server starts on it after one task-list call, not two). If the ids turn out
+        sparse, or the server ignored the ordering, one full export is read instead.
         """
-        lo, total = self.lowest, self.total
-        if lo is None:
-            return
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-export")
+        head, started, total = self._head, self._started, self.total
         try:
-            sizes = chunk_sizes(total, chunk=self.chunk)
-            head = range(lo, lo + sizes[0])
-            started = pool.submit(_fetch_chunk, self.session, self.project_id, head)
-            hi = self.highest.result()[0]
-            span = (hi if hi is not None else lo) - lo + 1
+            if head is None or started is None:
+                return
+            hi = self._highest.result()[0]
+            span = (hi if hi is not None else head.start) - head.start + 1
             if span < total or span > SPARSE * total or (total > 1 and span < 2):
                 started.cancel()
                 yield from iter_full_export(self.session, self.project_id)
                 return
             chunks = [head]
-            for size in chunk_sizes(span - len(head), chunk=self.chunk) if span > len(head) else []:
+            rest = chunk_sizes(span - len(head), chunk=self.chunk) if span > len(head) else []
+            for size in rest:
                 chunks.append(range(chunks[-1].stop, chunks[-1].stop + size))
             got = 0
-            for tasks in _prefetched(self.session, self.project_id, chunks, pool, started):
+            queued: deque[Future[bytes]] = deque([started])
+            for i, ids in enumerate(chunks):
+                # Up to AHEAD next chunks are queued (fetched one at a time) while this one is
+                # used, so the server never waits for us to ask.
+                for ahead in chunks[i + len(queued) : i + 1 + AHEAD]:
+                    queued.append(self._fetch(ahead))
+                tasks = _decode(queued.popleft().result(), self.project_id, ids)
                 got += len(tasks)
                 yield from tasks
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+            self.close()
         if got != total:
             raise ConnectionProblem(
                 f"project {self.project_id} changed while it was read: it had {total} tasks, "
@@ -150,12 +177,23 @@ class Export:
 
 
 def start_export(session: Session, project_id: int, *, chunk: int | None = None) -> Export:
-    """Find the project's task count and lowest id (the highest is asked for alongside)."""
-    ends = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-bounds")
-    highest = ends.submit(_first_task, session, project_id, "-tasks:id")
-    ends.shutdown(wait=False)  # the one call still finishes
-    lowest, total = _first_task(session, project_id, "tasks:id")
-    return Export(session, project_id, total, lowest, highest, chunk)
+    """Find the project's task count and lowest id, and ask for the first chunk at once; the
+    highest id is asked for alongside. `chunk` fixes the ids per request (`chunk_sizes`)."""
+    client = httpx.Client(headers=session.headers())
+    try:
+        ends = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-bounds")
+        highest = ends.submit(_first_task, session, client, project_id, "-tasks:id")
+        ends.shutdown(wait=False)  # the one call still finishes
+        lowest, total = _first_task(session, client, project_id, "tasks:id")
+    except BaseException:
+        client.close()
+        raise
+    head = None
+    if lowest is not None and total > 0:
+        head = range(lowest, lowest + chunk_sizes(total, chunk=chunk)[0])
+    return Export(
+        session, project_id, total=total, chunk=chunk, client=client, highest=highest, head=head
+    )
 
 
 def iter_export(
@@ -168,29 +206,11 @@ def iter_export(
     yield from start_export(session, project_id, chunk=chunk).tasks()
 
 
-def _prefetched(
-    session: Session,
-    project_id: int,
-    chunks: list[range],
-    pool: ThreadPoolExecutor,
-    first: Future[bytes],
-) -> Iterator[list[dict[str, Any]]]:
-    """The chunks' tasks in order (`first` already asked for chunks[0]); up to `AHEAD` next
-    chunks are requested, one at a time, while this one is used, so the server never waits
-    for the caller to ask."""
-    queued: deque[Future[bytes]] = deque([first])
-    for i, ids in enumerate(chunks):
-        for ahead in chunks[i + len(queued) : i + 1 + AHEAD]:
-            queued.append(pool.submit(_fetch_chunk, session, project_id, ahead))
-        yield _decode(queued.popleft().result(), project_id, ids)
-
-
-def _fetch_chunk(session: Session, project_id: int, ids: range) -> bytes:
+def _fetch_chunk(session: Session, client: httpx.Client, project_id: int, ids: range) -> bytes:
     def get() -> bytes:
-        resp = httpx.get(
+        resp = client.get(
             f"{session.url}/api/projects/{project_id}/export",
             params=_export_params(ids),
-            headers=session.headers(),
             timeout=httpx.Timeout(session.timeout, read=READ_TIMEOUT_FACTOR * session.timeout),
         )
         resp.raise_for_status()

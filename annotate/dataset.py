@@ -9,13 +9,14 @@ Layout written by `write_gold` (atomically: built in a staging folder and swappe
       data/<split>-00000-of-0000N.parquet  Parquet shards per split, `shard_rows` rows each
       hf/                                a `DatasetDict.save_to_disk` folder (`load_from_disk`)
 
-Streaming: as documents arrive, each is validated, tokenised and encoded, and its JSONL line and
-dataset row are spooled to a file in the staging folder; only an index ``(id, byte offset,
-lengths, split)`` stays in memory (about 300 bytes a document, ~30 MB for 100k documents). The
-index is sorted by id (Python string order) and the spool read back in that order. Rows go to
-Parquet and to an Arrow file per split in batches of 256; the Arrow file is written in place in
-``hf/`` (no second copy). Output is deterministic: the same documents in any order give
-byte-identical documents.jsonl, card and Parquet shards. Entities and relations are put in a
+Streaming: as documents arrive, each is validated, tokenised and encoded. Documents that arrive
+in id order (a pull of a pushed corpus does) are written out at once: JSONL, Parquet and the
+Arrow file per split, written in place in ``hf/`` (no second copy). Otherwise each one's JSONL
+line and dataset row are spooled to a file in the staging folder, with only an index ``(id,
+byte offset, lengths, split)`` in memory (about 300 bytes a document, ~30 MB for 100k
+documents), and a second pass writes them sorted by id (Python string order). Rows go out in
+batches of 256. Output is deterministic: the same documents in any order give byte-identical
+documents.jsonl, card and Parquet shards. Entities and relations are put in a
 canonical order (`canonical`). Splits: see `split_of` and
 `fill_empty_splits`; a split left empty is not written (Parquet cannot hold an empty split that
 `load_dataset` reads back) and the card says so.

@@ -428,7 +428,6 @@ class _Outputs:
         self.docs = (stage / DOCUMENTS_FILE).open("wb")
         self.writers: dict[int, _ShardWriter] = {}
         self.stats = {i: _SplitStats() for i in range(len(SPLITS))}
-        self.added = 0
 
     def add(self, split: int, line: bytes, row: dict[str, Any]) -> None:
         """One document: its JSONL line and its encoded row (`RowEncoder`)."""
@@ -451,7 +450,6 @@ class _Outputs:
         st.relations.update(r["label"] for r in row["relations"])
         if len(st.ids) <= LIST_IDS_MAX:
             st.ids.append(row["id"])
-        self.added += 1
 
     def close(self) -> None:
         self.docs.close()

@@ -37,7 +37,6 @@ from eventgold.annotate.validate import (
 EMPTY_SPAN = "empty-span"  # a span with no non-whitespace character has no token
 _NON_SPACE = re.compile(r"\S+")
 _SPACE = re.compile(r"\s")
-# Every code point Python's str.isspace() (and so \s) counts as whitespace.
 # Whether a code point is whitespace (str.isspace), for every code point up to the last
 # whitespace one (U+3000) plus one that is not: larger code points are clipped to it.
 _IS_SPACE = np.array([chr(c).isspace() for c in range(0x3002)], dtype=bool)

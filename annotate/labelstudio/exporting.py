@@ -39,7 +39,6 @@ from eventgold.annotate.labelstudio.connection import (
     Session,
     describe_error,
     is_transient,
-    with_retry,
 )
 
 MAX_IDS = 990  # task ids per export request at most (Django's limit is 1,000 query fields)
@@ -223,7 +222,7 @@ def _fetch_chunk(session: Session, client: httpx.Client, project_id: int, ids: r
 def _call(session: Session, what: str, fn: Callable[[], T]) -> T:
     """`fn` with retries on transient failures; any HTTP failure ends as a `ConnectionProblem`."""
     try:
-        return with_retry(fn, what=what, url=session.url, retry=session.retry)
+        return session.call(what, fn)
     except httpx.HTTPError as exc:  # not transient: wrong key, project gone, ...
         raise ConnectionProblem(f"{what} from {session.url} failed: {describe_error(exc)}") from exc
 

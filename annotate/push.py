@@ -29,8 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from eventgold.annotate.corpus import text_sha256
 from eventgold.annotate.documents import Document, dumps_document, parse_document
 from eventgold.annotate.labelstudio.connection import (
@@ -109,7 +107,6 @@ def _tasks_page(
     after_id: int,
     page_size: int,
     with_versions: bool,
-    http: httpx.Client | None,
 ) -> list[dict[str, Any]]:
     query: dict[str, Any] = {
         "filters": {
@@ -131,7 +128,7 @@ def _tasks_page(
         query["hiddenColumns"] = {"explore": ["tasks:annotators"], "labeling": ["tasks:annotators"]}
 
     def get() -> list[dict[str, Any]]:
-        resp = (http or httpx).get(
+        resp = session.http.get(
             f"{session.url}/api/tasks",
             params={
                 "project": project_id,
@@ -162,7 +159,6 @@ def iter_task_keys(
     after_id: int = 0,
     with_versions: bool = False,
     page_size: int = SCAN_PAGE_SIZE,
-    http: httpx.Client | None = None,
 ) -> Iterator[TaskKey]:
     """Stream the keys of the project's tasks with id > `after_id`, in id order.
 
@@ -178,7 +174,6 @@ def iter_task_keys(
             after_id=last,
             page_size=page_size,
             with_versions=with_versions,
-            http=http,
         )
         for task in page:
             data = task.get("data") or {}
@@ -297,10 +292,9 @@ def _post(
     body: list[dict[str, Any]],
     *,
     params: dict[str, str],
-    http: httpx.Client | None,
 ) -> dict[str, Any]:
     """One raw JSON POST: the SDK's generic encoder costs ~40% of push's client time."""
-    resp = (http or httpx).post(
+    resp = session.http.post(
         f"{session.url}/{path}",
         json=body,
         params=params,
@@ -316,8 +310,6 @@ def _import_batch(
     project_id: int,
     batch: list[tuple[Document, dict[str, Any]]],
     state: _State,
-    *,
-    http: httpx.Client | None = None,
 ) -> None:
     """Import a batch exactly once, even if the server committed it and then the line broke."""
     delays = session.retry.delays()
@@ -328,7 +320,6 @@ def _import_batch(
                 f"api/projects/{project_id}/import",
                 [task for _, task in batch],
                 params={"return_task_ids": "true"},
-                http=http,
             )
         except Exception as exc:
             if not is_transient(exc):
@@ -341,7 +332,7 @@ def _import_batch(
                 ) from exc
             time.sleep(delay)
             # Whatever the server committed before failing has ids above max_id.
-            for key in iter_task_keys(session, project_id, after_id=state.max_id, http=http):
+            for key in iter_task_keys(session, project_id, after_id=state.max_id):
                 state.keys.setdefault(key.doc_id, key)
                 state.max_id = max(state.max_id, key.task_id)
             committed = [(doc, task) for doc, task in batch if doc.id in state.keys]
@@ -378,7 +369,6 @@ def _import_predictions(
     preds: list[dict[str, Any]],
     *,
     model_version: str,
-    http: httpx.Client | None = None,
 ) -> None:
     # Not retried blindly either: a failure re-reads which tasks already have this version.
     delays = session.retry.delays()
@@ -389,7 +379,6 @@ def _import_predictions(
                 f"api/projects/{project_id}/import/predictions",
                 preds,
                 params={},
-                http=http,
             )
             return
         except Exception as exc:
@@ -404,7 +393,7 @@ def _import_predictions(
             time.sleep(delay)
             have = {
                 k.task_id
-                for k in iter_task_keys(session, project_id, with_versions=True, http=http)
+                for k in iter_task_keys(session, project_id, with_versions=True)
                 if model_version in k.model_versions
             }
             preds = [p for p in preds if p["task"] not in have]
@@ -446,11 +435,7 @@ def push(
         session, title=project_title, schema=schema, update_config=update_config
     )
     problems: list[Problem] = []
-    with (
-        tempfile.TemporaryDirectory(prefix="eventgold-push-") as tmp,
-        # One connection pool for the whole run (a new client per batch re-reads CA certs).
-        httpx.Client(timeout=session.timeout) as http,
-    ):
+    with tempfile.TemporaryDirectory(prefix="eventgold-push-") as tmp:
         pred_spool = _Spool(Path(tmp), "predictions") if predictions is not None else None
         ann_spool = _Spool(Path(tmp), "annotations") if annotations is not None else None
         try:
@@ -476,9 +461,7 @@ def push(
             annotators = ensure_users(session, ann_spool.annotators) if ann_spool else {}
             state = _State(keys={}, max_id=0, problems=problems)
             for n, key in enumerate(
-                iter_task_keys(
-                    session, project.id, with_versions=pred_spool is not None, http=http
-                ),
+                iter_task_keys(session, project.id, with_versions=pred_spool is not None),
                 start=1,
             ):
                 if key.doc_id in state.keys:
@@ -505,7 +488,6 @@ def push(
                 model_version=model_version,
                 batch_size=batch_size,
                 total=total,
-                http=http,
             )
         finally:
             for spool in (pred_spool, ann_spool):
@@ -538,7 +520,6 @@ def _push_documents(
     model_version: str,
     batch_size: int,
     total: int | None,
-    http: httpx.Client,
 ) -> Iterator[PushProgress]:
     problems = state.problems
     batch: list[tuple[Document, dict[str, Any]]] = []
@@ -581,7 +562,7 @@ def _push_documents(
             attach.append({"task": key.task_id, **to_prediction(p, model_version=model_version)})
 
     def flush_attach() -> None:
-        _import_predictions(session, project_id, attach, model_version=model_version, http=http)
+        _import_predictions(session, project_id, attach, model_version=model_version)
         state.predictions_added += len(attach)
         attach.clear()
 
@@ -630,14 +611,14 @@ def _push_documents(
             )
             in_batch[doc.id] = sha
         if len(batch) >= batch_size:
-            _import_batch(session, project_id, batch, state, http=http)
+            _import_batch(session, project_id, batch, state)
             batch, in_batch = [], {}
         if len(attach) >= batch_size:
             flush_attach()
         if done % batch_size == 0:
             yield PushProgress("import", done, total)
     if batch:
-        _import_batch(session, project_id, batch, state, http=http)
+        _import_batch(session, project_id, batch, state)
     yield PushProgress("import", done, total if total is not None else done)
 
     # Predictions and annotations whose documents were not in this run's input.

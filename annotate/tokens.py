@@ -13,6 +13,7 @@ gold) come back trimmed.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import threading
@@ -200,22 +201,22 @@ def tokens_and_tags(doc: Document, schema: Schema) -> TokenTags:
     starts, ends = token_arrays(
         doc.text, boundaries=[b for e in entities for b in (e.start, e.end)]
     )
-    tags = np.full(len(starts), "O", dtype=object)
+    s_list, e_list = starts.tolist(), ends.tolist()
+    tags = ["O"] * len(s_list)
     # Entities are sorted, non-overlapping and on token edges: the tokens of one are those
     # from the first starting at or after its start to the last ending at or before its end.
-    firsts = np.searchsorted(starts, [e.start for e in entities], side="left")
-    lasts = np.searchsorted(ends, [e.end for e in entities], side="right")
-    for e, first, last in zip(entities, firsts.tolist(), lasts.tolist(), strict=True):
+    for e in entities:
+        first = bisect.bisect_left(s_list, e.start)
+        last = bisect.bisect_right(e_list, e.end)
         if first < last:
             tags[first] = f"B-{e.label}"
-            tags[first + 1 : last] = f"I-{e.label}"
+            tags[first + 1 : last] = [f"I-{e.label}"] * (last - first - 1)
     text = doc.text
-    s_list, e_list = starts.tolist(), ends.tolist()
     return TokenTags(
         tokens=tuple([text[a:b] for a, b in zip(s_list, e_list, strict=True)]),
         starts=tuple(s_list),
         ends=tuple(e_list),
-        tags=tuple(tags.tolist()),
+        tags=tuple(tags),
         problems=tuple(problems),
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eventgold.annotate.documents import Document, Entity
+from eventgold.annotate.documents import Document, Entity, Relation
 from eventgold.annotate.problems import Problem, allowed, join
 from eventgold.annotate.schema import Schema
 
@@ -47,6 +47,12 @@ def entity_where(doc_where: str, index: int, entity: Entity) -> str:
     return join(doc_where, f"entity {index} ({entity.id})")
 
 
+def relation_where(doc_where: str, index: int, relation: Relation) -> str:
+    return join(
+        doc_where, f"relation {index} ({relation.label} {relation.head} -> {relation.tail})"
+    )
+
+
 def validate_document(
     doc: Document, schema: Schema, *, rules: Rules = GOLD_RULES, where: str = ""
 ) -> list[Problem]:
@@ -59,15 +65,19 @@ def validate_document(
     seen_keys: dict[tuple[str, int, int], str] = {}
     good: list[tuple[int, Entity]] = []
     for i, e in enumerate(doc.entities):
-        ew = entity_where(where, i, e)
+        # Locations are built only for a problem: most documents have none.
         if e.id in by_id:
-            problems.append(Problem(ew, f"duplicate entity id '{e.id}'", DUPLICATE_ENTITY_ID))
+            problems.append(
+                Problem(
+                    entity_where(where, i, e), f"duplicate entity id '{e.id}'", DUPLICATE_ENTITY_ID
+                )
+            )
         else:
             by_id[e.id] = e
         if e.label not in labels:
             problems.append(
                 Problem(
-                    ew,
+                    entity_where(where, i, e),
                     f"label '{e.label}' is not in schema '{schema.name}'; "
                     f"allowed: {allowed(labels)}",
                     UNKNOWN_ENTITY_LABEL,
@@ -76,7 +86,7 @@ def validate_document(
         if not (0 <= e.start < e.end <= n):
             problems.append(
                 Problem(
-                    ew,
+                    entity_where(where, i, e),
                     f"offsets [{e.start}, {e.end}) are not a non-empty range inside the text "
                     f"(0 to {n})",
                     OFFSETS_OUT_OF_RANGE,
@@ -87,7 +97,7 @@ def validate_document(
         if actual != e.text:
             problems.append(
                 Problem(
-                    ew,
+                    entity_where(where, i, e),
                     f"offsets [{e.start}, {e.end}) cover {actual!r} "
                     f"but the entity text is {e.text!r}",
                     OFFSET_MISMATCH,
@@ -96,11 +106,19 @@ def validate_document(
             continue
         if rules.require_trimmed and (actual[0] in _TRIM or actual[-1] in _TRIM):
             problems.append(
-                Problem(ew, f"span {actual!r} starts or ends with whitespace", UNTRIMMED_SPAN)
+                Problem(
+                    entity_where(where, i, e),
+                    f"span {actual!r} starts or ends with whitespace",
+                    UNTRIMMED_SPAN,
+                )
             )
         if e.key in seen_keys and rules.reject_duplicate_spans:
             problems.append(
-                Problem(ew, f"same label and span as entity {seen_keys[e.key]}", DUPLICATE_SPAN)
+                Problem(
+                    entity_where(where, i, e),
+                    f"same label and span as entity {seen_keys[e.key]}",
+                    DUPLICATE_SPAN,
+                )
             )
         else:
             seen_keys[e.key] = e.id
@@ -132,12 +150,11 @@ def _relation_problems(
     problems: list[Problem] = []
     seen: set[tuple[str, str, str]] = set()
     for i, r in enumerate(doc.relations):
-        rw = join(where, f"relation {i} ({r.label} {r.head} -> {r.tail})")
         rtype = schema.relation(r.label)
         if rtype is None:
             problems.append(
                 Problem(
-                    rw,
+                    relation_where(where, i, r),
                     f"label '{r.label}' is not in schema '{schema.name}'; "
                     f"allowed: {allowed(schema.relation_labels)}",
                     UNKNOWN_RELATION_LABEL,
@@ -150,21 +167,31 @@ def _relation_problems(
             ent = by_id.get(eid)
             if ent is None:
                 problems.append(
-                    Problem(rw, f"{end} '{eid}' not found among entity ids", MISSING_ENDPOINT)
+                    Problem(
+                        relation_where(where, i, r),
+                        f"{end} '{eid}' not found among entity ids",
+                        MISSING_ENDPOINT,
+                    )
                 )
             elif ok_labels is not None and ent.label not in ok_labels:
                 problems.append(
                     Problem(
-                        rw,
+                        relation_where(where, i, r),
                         f"{end} '{eid}' is {ent.label}; {r.label} allows {end} labels: "
                         f"{allowed(ok_labels)}",
                         ENDPOINT_TYPE,
                     )
                 )
         if r.head == r.tail:
-            problems.append(Problem(rw, "head and tail are the same entity", SELF_RELATION))
+            problems.append(
+                Problem(
+                    relation_where(where, i, r), "head and tail are the same entity", SELF_RELATION
+                )
+            )
         key = (r.label, r.head, r.tail)
         if key in seen:
-            problems.append(Problem(rw, "duplicate relation", DUPLICATE_RELATION))
+            problems.append(
+                Problem(relation_where(where, i, r), "duplicate relation", DUPLICATE_RELATION)
+            )
         seen.add(key)
     return problems

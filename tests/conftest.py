@@ -63,8 +63,9 @@ def ls_server(start_ls: Callable[..., RunningServer]) -> RunningServer:
 
 
 @pytest.fixture(scope="session")
-def ls_session(ls_server: RunningServer) -> Session:
-    return connect(url=ls_server.url, api_key=TEST_CREDS.token)
+def ls_session(ls_server: RunningServer) -> Iterator[Session]:
+    with connect(url=ls_server.url, api_key=TEST_CREDS.token) as session:
+        yield session
 
 
 _project_counter = itertools.count()
@@ -205,8 +206,9 @@ def ls_pg_server(ls_pg_initialised: PgInitialised) -> Iterator[RunningServer]:
 
 
 @pytest.fixture(scope="session")
-def ls_pg_session(ls_pg_server: RunningServer) -> Session:
-    return connect(url=ls_pg_server.url, api_key=TEST_CREDS.token)
+def ls_pg_session(ls_pg_server: RunningServer) -> Iterator[Session]:
+    with connect(url=ls_pg_server.url, api_key=TEST_CREDS.token) as session:
+        yield session
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -134,10 +134,13 @@ def describe_error(exc: BaseException) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """A checked connection: the SDK client plus a raw HTTP client for streamed exports."""
+    """A checked connection: the SDK client, and the HTTP client under it for the raw calls
+    the SDK makes slow (bulk import, chunked export). One client, one connection pool: a new
+    client costs ~50 ms of CA-bundle loading, even for plain HTTP."""
 
     target: Target
     client: LabelStudio
+    http: httpx.Client
     timeout: float
     retry: Retry
 
@@ -152,6 +155,15 @@ class Session:
     def call(self, what: str, fn: Callable[[], T]) -> T:
         return with_retry(fn, what=what, url=self.url, retry=self.retry)
 
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def connect(
     *,
@@ -163,9 +175,18 @@ def connect(
 ) -> Session:
     """Resolve, connect and check the key with one cheap authenticated request."""
     target = resolve(url=url, api_key=api_key, home=home)
+    http = httpx.Client(timeout=timeout, follow_redirects=True)
+    try:
+        return _checked(target, http, timeout=timeout, retry=retry)
+    except BaseException:
+        http.close()
+        raise
+
+
+def _checked(target: Target, http: httpx.Client, *, timeout: float, retry: Retry) -> Session:
     try:
         resp = with_retry(
-            lambda: httpx.get(f"{target.url}/health", timeout=min(timeout, 10.0)),
+            lambda: http.get(f"{target.url}/health", timeout=min(timeout, 10.0)),
             what="health check",
             url=target.url,
             retry=Retry(attempts=2, base_delay=0.5),
@@ -184,9 +205,9 @@ def connect(
         )
     try:
         client = LabelStudio(
-            base_url=target.url, api_key=target.api_key, timeout=timeout, httpx_client=None
+            base_url=target.url, api_key=target.api_key, timeout=timeout, httpx_client=http
         )
-        session = Session(target=target, client=client, timeout=timeout, retry=retry)
+        session = Session(target=target, client=client, http=http, timeout=timeout, retry=retry)
         session.call("checking the API key", lambda: client.users.whoami())
     except ApiError as exc:
         if exc.status_code in (401, 403):

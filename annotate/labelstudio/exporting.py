@@ -56,13 +56,11 @@ def _export_params(ids: range | None) -> list[tuple[str, str]]:
     return params + [("ids[]", str(i)) for i in ids or ()]
 
 
-def _first_task(
-    session: Session, client: httpx.Client, project_id: int, order: str
-) -> tuple[int | None, int]:
+def _first_task(session: Session, project_id: int, order: str) -> tuple[int | None, int]:
     """The id of the first task in `order` (None if none) and the project's task count."""
 
     def get() -> tuple[int | None, int]:
-        resp = client.get(
+        resp = session.http.get(
             f"{session.url}/api/tasks",
             params={
                 "project": project_id,
@@ -71,6 +69,7 @@ def _first_task(
                 "include": "id",
                 "query": json.dumps({"ordering": [order]}),
             },
+            headers=session.headers(),
             timeout=session.timeout,
         )
         resp.raise_for_status()
@@ -103,8 +102,7 @@ def chunk_sizes(span: int, *, chunk: int | None = None) -> list[int]:
 class Export:
     """A project's export under way (`start_export`): `total` tasks, read once by `tasks`.
 
-    Its requests share one HTTP client (one connection; a new client per request cost ~60 ms
-    of CA-bundle loading). `tasks` closes it at the end; `close` does if `tasks` is not used.
+    `tasks` stops its background fetches at the end; `close` does if `tasks` is not used.
     """
 
     def __init__(
@@ -114,7 +112,6 @@ class Export:
         *,
         total: int,
         chunk: int | None,
-        client: httpx.Client,
         highest: Future[tuple[int | None, int]],
         head: range | None,
     ) -> None:
@@ -122,18 +119,16 @@ class Export:
         self.project_id = project_id
         self.total = total
         self.chunk = chunk
-        self._client = client
         self._highest = highest  # `_first_task` by descending id, maybe still running
         self._head = head  # the first chunk, None if the project has no tasks
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-export")
         self._started = None if head is None else self._fetch(head)
 
     def _fetch(self, ids: range) -> Future[bytes]:
-        return self._pool.submit(_fetch_chunk, self.session, self._client, self.project_id, ids)
+        return self._pool.submit(_fetch_chunk, self.session, self.project_id, ids)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
-        self._client.close()
 
     def tasks(self) -> Iterator[dict[str, Any]]:
         """Every task as the full JSON export gives it, in id order, one at a time.
@@ -178,21 +173,14 @@ class Export:
 def start_export(session: Session, project_id: int, *, chunk: int | None = None) -> Export:
     """Find the project's task count and lowest id, and ask for the first chunk at once; the
     highest id is asked for alongside. `chunk` fixes the ids per request (`chunk_sizes`)."""
-    client = httpx.Client(headers=session.headers())
-    try:
-        ends = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-bounds")
-        highest = ends.submit(_first_task, session, client, project_id, "-tasks:id")
-        ends.shutdown(wait=False)  # the one call still finishes
-        lowest, total = _first_task(session, client, project_id, "tasks:id")
-    except BaseException:
-        client.close()
-        raise
+    ends = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-bounds")
+    highest = ends.submit(_first_task, session, project_id, "-tasks:id")
+    ends.shutdown(wait=False)  # the one call still finishes
+    lowest, total = _first_task(session, project_id, "tasks:id")
     head = None
     if lowest is not None and total > 0:
         head = range(lowest, lowest + chunk_sizes(total, chunk=chunk)[0])
-    return Export(
-        session, project_id, total=total, chunk=chunk, client=client, highest=highest, head=head
-    )
+    return Export(session, project_id, total=total, chunk=chunk, highest=highest, head=head)
 
 
 def iter_export(
@@ -205,11 +193,12 @@ def iter_export(
     yield from start_export(session, project_id, chunk=chunk).tasks()
 
 
-def _fetch_chunk(session: Session, client: httpx.Client, project_id: int, ids: range) -> bytes:
+def _fetch_chunk(session: Session, project_id: int, ids: range) -> bytes:
     def get() -> bytes:
-        resp = client.get(
+        resp = session.http.get(
             f"{session.url}/api/projects/{project_id}/export",
             params=_export_params(ids),
+            headers=session.headers(),
             timeout=httpx.Timeout(session.timeout, read=READ_TIMEOUT_FACTOR * session.timeout),
         )
         resp.raise_for_status()
@@ -251,7 +240,7 @@ def iter_full_export(session: Session, project_id: int) -> Iterator[dict[str, An
     yielded = 0
     while True:
         try:
-            with httpx.stream(
+            with session.http.stream(
                 "GET",
                 url,
                 params=_export_params(None),

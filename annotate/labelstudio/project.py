@@ -12,6 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from label_studio_sdk.core.api_error import ApiError
 
@@ -36,13 +37,25 @@ class ProjectRef:
     config_updated: bool = False
 
 
-def find_projects(session: Session, title: str) -> list[ProjectRef]:
+def find_projects(session: Session, title: str, *, page_size: int = 100) -> list[ProjectRef]:
     """Every project whose title is exactly `title` (the API's title filter is a substring one)."""
-    pager = session.call(
-        f"listing projects titled {title!r}",
-        lambda: list(session.client.projects.list(title=title, page_size=100)),
-    )
-    return [ProjectRef(id=p.id, title=p.title) for p in pager if p.title == title]
+
+    def titled() -> list[Any]:
+        # Only ids and titles: by default each project comes with its config and a dozen
+        # counts (measured: 57 KB and 0.2-0.3 s for two projects, against 0.06 s). Pages are
+        # followed while the server names a next one; the SDK's pager would always ask for one
+        # more, empty page.
+        page = session.client.projects.list(title=title, include="id,title", page_size=page_size)
+        found = list(page.items or ())
+        while getattr(page.response, "next", None):
+            page = page.next_page()
+            if page is None or not page.items:
+                break
+            found += page.items
+        return found
+
+    listed = session.call(f"listing projects titled {title!r}", titled)
+    return [ProjectRef(id=p.id, title=p.title) for p in listed if p.title == title]
 
 
 def find_project(session: Session, title: str) -> ProjectRef | None:

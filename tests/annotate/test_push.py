@@ -268,8 +268,8 @@ def test_batch_committed_but_answer_lost_is_not_imported_twice(
     real_post = push_mod._post
     lost = []
 
-    def post_then_lose_answer(session, path, body, *, params, http):
-        answer = real_post(session, path, body, params=params, http=http)
+    def post_then_lose_answer(session, path, body, *, params):
+        answer = real_post(session, path, body, params=params)
         if not lost:
             lost.append(len(body))
             raise httpx.ReadTimeout("answer lost after commit")

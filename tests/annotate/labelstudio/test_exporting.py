@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
+import httpx
 import pytest
 from label_studio_sdk import LabelStudio
 
@@ -103,6 +104,7 @@ def _session(url: str) -> Session:
     return Session(
         target=Target(url=url, api_key="k", origin="test"),
         client=LabelStudio(base_url=url, api_key="k"),
+        http=httpx.Client(),
         timeout=5.0,
         retry=Retry(attempts=3, base_delay=0.01, max_delay=0.02),
     )

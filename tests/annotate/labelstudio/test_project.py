@@ -10,6 +10,7 @@ from eventgold.annotate.labelstudio.project import (
     config_differences,
     ensure_project,
     find_project,
+    find_projects,
     guidelines_html,
     markdown_to_html,
 )
@@ -92,6 +93,11 @@ def test_two_projects_with_one_title_are_named_by_id(ls_session, project_title):
     assert problem.message == (
         f"2 projects share this title (ids {a.id}, {b.id}); rename all but one"
     )
+    # One project per page: every page is followed, and only exact titles are kept.
+    assert sorted(p.id for p in find_projects(ls_session, project_title, page_size=1)) == [
+        a.id,
+        b.id,
+    ]
 
 
 @pytest.mark.labelstudio

@@ -171,3 +171,19 @@ def test_plain_text_takes_the_fast_path_and_a_cut_inside_a_token_the_loop(monkey
     assert calls == []
     assert tokenize("Talibans", boundaries=[0, 7]) == [(0, 7), (7, 8)]
     assert calls == ["Talibans"]
+
+
+def test_tokens_are_those_of_spacy_blank_english() -> None:
+    # Our tokenizer skips lexical attributes; token boundaries must not change for that.
+    import spacy
+
+    text = (
+        "Al-Shabaab's fighters (ISWAP) killed 12—perhaps 15—people in Maiduguri, Nigeria's "
+        "north-east, at 3:40pm on 5/11/2026; see https://example.org/a?b=1 or mail "
+        "desk@example.org. Officials can't confirm it 😀 “yet”. U.S. troops weren't there…"
+    )
+    full = spacy.blank("en")
+    expected = [(t.idx, t.idx + len(t)) for t in full(text) if not t.is_space]
+    assert len(expected) > 40
+    assert tokenize(text) == expected
+    assert _nlp().vocab.lex_attr_getters == {}  # the reason for this test

@@ -33,6 +33,10 @@ class ProblemsError(Exception):
         lines += [f"  - {p}" for p in self.problems]
         super().__init__("\n".join(lines))
 
+    def __reduce__(self) -> tuple[type[ProblemsError], tuple[list[Problem], str]]:
+        # Pickled with its fields, not its message (multiprocessing sends errors this way).
+        return (type(self), (self.problems, self.summary))
+
 
 def join(*parts: str) -> str:
     """Join location parts with ' / ', skipping empty ones."""

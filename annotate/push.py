@@ -460,10 +460,14 @@ def push(
             # Annotator names become Label Studio users once, before any task is imported.
             annotators = ensure_users(session, ann_spool.annotators) if ann_spool else {}
             state = _State(keys={}, max_id=0, problems=problems)
-            for n, key in enumerate(
-                iter_task_keys(session, project.id, with_versions=pred_spool is not None),
-                start=1,
-            ):
+            # A project created just now has no tasks to skip: no scan (a re-run after a crash
+            # finds the project, so it scans).
+            existing = (
+                iter(())
+                if project.created
+                else iter_task_keys(session, project.id, with_versions=pred_spool is not None)
+            )
+            for n, key in enumerate(existing, start=1):
                 if key.doc_id in state.keys:
                     problems.append(
                         Problem(

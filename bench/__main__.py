@@ -1,4 +1,5 @@
-"""`python -m bench NAME [options]`: run one benchmark, save bench/results/NAME.json and .md.
+"""`python -m bench NAME [options]`: run one benchmark, save bench/results/NAME.json and .md;
+`python -m bench all [--sizes ...]` runs them all.
 
 Each benchmark is a function taking its own command-line arguments and returning a
 `BenchResult`; add one by adding it to `BENCHMARKS`. The machine (cores, RAM, Python) is
@@ -61,6 +62,9 @@ def _push(argv: list[str]) -> BenchResult:
     lines = [
         "push: eventgold `push` (streamed, idempotent) vs a raw SDK bulk import of the same "
         "tasks, each in a fresh process; goal: at least 80% of raw throughput.",
+        "",
+        f"Times are medians of {bench_push.REPEAT} interleaved runs for sizes up to "
+        f"{bench_push.REPEAT_MAX:,} documents (one run above).",
         "",
         "| documents | tasks | ours docs/s | raw docs/s | ours / raw | re-push (no-op) s "
         "| peak RSS ours MB |",
@@ -133,14 +137,16 @@ def save(name: str, result: BenchResult) -> tuple[Path, Path]:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in BENCHMARKS:
-        print(f"usage: python -m bench {{{','.join(BENCHMARKS)}}} [options]", file=sys.stderr)
+    """`NAME [options]` runs one benchmark; `all [--sizes ...]` runs every one in turn."""
+    names = list(BENCHMARKS) if argv[:1] == ["all"] else argv[:1]
+    if not names or names[0] not in BENCHMARKS:
+        print(f"usage: python -m bench {{all,{','.join(BENCHMARKS)}}} [options]", file=sys.stderr)
         return 2
-    name = argv[0]
-    result = BENCHMARKS[name](argv[1:])
-    print(result.summary)
-    for path in save(name, result):
-        print(f"wrote {path}")
+    for name in names:
+        result = BENCHMARKS[name](argv[1:])
+        print(f"# {name}\n\n{result.summary}\n")
+        for path in save(name, result):
+            print(f"wrote {path}")
     return 0
 
 

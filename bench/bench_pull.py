@@ -19,13 +19,12 @@ interleaved, and the median time (and the highest RSS) reported; every sample is
 from __future__ import annotations
 
 import json
-import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.bench_push import _measure, _session, docs, label_studio
+from bench.bench_push import _measure, _session, docs, label_studio, summary
 
 REPEAT = 5  # measurements per size, interleaved ...
 REPEAT_MAX = 10_000  # ... for sizes up to this many documents (one run above)
@@ -94,21 +93,6 @@ def _prepare(url: str, api_key: str, title: str, n: int) -> None:
 MEASURED = {"raw_export": raw_export, "pull_stream": pull_stream, "pull_to_gold": pull_gold}
 
 
-def _summary(samples: list[dict[str, Any]]) -> dict[str, Any]:
-    """The median time and highest RSS of `samples` (each a `_measure` result), and all."""
-    medians = {
-        key: round(statistics.median(s[key] for s in samples), 3)
-        for key in ("seconds", "lookup_seconds")
-        if key in samples[0]
-    }
-    return {
-        **samples[0],
-        **medians,
-        "peak_rss_mb": max(s["peak_rss_mb"] for s in samples),
-        "samples_seconds": [s["seconds"] for s in samples],
-    }
-
-
 def run(
     sizes: list[int],
     *,
@@ -126,7 +110,7 @@ def run(
             for _ in range(repeat if n <= REPEAT_MAX else 1):
                 for name, target in MEASURED.items():
                     samples[name].append(_measure(target, the_url, key, title))
-            row: dict[str, Any] = {name: _summary(got) for name, got in samples.items()}
+            row: dict[str, Any] = {name: summary(got) for name, got in samples.items()}
             for name in MEASURED:
                 row[f"{name}_tasks_per_s"] = round(n / row[name]["seconds"], 1)
             results["sizes"][n] = row

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import resource
+import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -149,30 +150,55 @@ def label_studio(url: str | None, api_key: str | None) -> Iterator[tuple[str, st
             srv.stop_pid(server.pid)
 
 
+REPEAT = 3  # measurements per size, interleaved, for sizes up to REPEAT_MAX documents
+REPEAT_MAX = 1_000  # (one push of 1,000 documents takes under a second: noise dominates)
+
+
+def summary(samples: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median time and highest RSS of `samples` (each a `_measure` result), and all."""
+    medians = {
+        key: round(statistics.median(s[key] for s in samples), 3)
+        for key in ("seconds", "lookup_seconds")
+        if key in samples[0]
+    }
+    return {
+        **samples[0],
+        **medians,
+        "peak_rss_mb": max(s["peak_rss_mb"] for s in samples),
+        "samples_seconds": [s["seconds"] for s in samples],
+    }
+
+
 def run(sizes: list[int], *, url: str | None = None, api_key: str | None = None) -> dict:
     """Per size: our push (new project, then an idempotent re-push) vs raw bulk import."""
-    results: dict[str, Any] = {"doc_chars": DOC_CHARS, "batch_size": BATCH, "sizes": {}}
+    results: dict[str, Any] = {
+        "doc_chars": DOC_CHARS,
+        "batch_size": BATCH,
+        "repeat": REPEAT,
+        "repeat_max": REPEAT_MAX,
+        "sizes": {},
+    }
     stamp = time.strftime("%Y%m%d-%H%M%S")
     with label_studio(url, api_key) as (the_url, key):
         for n in sizes:
             row = {}
             for annotations in (False, True):
                 tag = "with_annotations" if annotations else "documents_only"
-                ours = _measure(
-                    push_ours, the_url, key, f"bench-push-{stamp}-{n}-{tag}", n, annotations
-                )
-                again = _measure(
-                    push_ours, the_url, key, f"bench-push-{stamp}-{n}-{tag}", n, annotations
-                )
-                raw = _measure(
-                    push_raw, the_url, key, f"bench-raw-{stamp}-{n}-{tag}", n, annotations
-                )
+                got: dict[str, list[dict[str, Any]]] = {"push": [], "again": [], "raw": []}
+                for i in range(REPEAT if n <= REPEAT_MAX else 1):
+                    # Label Studio titles have at most 50 characters.
+                    ours = f"bench-push-{stamp}-{n}-{tag[:4]}-{i}"
+                    got["push"].append(_measure(push_ours, the_url, key, ours, n, annotations))
+                    got["again"].append(_measure(push_ours, the_url, key, ours, n, annotations))
+                    raw = f"bench-raw-{stamp}-{n}-{tag[:4]}-{i}"
+                    got["raw"].append(_measure(push_raw, the_url, key, raw, n, annotations))
+                ours_s, raw_s = summary(got["push"]), summary(got["raw"])
                 row[tag] = {
-                    "push": ours,
-                    "re_push_noop": again,
-                    "raw_import": raw,
-                    "push_tasks_per_s": round(n / ours["seconds"], 1),
-                    "raw_tasks_per_s": round(n / raw["seconds"], 1),
+                    "push": ours_s,
+                    "re_push_noop": summary(got["again"]),
+                    "raw_import": raw_s,
+                    "push_tasks_per_s": round(n / ours_s["seconds"], 1),
+                    "raw_tasks_per_s": round(n / raw_s["seconds"], 1),
                 }
             results["sizes"][n] = row
     return results

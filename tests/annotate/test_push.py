@@ -87,6 +87,21 @@ def test_push_is_idempotent_and_reports_conflicts(ls_backend_session, project_ti
     assert task_count(ls_backend_session, first.project_id) == 31
 
 
+def test_a_new_project_is_not_scanned_an_existing_one_is(ls_session, project_title, monkeypatch):
+    from eventgold.annotate import push as push_mod
+
+    scans: list[int] = []
+    real = push_mod.iter_task_keys
+    monkeypatch.setattr(
+        push_mod, "iter_task_keys", lambda session, pid, **kw: scans.append(pid) or real(session, pid, **kw)
+    )  # fmt: skip
+    docs = [article(i) for i in range(3)]
+    first = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA))
+    assert (first.project_created, first.imported, scans) == (True, 3, [])
+    again = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA))
+    assert (again.skipped, scans) == (3, [first.project_id])
+
+
 def test_predictions_inline_then_attached_once_per_model_version(ls_session, project_title):
     docs = [article(i) for i in range(6)]
     preds = [annotated(d) for d in docs]

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import bench.__main__ as bench_main
+from bench import bench_eval
+from bench.__main__ import BenchResult
+
+
+def test_eval_bench_measures_every_size_against_nervaluate() -> None:
+    result = bench_eval.run(["--sizes", "20,40", "--repeat", "1", "--resamples", "5"])
+    rows = result.figures["sizes"]
+    assert list(rows) == [20, 40]
+    assert rows[40]["documents"] == 40 and rows[40]["gold_entities"] == 40 * 30
+    assert all(r["speedup_cpu"] > 0 and r["nervaluate_cpu_seconds"] > 0 for r in rows.values())
+    assert result.summary.count("\n| 20 |") == 1 and "| 40 |" in result.summary
+
+
+def test_all_runs_every_benchmark_and_saves_each(tmp_path, monkeypatch, capsys) -> None:
+    ran: list[tuple[str, list[str]]] = []
+
+    def fake(name: str):
+        def run(argv: list[str]) -> BenchResult:
+            ran.append((name, argv))
+            return BenchResult(figures={"n": len(name)}, summary=f"{name} table")
+
+        return run
+
+    monkeypatch.setattr(bench_main, "BENCHMARKS", {n: fake(n) for n in ("eval", "push", "pull")})
+    monkeypatch.setattr(bench_main, "RESULTS", tmp_path)
+    assert bench_main.main(["all", "--sizes", "10"]) == 0
+    assert ran == [(n, ["--sizes", "10"]) for n in ("eval", "push", "pull")]
+    saved = json.loads((tmp_path / "push.json").read_text())
+    assert saved["figures"] == {"n": 4} and saved["machine"]["cores"]
+    assert "pull table" in (tmp_path / "pull.md").read_text()
+    assert bench_main.main(["nope"]) == 2
+    assert "usage: python -m bench {all,eval,push,pull}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [[], ["--sizes", "10"]])
+def test_usage_without_a_benchmark_name(argv: list[str]) -> None:
+    assert bench_main.main(argv) == 2

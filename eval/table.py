@@ -7,6 +7,7 @@ bootstrap resample counts gives resampled figures without re-scoring anything.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
@@ -225,8 +226,17 @@ def build_table(
 ) -> CountTable:
     """Score (gold, prediction) document pairs into a `CountTable`."""
     builder = TableBuilder(relations=relations, tokens=tokens)
-    for gold, pred in pairs:
-        builder.add(gold, pred)
+    # The pass allocates millions of short-lived tuples and sets, none in a cycle; each full
+    # collection they trigger walks every object alive, the corpus included (measured at
+    # 100,000 documents: relations cost 5.9 s with the collector on).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for gold, pred in pairs:
+            builder.add(gold, pred)
+    finally:
+        if enabled:
+            gc.enable()
     return builder.table()
 
 

@@ -60,3 +60,24 @@ def test_scores_vectorised_zero_division() -> None:
     p, r, _ = scores("span", np.array([[0, 0, 0, 0, 0], [1, 0, 2, 1, 0]]))
     assert p.tolist() == [0.0, pytest.approx(2 / 3)]
     assert r.tolist() == [0.0, pytest.approx(2 / 4)]
+
+
+def test_build_table_leaves_the_garbage_collector_as_it_found_it(gold_docs, pred_docs) -> None:
+    import gc
+
+    def broken():
+        yield gold_docs[0], pred_docs[0]
+        raise RuntimeError("input broke")
+
+    assert gc.isenabled()
+    build_table(zip(gold_docs, pred_docs, strict=True))
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError, match="input broke"):
+        build_table(broken())
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        build_table(zip(gold_docs, pred_docs, strict=True))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -13,12 +13,16 @@ each matching project), ours with ids and titles only. The raw side's lookup is 
 
 On this small shared machine one export of the same 1,000 tasks took anywhere from 1.9 to
 4.0 s, so sizes up to `REPEAT_MAX` documents are measured `repeat` times, the measurements
-interleaved, and the median time (and the highest RSS) reported; every sample is kept.
+interleaved, and the median time (and the highest RSS) reported; every sample is kept. Three
+ratios are given (`ratios`): of the medians; the median of the per-round ratios (each round
+measures both sides back to back, so a slow minute of the machine weighs on both); and of the
+best times (what each side costs when nothing else gets in its way, as `timeit` advises).
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -26,7 +30,7 @@ from typing import Any
 
 from bench.bench_push import _measure, _session, docs, label_studio, summary
 
-REPEAT = 5  # measurements per size, interleaved ...
+REPEAT = 7  # measurements per size, interleaved ...
 REPEAT_MAX = 10_000  # ... for sizes up to this many documents (one run above)
 
 
@@ -93,6 +97,17 @@ def _prepare(url: str, api_key: str, title: str, n: int) -> None:
 MEASURED = {"raw_export": raw_export, "pull_stream": pull_stream, "pull_to_gold": pull_gold}
 
 
+def ratios(ours: list[dict[str, Any]], raw: list[dict[str, Any]]) -> dict[str, float]:
+    """`ours` over `raw` seconds, from rounds measured back to back (see the module doc)."""
+    a = [s["seconds"] for s in ours]
+    b = [s["seconds"] for s in raw]
+    return {
+        "of_medians": round(statistics.median(a) / statistics.median(b), 3),
+        "median_per_round": round(statistics.median(x / y for x, y in zip(a, b, strict=True)), 3),
+        "of_best": round(min(a) / min(b), 3),
+    }
+
+
 def run(
     sizes: list[int],
     *,
@@ -113,6 +128,7 @@ def run(
             row: dict[str, Any] = {name: summary(got) for name, got in samples.items()}
             for name in MEASURED:
                 row[f"{name}_tasks_per_s"] = round(n / row[name]["seconds"], 1)
+            row["ratios"] = ratios(samples["pull_to_gold"], samples["raw_export"])
             results["sizes"][n] = row
     return results
 

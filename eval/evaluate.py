@@ -9,6 +9,7 @@ the sha256 of each input file, the bootstrap settings, and the per-document coun
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from eventgold.eval.inputs import (
     load_predictions,
     sha256_file,
 )
-from eventgold.eval.matching import Span, SpanMatch, overlapping_pairs
+from eventgold.eval.matching import Span, SpanMatch, overlaps
 from eventgold.eval.table import (
     COUNT_NAMES,
     FAMILY_KIND,
@@ -40,6 +41,7 @@ from eventgold.eval.table import (
     f1_metrics,
     f1_values,
     parts,
+    paused_gc,
     scores,
 )
 
@@ -79,22 +81,25 @@ class ErrorCase:
         }
 
 
+# Where a sentence starts: after a line break, or after a space or tab that follows . ! ?
+_STARTS_AFTER = re.compile(r"\n|(?<=[.!?])[ \t]")
+# Where one ends: at a line break (excluded), or at . ! ? before whitespace or the text's end.
+_ENDS_AT = re.compile(r"\n|[.!?](?=\s|\Z)")
+
+
 def sentence_bounds(text: str, start: int, end: int, *, reach: int = 300) -> tuple[int, int]:
     """The sentence around ``[start, end)``: from after the previous '. ', '! ', '? ' or line
     break to the next one, at most `reach` characters either side."""
     lo = max(0, start - reach)
     a = lo
-    for i in range(start - 1, lo - 1, -1):
-        if text[i] == "\n" or (text[i] in " \t" and i > 0 and text[i - 1] in ".!?"):
-            a = i + 1
-            break
+    for m in _STARTS_AFTER.finditer(text, lo, start):  # the last one wins
+        a = m.end()
     hi = min(len(text), end + reach)
-    b = hi
-    for i in range(end, hi):
-        if text[i] == "\n" or (text[i] in ".!?" and (i + 1 == len(text) or text[i + 1].isspace())):
-            b = i + (text[i] != "\n")
-            break
-    return a, b
+    # One character past `hi`, so that a `.` just before it sees what follows.
+    m = _ENDS_AT.search(text, end, hi + 1)
+    if m is None or m.start() >= hi:
+        return a, hi
+    return a, m.start() + (m.group() != "\n")
 
 
 def _case(doc: Document, kind: str, gold: Span | None, pred: Span | None) -> ErrorCase:
@@ -103,35 +108,53 @@ def _case(doc: Document, kind: str, gold: Span | None, pred: Span | None) -> Err
     return ErrorCase(doc.id, kind, gold, pred, doc.text[a:b], a)
 
 
-def document_errors(gold: Document, m: SpanMatch) -> list[ErrorCase]:
-    """The strict rule's errors in `gold` (paired as `m`): missed, spurious, and each
-    incorrect pair by what differs."""
-    cases = []
+ErrorKey = tuple[str, Span | None, Span | None]  # (kind, gold span, predicted span)
+
+
+def _position(e: ErrorKey) -> int:
+    """Where an error starts in the text: its earlier span's start."""
+    _, g, p = e
+    return g[1] if p is None else p[1] if g is None else min(g[1], p[1])
+
+
+def error_keys(m: SpanMatch) -> list[ErrorKey]:
+    """The strict rule's errors of one document paired as `m`, in text order, without their
+    sentences: missed, spurious, and each incorrect pair by what differs."""
     paired_gold = set(m.same) | {g for g, _ in m.closest}
     paired_pred = set(m.same) | {p for _, p in m.closest}
+    keys: list[ErrorKey] = []
     for g, p in m.closest:
         same_bounds = (g[1], g[2]) == (p[1], p[2])
-        kind = WRONG_LABEL if same_bounds else WRONG_BOUNDARY if g[0] == p[0] else WRONG_BOTH
-        cases.append(_case(gold, kind, g, p))
-    cases += [_case(gold, MISSED, g, None) for g in m.gold - paired_gold]
-    cases += [_case(gold, SPURIOUS, None, p) for p in m.pred - paired_pred]
-    cases.sort(key=lambda c: min(s[1] for s in (c.gold, c.pred) if s))
-    return cases
+        keys.append(
+            (WRONG_LABEL if same_bounds else WRONG_BOUNDARY if g[0] == p[0] else WRONG_BOTH, g, p)
+        )
+    keys += [(MISSED, g, None) for g in m.gold - paired_gold]
+    keys += [(SPURIOUS, None, p) for p in m.pred - paired_pred]
+    keys.sort(key=_position)
+    return keys
+
+
+def document_errors(gold: Document, m: SpanMatch) -> list[ErrorCase]:
+    """`error_keys`, each with the sentence it occurs in."""
+    return [_case(gold, *key) for key in error_keys(m)]
+
+
+def confusion_cells(m: SpanMatch) -> list[tuple[str, str]]:
+    """(gold label, predicted label) of every overlapping pair of spans, identical ones
+    included; NONE for a span overlapping nothing on the other side. A list, so that a
+    corpus-wide `Counter.update` counts it in C."""
+    pairs = list(overlaps(m.gold, m.pred))
+    hit_gold = {g for g, _ in pairs}
+    hit_pred = {p for _, p in pairs}
+    cells = [(g[0], p[0]) for g, p in pairs]
+    cells += [(g[0], NONE) for g in m.gold - hit_gold]
+    cells += [(NONE, p[0]) for p in m.pred - hit_pred]
+    return cells
 
 
 def document_confusion(m: SpanMatch) -> Counter[tuple[str, str]]:
-    """(gold label, predicted label) of every overlapping pair of spans, identical ones
-    included; NONE for a span overlapping nothing on the other side."""
-    cells: Counter[tuple[str, str]] = Counter()
-    hit_gold: set[Span] = set()
-    hit_pred: set[Span] = set()
-    for g, p in overlapping_pairs(m.gold, m.pred):
-        cells[g[0], p[0]] += 1
-        hit_gold.add(g)
-        hit_pred.add(p)
-    cells.update((g[0], NONE) for g in m.gold - hit_gold)
-    cells.update((NONE, p[0]) for p in m.pred - hit_pred)
-    return cells
+    """`confusion_cells` counted."""
+    return Counter(confusion_cells(m))
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,15 +277,18 @@ def iter_evaluate(
     confusion: Counter[tuple[str, str]] = Counter()
     errors: list[ErrorCase] = []
     error_counts: Counter[str] = Counter({k: 0 for k in ERROR_KINDS})
-    for i, g in enumerate(gold_docs):
-        p = preds.for_gold(g)
-        m = builder.add(g, p)
-        confusion += document_confusion(m)
-        cases = document_errors(g, m)
-        error_counts.update(c.kind for c in cases)
-        errors += cases[: max(0, MAX_ERRORS - len(errors))]
-        if (i + 1) % PROGRESS_EVERY == 0:
-            yield Progress("scoring", i + 1, total)
+    for start in range(0, total, PROGRESS_EVERY):
+        with paused_gc():  # per batch: never across a yield
+            for g in gold_docs[start : start + PROGRESS_EVERY]:
+                m = builder.add(g, preds.for_gold(g))
+                confusion.update(confusion_cells(m))
+                keys = error_keys(m)
+                for kind, _, _ in keys:
+                    error_counts[kind] += 1
+                # Only the kept cases get their sentence (a scan of the text each).
+                errors += [_case(g, *key) for key in keys[: max(0, MAX_ERRORS - len(errors))]]
+        if start + PROGRESS_EVERY < total:
+            yield Progress("scoring", start + PROGRESS_EVERY, total)
     yield Progress("scoring", total, total)
     table = builder.table()
     settings = Bootstrap(resamples=bootstrap, seed=seed)

@@ -26,9 +26,10 @@ so a prediction with the wrong label counts against its own label, not the gold 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
-from operator import itemgetter
+from operator import itemgetter, sub
 from typing import Any
 
 from eventgold.eval.counts import SpanCounts
@@ -116,6 +117,28 @@ class SpanMatch:
 
 
 _START = itemgetter(1)
+_END = itemgetter(2)
+
+
+def overlaps(gold: Iterable[Span], pred: Iterable[Span]) -> list[Pair]:
+    """Every (gold, predicted) pair sharing at least one character, in no particular order.
+
+    Predictions are sorted by start once; for each gold span only those starting within
+    the longest prediction's length before it are looked at (bisect), not all of them.
+    """
+    by_start = sorted(pred, key=_START)
+    if not by_start:
+        return []
+    starts = list(map(_START, by_start))
+    ends = list(map(_END, by_start))
+    longest = max(map(sub, ends, starts))
+    out: list[Pair] = []
+    for g in gold:
+        g_start = g[1]
+        lo = bisect_left(starts, g_start - longest)
+        hi = bisect_left(starts, g[2], lo)
+        out += [(g, by_start[i]) for i in range(lo, hi) if ends[i] > g_start]
+    return out
 
 
 def overlapping_pairs(gold: Iterable[Span], pred: Iterable[Span]) -> list[Pair]:
@@ -124,18 +147,10 @@ def overlapping_pairs(gold: Iterable[Span], pred: Iterable[Span]) -> list[Pair]:
     Order: |start difference| + |end difference|, then gold start, end, label, then
     predicted start, end, label; a total order, so the input order never matters.
     """
-    keyed = []
-    by_start = sorted(pred, key=_START)
-    for g in gold:
-        g_label, g_start, g_end = g
-        for p in by_start:
-            p_start = p[1]
-            if p_start >= g_end:
-                break  # sorted by start: no later prediction reaches back into g
-            p_end = p[2]
-            if p_end > g_start:
-                distance = abs(g_start - p_start) + abs(g_end - p_end)
-                keyed.append((distance, g_start, g_end, g_label, p_start, p_end, p[0], g, p))
+    keyed = [
+        (abs(g[1] - p[1]) + abs(g[2] - p[2]), g[1], g[2], g[0], p[1], p[2], p[0], g, p)
+        for g, p in overlaps(gold, pred)
+    ]
     keyed.sort()
     return [(k[7], k[8]) for k in keyed]
 

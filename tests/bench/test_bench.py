@@ -15,6 +15,7 @@ def test_eval_bench_measures_every_size_against_nervaluate() -> None:
     assert list(rows) == [20, 40]
     assert rows[40]["documents"] == 40 and rows[40]["gold_entities"] == 40 * 30
     assert all(r["speedup_cpu"] > 0 and r["nervaluate_cpu_seconds"] > 0 for r in rows.values())
+    assert all(r["speedup_report_cpu"] > 0 for r in rows.values())
     assert result.summary.count("\n| 20 |") == 1 and "| 40 |" in result.summary
 
 
@@ -42,3 +43,14 @@ def test_all_runs_every_benchmark_and_saves_each(tmp_path, monkeypatch, capsys) 
 @pytest.mark.parametrize("argv", [[], ["--sizes", "10"]])
 def test_usage_without_a_benchmark_name(argv: list[str]) -> None:
     assert bench_main.main(argv) == 2
+
+
+def test_pull_ratios_pair_the_rounds() -> None:
+    from bench.bench_pull import ratios
+
+    ours = [{"seconds": s} for s in (3.0, 2.0, 6.0)]
+    raw = [{"seconds": s} for s in (2.0, 2.0, 4.0)]
+    # medians 3.0 / 2.0; per round 1.5, 1.0, 1.5; best 2.0 / 2.0
+    assert ratios(ours, raw) == {"of_medians": 1.5, "median_per_round": 1.5, "of_best": 1.0}
+    with pytest.raises(ValueError):
+        ratios(ours, raw[:2])

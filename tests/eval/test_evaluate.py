@@ -6,6 +6,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eventgold.eval.evaluate import (
     METRICS_VERSION,
@@ -91,7 +93,63 @@ def test_progress_events_end_with_the_result(gold_docs, pred_docs, schema) -> No
     assert events[-1].table.doc_ids == ("d1", "d2", "d3")
 
 
+def test_scoring_pauses_the_collector_per_batch_never_across_a_yield(
+    gold_docs, pred_docs, schema, monkeypatch
+) -> None:
+    import gc
+
+    from eventgold.eval import evaluate as module
+
+    monkeypatch.setattr(module, "PROGRESS_EVERY", 2)
+    paused: list[bool] = []
+    real_add = module.TableBuilder.add
+
+    def add(self, gold, pred):
+        paused.append(not gc.isenabled())
+        return real_add(self, gold, pred)
+
+    monkeypatch.setattr(module.TableBuilder, "add", add)
+    steps = []
+    for event in iter_evaluate(gold_docs, pred_docs, schema, bootstrap=0):
+        assert gc.isenabled()  # the caller's code runs with the collector as it left it
+        if isinstance(event, Progress) and event.stage == "scoring":
+            steps.append(event.done)
+    assert paused == [True, True, True]
+    assert steps == [2, 3]
+
+
 def test_sentence_bounds() -> None:
     text = "First one. Second, with 3.5 km! Third\nline"
     assert text[slice(*sentence_bounds(text, 11, 17))] == "Second, with 3.5 km!"
     assert text[slice(*sentence_bounds(text, 32, 37))] == "Third"
+
+
+def _sentence_bounds_by_hand(text: str, start: int, end: int, reach: int) -> tuple[int, int]:
+    # The character-by-character definition `sentence_bounds` implements with regexes.
+    lo = max(0, start - reach)
+    a = lo
+    for i in range(start - 1, lo - 1, -1):
+        if text[i] == "\n" or (text[i] in " \t" and i > 0 and text[i - 1] in ".!?"):
+            a = i + 1
+            break
+    hi = min(len(text), end + reach)
+    b = hi
+    for i in range(end, hi):
+        if text[i] == "\n" or (text[i] in ".!?" and (i + 1 == len(text) or text[i + 1].isspace())):
+            b = i + (text[i] != "\n")
+            break
+    return a, b
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="ab .!?\t\n\u00a0\u2003\x1c", max_size=40),
+    st.integers(0, 40),
+    st.integers(0, 40),
+    st.integers(0, 12),
+)
+def test_sentence_bounds_equal_the_definition(text: str, x: int, y: int, reach: int) -> None:
+    start, end = sorted((min(x, len(text)), min(y, len(text))))
+    assert sentence_bounds(text, start, end, reach=reach) == _sentence_bounds_by_hand(
+        text, start, end, reach
+    )

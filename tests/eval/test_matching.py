@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 from nervaluate import Evaluator
 
 from eventgold.eval.counts import SpanCounts
-from eventgold.eval.matching import RULES, match_spans, score, score_labels
+from eventgold.eval.matching import (
+    RULES,
+    match_spans,
+    overlapping_pairs,
+    overlaps,
+    score,
+    score_labels,
+)
 
 
 def counts(rule: str, gold: list, pred: list) -> SpanCounts:
@@ -227,3 +234,11 @@ def test_any_overlaps_order_free_and_each_span_counted_once(
         assert 0.0 <= c.f1 <= 1.0
     strict, typed = (score(RULES[r], gold, pred) for r in ("strict", "type"))
     assert strict.correct <= typed.correct
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(spans, max_size=12), st.lists(spans, max_size=12))
+def test_overlaps_are_exactly_the_pairs_sharing_a_character(gold: list, pred: list) -> None:
+    brute = sorted((g, p) for g in gold for p in pred if g[1] < p[2] and p[1] < g[2])
+    assert sorted(overlaps(gold, pred)) == brute
+    assert sorted(overlapping_pairs(gold, pred)) == brute

@@ -111,10 +111,11 @@ def _case(doc: Document, kind: str, gold: Span | None, pred: Span | None) -> Err
 ErrorKey = tuple[str, Span | None, Span | None]  # (kind, gold span, predicted span)
 
 
-def _position(e: ErrorKey) -> int:
-    """Where an error starts in the text: its earlier span's start."""
-    _, g, p = e
-    return g[1] if p is None else p[1] if g is None else min(g[1], p[1])
+def _order(e: ErrorKey) -> tuple:
+    """Text order: where the error starts (its earlier span's start), then the rest of it, so
+    that ties (nested spans) come out the same in every run, whatever the set order."""
+    kind, g, p = e
+    return (g[1] if p is None else p[1] if g is None else min(g[1], p[1]), kind, g or (), p or ())
 
 
 def error_keys(m: SpanMatch) -> list[ErrorKey]:
@@ -130,31 +131,21 @@ def error_keys(m: SpanMatch) -> list[ErrorKey]:
         )
     keys += [(MISSED, g, None) for g in m.gold - paired_gold]
     keys += [(SPURIOUS, None, p) for p in m.pred - paired_pred]
-    keys.sort(key=_position)
+    keys.sort(key=_order)
     return keys
-
-
-def document_errors(gold: Document, m: SpanMatch) -> list[ErrorCase]:
-    """`error_keys`, each with the sentence it occurs in."""
-    return [_case(gold, *key) for key in error_keys(m)]
 
 
 def confusion_cells(m: SpanMatch) -> list[tuple[str, str]]:
     """(gold label, predicted label) of every overlapping pair of spans, identical ones
     included; NONE for a span overlapping nothing on the other side. A list, so that a
     corpus-wide `Counter.update` counts it in C."""
-    pairs = list(overlaps(m.gold, m.pred))
+    pairs = overlaps(m.gold, m.pred)
     hit_gold = {g for g, _ in pairs}
     hit_pred = {p for _, p in pairs}
     cells = [(g[0], p[0]) for g, p in pairs]
     cells += [(g[0], NONE) for g in m.gold - hit_gold]
     cells += [(NONE, p[0]) for p in m.pred - hit_pred]
     return cells
-
-
-def document_confusion(m: SpanMatch) -> Counter[tuple[str, str]]:
-    """`confusion_cells` counted."""
-    return Counter(confusion_cells(m))
 
 
 @dataclass(frozen=True, slots=True)

@@ -153,3 +153,18 @@ def test_sentence_bounds_equal_the_definition(text: str, x: int, y: int, reach: 
     assert sentence_bounds(text, start, end, reach=reach) == _sentence_bounds_by_hand(
         text, start, end, reach
     )
+
+
+def test_error_keys_come_in_text_order_with_ties_fixed() -> None:
+    from eventgold.eval.evaluate import MISSED, SPURIOUS, WRONG_BOUNDARY, error_keys
+    from eventgold.eval.matching import match_spans
+
+    gold = [("B", 0, 5), ("A", 0, 10), ("A", 20, 25)]
+    pred = [("A", 21, 25), ("C", 30, 32)]
+    keys = error_keys(match_spans(gold, pred))
+    assert keys == [
+        (MISSED, ("A", 0, 10), None),
+        (MISSED, ("B", 0, 5), None),
+        (WRONG_BOUNDARY, ("A", 20, 25), ("A", 21, 25)),
+        (SPURIOUS, None, ("C", 30, 32)),
+    ]

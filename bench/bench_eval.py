@@ -23,7 +23,7 @@ from bench.__main__ import BenchResult
 from eventgold.annotate.documents import Document, Entity, Relation
 from eventgold.annotate.schema import Schema, load_schema
 from eventgold.eval.bootstrap import Bootstrap, intervals
-from eventgold.eval.evaluate import evaluate
+from eventgold.eval.evaluate import EvalResult, evaluate
 from eventgold.eval.table import CountTable, build_table
 
 LABELS = ("ATTACKER", "VICTIM_GROUP", "LOCATION", "ACTOR", "ATTACK")
@@ -103,7 +103,7 @@ def score_ours(gold: list[Document], pred: list[Document], *, relations: bool) -
     return build_table(zip(gold, pred, strict=True), relations=relations, tokens=False)
 
 
-def report_ours(gold: list[Document], pred: list[Document], schema: Schema) -> object:
+def report_ours(gold: list[Document], pred: list[Document], schema: Schema) -> EvalResult:
     return evaluate(gold, pred, schema, bootstrap=0, tokens=False)
 
 

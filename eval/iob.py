@@ -48,14 +48,16 @@ def chunks(tags: Sequence[str]) -> set[Chunk]:
     """Chunks of an IOB2 sequence read as seqeval's strict mode does."""
     found: set[Chunk] = set()
     label, start = None, 0
+    inside = None  # "I-" + label: the tag that continues the open chunk
     for i, tag in enumerate(tags):
-        if label is not None and tag == f"I-{label}":
+        if tag == inside or (label is None and tag == "O"):  # most tokens
             continue
         if label is not None:
             found.add((label, start, i))
-            label = None
+            label = inside = None
         if tag.startswith("B-"):
             label, start = tag[2:], i
+            inside = "I-" + label
     if label is not None:
         found.add((label, start, len(tags)))
     return found

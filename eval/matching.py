@@ -80,7 +80,7 @@ def label_tally(gold: Count, pred: Count, same: Count, paired: Count) -> Tally:
 class SpanMatch:
     """One document's gold and predicted spans and how they pair up (see module docstring).
 
-    Pair lists are sorted closest first.
+    The pair lists are in no particular order (readers that show pairs sort them).
     """
 
     gold: frozenset[Span]
@@ -149,18 +149,46 @@ def overlaps(gold: Iterable[Span], pred: Iterable[Span]) -> list[Pair]:
     return out
 
 
+def _closest_first(pairs: Iterable[Pair]) -> list[Pair]:
+    keyed = [
+        (abs(g[1] - p[1]) + abs(g[2] - p[2]), g[1], g[2], g[0], p[1], p[2], p[0], g, p)
+        for g, p in pairs
+    ]
+    keyed.sort()
+    return [(k[7], k[8]) for k in keyed]
+
+
 def overlapping_pairs(gold: Iterable[Span], pred: Iterable[Span]) -> list[Pair]:
     """Every (gold, predicted) pair sharing a character, closest boundaries first.
 
     Order: |start difference| + |end difference|, then gold start, end, label, then
     predicted start, end, label; a total order, so the input order never matters.
     """
-    keyed = [
-        (abs(g[1] - p[1]) + abs(g[2] - p[2]), g[1], g[2], g[0], p[1], p[2], p[0], g, p)
-        for g, p in overlaps(gold, pred)
-    ]
-    keyed.sort()
-    return [(k[7], k[8]) for k in keyed]
+    return _closest_first(overlaps(gold, pred))
+
+
+_GOLD = itemgetter(0)
+_PRED = itemgetter(1)
+
+
+def _pairings(
+    left_gold: Iterable[Span], left_pred: Iterable[Span]
+) -> tuple[list[Pair], list[Pair], list[Pair]]:
+    """The closest, same-label and cross-label pairings of the module docstring's step 2."""
+    pairs = overlaps(left_gold, left_pred)
+    n = len(pairs)
+    if len(set(map(_GOLD, pairs))) == n == len(set(map(_PRED, pairs))):
+        # No span overlaps two on the other side, so every greedy pass takes every pair
+        # offered, whatever the order: skip the ordering (most documents, measured).
+        same_label = [x for x in pairs if x[0][0] == x[1][0]]
+        return pairs, same_label, [x for x in pairs if x[0][0] != x[1][0]]
+    pairs = _closest_first(pairs)
+    closest = _greedy(pairs, set(), set())
+    used_gold: set[Span] = set()
+    used_pred: set[Span] = set()
+    same_label = _greedy([x for x in pairs if x[0][0] == x[1][0]], used_gold, used_pred)
+    cross_label = _greedy([x for x in pairs if x[0][0] != x[1][0]], used_gold, used_pred)
+    return closest, same_label, cross_label
 
 
 def match_spans(gold: Iterable[Span], pred: Iterable[Span]) -> SpanMatch:
@@ -171,12 +199,7 @@ def match_spans(gold: Iterable[Span], pred: Iterable[Span]) -> SpanMatch:
     left_gold, left_pred = gold_set - same, pred_set - same
     if not (left_gold and left_pred):
         return SpanMatch(gold_set, pred_set, same, left_gold, left_pred, (), (), ())
-    pairs = overlapping_pairs(left_gold, left_pred)
-    closest = _greedy(pairs, set(), set())
-    used_gold: set[Span] = set()
-    used_pred: set[Span] = set()
-    same_label = _greedy([x for x in pairs if x[0][0] == x[1][0]], used_gold, used_pred)
-    cross_label = _greedy([x for x in pairs if x[0][0] != x[1][0]], used_gold, used_pred)
+    closest, same_label, cross_label = _pairings(left_gold, left_pred)
     return SpanMatch(
         gold_set,
         pred_set,

@@ -1,17 +1,17 @@
 """Relation matching, one class per rule: set-based, like spaCy's scorer.
 
 A relation is scored by what it connects, not by entity ids (ids are arbitrary per file):
-it is first resolved to ``(label, head span, tail span)``, each rule projects that to a
-hashable key, and a document's true positives are the keys found in both the gold and the
-predicted set. Keys are a set, so a relation listed twice
-(or two relations that become identical once endpoint labels are dropped) counts once.
+it is first resolved to its label followed by both endpoint spans (`Resolved`), each rule
+projects that to a hashable key, and a document's true positives are the keys found in both
+the gold and the predicted set. Keys are a set, so a relation listed twice (or two relations
+that become identical once endpoint labels are dropped) counts once.
 Every key starts with the relation label, so counts per label are counts of key[0].
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from eventgold.annotate.documents import Document, Relation
 from eventgold.eval.counts import PRF
@@ -29,14 +29,16 @@ def entity_spans(doc: Document) -> dict[str, Span]:
     return dict(zip(map(_ID, doc.entities), map(_SPAN, doc.entities), strict=True))
 
 
-Resolved = tuple[str, Span, Span]  # (relation label, head span, tail span)
+# (relation label, head label, head start, head end, tail label, tail start, tail end): flat,
+# so that a rule's key is a C-level projection of it (`operator.itemgetter`), not a loop.
+Resolved = tuple[str, str, int, int, str, int, int]
 
 
 def resolve(spans: dict[str, Span], relations: Iterable[Relation]) -> set[Resolved]:
     """Relations with their endpoint ids replaced by spans; dangling ones are skipped
     (validation reports them before scoring). A set: a relation listed twice counts once."""
     return {
-        (r.label, spans[r.head], spans[r.tail])
+        (r.label,) + spans[r.head] + spans[r.tail]  # type: ignore[misc]
         for r in relations
         if r.head in spans and r.tail in spans
     }
@@ -45,7 +47,7 @@ def resolve(spans: dict[str, Span], relations: Iterable[Relation]) -> set[Resolv
 class StrictRelations:
     """Strict: same relation label, and both endpoints with the same boundaries AND labels.
 
-    Key: ``(label, (head label, head start, head end), (tail label, tail start, tail end))``,
+    Key: ``(label, head label, head start, head end, tail label, tail start, tail end)``,
     which is the resolved relation itself.
     """
 
@@ -55,17 +57,20 @@ class StrictRelations:
         return resolved  # type: ignore[return-value]
 
 
+_BOUNDARIES = itemgetter(0, 2, 3, 5, 6)
+
+
 class BoundaryRelations:
     """Boundaries: same relation label and both endpoints with the same boundaries.
 
-    Endpoint entity labels are ignored. Key: ``(label, (head start, head end), (tail start,
-    tail end))``.
+    Endpoint entity labels are ignored. Key: ``(label, head start, head end, tail start,
+    tail end)``.
     """
 
     name = "boundaries"
 
     def keys(self, resolved: set[Resolved]) -> set[Hashable]:
-        return {(label, head[1:], tail[1:]) for label, head, tail in resolved}
+        return set(map(_BOUNDARIES, resolved))
 
 
 RelationRule = StrictRelations | BoundaryRelations

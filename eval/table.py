@@ -141,8 +141,8 @@ class TableBuilder:
         flat["entities/same"] += map(_first, m.same)
         flat["entities/left_gold"] += map(_first, m.left_gold)
         flat["entities/left_pred"] += map(_first, m.left_pred)
-        flat["entities/paired"] += (g[0] for g, _ in m.same_label)
-        bounds = sum(1 for g, p in m.closest if g[1] == p[1] and g[2] == p[2])
+        flat["entities/paired"] += map(_first, map(_first, m.same_label))
+        bounds = sum([g[1] == p[1] and g[2] == p[2] for g, p in m.closest])
         sizes = [len(m.same), len(m.left_gold), len(m.left_pred), len(m.same_label)]
         # Entity ids resolve to the spans just built (relations are scored by what they join).
         if self._relation_slots:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,8 +35,6 @@ from eventgold.annotate.validate import (
 )
 
 EMPTY_SPAN = "empty-span"  # a span with no non-whitespace character has no token
-_NON_SPACE = re.compile(r"\S+")
-_SPACE = re.compile(r"\s")
 # Whether a code point is whitespace (str.isspace), for every code point up to the last
 # whitespace one (U+3000) plus one that is not: larger code points are clipped to it.
 _IS_SPACE = np.array([chr(c).isspace() for c in range(0x3002)], dtype=bool)
@@ -90,9 +87,9 @@ def token_arrays(text: str, *, boundaries: Sequence[int] = ()) -> tuple[np.ndarr
     """`tokenize` as two int64 arrays, token starts and ends: the fast path of the gold writer.
 
     spaCy's token offsets come as arrays; whitespace is counted per token from a cumulative sum
-    over the text's code points, and entity boundaries are located with a binary search. Only
-    a document with a token that mixes whitespace and text, or that a boundary falls inside,
-    takes the per-token loop (`_tokenize_loop`); both give the same offsets (tested).
+    over the text's code points, and entity boundaries are located with a binary search. A
+    document with a token that mixes whitespace and text, or that a boundary falls inside, is
+    cut into pieces with `_pieces`.
     """
     arr = _nlp().tokenizer(text).to_array([IDX, LENGTH]).astype(np.int64)  # shape (n, 2)
     starts, ends = arr[:, 0], arr[:, 0] + arr[:, 1]
@@ -107,11 +104,28 @@ def token_arrays(text: str, *, boundaries: Sequence[int] = ()) -> tuple[np.ndarr
     kk = k.clip(0)
     inside = (k >= 0) & (cuts > starts[kk]) & (cuts < ends[kk])
     if inside.any() or ((n_space > 0) & (n_space < ends - starts)).any():
-        loop = np.asarray(_tokenize_loop(text, starts.tolist(), ends.tolist(), cuts.tolist()))
-        loop = loop.reshape(-1, 2).astype(np.int64)
-        return loop[:, 0], loop[:, 1]
+        return _pieces(is_space, starts, ends, cuts)
     keep = n_space == 0
     return starts[keep], ends[keep]
+
+
+def _pieces(
+    is_space: np.ndarray, starts: np.ndarray, ends: np.ndarray, cuts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """spaCy's tokens split at whitespace and at `cuts`, all at once.
+
+    Every edge of a piece is a token edge, a cut, or a change between whitespace and text, so
+    the pieces are the segments between consecutive such edges that start on a non-space
+    character: spaCy's tokens (plus at most one trailing space each) cover the whole text, so
+    every non-space segment lies inside one token. Tests keep the per-token loop this replaced
+    (10 times slower on bench documents) as the definition.
+    """
+    n = len(is_space)
+    change = np.flatnonzero(is_space[1:] != is_space[:-1]) + 1
+    edges = np.unique(np.concatenate((starts, ends, cuts[(cuts > 0) & (cuts < n)], change)))
+    first, rest = edges[:-1], edges[1:]
+    keep = ~is_space[first]
+    return first[keep], rest[keep]
 
 
 def tokenize(text: str, *, boundaries: Sequence[int] = ()) -> list[tuple[int, int]]:
@@ -121,31 +135,6 @@ def tokenize(text: str, *, boundaries: Sequence[int] = ()) -> list[tuple[int, in
     """
     starts, ends = token_arrays(text, boundaries=boundaries)
     return list(zip(starts.tolist(), ends.tolist(), strict=True))
-
-
-def _tokenize_loop(
-    text: str, t_starts: list[int], t_ends: list[int], cuts: list[int]
-) -> list[tuple[int, int]]:
-    """spaCy tokens split at whitespace and at `cuts` (sorted, unique), one token at a time."""
-    n_cuts = len(cuts)
-    out: list[tuple[int, int]] = []
-    ci = 0
-    for t_start, t_end in zip(t_starts, t_ends, strict=True):
-        piece = text[t_start:t_end]
-        if _SPACE.search(piece) is None:
-            pieces: Sequence[tuple[int, int]] = ((t_start, t_end),)
-        else:
-            pieces = [(t_start + m.start(), t_start + m.end()) for m in _NON_SPACE.finditer(piece)]
-        for start, end in pieces:
-            while ci < n_cuts and cuts[ci] <= start:
-                ci += 1
-            j = ci
-            while j < n_cuts and cuts[j] < end:
-                out.append((start, cuts[j]))
-                start = cuts[j]
-                j += 1
-            out.append((start, end))
-    return out
 
 
 def _representable(doc: Document, schema: Schema) -> tuple[list[Entity], list[Problem]]:

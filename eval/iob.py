@@ -10,15 +10,18 @@ ties) keeps the shared tokens.
 Chunks are then read back as seqeval's strict IOB2 mode does: a chunk is ``B-X`` followed by
 any run of ``I-X``; an ``I-X`` that does not continue a chunk of type X starts nothing. Each
 document is one sequence.
+
+Scoring does not write the tags: `span_chunks` gives the chunks that tagging and reading back
+give (tested against them), from token ranges.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 
 from eventgold.annotate.documents import Document, Entity
-from eventgold.annotate.tokens import tokenize
+from eventgold.annotate.tokens import token_arrays, tokenize
 from eventgold.eval.counts import PRF
 
 Chunk = tuple[str, int, int]  # (label, first token, end token exclusive)
@@ -27,6 +30,14 @@ Chunk = tuple[str, int, int]  # (label, first token, end token exclusive)
 def token_offsets(gold: Document) -> list[tuple[int, int]]:
     """``(start, end)`` of each token of the gold document's IOB view."""
     return tokenize(gold.text, boundaries=[b for e in gold.entities for b in (e.start, e.end)])
+
+
+def token_edges(gold: Document) -> tuple[list[int], list[int]]:
+    """`token_offsets` as two lists, token starts and token ends."""
+    starts, ends = token_arrays(
+        gold.text, boundaries=[b for e in gold.entities for b in (e.start, e.end)]
+    )
+    return starts.tolist(), ends.tolist()
 
 
 def tags_for(offsets: Sequence[tuple[int, int]], entities: Iterable[Entity]) -> list[str]:
@@ -60,6 +71,33 @@ def chunks(tags: Sequence[str]) -> set[Chunk]:
             inside = "I-" + label
     if label is not None:
         found.add((label, start, len(tags)))
+    return found
+
+
+def _tag_order(span: tuple[str, int, int]) -> tuple[int, int, str]:
+    return span[1], -span[2], span[0]
+
+
+def span_chunks(
+    starts: list[int], ends: list[int], spans: Iterable[tuple[str, int, int]]
+) -> set[Chunk]:
+    """``chunks(tags_for(...))`` of ``(label, start, end)`` spans on the tokens at
+    `starts`/`ends`, without writing tags (tested equal).
+
+    A span's tokens run from the first one ending after its start to the last one starting
+    before its end. Spans are tagged in order of start, so every span tagged before this one
+    has its tokens starting at or before this one's first: what they took of this span's
+    tokens is all of them up to the furthest end so far (``free``). The span keeps the rest,
+    a contiguous run tagged ``B-X I-X ...``, which reads back as one chunk.
+    """
+    found: set[Chunk] = set()
+    free = 0  # tokens before it are tagged already (or lie before every span to come)
+    for label, start, end in sorted(spans, key=_tag_order):
+        first = max(bisect_right(ends, start), free)
+        stop = bisect_left(starts, end, first)
+        if first < stop:
+            found.add((label, first, stop))
+            free = stop
     return found
 
 

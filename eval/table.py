@@ -152,9 +152,9 @@ class TableBuilder:
                 g, p = rule.keys(gold_rel), rule.keys(pred_rel)
                 sizes += _split_sets(g, p, tp_labels, fn_labels, fp_labels)
         if self.tokens:
-            offsets = iob.token_offsets(gold)
-            g = iob.chunks(iob.tags_for(offsets, gold.entities))
-            p = iob.chunks(iob.tags_for(offsets, pred.entities))
+            starts, ends = iob.token_edges(gold)
+            g = iob.span_chunks(starts, ends, gold_spans)
+            p = iob.span_chunks(starts, ends, pred_spans)
             sizes += _split_sets(
                 g, p, flat["tokens/iob2/tp"], flat["tokens/iob2/fn"], flat["tokens/iob2/fp"]
             )

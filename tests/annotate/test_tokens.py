@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,7 +12,6 @@ from eventgold.annotate.schema import load_schema
 from eventgold.annotate.tokens import (
     EMPTY_SPAN,
     _nlp,
-    _tokenize_loop,
     spans_from_iob,
     tokenize,
     tokens_and_tags,
@@ -143,34 +145,91 @@ def test_iob_round_trip_gives_back_exactly_the_spans(
     assert all(t and not any(c.isspace() for c in t) for t in tt.tokens)
 
 
-@settings(max_examples=300, deadline=None)
+def _tokenize_loop(
+    text: str, t_starts: list[int], t_ends: list[int], cuts: list[int]
+) -> list[tuple[int, int]]:
+    """The definition: spaCy tokens split at whitespace and at `cuts` (sorted, unique), one
+    token at a time (what `token_arrays` did before it cut all pieces at once)."""
+    n_cuts = len(cuts)
+    out: list[tuple[int, int]] = []
+    ci = 0
+    for t_start, t_end in zip(t_starts, t_ends, strict=True):
+        piece = text[t_start:t_end]
+        if re.search(r"\s", piece) is None:
+            pieces: Sequence[tuple[int, int]] = ((t_start, t_end),)
+        else:
+            pieces = [(t_start + m.start(), t_start + m.end()) for m in re.finditer(r"\S+", piece)]
+        for start, end in pieces:
+            while ci < n_cuts and cuts[ci] <= start:
+                ci += 1
+            j = ci
+            while j < n_cuts and cuts[j] < end:
+                out.append((start, cuts[j]))
+                start = cuts[j]
+                j += 1
+            out.append((start, end))
+    return out
+
+
+@settings(max_examples=500, deadline=None)
 @given(
-    st.text(alphabet=ALPHABET + "ISKP's-(x)", max_size=60),
-    st.lists(st.integers(0, 60), max_size=8),
+    st.text(alphabet=ALPHABET + "ISKP's-(x)\u3000\u2028", max_size=60),
+    st.lists(st.integers(-2, 62), max_size=8),
 )
-def test_fast_offsets_equal_the_per_token_loop(text: str, raw_cuts: list[int]) -> None:
-    # token_arrays decides with numpy and falls back to the loop; the loop is the reference.
-    cuts = sorted({c for c in raw_cuts if c <= len(text)})
+def test_offsets_equal_the_per_token_loop(text: str, raw_cuts: list[int]) -> None:
+    cuts = sorted({c for c in raw_cuts if 0 <= c <= len(text)})
     spacy_tokens = _nlp().tokenizer(text)
     reference = _tokenize_loop(
         text, [t.idx for t in spacy_tokens], [t.idx + len(t) for t in spacy_tokens], cuts
     )
     assert tokenize(text, boundaries=cuts) == reference
     assert tokenize(text, boundaries=[*cuts, *cuts]) == reference  # repeats change nothing
+    assert tokenize(text, boundaries=raw_cuts) == reference  # outside the text: no effect
 
 
-def test_plain_text_takes_the_fast_path_and_a_cut_inside_a_token_the_loop(monkeypatch) -> None:
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=ALPHABET, max_size=40),
+    st.lists(st.integers(0, 40), max_size=10),
+    st.lists(st.integers(0, 40), max_size=6),
+)
+def test_pieces_equal_the_loop_for_any_tokens_covering_the_text(
+    text: str, raw_edges: list[int], raw_cuts: list[int]
+) -> None:
+    # spaCy's blank English never mixes whitespace and text in a token; any tokenizer that
+    # covers the text may, so `_pieces` is checked on arbitrary tokens as well.
+    import numpy as np
+
+    from eventgold.annotate.tokens import _IS_SPACE, _NOT_SPACE, _pieces
+
+    edges = sorted({0, len(text), *(e for e in raw_edges if e <= len(text))})
+    t_starts, t_ends = edges[:-1], edges[1:]
+    cuts = sorted({c for c in raw_cuts if c <= len(text)})
+    codepoints = np.array([ord(c) for c in text], dtype=np.int64)
+    is_space = _IS_SPACE[np.minimum(codepoints, _NOT_SPACE)]
+    starts, ends = _pieces(
+        is_space,
+        np.array(t_starts, dtype=np.int64),
+        np.array(t_ends, dtype=np.int64),
+        np.array(cuts, dtype=np.int64),
+    )
+    got = list(zip(starts.tolist(), ends.tolist(), strict=True))
+    assert got == _tokenize_loop(text, t_starts, t_ends, cuts)
+
+
+def test_plain_text_takes_the_fast_path_and_a_cut_inside_a_token_the_pieces(monkeypatch) -> None:
     import eventgold.annotate.tokens as tokens
 
-    calls: list[str] = []
-    real = tokens._tokenize_loop
+    calls: list[int] = []
+    real = tokens._pieces
     monkeypatch.setattr(
-        tokens, "_tokenize_loop", lambda text, *a: calls.append(text) or real(text, *a)
+        tokens, "_pieces", lambda is_space, *a: calls.append(len(is_space)) or real(is_space, *a)
     )
     assert tokenize("Gunmen  killed\n12 people.") == [(0, 6), (8, 14), (15, 17), (18, 24), (24, 25)]
     assert calls == []
     assert tokenize("Talibans", boundaries=[0, 7]) == [(0, 7), (7, 8)]
-    assert calls == ["Talibans"]
+    assert calls == [8]
+    assert tokenize("a\u00a0b  c", boundaries=[]) == [(0, 1), (2, 3), (5, 6)]
 
 
 def test_tokens_are_those_of_spacy_blank_english() -> None:

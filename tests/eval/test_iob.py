@@ -12,7 +12,14 @@ from seqeval.scheme import IOB2
 
 from eventgold.annotate.documents import Document, Entity
 from eventgold.eval.counts import PRF
-from eventgold.eval.iob import chunks, score_chunks, tags_for, token_offsets
+from eventgold.eval.iob import (
+    chunks,
+    score_chunks,
+    span_chunks,
+    tags_for,
+    token_edges,
+    token_offsets,
+)
 
 
 def test_tags_follow_gold_tokens_and_overlap_rules() -> None:
@@ -73,3 +80,37 @@ def test_equals_seqeval_strict_iob2(gold: list[list[str]], data: st.DataObject) 
                 assert prf.tp + prf.fn == report[label]["support"]
             macro = sum(p.f1 for p in per_label.values()) / len(per_label)
             assert macro == pytest.approx(f1_score(gold, pred, average="macro", **kw))
+
+
+WORDS = ["Gunmen", "attacked", "Kabul's", "market", ".", "  ", "\n", "al-Shabaab", "12"]
+span_tuples = st.tuples(st.sampled_from(["A", "B"]), st.integers(0, 60), st.integers(0, 12))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(WORDS), min_size=1, max_size=12),
+    st.lists(span_tuples, max_size=6),
+    st.lists(span_tuples, max_size=6),
+)
+def test_span_chunks_equal_tagging_and_reading_back(
+    words: list[str], gold_raw: list, pred_raw: list
+) -> None:
+    """Gold spans cut the tokens; spans may cut words, overlap, nest, or cover only spaces."""
+    text = " ".join(words)
+
+    def entities(raw: list) -> tuple[Entity, ...]:
+        out = []
+        for i, (label, start, width) in enumerate(raw):
+            s = min(start, len(text))
+            e = min(s + width, len(text))
+            if s < e:
+                out.append(Entity(f"e{i}", s, e, label, text[s:e]))
+        return tuple(out)
+
+    gold = Document(id="d", text=text, entities=entities(gold_raw))
+    starts, ends = token_edges(gold)
+    offsets = token_offsets(gold)
+    assert list(zip(starts, ends, strict=True)) == offsets
+    for ents in (gold.entities, entities(pred_raw)):
+        reference = chunks(tags_for(offsets, ents))
+        assert span_chunks(starts, ends, [e.key for e in ents]) == reference

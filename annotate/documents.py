@@ -112,6 +112,10 @@ _ENTITY_TYPES: dict[str, tuple[type, ...]] = {
 }
 _RELATION_TYPES: dict[str, tuple[type, ...]] = {"head": (str,), "tail": (str,), "label": (str,)}
 _REQUIRED = ("id", "text")
+# Stand-ins for an absent entity id and text: both are optional, and str-typed, so that the
+# fast path of `parse_document` checks them with the others.
+_NO_ID = "\x00no id"
+_NO_TEXT = "\x00no text"
 
 
 def _type_problems(
@@ -149,18 +153,33 @@ def parse_document(obj: Any, *, where: str = "") -> tuple[Document | None, list[
         return None, [Problem(where, f"a document must be a JSON object, got {type(obj).__name__}")]
     doc_where = join(where, f"document '{obj['id']}'") if isinstance(obj.get("id"), str) else where
     problems = _type_problems(obj, _FIELD_TYPES, _REQUIRED, doc_where)
+    text = obj.get("text", "")
     entities: list[Entity] = []
     for i, raw in enumerate(
         obj.get("entities") or [] if isinstance(obj.get("entities"), list) else []
     ):
+        # Well-formed entities (nearly all) skip the field-by-field check and its location.
+        if (
+            type(raw) is dict
+            and type(start := raw.get("start")) is int
+            and type(end := raw.get("end")) is int
+            and type(label := raw.get("label")) is str
+            and type(eid := raw.get("id", _NO_ID)) is str
+            and type(span_text := raw.get("text", _NO_TEXT)) is str
+        ):
+            if span_text is _NO_TEXT:  # a text that is not a str is reported above
+                span_text = text[start:end] if isinstance(text, str) else ""
+            eid = f"e{i}" if eid is _NO_ID else eid
+            # Positional: measurably cheaper than keywords at ~30 entities a document.
+            entities.append(Entity(eid, start, end, label, span_text))
+            continue
         ewhere = join(doc_where, f"entity {i}")
         if not isinstance(raw, dict):
             problems.append(Problem(ewhere, f"must be a JSON object, got {type(raw).__name__}"))
             continue
         found = _type_problems(raw, _ENTITY_TYPES, ("start", "end", "label"), ewhere)
         problems += found
-        if not found:
-            text = obj.get("text", "")
+        if not found:  # int or str subclasses: well-typed after all
             span_text = raw.get("text")
             if span_text is None and isinstance(text, str):
                 span_text = text[raw["start"] : raw["end"]]
@@ -177,6 +196,14 @@ def parse_document(obj: Any, *, where: str = "") -> tuple[Document | None, list[
     for i, raw in enumerate(
         obj.get("relations") or [] if isinstance(obj.get("relations"), list) else []
     ):
+        if (
+            type(raw) is dict
+            and type(head := raw.get("head")) is str
+            and type(tail := raw.get("tail")) is str
+            and type(label := raw.get("label")) is str
+        ):
+            relations.append(Relation(head, tail, label))
+            continue
         rwhere = join(doc_where, f"relation {i}")
         if not isinstance(raw, dict):
             problems.append(Problem(rwhere, f"must be a JSON object, got {type(raw).__name__}"))

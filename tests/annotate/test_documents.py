@@ -134,3 +134,80 @@ def test_write_read_round_trip_property(tmp_path_factory, text, data):
     path = tmp_path_factory.mktemp("rt") / "d.jsonl"
     write_documents(path, [doc])
     assert list(read_documents(path)) == [doc]
+
+
+class _Int(int):
+    """An int subclass: not on the fast path of `parse_document`, and still an int."""
+
+
+field_values = st.one_of(
+    st.integers(0, 5),
+    st.builds(_Int, st.integers(0, 5)),
+    st.sampled_from(["", "X", "e1", "\x00no id", True, None, 1.5, [], {}]),
+)
+
+
+@st.composite
+def _record(draw: st.DrawFn, valid: dict) -> object:
+    """`valid` with up to two fields dropped or replaced by a value of any type; or not a
+    dict at all."""
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.sampled_from([None, "e", 3, []]))
+    raw = dict(valid)
+    for _ in range(draw(st.integers(0, 2))):
+        name = draw(st.sampled_from(sorted(valid)))
+        if draw(st.booleans()):
+            raw.pop(name, None)
+        else:
+            raw[name] = draw(field_values)
+    return raw
+
+
+raw_items = _record({"id": "e", "start": 1, "end": 3, "label": "X", "text": "bc"})
+raw_relations = _record({"head": "e", "tail": "f", "label": "R"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(raw_items, max_size=4), st.lists(raw_relations, max_size=3))
+def test_every_bad_field_is_reported_and_good_ones_are_kept_as_given(
+    entities: list, relations: list
+) -> None:
+    """Whatever the mix of types: a field that is not of its type (bool is not an int) is a
+    located problem, and a well-typed record is kept with its values unchanged."""
+    text = "abcdef"
+    doc, problems = parse_document(
+        {"id": "d", "text": text, "entities": entities, "relations": relations}, where="w"
+    )
+
+    def bad(raw: object, types: dict, required: tuple) -> bool:
+        if not isinstance(raw, dict):
+            return True
+        return any(name not in raw for name in required) or any(
+            name in raw and (isinstance(raw[name], bool) or not isinstance(raw[name], t))
+            for name, t in types.items()
+        )
+
+    ent_types = {"id": str, "start": int, "end": int, "label": str, "text": str}
+    rel_types = {"head": str, "tail": str, "label": str}
+    bad_entities = [
+        i for i, e in enumerate(entities) if bad(e, ent_types, ("start", "end", "label"))
+    ]
+    bad_relations = [
+        i for i, r in enumerate(relations) if bad(r, rel_types, ("head", "tail", "label"))
+    ]
+    located = {str(p).split(":")[0] for p in problems}
+    assert located == {f"w / document 'd' / entity {i}" for i in bad_entities} | {
+        f"w / document 'd' / relation {i}" for i in bad_relations
+    }
+    if doc is not None:
+        for i, (raw, e) in enumerate(zip(entities, doc.entities, strict=True)):
+            assert (e.id, e.start, e.end, e.label) == (
+                raw.get("id", f"e{i}"),
+                raw["start"],
+                raw["end"],
+                raw["label"],
+            )
+            assert e.text == raw.get("text", text[raw["start"] : raw["end"]])
+        assert [(r.head, r.tail, r.label) for r in doc.relations] == [
+            (r["head"], r["tail"], r["label"]) for r in relations
+        ]

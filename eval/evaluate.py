@@ -9,6 +9,7 @@ the sha256 of each input file, the bootstrap settings, and the per-document coun
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -23,9 +24,11 @@ from eventgold.annotate.schema import Schema
 from eventgold.eval.align import AlignmentReport
 from eventgold.eval.bootstrap import Bootstrap, intervals
 from eventgold.eval.inputs import (
+    GoldFile,
     Predictions,
     gold_file,
-    load_gold,
+    gold_ids,
+    index_gold,
     load_predictions,
     sha256_file,
 )
@@ -237,7 +240,9 @@ def _input(path: Path | None) -> dict[str, str | None]:
 
 
 def _predictions(
-    predictions: Path | Predictions | Sequence[Document], gold: list[Document], schema: Schema
+    predictions: Path | Predictions | Sequence[Document],
+    gold: GoldFile | list[Document],
+    schema: Schema,
 ) -> Predictions:
     if isinstance(predictions, str | Path):
         return load_predictions(Path(predictions), gold, schema)
@@ -245,7 +250,7 @@ def _predictions(
         return predictions
     # Documents handed over in code are trusted as they are; files are checked.
     docs = {d.id: d for d in predictions}
-    missing = tuple(d.id for d in gold if d.id not in docs)
+    missing = tuple(i for i in gold_ids(gold) if i not in docs)
     return Predictions(documents=docs, missing=missing, alignment=None)
 
 
@@ -260,7 +265,8 @@ def iter_evaluate(
 ) -> Iterator[Progress | EvalResult]:
     """Score, yielding `Progress` events; the last item is the `EvalResult`."""
     gold_path = gold_file(gold) if isinstance(gold, str | Path) else None
-    gold_docs = load_gold(gold, schema) if isinstance(gold, str | Path) else list(gold)
+    # A file is read again while scoring, a document at a time (see `eval.inputs`).
+    gold_docs = index_gold(gold, schema) if isinstance(gold, str | Path) else list(gold)
     pred_path = Path(predictions) if isinstance(predictions, str | Path) else None
     preds = _predictions(predictions, gold_docs, schema)
     total = len(gold_docs)
@@ -268,9 +274,10 @@ def iter_evaluate(
     confusion: Counter[tuple[str, str]] = Counter()
     errors: list[ErrorCase] = []
     error_counts: Counter[str] = Counter({k: 0 for k in ERROR_KINDS})
+    docs = iter(gold_docs)
     for start in range(0, total, PROGRESS_EVERY):
         with paused_gc():  # per batch: never across a yield
-            for g in gold_docs[start : start + PROGRESS_EVERY]:
+            for g in itertools.islice(docs, PROGRESS_EVERY):
                 m = builder.add(g, preds.for_gold(g))
                 confusion.update(confusion_cells(m))
                 keys = error_keys(m)

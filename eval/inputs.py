@@ -5,18 +5,27 @@ problem is collected first (unknown document ids, texts that differ from the gol
 outside the text, labels missing from the schema, duplicate ids, relations to missing
 entities) and the whole list is raised at once. Documents the predictions leave out are
 scored as empty predictions and listed.
+
+Files are checked in one pass and read again while scoring, one document at a time: what stays
+in memory is where each document's line is (`GoldFile`, `PredictionFile`), so that scoring
+100,000 documents does not hold 100,000 documents.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eventgold.annotate.documents import Document, load_documents, parse_document
+from eventgold.annotate.documents import (
+    Document,
+    document_from_line,
+    iter_jsonl_lines,
+    parse_document,
+)
 from eventgold.annotate.problems import Problem, ProblemsError, join
 from eventgold.annotate.schema import Schema
 from eventgold.annotate.validate import GOLD_RULES, PREDICTION_RULES, validate_document
@@ -45,55 +54,113 @@ def gold_file(path: Path) -> Path:
     return path / GOLD_DOCUMENTS if path.is_dir() else path
 
 
-def load_gold(path: Path, schema: Schema) -> list[Document]:
-    """Gold documents from a gold folder or a documents JSONL file, checked as gold."""
+Line = tuple[int, int]  # (byte offset, length) of a JSONL line
+
+
+def _read_line(fh: Any, line: Line) -> bytes:
+    fh.seek(line[0])
+    return fh.read(line[1])
+
+
+class GoldFile:
+    """A checked gold documents file, read back one document at a time, in file order.
+
+    Holds each document's id and where its line is, not the documents.
+    """
+
+    def __init__(self, path: Path, lines: dict[str, Line]) -> None:
+        self.path = path
+        self._lines = lines  # id -> line, in file order
+        self._last: Document | None = None  # the document read last (`get` after `iter`)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._lines
+
+    @property
+    def ids(self) -> Iterable[str]:
+        return self._lines.keys()
+
+    def _read(self, fh: Any, doc_id: str) -> Document:
+        where = f"{self.path.name} / document '{doc_id}'"
+        doc, problems = document_from_line(_read_line(fh, self._lines[doc_id]), where=where)
+        if doc is None or doc.id != doc_id:
+            raise ProblemsError(problems, summary=f"gold {self.path} changed while it was read")
+        self._last = doc
+        return doc
+
+    def __iter__(self) -> Iterator[Document]:
+        with self.path.open("rb") as fh:
+            for doc_id in self._lines:
+                yield self._read(fh, doc_id)
+
+    def get(self, doc_id: str) -> Document:
+        """The gold document `doc_id` (which must be in the file)."""
+        if self._last is not None and self._last.id == doc_id:
+            return self._last
+        with self.path.open("rb") as fh:
+            return self._read(fh, doc_id)
+
+
+def index_gold(path: Path, schema: Schema) -> GoldFile:
+    """Check every gold document of a gold folder or documents JSONL, keeping where each is;
+    raise `ProblemsError` with every problem found."""
     file = gold_file(path)
     if not file.exists():
         raise FileNotFoundError(2, "no such gold file", str(file))
-    docs, problems = load_documents(file)
-    for doc in docs:
+    lines: dict[str, Line] = {}
+    seen: dict[str, str] = {}
+    problems: list[Problem] = []
+    for where, offset, raw in iter_jsonl_lines(file):
+        doc, found = document_from_line(raw, where=where)
+        problems += found
+        if doc is None:
+            continue
+        if doc.id in seen:
+            problems.append(
+                Problem(where, f"duplicate document id '{doc.id}' (first seen at {seen[doc.id]})")
+            )
+            continue
+        seen[doc.id] = where
+        lines[doc.id] = (offset, len(raw))
         problems += validate_document(
             doc, schema, rules=GOLD_RULES, where=f"{file.name} / document '{doc.id}'"
         )
     if problems:
         raise ProblemsError(problems, summary=f"gold {file} has {len(problems)} problem(s)")
-    return docs
+    return GoldFile(file, lines)
 
 
-@dataclass(frozen=True, slots=True)
-class Predictions:
-    """Predicted documents by gold id, plus what was missing and how offsets were found."""
-
-    documents: dict[str, Document]
-    missing: tuple[str, ...]  # gold ids with no prediction: scored as empty
-    alignment: AlignmentReport | None  # None when every entity came with offsets
-
-    def for_gold(self, gold: Document) -> Document:
-        return self.documents.get(gold.id) or gold.without_annotations()
+def load_gold(path: Path, schema: Schema) -> list[Document]:
+    """Gold documents from a gold folder or a documents JSONL file, checked as gold."""
+    return list(index_gold(path, schema))
 
 
-def _jsonl_objects(path: Path) -> Iterator[tuple[str, Any, list[Problem]]]:
-    with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            where = f"{path.name} line {lineno}"
-            if not raw.strip():
-                continue
-            try:
-                yield where, json.loads(raw.decode("utf-8")), []
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                yield where, None, [Problem(where, f"not valid JSON: {exc}", NOT_JSON)]
+Reader = Callable[[Path], Iterator[tuple[str, Any, list[Problem], Line | None]]]
 
 
-def _json_objects(path: Path) -> Iterator[tuple[str, Any, list[Problem]]]:
-    """A JSON list of documents, or a mapping of document id to a document or entity list."""
+def _jsonl_objects(path: Path) -> Iterator[tuple[str, Any, list[Problem], Line | None]]:
+    for where, offset, raw in iter_jsonl_lines(path):
+        try:
+            yield where, json.loads(raw.decode("utf-8")), [], (offset, len(raw))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            yield where, None, [Problem(where, f"not valid JSON: {exc}", NOT_JSON)], None
+
+
+def _json_objects(path: Path) -> Iterator[tuple[str, Any, list[Problem], Line | None]]:
+    """A JSON list of documents, or a mapping of document id to a document or entity list.
+
+    Read whole (a JSON document has no lines to find again): prefer JSONL for large sets."""
     try:
         data = json.loads(path.read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        yield path.name, None, [Problem(path.name, f"not valid JSON: {exc}", NOT_JSON)]
+        yield path.name, None, [Problem(path.name, f"not valid JSON: {exc}", NOT_JSON)], None
         return
     if isinstance(data, list):
         for i, obj in enumerate(data):
-            yield f"{path.name} item {i}", obj, []
+            yield f"{path.name} item {i}", obj, [], None
         return
     if not isinstance(data, dict):
         problem = Problem(
@@ -102,20 +169,92 @@ def _json_objects(path: Path) -> Iterator[tuple[str, Any, list[Problem]]]:
             f"got {type(data).__name__}",
             NOT_A_DOCUMENT,
         )
-        yield path.name, None, [problem]
+        yield path.name, None, [problem], None
         return
     for doc_id, value in data.items():
         obj = {"entities": value} if isinstance(value, list) else value
         if isinstance(obj, dict):
             obj = {"id": doc_id, **obj}
-        yield f"{path.name} '{doc_id}'", obj, []
+        yield f"{path.name} '{doc_id}'", obj, [], None
 
 
 # Raw readers by file suffix; anything else is read as JSONL, the record format.
-_READERS: dict[str, Callable[[Path], Iterator[tuple[str, Any, list[Problem]]]]] = {
-    ".json": _json_objects,
-    ".jsonl": _jsonl_objects,
-}
+_READERS: dict[str, Reader] = {".json": _json_objects, ".jsonl": _jsonl_objects}
+
+
+def _prediction(
+    obj: dict[str, Any], target: Document, *, where: str
+) -> tuple[Document | None, list[Problem], AlignmentReport | None]:
+    """A prediction record on its gold document's text: entities without offsets are aligned
+    to it (`eval.align`), then the record is parsed."""
+    obj = {**obj, "text": target.text}
+    aligned = None
+    if needs_alignment(obj):
+        obj, aligned = align_record(obj, doc_id=target.id, text=target.text)
+    doc, problems = parse_document(obj, where=where)
+    return doc, problems, aligned
+
+
+class PredictionFile(Mapping[str, Document]):
+    """Checked predicted documents by gold id. Those from a JSONL file are read again when
+    asked for (only where their lines are is kept); the others are held."""
+
+    def __init__(
+        self,
+        path: Path,
+        lines: dict[str, Line],
+        held: dict[str, Document],
+        gold: Callable[[str], Document],
+    ) -> None:
+        self.path = path
+        self._lines = lines
+        self._held = held
+        self._gold = gold
+
+    def __len__(self) -> int:
+        return len(self._lines) + len(self._held)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._held
+        yield from self._lines
+
+    def __getitem__(self, doc_id: str) -> Document:
+        if doc_id in self._held:
+            return self._held[doc_id]
+        line = self._lines.get(doc_id)
+        if line is None:
+            raise KeyError(doc_id)
+        where = f"{self.path.name} / document '{doc_id}'"
+        with self.path.open("rb") as fh:
+            raw = _read_line(fh, line)
+        try:
+            obj = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            obj, problems = None, [Problem(where, f"not valid JSON: {exc}", NOT_JSON)]
+        doc = None
+        if isinstance(obj, dict):
+            doc, problems, _ = _prediction(obj, self._gold(doc_id), where=where)
+        if doc is None or doc.id != doc_id:
+            summary = f"predictions {self.path} changed while they were read"
+            raise ProblemsError(problems, summary=summary)
+        return doc
+
+
+@dataclass(frozen=True, slots=True)
+class Predictions:
+    """Predicted documents by gold id, plus what was missing and how offsets were found."""
+
+    documents: Mapping[str, Document]
+    missing: tuple[str, ...]  # gold ids with no prediction: scored as empty
+    alignment: AlignmentReport | None  # None when every entity came with offsets
+
+    def for_gold(self, gold: Document) -> Document:
+        return self.documents.get(gold.id) or gold.without_annotations()
+
+
+def gold_ids(gold: GoldFile | Sequence[Document]) -> Iterable[str]:
+    """The gold document ids in order, without reading a `GoldFile`'s documents."""
+    return gold.ids if isinstance(gold, GoldFile) else [d.id for d in gold]
 
 
 def _first_difference(a: str, b: str) -> int:
@@ -125,7 +264,7 @@ def _first_difference(a: str, b: str) -> int:
 
 
 def check_predictions(
-    path: Path, gold: list[Document], schema: Schema
+    path: Path, gold: GoldFile | Sequence[Document], schema: Schema
 ) -> tuple[Predictions, list[Problem]]:
     """Read a prediction file against the gold: the predictions and every problem found.
 
@@ -133,13 +272,19 @@ def check_predictions(
     to the gold text (`eval.align`).
     """
     path = Path(path)
-    gold_by_id = {d.id: d for d in gold}
+    if isinstance(gold, GoldFile):
+        known: Callable[[str], bool] = gold.__contains__
+        get_gold: Callable[[str], Document] = gold.get
+    else:
+        by_id = {d.id: d for d in gold}
+        known, get_gold = by_id.__contains__, by_id.__getitem__
     reader = _READERS.get(path.suffix.lower(), _jsonl_objects)
-    docs: dict[str, Document] = {}
+    lines: dict[str, Line] = {}
+    held: dict[str, Document] = {}
     seen: dict[str, str] = {}
     problems: list[Problem] = []
     report: AlignmentReport | None = None
-    for where, obj, found in reader(path):
+    for where, obj, found, line in reader(path):
         problems += found
         if obj is None:
             continue
@@ -152,8 +297,7 @@ def check_predictions(
             continue
         doc_id = obj["id"]
         dwhere = join(where, f"document '{doc_id}'")
-        target = gold_by_id.get(doc_id)
-        if target is None:
+        if not known(doc_id):
             problems.append(
                 Problem(
                     dwhere,
@@ -172,6 +316,7 @@ def check_predictions(
             )
             continue
         seen[doc_id] = where
+        target = get_gold(doc_id)
         text = obj.get("text")
         if isinstance(text, str) and text and text != target.text:
             at = _first_difference(text, target.text)
@@ -184,21 +329,25 @@ def check_predictions(
                 )
             )
             continue
-        obj = {**obj, "text": target.text}
-        if needs_alignment(obj):
-            obj, aligned = align_record(obj, doc_id=doc_id, text=target.text)
+        doc, found, aligned = _prediction(obj, target, where=where)
+        if aligned is not None:
             report = aligned if report is None else report + aligned
-        doc, found = parse_document(obj, where=where)
         problems += found
         if doc is None:
             continue
         problems += validate_document(doc, schema, rules=PREDICTION_RULES, where=dwhere)
-        docs[doc_id] = doc
-    missing = tuple(d.id for d in gold if d.id not in docs and d.id not in seen)
-    return Predictions(documents=docs, missing=missing, alignment=report), problems
+        if line is None:
+            held[doc_id] = doc
+        else:
+            lines[doc_id] = line
+    missing = tuple(i for i in gold_ids(gold) if i not in seen)
+    documents = PredictionFile(path, lines, held, get_gold)
+    return Predictions(documents=documents, missing=missing, alignment=report), problems
 
 
-def load_predictions(path: Path, gold: list[Document], schema: Schema) -> Predictions:
+def load_predictions(
+    path: Path, gold: GoldFile | Sequence[Document], schema: Schema
+) -> Predictions:
     """`check_predictions`, raising `ProblemsError` with every problem if there is any."""
     if not Path(path).exists():
         raise FileNotFoundError(2, "no such prediction file", str(path))

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from eventgold.annotate.documents import Document, Entity, write_documents
 from eventgold.annotate.problems import ProblemsError
-from eventgold.eval.inputs import check_predictions, load_gold, load_predictions
+from eventgold.eval.inputs import check_predictions, index_gold, load_gold, load_predictions
 
 
 def test_gold_from_folder_or_file(gold_dir: Path, schema, gold_docs) -> None:
@@ -102,3 +103,69 @@ def test_offset_free_json_mapping_is_aligned(tmp_path: Path, gold_docs, schema) 
         1,
     )
     assert preds.missing == ("d1", "d3")
+
+
+def test_gold_index_reads_documents_back_one_at_a_time(gold_dir: Path, schema, gold_docs) -> None:
+    gold = index_gold(gold_dir, schema)
+    assert len(gold) == 3 and list(gold.ids) == ["d1", "d2", "d3"]
+    assert "d2" in gold and "nope" not in gold
+    assert list(gold) == gold_docs  # read again from the file, in file order
+    assert gold.get("d1") == gold_docs[0]
+
+
+def test_jsonl_predictions_are_read_again_when_asked_for(
+    pred_file: Path, gold_dir: Path, schema, gold_docs
+) -> None:
+    gold = index_gold(gold_dir, schema)
+    preds = load_predictions(pred_file, gold, schema)
+    in_memory = load_predictions(pred_file, gold_docs, schema)
+    assert dict(preds.documents) == dict(in_memory.documents)
+    assert [preds.for_gold(g) for g in gold] == [in_memory.for_gold(g) for g in gold_docs]
+    # Only where each line is was kept: a file rewritten after the check is caught.
+    pred_file.write_text(pred_file.read_text().replace('"d2"', '"d9"'))
+    with pytest.raises(ProblemsError, match=r"pred\.jsonl changed while they were read"):
+        preds.documents["d2"]
+
+
+def test_gold_changed_between_check_and_scoring_is_an_error(gold_dir: Path, schema) -> None:
+    gold = index_gold(gold_dir, schema)
+    (gold_dir / "documents.jsonl").write_text("")
+    with pytest.raises(ProblemsError, match=r"documents\.jsonl changed while it was read"):
+        list(gold)
+
+
+def test_scoring_files_keeps_a_bounded_amount_per_document(tmp_path: Path, schema) -> None:
+    """Gold and predictions are read a document at a time: what stays per document is its
+    row of counts and where its lines are, not the documents."""
+    import tracemalloc
+
+    from bench.bench_eval import make_corpus
+    from eventgold.eval.evaluate import evaluate
+
+    def peak(n: int) -> int:
+        gold, pred = make_corpus(n, seed=1, entities=10, relations=0)
+        gold = [g.with_annotations(entities=_trimmed(g), relations=()) for g in gold]
+        write_documents(tmp_path / f"g{n}.jsonl", gold)
+        write_documents(tmp_path / f"p{n}.jsonl", pred)
+        del gold, pred
+        tracemalloc.start()
+        evaluate(tmp_path / f"g{n}.jsonl", tmp_path / f"p{n}.jsonl", schema, bootstrap=0)
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    peak(50)  # the tokenizer loads once, on first use: not a cost per document
+    per_document = (peak(3000) - peak(1000)) / 2000  # both list 5,000 errors, the cap
+    assert per_document < 5000, per_document  # 3.1 KB measured; 8.7 KB when held whole
+
+
+def _trimmed(doc: Document) -> list[Entity]:
+    """The bench's generated spans without the whitespace at their edges (gold must be trimmed)."""
+    out = []
+    for e in doc.entities:
+        text = doc.text[e.start : e.end]
+        start = e.start + len(text) - len(text.lstrip())
+        end = e.end - (len(text) - len(text.rstrip()))
+        if start < end:
+            out.append(Entity(e.id, start, end, e.label, doc.text[start:end]))
+    return out

@@ -16,7 +16,11 @@ import numpy as np
 
 from eventgold.eval.table import CountTable, GroupKey, f1_metrics, f1_values, group_width
 
-BLOCK = 200  # resamples per matrix product: bounds memory at BLOCK x documents weights
+# Resamples per matrix product: at most BLOCK, and at most WEIGHTS / documents, so that a
+# block of weights stays near 16 MB however large the corpus (numpy draws the same
+# resamples whatever the block size).
+BLOCK = 200
+WEIGHTS = 2_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +45,9 @@ def _weights(n_docs: int, settings: Bootstrap) -> Iterator[np.ndarray]:
     rng = np.random.default_rng(settings.seed)
     pvals = np.full(n_docs, 1.0 / n_docs)
     left = settings.resamples
+    block = max(1, min(BLOCK, WEIGHTS // n_docs))
     while left > 0:
-        size = min(BLOCK, left)
+        size = min(block, left)
         left -= size
         yield rng.multinomial(n_docs, pvals, size=size).astype(np.float64)
 

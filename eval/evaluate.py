@@ -289,6 +289,7 @@ def iter_evaluate(
             yield Progress("scoring", start + PROGRESS_EVERY, total)
     yield Progress("scoring", total, total)
     table = builder.table()
+    del builder  # its per-event label lists: as large as the table, no longer needed
     settings = Bootstrap(resamples=bootstrap, seed=seed)
     cis = intervals(table, settings)
     yield Progress("bootstrap", bootstrap, bootstrap)

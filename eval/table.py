@@ -177,23 +177,41 @@ class TableBuilder:
         width = len(self._kinds) + 4
         sizes = np.asarray(self._sizes, dtype=np.int64).reshape(n, width)
         labels = self._flat
-        columns: dict[GroupKey, list[np.ndarray]] = {}
+        entity_kinds = ("same", "left_gold", "left_pred", "paired")
+        set_kinds = ("tp", "fn", "fp")
 
-        def add(group: GroupKey, values: tuple) -> None:
-            columns[group] = [np.broadcast_to(np.asarray(v, dtype=np.int64), (n,)) for v in values]
+        def vocab_of(family: str, kinds: tuple[str, ...]) -> list[str]:
+            return sorted(set().union(*(labels[f"{family}/{k}"] for k in kinds)))
 
-        def matrices(family: str, kinds: tuple[str, ...]) -> tuple[list[str], list[np.ndarray]]:
-            vocab = sorted(set().union(*(labels[f"{family}/{k}"] for k in kinds)))
-            return vocab, [
+        def matrices(family: str, kinds: tuple[str, ...], vocab: list[str]) -> list[np.ndarray]:
+            return [
                 self._matrix(
                     labels[f"{family}/{k}"], sizes[:, self._kinds.index(f"{family}/{k}")], vocab
                 )
                 for k in kinds
             ]
 
-        vocab, (same, left_gold, left_pred, paired) = matrices(
-            "entities", ("same", "left_gold", "left_pred", "paired")
-        )
+        # Every group is planned first, so that its counts go straight into one array (no
+        # list of columns to stack: that copy doubled the table's memory at its peak).
+        vocabs = {"entities": vocab_of("entities", entity_kinds)}
+        vocabs |= {prefix: vocab_of(prefix, set_kinds) for prefix in self._families}
+        groups: list[GroupKey] = [
+            ("entities", name, scope) for name in RULES for scope in (OVERALL, *vocabs["entities"])
+        ]
+        for prefix in self._families:
+            family, name = prefix.split("/")
+            groups += [(family, name, scope) for scope in (OVERALL, *vocabs[prefix])]
+        table = CountTable(doc_ids=tuple(self.doc_ids), groups=tuple(groups), counts=np.empty(0))
+        offsets = table.offsets
+        counts = np.zeros((n, sum(group_width(g) for g in groups)), dtype=np.int64)
+
+        def add(group: GroupKey, values: tuple) -> None:
+            j = offsets[group]
+            for k, v in enumerate(values):
+                counts[:, j + k] = v
+
+        vocab = vocabs["entities"]
+        same, left_gold, left_pred, paired = matrices("entities", entity_kinds, vocab)
         gold, pred = same + left_gold, same + left_pred
         extra = sizes[:, -4:]  # bounds, closest, same_label, cross_label
         overall = Tally(
@@ -212,14 +230,11 @@ class TableBuilder:
                 add(("entities", name, label), span_counts(t, rule.matched(t)).as_tuple())
         for prefix in self._families:
             family, name = prefix.split("/")
-            vocab, (tp, fn, fp) = matrices(prefix, ("tp", "fn", "fp"))
+            tp, fn, fp = matrices(prefix, set_kinds, vocabs[prefix])
             add((family, name, OVERALL), (tp.sum(1), fp.sum(1), fn.sum(1)))
-            for j, label in enumerate(vocab):
+            for j, label in enumerate(vocabs[prefix]):
                 add((family, name, label), (tp[:, j], fp[:, j], fn[:, j]))
-        groups = tuple(columns)
-        flat = [c for g in groups for c in columns[g]]
-        counts = np.column_stack(flat) if n else np.zeros((0, len(flat)), dtype=np.int64)
-        return CountTable(doc_ids=tuple(self.doc_ids), groups=groups, counts=counts)
+        return CountTable(doc_ids=table.doc_ids, groups=table.groups, counts=counts)
 
 
 @contextlib.contextmanager

@@ -57,3 +57,18 @@ def test_paired_test_identical_systems_and_a_clear_difference() -> None:
 def test_paired_test_needs_the_same_documents() -> None:
     with pytest.raises(ValueError, match="same documents"):
         paired_test(table([[1, 0, 0, 0, 0]]), table([[1, 0, 0, 0, 0]] * 2), Bootstrap())
+
+
+def test_resamples_do_not_depend_on_the_block_size(monkeypatch) -> None:
+    """Blocks only bound memory (at most WEIGHTS weights at a time): the seeded resamples, and
+    so every interval and paired test, are the same for any block size."""
+    import eventgold.eval.bootstrap as bootstrap
+
+    rng = np.random.default_rng(3)
+    t = table([[int(rng.integers(0, 5)), 0, 0, int(rng.integers(0, 3)), 1] for _ in range(50)])
+    settings = Bootstrap(resamples=230, seed=5)
+    whole = resampled_f1(t, settings)
+    monkeypatch.setattr(bootstrap, "WEIGHTS", 50 * 7)  # blocks of 7 resamples
+    assert np.array_equal(resampled_f1(t, settings), whole)
+    monkeypatch.setattr(bootstrap, "WEIGHTS", 1)  # one at a time
+    assert np.array_equal(resampled_f1(t, settings), whole)

@@ -9,6 +9,10 @@ Scoring is the count table every figure comes from (`build_table`). The whole re
 (`evaluate`, as `eventgold eval --no-tokens --bootstrap 0` runs it) adds the label confusion
 matrix and the error list (each error's sentence, for the first 5,000), and is timed too.
 
+`eventgold eval` is also run as a user runs it, on JSONL files of the same corpus made valid
+gold (spans trimmed, relations fitting the schema), in a fresh process: its wall time and
+peak RSS, which must not grow with the documents held (it reads them one at a time).
+
 Token scores (IOB2, `eventgold eval`'s default) are timed against seqeval's strict IOB2
 report. seqeval gets the tag sequences ready-made (made outside its timing); ours starts from
 the documents, so it tokenizes every text and scores the entity rules as well.
@@ -19,13 +23,16 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import tempfile
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from bench.__main__ import BenchResult
-from eventgold.annotate.documents import Document, Entity, Relation
+from bench.bench_push import _measure
+from eventgold.annotate.documents import Document, Entity, Relation, write_documents
 from eventgold.annotate.schema import Schema, load_schema
 from eventgold.eval.bootstrap import Bootstrap, intervals
 from eventgold.eval.evaluate import EvalResult, evaluate
@@ -138,6 +145,46 @@ def score_seqeval(gold_tags: list, pred_tags: list) -> dict:
         )
 
 
+def valid_gold(doc: Document, schema: Schema) -> Document:
+    """`doc` as valid gold: spans trimmed of whitespace (dropped if nothing is left), and only
+    relations whose endpoints have labels the schema allows, each once."""
+    ents = []
+    for e in doc.entities:
+        text = doc.text[e.start : e.end]
+        start = e.start + len(text) - len(text.lstrip())
+        end = e.end - (len(text) - len(text.rstrip()))
+        if start < end:
+            ents.append(Entity(e.id, start, end, e.label, doc.text[start:end]))
+    labels = {e.id: e.label for e in ents}
+    rels = {}
+    for r in doc.relations:
+        rtype = schema.relation(r.label)
+        if (
+            rtype is not None
+            and labels.get(r.head) in rtype.head
+            and labels.get(r.tail) in rtype.tail
+        ):
+            rels[r.head, r.tail, r.label] = r
+    return doc.with_annotations(entities=ents, relations=rels.values())
+
+
+def eval_files(gold: str, pred: str, out: str) -> dict[str, Any]:
+    """`eventgold eval --gold GOLD --predictions PRED --json OUT`, through the CLI."""
+    from eventgold.annotate.cli import app
+
+    app(["eval", "--gold", gold, "--predictions", pred, "--json", out], standalone_mode=False)
+    return {}
+
+
+def eval_cli(gold: list[Document], pred: list[Document], schema: Schema) -> dict[str, Any]:
+    """Wall seconds and peak RSS (MB) of `eval_files` in a fresh process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        files = [Path(tmp) / name for name in ("gold.jsonl", "pred.jsonl", "result.json")]
+        write_documents(files[0], (valid_gold(d, schema) for d in gold))
+        write_documents(files[1], (valid_gold(d, schema) for d in pred))
+        return _measure(eval_files, *map(str, files))
+
+
 def score_nervaluate(gold: list[Document], pred: list[Document]) -> dict:
     from nervaluate import Evaluator
 
@@ -168,6 +215,7 @@ def measure(
         tokens["speedup_tokens_cpu"] = round(seq / toks, 1)
     settings = Bootstrap(resamples=resamples, seed=seed)
     boot, boot_wall, _ = _timed(lambda: intervals(table, settings), 1)
+    cli = eval_cli(gold, pred, schema)
     return {
         "documents": n_docs,
         "gold_entities": sum(len(d.entities) for d in gold),
@@ -188,6 +236,8 @@ def measure(
         "bootstrap_cpu_seconds": round(boot, 3),
         "bootstrap_wall_seconds": round(boot_wall, 3),
         **tokens,
+        "eval_cli_wall_seconds": cli["seconds"],
+        "eval_cli_peak_rss_mb": cli["peak_rss_mb"],
     }
 
 
@@ -251,4 +301,16 @@ def run(argv: list[str]) -> BenchResult:
         seq = r.get("seqeval_cpu_seconds")
         theirs = f"{seq:.3f} | {r['speedup_tokens_cpu']:.1f}x" if seq is not None else "not run | -"
         lines.append(f"| {n} | {r['ours_tokens_cpu_seconds']:.3f} | {theirs} |")
+    lines += [
+        "",
+        "`eventgold eval` from JSONL files (tokens, 1,000 resamples, result JSON written), "
+        "fresh process:",
+        "",
+        "| documents | wall seconds | peak RSS |",
+        "|---|---|---|",
+    ]
+    lines += [
+        f"| {n} | {r['eval_cli_wall_seconds']:.1f} | {r['eval_cli_peak_rss_mb']:.0f} MB |"
+        for n, r in rows.items()
+    ]
     return BenchResult(figures=figures, summary="\n".join(lines))

@@ -18,11 +18,14 @@ def test_eval_bench_measures_every_size_against_nervaluate() -> None:
     assert rows[40]["documents"] == 40 and rows[40]["gold_entities"] == 40 * 30
     assert all(r["speedup_cpu"] > 0 and r["nervaluate_cpu_seconds"] > 0 for r in rows.values())
     assert all(r["speedup_report_cpu"] > 0 for r in rows.values())
-    assert result.summary.count("\n| 20 |") == 2 and "| 40 |" in result.summary
+    assert result.summary.count("\n| 20 |") == 3 and "| 40 |" in result.summary
     # Token scores: seqeval only up to --seqeval-max documents.
     assert rows[20]["speedup_tokens_cpu"] > 0 and rows[40]["ours_tokens_cpu_seconds"] > 0
     assert "seqeval_cpu_seconds" not in rows[40]
     assert "| 40 | " in result.summary and "not run | - |" in result.summary
+    # The CLI on files, in a fresh process.
+    assert all(r["eval_cli_peak_rss_mb"] > 50 for r in rows.values())
+    assert result.summary.count("\n| 40 |") == 3
 
 
 def test_all_runs_every_benchmark_and_saves_each(tmp_path, monkeypatch, capsys) -> None:

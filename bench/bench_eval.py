@@ -21,6 +21,8 @@ the documents, so it tokenizes every text and scores the entity rules as well.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import random
 import tempfile
@@ -172,7 +174,8 @@ def eval_files(gold: str, pred: str, out: str) -> dict[str, Any]:
     """`eventgold eval --gold GOLD --predictions PRED --json OUT`, through the CLI."""
     from eventgold.annotate.cli import app
 
-    app(["eval", "--gold", gold, "--predictions", pred, "--json", out], standalone_mode=False)
+    with contextlib.redirect_stdout(io.StringIO()):  # the figures table: not the bench's
+        app(["eval", "--gold", gold, "--predictions", pred, "--json", out], standalone_mode=False)
     return {}
 
 

@@ -273,22 +273,30 @@ def read_documents(path: Path) -> Iterator[Document]:
         yield doc
 
 
+def iter_unique_documents(
+    path: Path,
+) -> Iterator[tuple[str, int, int, Document | None, list[Problem]]]:
+    """Each non-blank line of a JSONL file: ``(where, byte offset, length, document,
+    problems)``; the document is None for a bad line or a repeated id (one problem)."""
+    seen: dict[str, str] = {}
+    for where, offset, raw in iter_jsonl_lines(path):
+        doc, problems = document_from_line(raw, where=where)
+        if doc is not None and doc.id in seen:
+            message = f"duplicate document id '{doc.id}' (first seen at {seen[doc.id]})"
+            doc, problems = None, [Problem(where, message)]
+        elif doc is not None:
+            seen[doc.id] = where
+        yield where, offset, len(raw), doc, problems
+
+
 def load_documents(path: Path) -> tuple[list[Document], list[Problem]]:
     """Read a whole JSONL file, keeping the good documents and every problem of the bad lines."""
     docs: list[Document] = []
     problems: list[Problem] = []
-    seen: dict[str, str] = {}
-    for where, doc, found in iter_jsonl_documents(path):
+    for _, _, _, doc, found in iter_unique_documents(path):
         problems += found
-        if doc is None:
-            continue
-        if doc.id in seen:
-            problems.append(
-                Problem(where, f"duplicate document id '{doc.id}' (first seen at {seen[doc.id]})")
-            )
-            continue
-        seen[doc.id] = where
-        docs.append(doc)
+        if doc is not None:
+            docs.append(doc)
     return docs, problems
 
 

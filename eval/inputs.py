@@ -24,6 +24,7 @@ from eventgold.annotate.documents import (
     Document,
     document_from_line,
     iter_jsonl_lines,
+    iter_unique_documents,
     parse_document,
 )
 from eventgold.annotate.problems import Problem, ProblemsError, join
@@ -111,20 +112,12 @@ def index_gold(path: Path, schema: Schema) -> GoldFile:
     if not file.exists():
         raise FileNotFoundError(2, "no such gold file", str(file))
     lines: dict[str, Line] = {}
-    seen: dict[str, str] = {}
     problems: list[Problem] = []
-    for where, offset, raw in iter_jsonl_lines(file):
-        doc, found = document_from_line(raw, where=where)
+    for _, offset, length, doc, found in iter_unique_documents(file):
         problems += found
         if doc is None:
             continue
-        if doc.id in seen:
-            problems.append(
-                Problem(where, f"duplicate document id '{doc.id}' (first seen at {seen[doc.id]})")
-            )
-            continue
-        seen[doc.id] = where
-        lines[doc.id] = (offset, len(raw))
+        lines[doc.id] = (offset, length)
         problems += validate_document(
             doc, schema, rules=GOLD_RULES, where=f"{file.name} / document '{doc.id}'"
         )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eventgold.annotate.documents import Document, Entity, write_documents
+from eventgold.annotate.documents import write_documents
 from eventgold.annotate.problems import ProblemsError
 from eventgold.eval.inputs import check_predictions, index_gold, load_gold, load_predictions
 
@@ -139,12 +139,12 @@ def test_scoring_files_keeps_a_bounded_amount_per_document(tmp_path: Path, schem
     row of counts and where its lines are, not the documents."""
     import tracemalloc
 
-    from bench.bench_eval import make_corpus
+    from bench.bench_eval import make_corpus, valid_gold
     from eventgold.eval.evaluate import evaluate
 
     def peak(n: int) -> int:
         gold, pred = make_corpus(n, seed=1, entities=10, relations=0)
-        gold = [g.with_annotations(entities=_trimmed(g), relations=()) for g in gold]
+        gold = [valid_gold(g, schema) for g in gold]
         write_documents(tmp_path / f"g{n}.jsonl", gold)
         write_documents(tmp_path / f"p{n}.jsonl", pred)
         del gold, pred
@@ -157,15 +157,3 @@ def test_scoring_files_keeps_a_bounded_amount_per_document(tmp_path: Path, schem
     peak(50)  # the tokenizer loads once, on first use: not a cost per document
     per_document = (peak(3000) - peak(1000)) / 2000  # both list 5,000 errors, the cap
     assert per_document < 5000, per_document  # 3.1 KB measured; 8.7 KB when held whole
-
-
-def _trimmed(doc: Document) -> list[Entity]:
-    """The bench's generated spans without the whitespace at their edges (gold must be trimmed)."""
-    out = []
-    for e in doc.entities:
-        text = doc.text[e.start : e.end]
-        start = e.start + len(text) - len(text.lstrip())
-        end = e.end - (len(text) - len(text.rstrip()))
-        if start < end:
-            out.append(Entity(e.id, start, end, e.label, doc.text[start:end]))
-    return out

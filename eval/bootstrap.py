@@ -14,7 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from eventgold.eval.table import CountTable, GroupKey, f1_metrics, f1_values, group_width
+from eventgold.eval.table import (
+    CountTable,
+    GroupKey,
+    f1_metrics,
+    f1_values,
+    group_offsets,
+    group_width,
+)
 
 # Resamples per matrix product: at most BLOCK, and at most WEIGHTS / documents, so that a
 # block of weights stays near 64 MB however large the corpus (smaller blocks read the count
@@ -114,8 +121,7 @@ def align_tables(a: CountTable, b: CountTable) -> tuple[CountTable, CountTable]:
 
 
 def _regroup(t: CountTable, groups: tuple[GroupKey, ...]) -> CountTable:
-    target = CountTable(doc_ids=t.doc_ids, groups=groups, counts=np.zeros((0, 0)))
-    new_offsets, old_offsets = target.offsets, t.offsets
+    new_offsets, old_offsets = group_offsets(groups), t.offsets
     widths = {g: group_width(g) for g in groups}
     width = sum(widths.values())
     counts = np.zeros((len(t.doc_ids), width), dtype=np.int64)

@@ -45,6 +45,15 @@ def group_width(g: GroupKey) -> int:
     return len(COUNT_NAMES[FAMILY_KIND[g[0]]])
 
 
+def group_offsets(groups: Iterable[GroupKey]) -> dict[GroupKey, int]:
+    """First count column of each group when `groups` are laid out in order."""
+    out, j = {}, 0
+    for g in groups:
+        out[g] = j
+        j += group_width(g)
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class CountTable:
     """``counts[i, j]``: document ``doc_ids[i]``, column j. Group g owns columns
@@ -56,11 +65,7 @@ class CountTable:
 
     @property
     def offsets(self) -> dict[GroupKey, int]:
-        out, j = {}, 0
-        for g in self.groups:
-            out[g] = j
-            j += group_width(g)
-        return out
+        return group_offsets(self.groups)
 
     def to_json(self) -> dict:
         return {
@@ -201,8 +206,7 @@ class TableBuilder:
         for prefix in self._families:
             family, name = prefix.split("/")
             groups += [(family, name, scope) for scope in (OVERALL, *vocabs[prefix])]
-        table = CountTable(doc_ids=tuple(self.doc_ids), groups=tuple(groups), counts=np.empty(0))
-        offsets = table.offsets
+        offsets = group_offsets(groups)
         counts = np.zeros((n, sum(group_width(g) for g in groups)), dtype=np.int64)
 
         def add(group: GroupKey, values: tuple) -> None:
@@ -234,7 +238,7 @@ class TableBuilder:
             add((family, name, OVERALL), (tp.sum(1), fp.sum(1), fn.sum(1)))
             for j, label in enumerate(vocabs[prefix]):
                 add((family, name, label), (tp[:, j], fp[:, j], fn[:, j]))
-        return CountTable(doc_ids=table.doc_ids, groups=table.groups, counts=counts)
+        return CountTable(doc_ids=tuple(self.doc_ids), groups=tuple(groups), counts=counts)
 
 
 @contextlib.contextmanager

@@ -134,12 +134,18 @@ def load_gold(path: Path, schema: Schema) -> list[Document]:
 Reader = Callable[[Path], Iterator[tuple[str, Any, list[Problem], Line | None]]]
 
 
+def _decode(raw: bytes, *, where: str) -> tuple[Any, list[Problem]]:
+    """One JSONL line decoded, or None and why not."""
+    try:
+        return json.loads(raw.decode("utf-8")), []
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return None, [Problem(where, f"not valid JSON: {exc}", NOT_JSON)]
+
+
 def _jsonl_objects(path: Path) -> Iterator[tuple[str, Any, list[Problem], Line | None]]:
     for where, offset, raw in iter_jsonl_lines(path):
-        try:
-            yield where, json.loads(raw.decode("utf-8")), [], (offset, len(raw))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            yield where, None, [Problem(where, f"not valid JSON: {exc}", NOT_JSON)], None
+        obj, problems = _decode(raw, where=where)
+        yield where, obj, problems, (offset, len(raw))
 
 
 def _json_objects(path: Path) -> Iterator[tuple[str, Any, list[Problem], Line | None]]:
@@ -219,11 +225,7 @@ class PredictionFile(Mapping[str, Document]):
             raise KeyError(doc_id)
         where = f"{self.path.name} / document '{doc_id}'"
         with self.path.open("rb") as fh:
-            raw = _read_line(fh, line)
-        try:
-            obj = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            obj, problems = None, [Problem(where, f"not valid JSON: {exc}", NOT_JSON)]
+            obj, problems = _decode(_read_line(fh, line), where=where)
         doc = None
         if isinstance(obj, dict):
             doc, problems, _ = _prediction(obj, self._gold(doc_id), where=where)

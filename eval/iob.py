@@ -21,23 +21,23 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 
 from eventgold.annotate.documents import Document, Entity
-from eventgold.annotate.tokens import token_arrays, tokenize
+from eventgold.annotate.tokens import token_arrays
 from eventgold.eval.counts import PRF
 
 Chunk = tuple[str, int, int]  # (label, first token, end token exclusive)
 
 
-def token_offsets(gold: Document) -> list[tuple[int, int]]:
-    """``(start, end)`` of each token of the gold document's IOB view."""
-    return tokenize(gold.text, boundaries=[b for e in gold.entities for b in (e.start, e.end)])
-
-
 def token_edges(gold: Document) -> tuple[list[int], list[int]]:
-    """`token_offsets` as two lists, token starts and token ends."""
+    """Starts and ends of the tokens of the gold document's IOB view."""
     starts, ends = token_arrays(
         gold.text, boundaries=[b for e in gold.entities for b in (e.start, e.end)]
     )
     return starts.tolist(), ends.tolist()
+
+
+def token_offsets(gold: Document) -> list[tuple[int, int]]:
+    """``(start, end)`` of each token of the gold document's IOB view."""
+    return list(zip(*token_edges(gold), strict=True))
 
 
 def tags_for(offsets: Sequence[tuple[int, int]], entities: Iterable[Entity]) -> list[str]:

@@ -28,6 +28,23 @@ def test_eval_bench_measures_every_size_against_nervaluate() -> None:
     assert result.summary.count("\n| 40 |") == 3
 
 
+def test_interleaved_scorers_take_turns_on_every_slice() -> None:
+    gold, pred = bench_eval.make_corpus(5)
+    calls: list[tuple[str, tuple[str, ...]]] = []
+
+    def scorer(name: str):
+        return lambda g, p: calls.append((name, tuple(d.id for d in g)))
+
+    times = bench_eval.interleaved(
+        {"a": scorer("a"), "b": scorer("b")}, gold, pred, repeat=2, slice_docs=2
+    )
+    slices = [("d000000", "d000001"), ("d000002", "d000003"), ("d000004",)]
+    # Each slice: both scorers twice, the first scorer rotating by slice and by run.
+    assert [c[0] for c in calls] == list("abbabaababba")
+    assert [c[1] for c in calls] == [s for s in slices for _ in range(4)]
+    assert set(times) == {"a", "b"} and all(cpu >= 0 and wall >= 0 for cpu, wall in times.values())
+
+
 def test_all_runs_every_benchmark_and_saves_each(tmp_path, monkeypatch, capsys) -> None:
     ran: list[tuple[str, list[str]]] = []
 

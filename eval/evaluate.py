@@ -10,7 +10,6 @@ the sha256 of each input file, the bootstrap settings, and the per-document coun
 from __future__ import annotations
 
 import itertools
-import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -84,25 +83,38 @@ class ErrorCase:
         }
 
 
-# Where a sentence starts: after a line break, or after a space or tab that follows . ! ?
-_STARTS_AFTER = re.compile(r"\n|(?<=[.!?])[ \t]")
-# Where one ends: at a line break (excluded), or at . ! ? before whitespace or the text's end.
-_ENDS_AT = re.compile(r"\n|[.!?](?=\s|\Z)")
+_STOPS = ".!?"
+# A sentence starts after a line break, or after a space or tab that follows . ! ?
+_STARTS_AFTER = ("\n", *(stop + space for stop in _STOPS for space in " \t"))
 
 
 def sentence_bounds(text: str, start: int, end: int, *, reach: int = 300) -> tuple[int, int]:
     """The sentence around ``[start, end)``: from after the previous '. ', '! ', '? ' or line
-    break to the next one, at most `reach` characters either side."""
+    break to the next one, at most `reach` characters either side.
+
+    A sentence ends at a line break (excluded), or at . ! ? before whitespace or the text's
+    end. Searched with `str.rfind`/`str.find` rather than regular expressions: a regex tries
+    every one of the up to 600 positions (30 us a case, 5,000 cases a report), a find skips
+    to the next candidate in C.
+    """
     lo = max(0, start - reach)
+    # Each marker must end in [lo, start]: its last character is the one the sentence follows.
     a = lo
-    for m in _STARTS_AFTER.finditer(text, lo, start):  # the last one wins
-        a = m.end()
+    for m in _STARTS_AFTER:
+        j = text.rfind(m, max(0, lo - len(m) + 1), start)
+        if j >= 0:
+            a = max(a, j + len(m))
     hi = min(len(text), end + reach)
-    # One character past `hi`, so that a `.` just before it sees what follows.
-    m = _ENDS_AT.search(text, end, hi + 1)
-    if m is None or m.start() >= hi:
-        return a, hi
-    return a, m.start() + (m.group() != "\n")
+    b = text.find("\n", end, hi)
+    bound = hi if b < 0 else b  # the earliest end found so far (a line break: excluded)
+    for stop in _STOPS:
+        i = text.find(stop, end, bound)
+        while i >= 0:
+            if i + 1 == len(text) or text[i + 1].isspace():
+                bound, b = i, i + 1
+                break
+            i = text.find(stop, i + 1, bound)
+    return a, hi if b < 0 else b
 
 
 def _case(doc: Document, kind: str, gold: Span | None, pred: Span | None) -> ErrorCase:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,12 @@ from eventgold.eval.evaluate import (
     METRICS_VERSION,
     NONE,
     Progress,
+    confusion_cells,
     evaluate,
     iter_evaluate,
     sentence_bounds,
 )
+from eventgold.eval.matching import match_spans
 
 
 def test_result_json_carries_figures_and_provenance(gold_dir: Path, pred_file: Path, schema):
@@ -168,3 +171,25 @@ def test_error_keys_come_in_text_order_with_ties_fixed() -> None:
         (WRONG_BOUNDARY, ("A", 20, 25), ("A", 21, 25)),
         (SPURIOUS, None, ("C", 30, 32)),
     ]
+
+
+def _confusion_oracle(gold: list, pred: list) -> Counter:
+    """The definition: every gold x predicted pair sharing a character, NONE for the rest."""
+    gold_set, pred_set = set(gold), set(pred)
+    pairs = [(g, p) for g in gold_set for p in pred_set if g[1] < p[2] and p[1] < g[2]]
+    cells = Counter((g[0], p[0]) for g, p in pairs)
+    cells.update((g[0], NONE) for g in gold_set - {g for g, _ in pairs})
+    cells.update((NONE, p[0]) for p in pred_set - {p for _, p in pairs})
+    return cells
+
+
+_spans = st.tuples(st.sampled_from("AB"), st.integers(0, 30), st.integers(0, 8)).map(
+    lambda t: (t[0], t[1], t[1] + t[2])  # empty spans included
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_spans, max_size=12), st.lists(_spans, max_size=12), st.integers(0, 6))
+def test_confusion_cells_are_every_overlapping_pair(gold: list, pred: list, shared: int) -> None:
+    pred = pred + gold[:shared]  # identical spans, which the cells are built from separately
+    assert Counter(confusion_cells(match_spans(gold, pred))) == _confusion_oracle(gold, pred)

@@ -9,9 +9,10 @@ the sha256 of each input file, the bootstrap settings, and the per-document coun
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from eventgold.eval.align import AlignmentReport
 from eventgold.eval.bootstrap import Bootstrap, intervals
 from eventgold.eval.inputs import (
     GoldFile,
+    InOrderPairs,
+    OutOfOrder,
     Predictions,
     gold_file,
     gold_ids,
@@ -266,6 +269,46 @@ def _predictions(
     return Predictions(documents=docs, missing=missing, alignment=None)
 
 
+@dataclass
+class _Scores:
+    """What scoring the document pairs collects, before the bootstrap."""
+
+    table: CountTable
+    confusion: Counter[tuple[str, str]]
+    errors: list[ErrorCase]
+    error_counts: Counter[str]
+
+
+def _score(
+    pairs: Iterable[tuple[Document, Document]], total: int, *, tokens: bool
+) -> Generator[Progress, None, _Scores]:
+    """Score (gold, prediction) pairs, yielding `Progress`; returns the `_Scores`."""
+    builder = TableBuilder(tokens=tokens)
+    confusion: Counter[tuple[str, str]] = Counter()
+    errors: list[ErrorCase] = []
+    error_counts: Counter[str] = Counter({k: 0 for k in ERROR_KINDS})
+    pairs = iter(pairs)
+    for start in range(0, total, PROGRESS_EVERY):
+        with paused_gc():  # per batch: never across a yield
+            for g, p in itertools.islice(pairs, PROGRESS_EVERY):
+                m = builder.add(g, p)
+                confusion.update(confusion_cells(m))
+                keys = error_keys(m)
+                for kind, _, _ in keys:
+                    error_counts[kind] += 1
+                # Only the kept cases get their sentence (a scan of the text each).
+                errors += [_case(g, *key) for key in keys[: max(0, MAX_ERRORS - len(errors))]]
+        if start + PROGRESS_EVERY < total:
+            yield Progress("scoring", start + PROGRESS_EVERY, total)
+    # Read on to the end: a one-pass reader raises its problems there.
+    if next(pairs, None) is not None:
+        raise AssertionError("more document pairs than gold documents")
+    yield Progress("scoring", total, total)
+    table = builder.table()
+    del builder  # its per-event label lists: as large as the table, no longer needed
+    return _Scores(table, confusion, errors, error_counts)
+
+
 def iter_evaluate(
     gold: Path | Sequence[Document],
     predictions: Path | Predictions | Sequence[Document],
@@ -280,43 +323,35 @@ def iter_evaluate(
     # A file is read again while scoring, a document at a time (see `eval.inputs`).
     gold_docs = index_gold(gold, schema) if isinstance(gold, str | Path) else list(gold)
     pred_path = Path(predictions) if isinstance(predictions, str | Path) else None
-    preds = _predictions(predictions, gold_docs, schema)
     total = len(gold_docs)
-    builder = TableBuilder(tokens=tokens)
-    confusion: Counter[tuple[str, str]] = Counter()
-    errors: list[ErrorCase] = []
-    error_counts: Counter[str] = Counter({k: 0 for k in ERROR_KINDS})
-    docs = iter(gold_docs)
-    for start in range(0, total, PROGRESS_EVERY):
-        with paused_gc():  # per batch: never across a yield
-            for g in itertools.islice(docs, PROGRESS_EVERY):
-                m = builder.add(g, preds.for_gold(g))
-                confusion.update(confusion_cells(m))
-                keys = error_keys(m)
-                for kind, _, _ in keys:
-                    error_counts[kind] += 1
-                # Only the kept cases get their sentence (a scan of the text each).
-                errors += [_case(g, *key) for key in keys[: max(0, MAX_ERRORS - len(errors))]]
-        if start + PROGRESS_EVERY < total:
-            yield Progress("scoring", start + PROGRESS_EVERY, total)
-    yield Progress("scoring", total, total)
-    table = builder.table()
-    del builder  # its per-event label lists: as large as the table, no longer needed
+    scores: _Scores | None = None
+    if pred_path is not None:
+        # Predictions in the gold's order (the usual case) are checked and scored in one
+        # pass; out of order, scoring starts again the two-pass way.
+        one_pass = InOrderPairs(pred_path, gold_docs, schema)
+        with contextlib.suppress(OutOfOrder):
+            scores = yield from _score(one_pass, total, tokens=tokens)
+            missing, alignment = one_pass.missing, one_pass.alignment
+    if scores is None:
+        preds = _predictions(predictions, gold_docs, schema)
+        pairs = ((g, preds.for_gold(g)) for g in gold_docs)
+        scores = yield from _score(pairs, total, tokens=tokens)
+        missing, alignment = preds.missing, preds.alignment
     settings = Bootstrap(resamples=bootstrap, seed=seed)
-    cis = intervals(table, settings)
+    cis = intervals(scores.table, settings)
     yield Progress("bootstrap", bootstrap, bootstrap)
     yield EvalResult(
         schema_name=schema.name,
         schema_version=schema.version,
         inputs={"gold": _input(gold_path), "predictions": _input(pred_path)},
         bootstrap=settings,
-        table=table,
+        table=scores.table,
         intervals=cis,
-        missing=preds.missing,
-        alignment=preds.alignment,
-        confusion=dict(confusion),
-        errors=tuple(errors),
-        error_counts=dict(error_counts),
+        missing=missing,
+        alignment=alignment,
+        confusion=dict(scores.confusion),
+        errors=tuple(scores.errors),
+        error_counts=dict(scores.error_counts),
         tokens=tokens,
     )
 

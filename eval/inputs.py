@@ -6,9 +6,11 @@ outside the text, labels missing from the schema, duplicate ids, relations to mi
 entities) and the whole list is raised at once. Documents the predictions leave out are
 scored as empty predictions and listed.
 
-Files are checked in one pass and read again while scoring, one document at a time: what stays
-in memory is where each document's line is (`GoldFile`, `PredictionFile`), so that scoring
-100,000 documents does not hold 100,000 documents.
+Files are read one document at a time, so that scoring 100,000 documents does not hold
+100,000 documents: the gold is checked in one pass that keeps where each document's line is
+(`GoldFile`). Predictions in the gold's order (the usual case) are then checked and scored
+together in one more pass over both files (`InOrderPairs`); otherwise they are checked in one
+pass and read again by line while scoring (`PredictionFile`).
 """
 
 from __future__ import annotations
@@ -258,6 +260,82 @@ def _first_difference(a: str, b: str) -> int:
     )
 
 
+class _PredictionCheck:
+    """One pass over a prediction file against the gold (see `check_predictions`): yields
+    each good prediction with where its line is, and keeps the problems, the ids seen and
+    the alignment report of the records read so far."""
+
+    def __init__(self, path: Path, schema: Schema, known: Callable[[str], bool], total: int):
+        self.path = path
+        self.schema = schema
+        self.known = known
+        self.total = total  # gold documents, for messages
+        self.problems: list[Problem] = []
+        self.seen: dict[str, str] = {}
+        self.report: AlignmentReport | None = None
+
+    def documents(
+        self, get_gold: Callable[[str], Document]
+    ) -> Iterator[tuple[Document, Line | None]]:
+        problems, seen = self.problems, self.seen
+        reader = _READERS.get(self.path.suffix.lower(), _jsonl_objects)
+        for where, obj, found, line in reader(self.path):
+            problems += found
+            if obj is None:
+                continue
+            if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+                problems.append(
+                    Problem(
+                        where,
+                        "a prediction must be a JSON object with a string 'id'",
+                        NOT_A_DOCUMENT,
+                    )
+                )
+                continue
+            doc_id = obj["id"]
+            dwhere = join(where, f"document '{doc_id}'")
+            if not self.known(doc_id):
+                problems.append(
+                    Problem(
+                        dwhere,
+                        f"document id '{doc_id}' is not in the gold ({self.total} documents)",
+                        UNKNOWN_DOCUMENT,
+                    )
+                )
+                continue
+            if doc_id in seen:
+                problems.append(
+                    Problem(
+                        dwhere,
+                        f"duplicate document id (first seen at {seen[doc_id]})",
+                        DUPLICATE_DOCUMENT,
+                    )
+                )
+                continue
+            seen[doc_id] = where
+            target = get_gold(doc_id)
+            text = obj.get("text")
+            if isinstance(text, str) and text and text != target.text:
+                at = _first_difference(text, target.text)
+                problems.append(
+                    Problem(
+                        dwhere,
+                        f"text differs from the gold text at character {at} "
+                        f"(gold {target.text[at : at + 20]!r}, got {text[at : at + 20]!r})",
+                        TEXT_MISMATCH,
+                    )
+                )
+                continue
+            doc, found, aligned = _prediction(obj, target, where=where)
+            if aligned is not None:
+                self.report = aligned if self.report is None else self.report + aligned
+            problems += found
+            if doc is None:
+                continue
+            problems += validate_document(doc, self.schema, rules=PREDICTION_RULES, where=dwhere)
+            yield doc, line
+
+
 def check_predictions(
     path: Path, gold: GoldFile | Sequence[Document], schema: Schema
 ) -> tuple[Predictions, list[Problem]]:
@@ -273,80 +351,93 @@ def check_predictions(
     else:
         by_id = {d.id: d for d in gold}
         known, get_gold = by_id.__contains__, by_id.__getitem__
-    reader = _READERS.get(path.suffix.lower(), _jsonl_objects)
+    check = _PredictionCheck(path, schema, known, len(gold))
     lines: dict[str, Line] = {}
     held: dict[str, Document] = {}
-    seen: dict[str, str] = {}
-    problems: list[Problem] = []
-    report: AlignmentReport | None = None
-    for where, obj, found, line in reader(path):
-        problems += found
-        if obj is None:
-            continue
-        if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
-            problems.append(
-                Problem(
-                    where, "a prediction must be a JSON object with a string 'id'", NOT_A_DOCUMENT
-                )
-            )
-            continue
-        doc_id = obj["id"]
-        dwhere = join(where, f"document '{doc_id}'")
-        if not known(doc_id):
-            problems.append(
-                Problem(
-                    dwhere,
-                    f"document id '{doc_id}' is not in the gold ({len(gold)} documents)",
-                    UNKNOWN_DOCUMENT,
-                )
-            )
-            continue
-        if doc_id in seen:
-            problems.append(
-                Problem(
-                    dwhere,
-                    f"duplicate document id (first seen at {seen[doc_id]})",
-                    DUPLICATE_DOCUMENT,
-                )
-            )
-            continue
-        seen[doc_id] = where
-        target = get_gold(doc_id)
-        text = obj.get("text")
-        if isinstance(text, str) and text and text != target.text:
-            at = _first_difference(text, target.text)
-            problems.append(
-                Problem(
-                    dwhere,
-                    f"text differs from the gold text at character {at} "
-                    f"(gold {target.text[at : at + 20]!r}, got {text[at : at + 20]!r})",
-                    TEXT_MISMATCH,
-                )
-            )
-            continue
-        doc, found, aligned = _prediction(obj, target, where=where)
-        if aligned is not None:
-            report = aligned if report is None else report + aligned
-        problems += found
-        if doc is None:
-            continue
-        problems += validate_document(doc, schema, rules=PREDICTION_RULES, where=dwhere)
+    for doc, line in check.documents(get_gold):
         if line is None:
-            held[doc_id] = doc
+            held[doc.id] = doc
         else:
-            lines[doc_id] = line
-    missing = tuple(i for i in gold_ids(gold) if i not in seen)
+            lines[doc.id] = line
+    missing = tuple(i for i in gold_ids(gold) if i not in check.seen)
     documents = PredictionFile(path, lines, held, get_gold)
-    return Predictions(documents=documents, missing=missing, alignment=report), problems
+    predictions = Predictions(documents=documents, missing=missing, alignment=check.report)
+    return predictions, check.problems
+
+
+def _no_predictions(path: Path) -> None:
+    if not Path(path).exists():
+        raise FileNotFoundError(2, "no such prediction file", str(path))
+
+
+def _raise_problems(path: Path, problems: list[Problem]) -> None:
+    if problems:
+        raise ProblemsError(problems, summary=f"predictions {path} have {len(problems)} problem(s)")
+
+
+class OutOfOrder(Exception):
+    """`InOrderPairs` met a prediction for a gold document it had already passed."""
+
+
+class InOrderPairs:
+    """(gold, prediction) pairs in gold order from ONE pass over both files, when the
+    predictions come in the gold's order (how a model run over the gold writes them).
+
+    The two-pass way (check every prediction, then read both files again to score) parses
+    every gold document three times and every prediction twice; this parses each once more
+    than reading it needs (the gold index). Gold documents the predictions skip come as
+    empty predictions, as `Predictions.for_gold` gives them. The checks and their problems
+    are `check_predictions`' own; once one is found no more pairs come, and at the end
+    `ProblemsError` is raised with all of them. A prediction for a gold document already
+    passed raises `OutOfOrder`: the caller starts again the two-pass way.
+    After a full iteration, `missing` and `alignment` are those of `Predictions`.
+    """
+
+    def __init__(self, path: Path, gold: GoldFile | Sequence[Document], schema: Schema) -> None:
+        _no_predictions(path)
+        self.path = Path(path)
+        self.gold = gold
+        self.schema = schema
+        self.missing: tuple[str, ...] = ()
+        self.alignment: AlignmentReport | None = None
+
+    def __iter__(self) -> Iterator[tuple[Document, Document]]:
+        gold = self.gold
+        position = {doc_id: i for i, doc_id in enumerate(gold_ids(gold))}
+        docs = iter(gold)
+        passed: list[Document] = []  # gold documents the cursor moved over: no prediction
+        at, current = -1, None
+
+        def get_gold(doc_id: str) -> Document:
+            nonlocal at, current
+            target = position[doc_id]
+            if target <= at:
+                raise OutOfOrder(doc_id)
+            for _ in range(target - at - 1):
+                passed.append(next(docs))
+            current, at = next(docs), target
+            return current
+
+        check = _PredictionCheck(self.path, self.schema, position.__contains__, len(gold))
+        for doc, _ in check.documents(get_gold):
+            if check.problems:
+                passed.clear()
+                continue  # keep checking, stop scoring: the problems will be raised
+            yield from ((g, g.without_annotations()) for g in passed)
+            passed.clear()
+            yield current, doc  # type: ignore[misc]
+        if not check.problems:
+            yield from ((g, g.without_annotations()) for g in docs)
+        _raise_problems(self.path, check.problems)
+        self.missing = tuple(i for i in position if i not in check.seen)
+        self.alignment = check.report
 
 
 def load_predictions(
     path: Path, gold: GoldFile | Sequence[Document], schema: Schema
 ) -> Predictions:
     """`check_predictions`, raising `ProblemsError` with every problem if there is any."""
-    if not Path(path).exists():
-        raise FileNotFoundError(2, "no such prediction file", str(path))
+    _no_predictions(path)
     predictions, problems = check_predictions(path, gold, schema)
-    if problems:
-        raise ProblemsError(problems, summary=f"predictions {path} have {len(problems)} problem(s)")
+    _raise_problems(path, problems)
     return predictions

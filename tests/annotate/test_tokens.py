@@ -246,3 +246,13 @@ def test_tokens_are_those_of_spacy_blank_english() -> None:
     assert len(expected) > 40
     assert tokenize(text) == expected
     assert _nlp().vocab.lex_attr_getters == {}  # the reason for this test
+
+
+def test_whitespace_table_covers_every_whitespace_code_point() -> None:
+    """Code points past the table are clipped to its last entry, which must be non-space,
+    and no code point past it may be whitespace (so clipping never changes the answer)."""
+    from eventgold.annotate.tokens import _IS_SPACE, _NOT_SPACE
+
+    assert not _IS_SPACE[_NOT_SPACE] and _IS_SPACE[ord("\u3000")]
+    assert [c for c in range(len(_IS_SPACE), 0x110000) if chr(c).isspace()] == []
+    assert list(_IS_SPACE) == [chr(c).isspace() for c in range(len(_IS_SPACE))]

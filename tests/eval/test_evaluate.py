@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from eventgold.annotate.documents import Document
 from eventgold.eval.evaluate import (
     METRICS_VERSION,
     NONE,
@@ -193,3 +194,61 @@ _spans = st.tuples(st.sampled_from("AB"), st.integers(0, 30), st.integers(0, 8))
 def test_confusion_cells_are_every_overlapping_pair(gold: list, pred: list, shared: int) -> None:
     pred = pred + gold[:shared]  # identical spans, which the cells are built from separately
     assert Counter(confusion_cells(match_spans(gold, pred))) == _confusion_oracle(gold, pred)
+
+
+def _pred_records(schema) -> tuple[list[Document], list[dict]]:
+    """Valid gold of 40 benchmark documents, and prediction records in gold order: three
+    documents left out (first, middle, last), one with offset-free entities to align."""
+    from bench.bench_eval import make_corpus, valid_gold
+
+    gold, pred = make_corpus(40, seed=3, entities=8, relations=3)
+    gold = [valid_gold(g, schema) for g in gold]
+    pred = [valid_gold(p, schema) for p in pred]
+    records = [p.to_json() for i, p in enumerate(pred) if i not in (0, 17, 39)]
+    records[5]["entities"] = [{"label": e.label, "text": e.text} for e in pred[6].entities[:3]]
+    records[5]["relations"] = []
+    return gold, records
+
+
+def test_predictions_in_gold_order_are_checked_and_scored_in_one_pass(
+    tmp_path: Path, schema, jsonl, monkeypatch
+) -> None:
+    import random
+
+    from eventgold.annotate.documents import write_documents
+    from eventgold.eval.inputs import GoldFile
+
+    gold, records = _pred_records(schema)
+    write_documents(tmp_path / "gold.jsonl", gold)
+    in_order = jsonl(tmp_path / "in_order.jsonl", records)
+    shuffled = jsonl(tmp_path / "shuffled.jsonl", random.Random(0).sample(records, len(records)))
+
+    def two_pass(*_: object) -> Document:
+        raise AssertionError("predictions in gold order read the gold twice")
+
+    with monkeypatch.context() as m:
+        m.setattr(GoldFile, "get", two_pass)  # the one pass never looks a gold document up
+        one = evaluate(tmp_path / "gold.jsonl", in_order, schema, bootstrap=50).to_json()
+    two = evaluate(tmp_path / "gold.jsonl", shuffled, schema, bootstrap=50).to_json()
+    assert one["documents"]["missing_predictions"] == ["d000000", "d000017", "d000039"]
+    assert one["alignment"]["exact"] > 0 and one["per_document"]["doc_ids"][0] == "d000000"
+    del one["inputs"], two["inputs"]  # the two prediction files' hashes
+    assert one == two
+
+
+def test_one_pass_reports_the_problems_the_check_finds(tmp_path: Path, schema, jsonl) -> None:
+    from eventgold.annotate.documents import write_documents
+    from eventgold.annotate.problems import ProblemsError
+    from eventgold.eval.inputs import check_predictions, index_gold
+
+    gold, records = _pred_records(schema)
+    write_documents(tmp_path / "gold.jsonl", gold)
+    records[2]["text"] = "another text"
+    records[9]["entities"][0]["label"] = "REBEL"
+    records.insert(20, {"id": "nope", "entities": []})
+    path = jsonl(tmp_path / "bad.jsonl", records)
+    with pytest.raises(ProblemsError) as caught:
+        evaluate(tmp_path / "gold.jsonl", path, schema, bootstrap=0)
+    _, expected = check_predictions(path, index_gold(tmp_path / "gold.jsonl", schema), schema)
+    assert caught.value.problems == expected and len(expected) == 3
+    assert "bad.jsonl have 3 problem(s)" in str(caught.value.summary)

@@ -25,8 +25,8 @@ from eventgold.eval.align import AlignmentReport
 from eventgold.eval.bootstrap import Bootstrap, intervals
 from eventgold.eval.inputs import (
     GoldFile,
-    InOrderPairs,
-    OutOfOrder,
+    NotOnePass,
+    OnePass,
     Predictions,
     gold_file,
     gold_ids,
@@ -320,22 +320,22 @@ def iter_evaluate(
 ) -> Iterator[Progress | EvalResult]:
     """Score, yielding `Progress` events; the last item is the `EvalResult`."""
     gold_path = gold_file(gold) if isinstance(gold, str | Path) else None
-    # A file is read again while scoring, a document at a time (see `eval.inputs`).
-    gold_docs = index_gold(gold, schema) if isinstance(gold, str | Path) else list(gold)
     pred_path = Path(predictions) if isinstance(predictions, str | Path) else None
-    total = len(gold_docs)
     scores: _Scores | None = None
     if pred_path is not None:
         # Predictions in the gold's order (the usual case) are checked and scored in one
-        # pass; out of order, scoring starts again the two-pass way.
-        one_pass = InOrderPairs(pred_path, gold_docs, schema)
-        with contextlib.suppress(OutOfOrder):
-            scores = yield from _score(one_pass, total, tokens=tokens)
+        # pass over both files; anything else starts again the two-pass way.
+        one_pass = OnePass(gold, pred_path, schema)
+        with contextlib.suppress(NotOnePass):
+            scores = yield from _score(one_pass, one_pass.total, tokens=tokens)
             missing, alignment = one_pass.missing, one_pass.alignment
     if scores is None:
+        # Files are checked whole (every problem listed), then read again a document at a
+        # time while scoring (see `eval.inputs`).
+        gold_docs = index_gold(gold, schema) if isinstance(gold, str | Path) else list(gold)
         preds = _predictions(predictions, gold_docs, schema)
         pairs = ((g, preds.for_gold(g)) for g in gold_docs)
-        scores = yield from _score(pairs, total, tokens=tokens)
+        scores = yield from _score(pairs, len(gold_docs), tokens=tokens)
         missing, alignment = preds.missing, preds.alignment
     settings = Bootstrap(resamples=bootstrap, seed=seed)
     cis = intervals(scores.table, settings)

@@ -7,15 +7,16 @@ entities) and the whole list is raised at once. Documents the predictions leave 
 scored as empty predictions and listed.
 
 Files are read one document at a time, so that scoring 100,000 documents does not hold
-100,000 documents: the gold is checked in one pass that keeps where each document's line is
-(`GoldFile`). Predictions in the gold's order (the usual case) are then checked and scored
-together in one more pass over both files (`InOrderPairs`); otherwise they are checked in one
-pass and read again by line while scoring (`PredictionFile`).
+100,000 documents. Predictions in the gold's order (the usual case) are checked and scored in
+one pass over both files (`OnePass`). Otherwise, or at the first problem, both files are
+checked whole, keeping only where each document's line is (`GoldFile`, `PredictionFile`),
+and read again by line while scoring.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -375,61 +376,103 @@ def _raise_problems(path: Path, problems: list[Problem]) -> None:
         raise ProblemsError(problems, summary=f"predictions {path} have {len(problems)} problem(s)")
 
 
-class OutOfOrder(Exception):
-    """`InOrderPairs` met a prediction for a gold document it had already passed."""
+class NotOnePass(Exception):
+    """`OnePass` met what only the two-pass way handles: a problem in either file, or a
+    prediction for a gold document already passed (out of order) or for none."""
 
 
-class InOrderPairs:
-    """(gold, prediction) pairs in gold order from ONE pass over both files, when the
-    predictions come in the gold's order (how a model run over the gold writes them).
+MAX_PASSED = 1000  # gold documents held while looking ahead for a prediction's
 
-    The two-pass way (check every prediction, then read both files again to score) parses
-    every gold document three times and every prediction twice; this parses each once more
-    than reading it needs (the gold index). Gold documents the predictions skip come as
-    empty predictions, as `Predictions.for_gold` gives them. The checks and their problems
-    are `check_predictions`' own; once one is found no more pairs come, and at the end
-    `ProblemsError` is raised with all of them. A prediction for a gold document already
-    passed raises `OutOfOrder`: the caller starts again the two-pass way.
+
+def count_lines(path: Path) -> int:
+    """Lines of a text file (a last line without a line break counts)."""
+    n, last = 0, b"\n"
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            n += block.count(b"\n")
+            last = block[-1:]
+    return n + (last != b"\n")
+
+
+def _checked_gold(file: Path, schema: Schema) -> Iterator[Document]:
+    """A gold documents JSONL in file order, checked as `index_gold` checks it; the first
+    problem raises `NotOnePass` (`index_gold` then lists them all)."""
+    for where, _, _, doc, problems in iter_unique_documents(file):
+        if doc is None or problems:
+            raise NotOnePass(where)
+        dwhere = f"{file.name} / document '{doc.id}'"
+        if validate_document(doc, schema, rules=GOLD_RULES, where=dwhere):
+            raise NotOnePass(dwhere)
+        yield doc
+
+
+def _any_id(_: str) -> bool:
+    return True  # a prediction's id is looked for in the gold as the pass goes
+
+
+class OnePass:
+    """(gold, prediction) pairs in gold order from one pass over the gold and the
+    predictions together, for predictions in the gold's order (as a model run over the gold
+    writes them), checked as `index_gold` and `check_predictions` check them.
+
+    The two-pass way (check both files, then read them again to score) parses every gold
+    document three times and every prediction twice; this parses each once. Gold documents
+    the predictions skip come as empty predictions, as `Predictions.for_gold` gives them.
+    Anything else raises `NotOnePass`, and the caller starts again the two-pass way, which
+    also lists every problem: a problem in either file, a prediction for a gold document
+    already passed or for none, or more than `MAX_PASSED` gold documents in a row without a
+    prediction (they are held until the prediction that follows them is found).
     After a full iteration, `missing` and `alignment` are those of `Predictions`.
     """
 
-    def __init__(self, path: Path, gold: GoldFile | Sequence[Document], schema: Schema) -> None:
-        _no_predictions(path)
-        self.path = Path(path)
+    def __init__(self, gold: Path | Sequence[Document], predictions: Path, schema: Schema):
+        self.gold_path = gold_file(gold) if isinstance(gold, str | Path) else None
+        if self.gold_path is not None and not self.gold_path.exists():
+            raise FileNotFoundError(2, "no such gold file", str(self.gold_path))
+        _no_predictions(predictions)
         self.gold = gold
+        self.predictions = Path(predictions)
         self.schema = schema
+        # For progress only: every document is a line (blank lines make it an overcount).
+        self.total = count_lines(self.gold_path) if self.gold_path else len(gold)
         self.missing: tuple[str, ...] = ()
         self.alignment: AlignmentReport | None = None
 
     def __iter__(self) -> Iterator[tuple[Document, Document]]:
-        gold = self.gold
-        position = {doc_id: i for i, doc_id in enumerate(gold_ids(gold))}
-        docs = iter(gold)
-        passed: list[Document] = []  # gold documents the cursor moved over: no prediction
-        at, current = -1, None
+        if self.gold_path is not None:
+            docs = _checked_gold(self.gold_path, self.schema)
+        else:
+            docs = iter(self.gold)  # type: ignore[arg-type]
+        passed: list[Document] = []  # gold documents moved over: no prediction
+        missing: list[str] = []
+        current = None
 
         def get_gold(doc_id: str) -> Document:
-            nonlocal at, current
-            target = position[doc_id]
-            if target <= at:
-                raise OutOfOrder(doc_id)
-            for _ in range(target - at - 1):
-                passed.append(next(docs))
-            current, at = next(docs), target
-            return current
+            nonlocal current
+            for g in docs:
+                if g.id == doc_id:
+                    current = g
+                    return g
+                if len(passed) == MAX_PASSED:
+                    raise NotOnePass(f"{MAX_PASSED} gold documents without a prediction")
+                passed.append(g)
+            raise NotOnePass(f"prediction '{doc_id}' is out of the gold's order or not in it")
 
-        check = _PredictionCheck(self.path, self.schema, position.__contains__, len(gold))
+        check = _PredictionCheck(self.predictions, self.schema, _any_id, 0)
         for doc, _ in check.documents(get_gold):
             if check.problems:
-                passed.clear()
-                continue  # keep checking, stop scoring: the problems will be raised
-            yield from ((g, g.without_annotations()) for g in passed)
+                raise NotOnePass(str(check.problems[0]))
+            for g in passed:
+                missing.append(g.id)
+                yield g, g.without_annotations()
             passed.clear()
             yield current, doc  # type: ignore[misc]
-        if not check.problems:
-            yield from ((g, g.without_annotations()) for g in docs)
-        _raise_problems(self.path, check.problems)
-        self.missing = tuple(i for i in position if i not in check.seen)
+        if check.problems:
+            raise NotOnePass(str(check.problems[0]))
+        for g in itertools.chain(passed, docs):
+            missing.append(g.id)
+            yield g, g.without_annotations()
+        self.missing = tuple(missing)
         self.alignment = check.report
 
 

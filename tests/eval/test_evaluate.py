@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventgold.annotate.documents import Document
+from eventgold.annotate.documents import Document, Entity
 from eventgold.eval.evaluate import (
     METRICS_VERSION,
     NONE,
@@ -216,7 +216,7 @@ def test_predictions_in_gold_order_are_checked_and_scored_in_one_pass(
     import random
 
     from eventgold.annotate.documents import write_documents
-    from eventgold.eval.inputs import GoldFile
+    from eventgold.eval.inputs import GoldFile, index_gold
 
     gold, records = _pred_records(schema)
     write_documents(tmp_path / "gold.jsonl", gold)
@@ -224,19 +224,47 @@ def test_predictions_in_gold_order_are_checked_and_scored_in_one_pass(
     shuffled = jsonl(tmp_path / "shuffled.jsonl", random.Random(0).sample(records, len(records)))
 
     def two_pass(*_: object) -> Document:
-        raise AssertionError("predictions in gold order read the gold twice")
+        raise AssertionError("predictions in gold order read the gold more than once")
 
     with monkeypatch.context() as m:
-        m.setattr(GoldFile, "get", two_pass)  # the one pass never looks a gold document up
+        # The one pass neither indexes the gold first nor looks a gold document up.
+        m.setattr("eventgold.eval.evaluate.index_gold", two_pass)
+        m.setattr(GoldFile, "get", two_pass)
         one = evaluate(tmp_path / "gold.jsonl", in_order, schema, bootstrap=50).to_json()
     two = evaluate(tmp_path / "gold.jsonl", shuffled, schema, bootstrap=50).to_json()
+    # In gold order, but a gap longer than the one pass holds: the two-pass way again.
+    from eventgold.eval import evaluate as module
+
+    indexed: list[Path] = []
+    monkeypatch.setattr("eventgold.eval.inputs.MAX_PASSED", 0)
+    monkeypatch.setattr(module, "index_gold", lambda p, s: indexed.append(p) or index_gold(p, s))
+    gap = evaluate(tmp_path / "gold.jsonl", in_order, schema, bootstrap=50).to_json()
+    assert indexed == [tmp_path / "gold.jsonl"]
     assert one["documents"]["missing_predictions"] == ["d000000", "d000017", "d000039"]
     assert one["alignment"]["exact"] > 0 and one["per_document"]["doc_ids"][0] == "d000000"
+    assert gap == one
     del one["inputs"], two["inputs"]  # the two prediction files' hashes
     assert one == two
 
 
-def test_one_pass_reports_the_problems_the_check_finds(tmp_path: Path, schema, jsonl) -> None:
+def test_gold_problems_are_listed_whatever_the_predictions(tmp_path: Path, schema, jsonl):
+    from eventgold.annotate.documents import write_documents
+    from eventgold.annotate.problems import ProblemsError
+
+    gold, records = _pred_records(schema)
+    first, *rest = gold[30].entities
+    rebel = Entity(first.id, first.start, first.end, "REBEL", first.text)
+    gold[30] = gold[30].with_annotations(entities=[rebel, *rest], relations=gold[30].relations)
+    write_documents(tmp_path / "gold.jsonl", gold)
+    path = jsonl(tmp_path / "pred.jsonl", records)  # in order and fine
+    with pytest.raises(ProblemsError, match=r"gold .*gold\.jsonl has 1 problem") as caught:
+        evaluate(tmp_path / "gold.jsonl", path, schema, bootstrap=0)
+    assert "document 'd000030' / entity 0" in str(caught.value.problems[0])
+
+
+def test_problems_in_predictions_in_gold_order_are_all_listed(
+    tmp_path: Path, schema, jsonl
+) -> None:
     from eventgold.annotate.documents import write_documents
     from eventgold.annotate.problems import ProblemsError
     from eventgold.eval.inputs import check_predictions, index_gold

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import operator
 from collections import Counter
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -126,6 +127,8 @@ def _case(doc: Document, kind: str, gold: Span | None, pred: Span | None) -> Err
     return ErrorCase(doc.id, kind, gold, pred, doc.text[a:b], a)
 
 
+_KIND = operator.itemgetter(0)
+
 ErrorKey = tuple[str, Span | None, Span | None]  # (kind, gold span, predicted span)
 
 
@@ -141,16 +144,28 @@ def error_keys(m: SpanMatch) -> list[ErrorKey]:
     sentences: missed, spurious, and each incorrect pair by what differs."""
     paired_gold = set(m.same) | {g for g, _ in m.closest}
     paired_pred = set(m.same) | {p for _, p in m.closest}
-    keys: list[ErrorKey] = []
-    for g, p in m.closest:
-        same_bounds = (g[1], g[2]) == (p[1], p[2])
-        keys.append(
-            (WRONG_LABEL if same_bounds else WRONG_BOUNDARY if g[0] == p[0] else WRONG_BOTH, g, p)
-        )
+    keys: list[ErrorKey] = [(_wrong(g, p), g, p) for g, p in m.closest]
     keys += [(MISSED, g, None) for g in m.gold - paired_gold]
     keys += [(SPURIOUS, None, p) for p in m.pred - paired_pred]
     keys.sort(key=_order)
     return keys
+
+
+def _wrong(g: Span, p: Span) -> str:
+    """What differs in an incorrect pair."""
+    if g[1] == p[1] and g[2] == p[2]:
+        return WRONG_LABEL
+    return WRONG_BOUNDARY if g[0] == p[0] else WRONG_BOTH
+
+
+def error_counts_of(m: SpanMatch) -> Counter[str]:
+    """How many of `error_keys(m)` are of each kind, without listing or ordering them (once
+    the error list is full, only the counts are kept)."""
+    paired = len(m.same) + len(m.closest)  # the pairing is one to one
+    counts = Counter(map(_wrong, *zip(*m.closest, strict=True))) if m.closest else Counter()
+    counts[MISSED] += len(m.gold) - paired
+    counts[SPURIOUS] += len(m.pred) - paired
+    return counts
 
 
 def confusion_cells(m: SpanMatch) -> list[tuple[str, str]]:
@@ -293,11 +308,13 @@ def _score(
             for g, p in itertools.islice(pairs, PROGRESS_EVERY):
                 m = builder.add(g, p)
                 confusion.update(confusion_cells(m))
-                keys = error_keys(m)
-                for kind, _, _ in keys:
-                    error_counts[kind] += 1
-                # Only the kept cases get their sentence (a scan of the text each).
-                errors += [_case(g, *key) for key in keys[: max(0, MAX_ERRORS - len(errors))]]
+                if len(errors) < MAX_ERRORS:
+                    keys = error_keys(m)
+                    error_counts.update(map(_KIND, keys))
+                    # Only the kept cases get their sentence (a scan of the text each).
+                    errors += [_case(g, *key) for key in keys[: MAX_ERRORS - len(errors)]]
+                else:  # the list is full: the counts are all that is kept
+                    error_counts.update(error_counts_of(m))
         if start + PROGRESS_EVERY < total:
             yield Progress("scoring", start + PROGRESS_EVERY, total)
     # Read on to the end: a one-pass reader raises its problems there.

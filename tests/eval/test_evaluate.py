@@ -280,3 +280,14 @@ def test_problems_in_predictions_in_gold_order_are_all_listed(
     _, expected = check_predictions(path, index_gold(tmp_path / "gold.jsonl", schema), schema)
     assert caught.value.problems == expected and len(expected) == 3
     assert "bad.jsonl have 3 problem(s)" in str(caught.value.summary)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_spans, max_size=12), st.lists(_spans, max_size=12), st.integers(0, 6))
+def test_error_counts_without_the_list_are_those_of_the_list(
+    gold: list, pred: list, shared: int
+) -> None:
+    from eventgold.eval.evaluate import error_counts_of, error_keys
+
+    m = match_spans(gold, pred + gold[:shared])
+    assert error_counts_of(m) == Counter(kind for kind, _, _ in error_keys(m))

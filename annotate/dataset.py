@@ -37,18 +37,17 @@ from collections.abc import Generator, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from eventgold.annotate.atomic import atomic_dir
 from eventgold.annotate.documents import (
     Document,
-    Entity,
     Relation,
     dumps_document,
+    new_entity,
     parse_document,
     read_documents,
 )
@@ -57,6 +56,9 @@ from eventgold.annotate.schema import Schema
 from eventgold.annotate.steps import drain
 from eventgold.annotate.tokens import tokens_and_tags
 from eventgold.annotate.validate import validate_document
+
+if TYPE_CHECKING:  # `datasets` (with pandas) takes ~1.4 s to import: only what uses it pays
+    import datasets
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 DEFAULT_SEED = "eventgold"
@@ -81,6 +83,8 @@ _FILL_MAX = 1_000
 
 def features(schema: Schema) -> datasets.Features:
     """THE features of the gold set; every label set comes from `schema`, so edits follow."""
+    import datasets
+
     string, int32 = datasets.Value("string"), datasets.Value("int32")
     return datasets.Features(
         {
@@ -261,7 +265,7 @@ def from_row(row: Mapping[str, Any], feats: datasets.Features) -> Document:
         source=row["source"],
         meta=json.loads(row["meta"]),
         entities=tuple(
-            Entity(e["id"], e["start"], e["end"], name(ent_label, e["label"]), e["text"])
+            new_entity(e["id"], e["start"], e["end"], name(ent_label, e["label"]), e["text"])
             for e in row["entities"]
         ),
         relations=tuple(
@@ -471,6 +475,8 @@ class _Outputs:
 @contextlib.contextmanager
 def _quiet_datasets() -> Iterator[None]:
     """Silence `datasets` progress bars: library code never prints (the CLI shows progress)."""
+    import datasets
+
     was_enabled = datasets.is_progress_bar_enabled()
     datasets.disable_progress_bars()
     try:
@@ -495,6 +501,8 @@ def _hf_split_files(feats: datasets.Features) -> dict[str, str]:
     rows through `save_to_disk` instead cost a second write of every byte and, through the
     memory map, resident memory as large as the data.
     """
+    import datasets
+
     empty = pa.Table.from_batches([], schema=feats.arrow_schema)
     with tempfile.TemporaryDirectory(prefix="eventgold-hf-") as tmp, _quiet_datasets():
         datasets.Dataset(empty, info=datasets.DatasetInfo(features=feats)).save_to_disk(tmp)
@@ -771,4 +779,6 @@ def parquet_files(gold_dir: Path) -> dict[str, list[str]]:
 
 def load_gold_dataset(gold_dir: Path) -> datasets.DatasetDict:
     """The gold as a `DatasetDict` (memory-mapped from ``gold/hf``)."""
+    import datasets
+
     return datasets.load_from_disk(str(Path(gold_dir) / HF_DIR))

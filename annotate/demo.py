@@ -14,7 +14,6 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import datasets
 import pyarrow.parquet as pq
 
 from eventgold.annotate.agree import agree, agreement_markdown, load_annotation_inputs
@@ -159,6 +158,8 @@ def gold_differences(a: Path, b: Path) -> list[str]:
         for name in shards_a:
             if not pq.read_table(a / DATA_DIR / name).equals(pq.read_table(b / DATA_DIR / name)):
                 out.append(f"{DATA_DIR}/{name}: rows differ")
+    import datasets  # ~1.4 s to import: loaded only when a demo compares two gold folders
+
     try:
         hf_a = datasets.load_from_disk(str(a / HF_DIR))
         hf_b = datasets.load_from_disk(str(b / HF_DIR))

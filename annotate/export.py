@@ -12,10 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import spacy
-from spacy.language import Language
-from spacy.tokens import Doc, DocBin
+from typing import TYPE_CHECKING
 
 from eventgold.annotate.atomic import atomic_dir, atomic_file
 from eventgold.annotate.dataset import read_gold
@@ -23,6 +20,10 @@ from eventgold.annotate.documents import Document, write_documents
 from eventgold.annotate.problems import Problem, ProblemsError, allowed
 from eventgold.annotate.schema import Schema
 from eventgold.annotate.tokens import TokenTags, tokens_and_tags
+
+if TYPE_CHECKING:  # spaCy takes ~0.8 s to import: only exports to spaCy pay
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 UNKNOWN_FORMAT = "unknown-format"
 DOCSTART = "-DOCSTART-"
@@ -32,6 +33,8 @@ SPACY_SHARD_DOCS = 5_000  # documents per .spacy file when exporting to a folder
 @functools.lru_cache(maxsize=1)
 def _nlp() -> Language:
     # Rule-based sentence splitting only; no model download.
+    import spacy
+
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     return nlp
@@ -73,6 +76,8 @@ def _spacy_doc(doc: Document, tt: TokenTags) -> Doc:
             spaces.append(False)
     if not tt.tokens and text:
         words, spaces = [text], [False]
+    from spacy.tokens import Doc
+
     sdoc = Doc(_nlp().vocab, words=words, spaces=spaces)
     sdoc.ents = [
         sdoc.char_span(e.start, e.end, label=e.label, alignment_mode="strict")
@@ -103,6 +108,8 @@ def export_spacy(documents: Iterable[Document], out: Path, schema: Schema) -> in
     in memory (serialised); the folder form bounds that to `SPACY_SHARD_DOCS` documents and is
     read as one corpus by ``spacy train``.
     """
+    from spacy.tokens import DocBin
+
     out = Path(out)
     if out.suffix == ".spacy":
         n = 0

@@ -18,11 +18,12 @@ import functools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import spacy
-from spacy.attrs import IDX, LENGTH
-from spacy.language import Language
+
+if TYPE_CHECKING:  # spaCy takes ~0.8 s to import: loaded with the tokenizer, on first use
+    from spacy.language import Language
 
 from eventgold.annotate.documents import Document, Entity
 from eventgold.annotate.problems import Problem, allowed
@@ -66,9 +67,18 @@ def _load_nlp() -> Language:
     # Loaded once per process; only the tokenizer's offsets are used. Without lexical
     # attribute getters (lower, shape, like_num, ...: 23 functions run for each word the vocab
     # has not seen) a new word costs 11 instead of 24 us; the offsets are the same (tested).
+    import spacy
+
     nlp = spacy.blank("en")
     nlp.vocab.lex_attr_getters = {}
     return nlp
+
+
+@functools.lru_cache(maxsize=1)
+def _offset_attrs() -> list[int]:
+    from spacy.attrs import IDX, LENGTH
+
+    return [IDX, LENGTH]
 
 
 def _nlp() -> Language:
@@ -89,7 +99,7 @@ def token_arrays(text: str, *, boundaries: Sequence[int] = ()) -> tuple[np.ndarr
     document with a token that mixes whitespace and text, or that a boundary falls inside, is
     cut into pieces with `_pieces`.
     """
-    arr = _nlp().tokenizer(text).to_array([IDX, LENGTH]).astype(np.int64)  # shape (n, 2)
+    arr = _nlp().tokenizer(text).to_array(_offset_attrs()).astype(np.int64)  # shape (n, 2)
     starts, ends = arr[:, 0], arr[:, 0] + arr[:, 1]
     if not len(starts):  # empty text: no tokens, and no token for a boundary to fall inside
         return starts, ends

@@ -14,11 +14,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
-from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
+
+if TYPE_CHECKING:  # the client module takes 1.5 s to import: only commands that connect pay
+    from label_studio_sdk import LabelStudio
 
 from eventgold.annotate.labelstudio.server import DEFAULT_HOME, Home, load_credentials
 
@@ -203,6 +205,8 @@ def _checked(target: Target, http: httpx.Client, *, timeout: float, retry: Retry
             f"{target.url} answered HTTP {resp.status_code} on /health: is this a Label Studio "
             "server?"
         )
+    from label_studio_sdk import LabelStudio
+
     try:
         client = LabelStudio(
             base_url=target.url, api_key=target.api_key, timeout=timeout, httpx_client=http

@@ -211,3 +211,16 @@ def test_every_bad_field_is_reported_and_good_ones_are_kept_as_given(
         assert [(r.head, r.tail, r.label) for r in doc.relations] == [
             (r["head"], r["tail"], r["label"]) for r in relations
         ]
+
+
+def test_new_entity_is_the_frozen_entity() -> None:
+    import dataclasses
+
+    from eventgold.annotate.documents import new_entity
+
+    made = new_entity("e1", 3, 9, "ATTACK", "bombed")
+    assert type(made) is Entity and made == Entity("e1", 3, 9, "ATTACK", "bombed")
+    assert hash(made) == hash(Entity("e1", 3, 9, "ATTACK", "bombed"))
+    assert repr(made) == "Entity(id='e1', start=3, end=9, label='ATTACK', text='bombed')"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.start = 4  # type: ignore[misc]

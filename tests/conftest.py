@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import secrets
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -222,3 +225,24 @@ def ls_backend_session(request: pytest.FixtureRequest) -> Session:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for what, seconds in PG_TIMINGS.items():
         terminalreporter.write_line(f"{what}: {seconds:.1f} s")
+
+
+HEAVY_MODULES = ("spacy", "datasets", "pandas", "label_studio_sdk.client", "sklearn")
+
+
+@pytest.fixture
+def heavy_modules_after(tmp_path: Path) -> Callable[[str], list[str]]:
+    """Which of `HEAVY_MODULES` a fresh interpreter has imported after running `code`."""
+
+    def run(code: str) -> list[str]:
+        probe = (
+            f"{code}\nimport sys, json\n"
+            f"print(json.dumps([m for m in {HEAVY_MODULES!r} if m in sys.modules]))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.splitlines()[-1])
+
+    return run

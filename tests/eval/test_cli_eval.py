@@ -50,3 +50,17 @@ def test_eval_missing_file_and_missing_documents(tmp_path: Path, gold_dir: Path,
     )
     assert result.exit_code == 0, result.output
     assert "2 gold document(s) had no prediction (scored as empty)" in result.output
+
+
+def test_scoring_without_tokens_loads_no_heavy_library(
+    gold_dir: Path, pred_file: Path, heavy_modules_after
+) -> None:
+    code = (
+        "from typer.testing import CliRunner\n"
+        "from eventgold.annotate.cli import app\n"
+        f"r = CliRunner().invoke(app, ['eval', '--gold', {str(gold_dir)!r}, '--predictions', "
+        f"{str(pred_file)!r}, '--no-tokens', '--bootstrap', '0'])\n"
+        "assert r.exit_code == 0, r.output"
+    )
+    assert heavy_modules_after(code) == []
+    assert heavy_modules_after(code.replace("'--no-tokens', ", "")) == ["spacy"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import operator
 from collections import Counter
 from collections.abc import Generator, Iterable, Iterator, Sequence
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from eventgold.annotate.atomic import atomic_file
 from eventgold.annotate.documents import Document
 from eventgold.annotate.schema import Schema
 from eventgold.eval.align import AlignmentReport
@@ -240,6 +242,19 @@ class EvalResult:
         return out
 
     def to_json(self) -> dict[str, Any]:
+        return {**self._summary_json(), "per_document": self.table.to_json()}
+
+    def write_json(self, path: Path) -> None:
+        """Write `to_json` to `path` atomically, as ``json.dumps`` writes it plus a line break,
+        streaming the per-document counts (see `CountTable.write_json`)."""
+        summary = json.dumps(self._summary_json(), ensure_ascii=False)
+        with atomic_file(path) as fh:
+            fh.write(summary[:-1])  # all but the closing brace
+            fh.write(', "per_document": ')
+            self.table.write_json(fh)
+            fh.write("}\n")
+
+    def _summary_json(self) -> dict[str, Any]:
         return {
             "metrics_version": METRICS_VERSION,
             "schema": {"name": self.schema_name, "version": self.schema_version},
@@ -256,7 +271,6 @@ class EvalResult:
             ],
             "error_counts": self.error_counts,
             "errors": [e.to_json() for e in self.errors],
-            "per_document": self.table.to_json(),
         }
 
 

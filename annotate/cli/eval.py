@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -125,7 +124,7 @@ def eval_cli(
         )
     print_result(result)
     if json_out is not None:
-        write_text_atomic(json_out, json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+        result.write_json(json_out)
         out.print(f"wrote {json_out}")
     if html_out is not None:
         write_text_atomic(html_out, render_html(result, title=f"eventgold eval: {predictions}"))

@@ -291,3 +291,22 @@ def test_error_counts_without_the_list_are_those_of_the_list(
 
     m = match_spans(gold, pred + gold[:shared])
     assert error_counts_of(m) == Counter(kind for kind, _, _ in error_keys(m))
+
+
+def test_result_written_streaming_is_the_json_of_to_json(
+    tmp_path: Path, gold_dir: Path, pred_file: Path, schema, monkeypatch
+) -> None:
+    import json
+
+    from eventgold.eval.table import CountTable
+
+    result = evaluate(gold_dir, pred_file, schema, bootstrap=20)
+    expected = json.dumps(result.to_json(), ensure_ascii=False) + "\n"
+    write = CountTable.write_json
+    # Blocks of one row and of two, so that rows are joined across blocks.
+    for rows in (1, 2):
+        monkeypatch.setattr(
+            CountTable, "write_json", lambda t, fh, n=rows: write(t, fh, block_rows=n)
+        )
+        result.write_json(tmp_path / "r.json")
+        assert (tmp_path / "r.json").read_text(encoding="utf-8") == expected

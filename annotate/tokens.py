@@ -41,6 +41,8 @@ EMPTY_SPAN = "empty-span"  # a span with no non-whitespace character has no toke
 # checks every code point; checking at import cost every command 0.5 s).
 _IS_SPACE = np.array([chr(c).isspace() for c in range(0x3002)], dtype=bool)
 _NOT_SPACE = len(_IS_SPACE) - 1
+# The same flags for ASCII bytes, as a `bytes.translate` table (other bytes never occur).
+_ASCII_SPACE = bytes(_IS_SPACE[:128].astype(np.uint8)) + bytes(128)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,13 +105,19 @@ def token_arrays(text: str, *, boundaries: Sequence[int] = ()) -> tuple[np.ndarr
     starts, ends = arr[:, 0], arr[:, 0] + arr[:, 1]
     if not len(starts):  # empty text: no tokens, and no token for a boundary to fall inside
         return starts, ends
-    codepoints = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    is_space = _IS_SPACE[np.minimum(codepoints, _NOT_SPACE)]
-    spaces = np.concatenate(([0], np.cumsum(is_space)))
+    if text.isascii():  # most texts: one C call maps every character
+        is_space = np.frombuffer(text.encode("ascii").translate(_ASCII_SPACE), dtype=np.bool_)
+    else:
+        codepoints = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        is_space = _IS_SPACE[np.minimum(codepoints, _NOT_SPACE)]
+    spaces = np.zeros(len(is_space) + 1, dtype=np.int64)
+    np.cumsum(is_space, out=spaces[1:])
     n_space = spaces[ends] - spaces[starts]
-    cuts = np.unique(np.asarray(boundaries, dtype=np.int64))
+    # Python's sort and numpy's maximum: `np.unique` and `clip` cost ~10 us each in argument
+    # handling alone, on arrays of a few dozen values.
+    cuts = np.array(sorted(set(boundaries)), dtype=np.int64)
     k = np.searchsorted(starts, cuts, side="right") - 1
-    kk = k.clip(0)
+    kk = np.maximum(k, 0)
     inside = (k >= 0) & (cuts > starts[kk]) & (cuts < ends[kk])
     if inside.any() or ((n_space > 0) & (n_space < ends - starts)).any():
         return _pieces(is_space, starts, ends, cuts)
@@ -130,7 +138,11 @@ def _pieces(
     """
     n = len(is_space)
     change = np.flatnonzero(is_space[1:] != is_space[:-1]) + 1
-    edges = np.unique(np.concatenate((starts, ends, cuts[(cuts > 0) & (cuts < n)], change)))
+    edges = np.concatenate((starts, ends, cuts[(cuts > 0) & (cuts < n)], change))
+    edges.sort()
+    first_of_run = np.ones(len(edges), dtype=np.bool_)  # np.unique, with less overhead
+    first_of_run[1:] = edges[1:] != edges[:-1]
+    edges = edges[first_of_run]
     first, rest = edges[:-1], edges[1:]
     keep = ~is_space[first]
     return first[keep], rest[keep]

@@ -108,22 +108,36 @@ class GoldFile:
             return self._read(fh, doc_id)
 
 
-def index_gold(path: Path, schema: Schema) -> GoldFile:
-    """Check every gold document of a gold folder or documents JSONL, keeping where each is;
-    raise `ProblemsError` with every problem found."""
+def _existing_gold(path: Path) -> Path:
+    """The documents file of a gold folder or documents JSONL, which must exist."""
     file = gold_file(path)
     if not file.exists():
         raise FileNotFoundError(2, "no such gold file", str(file))
+    return file
+
+
+def _gold_lines(
+    file: Path, schema: Schema
+) -> Iterator[tuple[Line, Document | None, list[Problem]]]:
+    """Each line of a gold documents JSONL checked as gold: where it is, its document (None
+    for a bad line) and its problems."""
+    for _, offset, length, doc, problems in iter_unique_documents(file):
+        if doc is not None:
+            where = f"{file.name} / document '{doc.id}'"
+            problems = validate_document(doc, schema, rules=GOLD_RULES, where=where)
+        yield (offset, length), doc, problems
+
+
+def index_gold(path: Path, schema: Schema) -> GoldFile:
+    """Check every gold document of a gold folder or documents JSONL, keeping where each is;
+    raise `ProblemsError` with every problem found."""
+    file = _existing_gold(path)
     lines: dict[str, Line] = {}
     problems: list[Problem] = []
-    for _, offset, length, doc, found in iter_unique_documents(file):
+    for line, doc, found in _gold_lines(file, schema):
         problems += found
-        if doc is None:
-            continue
-        lines[doc.id] = (offset, length)
-        problems += validate_document(
-            doc, schema, rules=GOLD_RULES, where=f"{file.name} / document '{doc.id}'"
-        )
+        if doc is not None:
+            lines[doc.id] = line
     if problems:
         raise ProblemsError(problems, summary=f"gold {file} has {len(problems)} problem(s)")
     return GoldFile(file, lines)
@@ -277,7 +291,8 @@ class _PredictionCheck:
 
     def documents(
         self, get_gold: Callable[[str], Document]
-    ) -> Iterator[tuple[Document, Line | None]]:
+    ) -> Iterator[tuple[Document, Document, Line | None]]:
+        """``(gold document, prediction, where its line is)`` for each good prediction."""
         problems, seen = self.problems, self.seen
         reader = _READERS.get(self.path.suffix.lower(), _jsonl_objects)
         for where, obj, found, line in reader(self.path):
@@ -334,7 +349,7 @@ class _PredictionCheck:
             if doc is None:
                 continue
             problems += validate_document(doc, self.schema, rules=PREDICTION_RULES, where=dwhere)
-            yield doc, line
+            yield target, doc, line
 
 
 def check_predictions(
@@ -355,7 +370,7 @@ def check_predictions(
     check = _PredictionCheck(path, schema, known, len(gold))
     lines: dict[str, Line] = {}
     held: dict[str, Document] = {}
-    for doc, line in check.documents(get_gold):
+    for _, doc, line in check.documents(get_gold):
         if line is None:
             held[doc.id] = doc
         else:
@@ -369,11 +384,6 @@ def check_predictions(
 def _no_predictions(path: Path) -> None:
     if not Path(path).exists():
         raise FileNotFoundError(2, "no such prediction file", str(path))
-
-
-def _raise_problems(path: Path, problems: list[Problem]) -> None:
-    if problems:
-        raise ProblemsError(problems, summary=f"predictions {path} have {len(problems)} problem(s)")
 
 
 class NotOnePass(Exception):
@@ -397,12 +407,9 @@ def count_lines(path: Path) -> int:
 def _checked_gold(file: Path, schema: Schema) -> Iterator[Document]:
     """A gold documents JSONL in file order, checked as `index_gold` checks it; the first
     problem raises `NotOnePass` (`index_gold` then lists them all)."""
-    for where, _, _, doc, problems in iter_unique_documents(file):
+    for _, doc, problems in _gold_lines(file, schema):
         if doc is None or problems:
-            raise NotOnePass(where)
-        dwhere = f"{file.name} / document '{doc.id}'"
-        if validate_document(doc, schema, rules=GOLD_RULES, where=dwhere):
-            raise NotOnePass(dwhere)
+            raise NotOnePass(str(problems[0]))
         yield doc
 
 
@@ -426,9 +433,7 @@ class OnePass:
     """
 
     def __init__(self, gold: Path | Sequence[Document], predictions: Path, schema: Schema):
-        self.gold_path = gold_file(gold) if isinstance(gold, str | Path) else None
-        if self.gold_path is not None and not self.gold_path.exists():
-            raise FileNotFoundError(2, "no such gold file", str(self.gold_path))
+        self.gold_path = _existing_gold(gold) if isinstance(gold, str | Path) else None
         _no_predictions(predictions)
         self.gold = gold
         self.predictions = Path(predictions)
@@ -445,13 +450,10 @@ class OnePass:
             docs = iter(self.gold)  # type: ignore[arg-type]
         passed: list[Document] = []  # gold documents moved over: no prediction
         missing: list[str] = []
-        current = None
 
         def get_gold(doc_id: str) -> Document:
-            nonlocal current
             for g in docs:
                 if g.id == doc_id:
-                    current = g
                     return g
                 if len(passed) == MAX_PASSED:
                     raise NotOnePass(f"{MAX_PASSED} gold documents without a prediction")
@@ -459,14 +461,14 @@ class OnePass:
             raise NotOnePass(f"prediction '{doc_id}' is out of the gold's order or not in it")
 
         check = _PredictionCheck(self.predictions, self.schema, _any_id, 0)
-        for doc, _ in check.documents(get_gold):
+        for gold, doc, _ in check.documents(get_gold):
             if check.problems:
                 raise NotOnePass(str(check.problems[0]))
             for g in passed:
                 missing.append(g.id)
                 yield g, g.without_annotations()
             passed.clear()
-            yield current, doc  # type: ignore[misc]
+            yield gold, doc
         if check.problems:
             raise NotOnePass(str(check.problems[0]))
         for g in itertools.chain(passed, docs):
@@ -482,5 +484,6 @@ def load_predictions(
     """`check_predictions`, raising `ProblemsError` with every problem if there is any."""
     _no_predictions(path)
     predictions, problems = check_predictions(path, gold, schema)
-    _raise_problems(path, problems)
+    if problems:
+        raise ProblemsError(problems, summary=f"predictions {path} have {len(problems)} problem(s)")
     return predictions

@@ -157,3 +157,15 @@ def test_scoring_files_keeps_a_bounded_amount_per_document(tmp_path: Path, schem
     peak(50)  # the tokenizer loads once, on first use: not a cost per document
     per_document = (peak(3000) - peak(1000)) / 2000  # both list 5,000 errors, the cap
     assert per_document < 5000, per_document  # 3.1 KB measured; 8.7 KB when held whole
+
+
+@pytest.mark.parametrize(
+    ("content", "lines"), [(b"", 0), (b"a\n", 1), (b"a\nb", 2), (b"a\n\nb\n", 3)]
+)
+def test_count_lines_counts_a_last_line_without_a_break(
+    tmp_path: Path, content: bytes, lines: int
+) -> None:
+    from eventgold.eval.inputs import count_lines
+
+    (tmp_path / "f.jsonl").write_bytes(content)
+    assert count_lines(tmp_path / "f.jsonl") == lines

@@ -26,6 +26,7 @@ from eventgold.annotate.documents import Document
 from eventgold.annotate.schema import Schema
 from eventgold.eval.align import AlignmentReport
 from eventgold.eval.bootstrap import Bootstrap, intervals
+from eventgold.eval.gold_tokens import GoldTokens, stored_views
 from eventgold.eval.inputs import (
     GoldFile,
     NotOnePass,
@@ -37,6 +38,7 @@ from eventgold.eval.inputs import (
     load_predictions,
     sha256_file,
 )
+from eventgold.eval.iob import token_edges
 from eventgold.eval.matching import Span, SpanMatch, overlaps
 from eventgold.eval.table import (
     COUNT_NAMES,
@@ -46,6 +48,7 @@ from eventgold.eval.table import (
     CountTable,
     GroupKey,
     TableBuilder,
+    TokenEdges,
     f1_metrics,
     f1_values,
     parts,
@@ -204,6 +207,9 @@ class EvalResult:
     errors: tuple[ErrorCase, ...] = ()
     error_counts: dict[str, int] = field(default_factory=dict)
     tokens: bool = True
+    # Documents whose token offsets came from the gold folder's IOB view ("stored") or from
+    # tokenizing the text ("tokenized"); None when tokens were not scored.
+    token_sources: dict[str, int] | None = None
 
     def figure(self, family: str, rule: str, scope: str) -> dict[str, Any]:
         """Counts, precision, recall, F1 and interval of one group (F1 only for MACRO)."""
@@ -263,6 +269,7 @@ class EvalResult:
             "documents": {
                 "gold": len(self.table.doc_ids),
                 "missing_predictions": list(self.missing),
+                "token_offsets": self.token_sources,
             },
             "alignment": self.alignment.to_json() if self.alignment else None,
             "figures": self.figures(),
@@ -309,10 +316,14 @@ class _Scores:
 
 
 def _score(
-    pairs: Iterable[tuple[Document, Document]], total: int, *, tokens: bool
+    pairs: Iterable[tuple[Document, Document]],
+    total: int,
+    *,
+    tokens: bool,
+    token_edges: TokenEdges = token_edges,
 ) -> Generator[Progress, None, _Scores]:
     """Score (gold, prediction) pairs, yielding `Progress`; returns the `_Scores`."""
-    builder = TableBuilder(tokens=tokens)
+    builder = TableBuilder(tokens=tokens, token_edges=token_edges)
     confusion: Counter[tuple[str, str]] = Counter()
     errors: list[ErrorCase] = []
     error_counts: Counter[str] = Counter({k: 0 for k in ERROR_KINDS})
@@ -340,6 +351,17 @@ def _score(
     return _Scores(table, confusion, errors, error_counts)
 
 
+def _edges_of(views: GoldTokens | None) -> TokenEdges:
+    return views.edges if views is not None else token_edges
+
+
+def _sources(views: GoldTokens | None, documents: int) -> dict[str, int]:
+    """Where the token offsets of the gold documents came from."""
+    if views is None:
+        return {"stored": 0, "tokenized": documents}
+    return {"stored": views.stored, "tokenized": views.tokenized}
+
+
 def iter_evaluate(
     gold: Path | Sequence[Document],
     predictions: Path | Predictions | Sequence[Document],
@@ -353,12 +375,16 @@ def iter_evaluate(
     gold_path = gold_file(gold) if isinstance(gold, str | Path) else None
     pred_path = Path(predictions) if isinstance(predictions, str | Path) else None
     scores: _Scores | None = None
+    views = stored_views(gold) if tokens else None
     if pred_path is not None:
         # Predictions in the gold's order (the usual case) are checked and scored in one
         # pass over both files; anything else starts again the two-pass way.
         one_pass = OnePass(gold, pred_path, schema)
+        edges = views() if views else None
         with contextlib.suppress(NotOnePass):
-            scores = yield from _score(one_pass, one_pass.total, tokens=tokens)
+            scores = yield from _score(
+                one_pass, one_pass.total, tokens=tokens, token_edges=_edges_of(edges)
+            )
             missing, alignment = one_pass.missing, one_pass.alignment
     if scores is None:
         # Files are checked whole (every problem listed), then read again a document at a
@@ -366,7 +392,10 @@ def iter_evaluate(
         gold_docs = index_gold(gold, schema) if isinstance(gold, str | Path) else list(gold)
         preds = _predictions(predictions, gold_docs, schema)
         pairs = ((g, preds.for_gold(g)) for g in gold_docs)
-        scores = yield from _score(pairs, len(gold_docs), tokens=tokens)
+        edges = views() if views else None
+        scores = yield from _score(
+            pairs, len(gold_docs), tokens=tokens, token_edges=_edges_of(edges)
+        )
         missing, alignment = preds.missing, preds.alignment
     settings = Bootstrap(resamples=bootstrap, seed=seed)
     cis = intervals(scores.table, settings)
@@ -384,6 +413,7 @@ def iter_evaluate(
         errors=tuple(scores.errors),
         error_counts=dict(scores.error_counts),
         tokens=tokens,
+        token_sources=_sources(edges, len(scores.table.doc_ids)) if tokens else None,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 from typing import TextIO
@@ -40,6 +40,7 @@ COUNT_NAMES: dict[str, tuple[str, ...]] = {SPAN: SPAN_COUNT_NAMES, SET: PRF_COUN
 FAMILY_KIND = {"entities": SPAN, "relations": SET, "tokens": SET}
 
 GroupKey = tuple[str, str, str]  # (family, rule, scope)
+TokenEdges = Callable[[Document], tuple[list[int], list[int]]]  # gold -> token starts, ends
 
 
 def group_width(g: GroupKey) -> int:
@@ -130,9 +131,16 @@ class TableBuilder:
     the per-label and per-rule columns computed once, as formulas over count vectors.
     """
 
-    def __init__(self, *, relations: bool = True, tokens: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        relations: bool = True,
+        tokens: bool = True,
+        token_edges: TokenEdges = iob.token_edges,
+    ) -> None:
         self.relations = relations
         self.tokens = tokens
+        self._token_edges = token_edges  # e.g. `GoldTokens.edges`: the gold folder's view
         self.doc_ids: list[str] = []
         families = [f"relations/{name}" for name in RELATION_RULES] if relations else []
         families += ["tokens/iob2"] if tokens else []
@@ -173,7 +181,7 @@ class TableBuilder:
                 g, p = rule.keys(gold_rel), rule.keys(pred_rel)
                 sizes += _split_sets(g, p, tp_labels, fn_labels, fp_labels)
         if self.tokens:
-            starts, ends = iob.token_edges(gold)
+            starts, ends = self._token_edges(gold)
             g = iob.span_chunks(starts, ends, gold_spans)
             p = iob.span_chunks(starts, ends, pred_spans)
             sizes += _split_sets(

@@ -74,6 +74,13 @@ def print_result(result: ev.EvalResult) -> None:
         )
     if result.missing:
         out.print(f"{len(result.missing)} gold document(s) had no prediction (scored as empty)")
+    sources = result.token_sources or {}
+    if sources.get("stored") and sources.get("tokenized"):
+        # Only a gold folder whose documents changed after its shards were written gets here.
+        out.print(
+            f"tokens: {sources['stored']} document(s) from the gold folder's IOB view, "
+            f"{sources['tokenized']} tokenized again (they differ from the folder's shards)"
+        )
     if result.alignment:
         a = result.alignment
         out.print(

@@ -23,8 +23,10 @@ def test_eval_bench_measures_every_size_against_nervaluate() -> None:
     assert rows[20]["speedup_tokens_cpu"] > 0 and rows[40]["ours_tokens_cpu_seconds"] > 0
     assert "seqeval_cpu_seconds" not in rows[40]
     assert "| 40 | " in result.summary and "not run | - |" in result.summary
-    # The CLI on files, in a fresh process.
+    # The CLI on files and on a gold folder, in a fresh process.
     assert all(r["eval_cli_peak_rss_mb"] > 50 for r in rows.values())
+    assert all(r["eval_cli_folder_peak_rss_mb"] > 50 for r in rows.values())
+    assert all(r["eval_cli_folder_wall_seconds"] > 0 for r in rows.values())
     assert result.summary.count("\n| 40 |") == 3
 
 

@@ -138,3 +138,14 @@ def test_cli_says_when_some_documents_were_tokenized_again(tmp_path: Path, schem
         ],
     )
     assert result.exit_code == 0 and "tokenized again" not in result.output
+
+
+def test_folder_eval_with_tokens_loads_no_heavy_library(heavy_modules_after) -> None:
+    code = (
+        "from typer.testing import CliRunner\n"
+        "from eventgold.annotate.cli import app\n"
+        f"r = CliRunner().invoke(app, ['eval', '--gold', {str(SHIPPED)!r}, '--predictions', "
+        f"{str(SHIPPED / 'documents.jsonl')!r}, '--bootstrap', '0'])\n"
+        "assert r.exit_code == 0, r.output"
+    )
+    assert heavy_modules_after(code) == []

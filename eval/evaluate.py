@@ -208,8 +208,9 @@ class EvalResult:
     error_counts: dict[str, int] = field(default_factory=dict)
     tokens: bool = True
     # Documents whose token offsets came from the gold folder's IOB view ("stored") or from
-    # tokenizing the text ("tokenized"); None when tokens were not scored.
-    token_sources: dict[str, int] | None = None
+    # tokenizing the text ("tokenized"), and the gold shards that could not be read
+    # ("unreadable"); None when tokens were not scored.
+    token_sources: dict[str, Any] | None = None
 
     def figure(self, family: str, rule: str, scope: str) -> dict[str, Any]:
         """Counts, precision, recall, F1 and interval of one group (F1 only for MACRO)."""
@@ -355,11 +356,12 @@ def _edges_of(views: GoldTokens | None) -> TokenEdges:
     return views.edges if views is not None else token_edges
 
 
-def _sources(views: GoldTokens | None, documents: int) -> dict[str, int]:
-    """Where the token offsets of the gold documents came from."""
+def _sources(views: GoldTokens | None, documents: int) -> dict[str, Any]:
+    """Where the token offsets of the gold documents came from, and which gold shards could
+    not be read."""
     if views is None:
-        return {"stored": 0, "tokenized": documents}
-    return {"stored": views.stored, "tokenized": views.tokenized}
+        return {"stored": 0, "tokenized": documents, "unreadable": []}
+    return {"stored": views.stored, "tokenized": views.tokenized, "unreadable": views.unreadable}
 
 
 def iter_evaluate(

@@ -72,21 +72,35 @@ class GoldTokens:
     """`token_edges` for the gold documents of a gold folder, in ``documents.jsonl`` order,
     from the stored IOB view where it fits (see the module docstring).
 
-    `stored` and `tokenized` count the documents served each way.
+    `stored` and `tokenized` count the documents served each way. A split whose shards
+    cannot be read (damaged, or without the token columns) is read no further, and why is
+    kept in `unreadable`: its documents are tokenized, so it costs time, not correctness.
     """
 
     def __init__(self, gold_dir: Path, *, batch_rows: int = BATCH_ROWS) -> None:
-        self._splits = [_rows(files, batch_rows) for files in _shards(gold_dir).values()]
-        self._heads: list[_Row | None] = [next(rows, None) for rows in self._splits]
+        shards = _shards(gold_dir)
+        self._names = list(shards)
+        self._splits = [_rows(files, batch_rows) for files in shards.values()]
+        self.unreadable: list[str] = []
+        self._heads: list[_Row | None] = [self._next(k) for k in range(len(self._splits))]
         self.stored = 0
         self.tokenized = 0
+
+    def _next(self, k: int) -> _Row | None:
+        import pyarrow as pa
+
+        try:
+            return next(self._splits[k], None)
+        except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
+            self.unreadable.append(f"split '{self._names[k]}': {exc}")
+            return None
 
     def edges(self, gold: Document) -> tuple[list[int], list[int]]:
         """Starts and ends of the tokens of the gold document's IOB view."""
         for k, head in enumerate(self._heads):
             if head is None or head[0] != gold.id:
                 continue
-            self._heads[k] = next(self._splits[k], None)
+            self._heads[k] = self._next(k)
             _, text, bounds, starts, ends = head
             if text == gold.text and bounds == _boundaries(gold):
                 self.stored += 1

@@ -75,6 +75,8 @@ def print_result(result: ev.EvalResult) -> None:
     if result.missing:
         out.print(f"{len(result.missing)} gold document(s) had no prediction (scored as empty)")
     sources = result.token_sources or {}
+    for problem in sources.get("unreadable", ()):
+        err.print(f"warning: gold shards not read, their documents tokenized again: {problem}")
     if sources.get("stored") and sources.get("tokenized"):
         # Only a gold folder whose documents changed after its shards were written gets here.
         out.print(

@@ -60,6 +60,39 @@ def test_ints_reads_sliced_arrays_and_refuses_nulls() -> None:
         _ints(pa.array([1, None], pa.int32()))
 
 
+def test_damaged_or_foreign_shards_are_tokenized_and_named(
+    tmp_path: Path, schema: Schema, pred_file: Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "gold"
+    shutil.copytree(SHIPPED, folder)
+    train, test = (next((folder / "data").glob(f"{s}-*.parquet")) for s in ("train", "test"))
+    train.write_bytes(train.read_bytes()[:100])  # truncated
+    pq.write_table(pq.read_table(test).drop_columns(["token_starts"]), test)  # no tokens
+    docs = _shipped()
+    views = GoldTokens(folder)
+    assert [views.edges(d) for d in docs] == [token_edges(d) for d in docs]
+    assert views.tokenized == 4 and views.stored == 1  # the one validation document
+    assert len(views.unreadable) == 2
+    assert views.unreadable[0].startswith("split 'train': ")
+    assert (
+        views.unreadable[1].startswith("split 'test': ") and "token_starts" in views.unreadable[1]
+    )
+    preds = tmp_path / "pred.jsonl"
+    write_documents(preds, docs)
+    from typer.testing import CliRunner
+
+    from eventgold.annotate.cli import app
+
+    args = ["eval", "--gold", str(folder), "--predictions", str(preds), "--bootstrap", "0"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "warning: gold shards not read, their documents tokenized again: split 'train'" in (
+        result.output
+    )
+
+
 def test_stored_views_only_for_a_folder_with_shards(tmp_path: Path) -> None:
     assert stored_views(SHIPPED) is not None
     assert stored_views(SHIPPED / "documents.jsonl") is None
@@ -83,9 +116,10 @@ def test_folder_eval_reads_no_text_twice_and_equals_file_eval(
     from_folder = evaluate(folder, pred_file, schema, bootstrap=0)
     assert from_folder.table.groups == from_file.table.groups
     assert np.array_equal(from_folder.table.counts, from_file.table.counts)
-    assert from_folder.token_sources == {"stored": 3, "tokenized": 0}
-    assert from_file.token_sources == {"stored": 0, "tokenized": 3}
-    assert from_folder.to_json()["documents"]["token_offsets"] == {"stored": 3, "tokenized": 0}
+    stored = {"stored": 3, "tokenized": 0, "unreadable": []}
+    assert from_folder.token_sources == stored
+    assert from_file.token_sources == {"stored": 0, "tokenized": 3, "unreadable": []}
+    assert from_folder.to_json()["documents"]["token_offsets"] == stored
     assert evaluate(folder, pred_file, schema, bootstrap=0, tokens=False).token_sources is None
 
 
@@ -105,7 +139,7 @@ def test_a_hand_edited_gold_folder_scores_as_its_documents_say(
     edited = evaluate(folder, preds, schema, bootstrap=0)
     as_file = evaluate(folder / "documents.jsonl", preds, schema, bootstrap=0)
     assert np.array_equal(edited.table.counts, as_file.table.counts)
-    assert edited.token_sources == {"stored": len(docs) - 1, "tokenized": 1}
+    assert edited.token_sources == {"stored": len(docs) - 1, "tokenized": 1, "unreadable": []}
 
 
 def test_cli_says_when_some_documents_were_tokenized_again(tmp_path: Path, schema: Schema) -> None:

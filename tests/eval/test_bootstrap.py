@@ -72,3 +72,22 @@ def test_resamples_do_not_depend_on_the_block_size(monkeypatch) -> None:
     assert np.array_equal(resampled_f1(t, settings), whole)
     monkeypatch.setattr(bootstrap, "WEIGHTS", 1)  # one at a time
     assert np.array_equal(resampled_f1(t, settings), whole)
+
+
+def test_each_resample_draws_every_document_n_times_in_all_with_equal_chances() -> None:
+    """A resample is n draws with replacement: counts sum to n, and over many resamples
+    every document is drawn once on average (the multinomial the intervals rest on)."""
+    from eventgold.eval.bootstrap import _weights
+
+    n = 40
+    blocks = list(_weights(n, Bootstrap(resamples=3000, seed=1)))
+    weights = np.concatenate(blocks)
+    assert weights.shape == (3000, n)
+    assert (weights.sum(axis=1) == n).all() and (weights >= 0).all()
+    assert np.array_equal(weights, np.round(weights))
+    # Each count is Binomial(n, 1/n): mean 1, variance (1 - 1/n); 3,000 resamples put every
+    # document's mean within 0.1 of 1 (over 5 standard errors) and its variance near.
+    assert np.abs(weights.mean(axis=0) - 1).max() < 0.1
+    assert np.abs(weights.var(axis=0) - (1 - 1 / n)).max() < 0.15
+    # And the counts are not the same for every document (a broken draw could sum to n).
+    assert len({tuple(row) for row in weights[:50]}) == 50

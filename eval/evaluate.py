@@ -26,7 +26,7 @@ from eventgold.annotate.documents import Document
 from eventgold.annotate.schema import Schema
 from eventgold.eval.align import AlignmentReport
 from eventgold.eval.bootstrap import Bootstrap, intervals
-from eventgold.eval.gold_tokens import GoldTokens, stored_views
+from eventgold.eval.gold_tokens import GoldTokens
 from eventgold.eval.inputs import (
     GoldFile,
     NotOnePass,
@@ -38,7 +38,6 @@ from eventgold.eval.inputs import (
     load_predictions,
     sha256_file,
 )
-from eventgold.eval.iob import token_edges
 from eventgold.eval.matching import Span, SpanMatch, overlaps
 from eventgold.eval.table import (
     COUNT_NAMES,
@@ -48,7 +47,6 @@ from eventgold.eval.table import (
     CountTable,
     GroupKey,
     TableBuilder,
-    TokenEdges,
     f1_metrics,
     f1_values,
     parts,
@@ -320,11 +318,14 @@ def _score(
     pairs: Iterable[tuple[Document, Document]],
     total: int,
     *,
-    tokens: bool,
-    token_edges: TokenEdges = token_edges,
+    tokens: GoldTokens | None,
 ) -> Generator[Progress, None, _Scores]:
-    """Score (gold, prediction) pairs, yielding `Progress`; returns the `_Scores`."""
-    builder = TableBuilder(tokens=tokens, token_edges=token_edges)
+    """Score (gold, prediction) pairs, yielding `Progress`; returns the `_Scores`. Token
+    scores are made, on the offsets `tokens` gives, unless it is None."""
+    if tokens is None:
+        builder = TableBuilder(tokens=False)
+    else:
+        builder = TableBuilder(tokens=True, token_edges=tokens.edges)
     confusion: Counter[tuple[str, str]] = Counter()
     errors: list[ErrorCase] = []
     error_counts: Counter[str] = Counter({k: 0 for k in ERROR_KINDS})
@@ -352,18 +353,6 @@ def _score(
     return _Scores(table, confusion, errors, error_counts)
 
 
-def _edges_of(views: GoldTokens | None) -> TokenEdges:
-    return views.edges if views is not None else token_edges
-
-
-def _sources(views: GoldTokens | None, documents: int) -> dict[str, Any]:
-    """Where the token offsets of the gold documents came from, and which gold shards could
-    not be read."""
-    if views is None:
-        return {"stored": 0, "tokenized": documents, "unreadable": []}
-    return {"stored": views.stored, "tokenized": views.tokenized, "unreadable": views.unreadable}
-
-
 def iter_evaluate(
     gold: Path | Sequence[Document],
     predictions: Path | Predictions | Sequence[Document],
@@ -377,16 +366,13 @@ def iter_evaluate(
     gold_path = gold_file(gold) if isinstance(gold, str | Path) else None
     pred_path = Path(predictions) if isinstance(predictions, str | Path) else None
     scores: _Scores | None = None
-    views = stored_views(gold) if tokens else None
     if pred_path is not None:
         # Predictions in the gold's order (the usual case) are checked and scored in one
         # pass over both files; anything else starts again the two-pass way.
         one_pass = OnePass(gold, pred_path, schema)
-        edges = views() if views else None
+        views = GoldTokens(gold) if tokens else None
         with contextlib.suppress(NotOnePass):
-            scores = yield from _score(
-                one_pass, one_pass.total, tokens=tokens, token_edges=_edges_of(edges)
-            )
+            scores = yield from _score(one_pass, one_pass.total, tokens=views)
             missing, alignment = one_pass.missing, one_pass.alignment
     if scores is None:
         # Files are checked whole (every problem listed), then read again a document at a
@@ -394,10 +380,8 @@ def iter_evaluate(
         gold_docs = index_gold(gold, schema) if isinstance(gold, str | Path) else list(gold)
         preds = _predictions(predictions, gold_docs, schema)
         pairs = ((g, preds.for_gold(g)) for g in gold_docs)
-        edges = views() if views else None
-        scores = yield from _score(
-            pairs, len(gold_docs), tokens=tokens, token_edges=_edges_of(edges)
-        )
+        views = GoldTokens(gold) if tokens else None
+        scores = yield from _score(pairs, len(gold_docs), tokens=views)
         missing, alignment = preds.missing, preds.alignment
     settings = Bootstrap(resamples=bootstrap, seed=seed)
     cis = intervals(scores.table, settings)
@@ -415,7 +399,7 @@ def iter_evaluate(
         errors=tuple(scores.errors),
         error_counts=dict(scores.error_counts),
         tokens=tokens,
-        token_sources=_sources(edges, len(scores.table.doc_ids)) if tokens else None,
+        token_sources=views.sources() if views is not None else None,
     )
 
 

@@ -18,8 +18,7 @@ only when a gold document has its id. Memory: one batch of rows per split.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,16 +68,17 @@ def _rows(files: list[str], batch_rows: int) -> Iterator[_Row]:
 
 
 class GoldTokens:
-    """`token_edges` for the gold documents of a gold folder, in ``documents.jsonl`` order,
-    from the stored IOB view where it fits (see the module docstring).
+    """`token_edges` for the gold documents in order, from a gold folder's stored IOB view
+    where it fits (see the module docstring); any other gold (a documents file, documents in
+    memory, a folder without shards) is tokenized. One per pass over the gold.
 
     `stored` and `tokenized` count the documents served each way. A split whose shards
     cannot be read (damaged, or without the token columns) is read no further, and why is
     kept in `unreadable`: its documents are tokenized, so it costs time, not correctness.
     """
 
-    def __init__(self, gold_dir: Path, *, batch_rows: int = BATCH_ROWS) -> None:
-        shards = _shards(gold_dir)
+    def __init__(self, gold: Path | Sequence[Document], *, batch_rows: int = BATCH_ROWS) -> None:
+        shards = _shards(Path(gold)) if isinstance(gold, str | Path) else {}
         self._names = list(shards)
         self._splits = [_rows(files, batch_rows) for files in shards.values()]
         self.unreadable: list[str] = []
@@ -109,6 +109,11 @@ class GoldTokens:
         self.tokenized += 1
         return token_edges(gold)
 
+    def sources(self) -> dict[str, Any]:
+        """Where the offsets came from (see `EvalResult.token_sources`)."""
+        unreadable = list(self.unreadable)
+        return {"stored": self.stored, "tokenized": self.tokenized, "unreadable": unreadable}
+
 
 def _boundaries(doc: Document) -> set[int]:
     out = {e.start for e in doc.entities}
@@ -116,15 +121,10 @@ def _boundaries(doc: Document) -> set[int]:
     return out
 
 
-def _shards(gold_dir: Path) -> dict[str, list[str]]:
+def _shards(gold: Path) -> dict[str, list[str]]:
+    """A gold folder's Parquet shards by split; none for anything else."""
+    if not gold.is_dir():
+        return {}
     from eventgold.annotate.dataset import parquet_files  # imports pyarrow: only when used
 
-    return parquet_files(gold_dir)
-
-
-def stored_views(gold: Path | Sequence[Document]) -> Callable[[], GoldTokens] | None:
-    """A maker of `GoldTokens` (one per pass over the gold) if `gold` is a gold folder with
-    Parquet shards; None otherwise (a documents file, or documents in memory)."""
-    if isinstance(gold, str | Path) and Path(gold).is_dir() and _shards(Path(gold)):
-        return functools.partial(GoldTokens, Path(gold))
-    return None
+    return parquet_files(gold)

@@ -15,7 +15,7 @@ from eventgold.annotate.documents import Document, read_documents, write_documen
 from eventgold.annotate.schema import Schema
 from eventgold.eval import gold_tokens
 from eventgold.eval.evaluate import evaluate
-from eventgold.eval.gold_tokens import GoldTokens, _ints, stored_views
+from eventgold.eval.gold_tokens import GoldTokens, _ints
 from eventgold.eval.iob import token_edges
 
 SHIPPED = Path(__file__).resolve().parents[2] / "gold"
@@ -93,13 +93,17 @@ def test_damaged_or_foreign_shards_are_tokenized_and_named(
     )
 
 
-def test_stored_views_only_for_a_folder_with_shards(tmp_path: Path) -> None:
-    assert stored_views(SHIPPED) is not None
-    assert stored_views(SHIPPED / "documents.jsonl") is None
-    assert stored_views(_shipped()) is None
+def test_only_a_folder_with_shards_gives_stored_offsets(tmp_path: Path) -> None:
+    docs = _shipped()
     bare = tmp_path / "bare"
-    write_documents(bare / "documents.jsonl", _shipped())
-    assert stored_views(bare) is None
+    write_documents(bare / "documents.jsonl", docs)
+    for gold in (SHIPPED / "documents.jsonl", docs, bare):
+        views = GoldTokens(gold)
+        assert [views.edges(d) for d in docs] == [token_edges(d) for d in docs]
+        assert views.sources() == {"stored": 0, "tokenized": len(docs), "unreadable": []}
+    views = GoldTokens(SHIPPED)
+    assert [views.edges(d) for d in docs] == [token_edges(d) for d in docs]
+    assert views.sources() == {"stored": len(docs), "tokenized": 0, "unreadable": []}
 
 
 def test_folder_eval_reads_no_text_twice_and_equals_file_eval(

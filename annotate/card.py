@@ -44,6 +44,13 @@ def _size_category(n: int) -> str:
     return next((name for limit, name in _SIZES if n < limit), "n>1M")
 
 
+_EMPTY_NOTE = [
+    "**No document has a usable gold annotation yet.** `rejects.jsonl` lists every annotation "
+    "that was rejected, with its reasons.",
+    "",
+]
+
+
 def _front_matter(summary: GoldSummary, schema: Schema) -> str:
     meta: dict[str, Any] = {
         "pretty_name": f"{schema.name} gold (schema {schema.version})",
@@ -55,17 +62,14 @@ def _front_matter(summary: GoldSummary, schema: Schema) -> str:
         "task_ids": ["named-entity-recognition"],
         "tags": ["event-extraction", "relation-extraction", "conflict", "news"],
         "size_categories": [_size_category(summary.documents)],
-        "configs": [
-            {
-                "config_name": "default",
-                "data_files": [
-                    {"split": s.name, "path": f"{DATA_DIR}/{s.name}-*.parquet"}
-                    for s in summary.splits
-                    if s.documents
-                ],
-            }
-        ],
     }
+    data_files = [
+        {"split": s.name, "path": f"{DATA_DIR}/{s.name}-*.parquet"}
+        for s in summary.splits
+        if s.documents
+    ]
+    if data_files:  # an empty gold has no Parquet file for a config to name
+        meta["configs"] = [{"config_name": "default", "data_files": data_files}]
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100) + "---\n"
 
 
@@ -200,6 +204,7 @@ def render_card(
         "checked against the schema. Each row is one document with its spans, relations, "
         "tokens and IOB2 tags.",
         "",
+        *(_EMPTY_NOTE if not summary.documents else []),
         *_schema_section(schema),
         "",
         *_splits_section(summary, schema),

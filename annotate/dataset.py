@@ -438,16 +438,7 @@ class _Outputs:
     def add(self, split: int, line: bytes, row: dict[str, Any]) -> None:
         """One document: its JSONL line and its encoded row (`RowEncoder`)."""
         self.docs.write(line)
-        writer = self.writers.get(split)
-        if writer is None:
-            name = SPLITS[split]
-            writer = self.writers[split] = _ShardWriter(
-                self.stage / DATA_DIR,
-                self.stage / HF_DIR / name / HF_ARROW,
-                name,
-                self.shard_rows,
-                self.feats,
-            )
+        writer = self.writers.get(split) or self._open(split)
         writer.add(row)
         st = self.stats[split]
         st.documents += 1
@@ -456,6 +447,24 @@ class _Outputs:
         st.relations.update(r["label"] for r in row["relations"])
         if len(st.ids) <= LIST_IDS_MAX:
             st.ids.append(row["id"])
+
+    def _open(self, split: int) -> _ShardWriter:
+        name = SPLITS[split]
+        self.writers[split] = _ShardWriter(
+            self.stage / DATA_DIR,
+            self.stage / HF_DIR / name / HF_ARROW,
+            name,
+            self.shard_rows,
+            self.feats,
+        )
+        return self.writers[split]
+
+    def open_every_split(self) -> None:
+        """A writer for each split still without one: an empty gold is then still a loadable
+        `DatasetDict` with every split and the schema's features (no rows, no Parquet shard)."""
+        for split in range(len(SPLITS)):
+            if split not in self.writers:
+                self._open(split)
 
     def close(self) -> None:
         self.docs.close()
@@ -674,6 +683,8 @@ def iter_write_gold(
                         yield Progress("write", done, total)
         else:
             yield Progress("write", total, total)
+        if not total:
+            out.open_every_split()
         out.close()
         spool_path.unlink()
         writers, stats = out.writers, out.stats

@@ -16,6 +16,7 @@ from eventgold.annotate.cli._common import (
     DEFAULT_SCHEMA_PATH,
     SchemaOpt,
     err,
+    fail,
     get_schema,
     out,
     user_errors,
@@ -131,6 +132,8 @@ def eval_cli(
         result = run_with_progress(
             ev.iter_evaluate(gold, predictions, sch, bootstrap=bootstrap, seed=seed, tokens=tokens)
         )
+    if not result.table.doc_ids:  # zeros over nothing would read as a model that scored 0
+        fail(f"the gold {gold} holds no documents: there is nothing to score")
     print_result(result)
     if json_out is not None:
         result.write_json(json_out)

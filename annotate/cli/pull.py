@@ -13,6 +13,7 @@ from eventgold.annotate.cli._common import (
     ApiKeyOpt,
     SchemaOpt,
     UrlOpt,
+    err,
     fail,
     get_schema,
     out,
@@ -40,6 +41,16 @@ def print_pull_report(report: PullReport) -> None:
     if report.utf16_converted:
         out.print(
             f"  {report.utf16_converted} span(s) had UTF-16 offsets, converted to code points"
+        )
+    if not report.documents:
+        err.print(
+            "warning: no task has a usable annotation yet, so the gold folder holds no documents"
+            + (
+                f"; {report.rejects_path} says why each annotation was rejected"
+                if report.rejected
+                else ""
+            ),
+            markup=False,
         )
     if report.rejected:
         codes = ", ".join(f"{code}: {n}" for code, n in report.reject_codes.items())

@@ -374,3 +374,21 @@ def test_a_repeated_id_in_order_is_a_duplicate(tmp_path: Path) -> None:
     with pytest.raises(ProblemsError) as info:
         write_gold([*docs[:45], docs[44], *docs[45:]], tmp_path / "gold", schema=SCHEMA)
     assert [str(p) for p in info.value.problems] == ["document 'doc-0044': duplicate document id"]
+
+
+def test_no_documents_make_an_empty_loadable_gold(tmp_path: Path) -> None:
+    out = tmp_path / "gold"
+    rejects = [{"task": 3, "where": "task 3 / entity 0", "message": "unknown label"}]
+    summary = write_gold([], out, schema=SCHEMA, rejects=rejects)
+    assert summary.documents == 0 and summary.rejects == 1
+    loaded = load_gold_dataset(out)
+    assert {name: len(split) for name, split in loaded.items()} == {
+        "train": 0,
+        "validation": 0,
+        "test": 0,
+    }
+    assert loaded["test"].features == features(SCHEMA)
+    assert list(read_gold(out)) == [] and parquet_files(out) == {}
+    card = (out / "README.md").read_text()
+    assert "No document has a usable gold annotation yet" in card and "configs:" not in card
+    assert (out / "rejects.jsonl").read_text().count("\n") == 1

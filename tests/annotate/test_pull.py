@@ -264,3 +264,26 @@ def test_pull_streams_tasks(ls_session, pulled_project):
     tasks = list(pull(ls_session, project_title=pulled_project["title"], schema=SCHEMA))
     assert [t.doc_id for t in tasks][:2] == ["d-good", "d-multiline"]
     assert sum(t.cancelled for t in tasks) == 1
+
+
+@pytest.mark.labelstudio
+def test_pull_of_a_project_without_annotations_writes_an_empty_gold(
+    ls_server, ls_session, tmp_path
+):
+    from ..conftest import TEST_CREDS
+
+    title = f"pull-unannotated-{time.time_ns()}"
+    events = list(
+        push(ls_session, project_title=title, documents=[doc("d-a"), doc("d-b")], schema=SCHEMA)
+    )
+    assert events[-1].report.imported == 2
+    out = tmp_path / "gold"
+    result = CliRunner().invoke(
+        app,
+        ["pull", "--project", title, "--out", str(out),
+         "--url", ls_server.url, "--api-key", TEST_CREDS.token],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "0 gold document(s) from 2 task(s)" in result.output
+    assert "warning: no task has a usable annotation yet" in result.output
+    assert (out / "documents.jsonl").read_text() == ""

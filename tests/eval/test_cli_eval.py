@@ -64,3 +64,14 @@ def test_scoring_without_tokens_loads_no_heavy_library(
     )
     assert heavy_modules_after(code) == []
     assert heavy_modules_after(code.replace("'--no-tokens', ", "")) == ["spacy"]
+
+
+def test_eval_refuses_an_empty_gold_instead_of_printing_zeros(tmp_path: Path) -> None:
+    gold, preds, out_json = tmp_path / "gold.jsonl", tmp_path / "preds.jsonl", tmp_path / "r.json"
+    gold.write_text("")
+    preds.write_text("")
+    args = ["eval", "--gold", str(gold), "--predictions", str(preds), "--json", str(out_json)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert f"the gold {gold} holds no documents: there is nothing to score" in result.output
+    assert "F1" not in result.output and not out_json.exists()

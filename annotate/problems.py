@@ -44,5 +44,5 @@ def join(*parts: str) -> str:
 
 
 def allowed(values: object) -> str:
-    """Render a set of allowed values deterministically for error text."""
-    return ", ".join(sorted(str(v) for v in values))  # type: ignore[union-attr]
+    """Render a set of allowed values deterministically for error text ("none" if empty)."""
+    return ", ".join(sorted(str(v) for v in values)) or "none"  # type: ignore[union-attr]

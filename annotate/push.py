@@ -83,6 +83,10 @@ class PushReport:
     annotations_added: int
     annotations_skipped: int  # task already present: not re-imported
     problems: tuple[Problem, ...]
+    # How an existing project differed from the schema (its labels aside), and whether its
+    # config, instructions and description were set from the schema (--update-config).
+    project_differences: tuple[str, ...] = ()
+    config_updated: bool = False
 
     @property
     def problem_counts(self) -> dict[str, int]:
@@ -508,6 +512,8 @@ def push(
             annotations_added=state.annotations_added,
             annotations_skipped=state.annotations_skipped,
             problems=tuple(problems),
+            project_differences=project.differences,
+            config_updated=project.config_updated,
         )
     )
 

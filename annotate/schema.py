@@ -22,6 +22,7 @@ DEFAULT_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "conflict_
 _LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 _COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _VERSION_RE = re.compile(r"^\d+(?:\.\d+){0,2}$")
+IOB_OUTSIDE = "O"  # the IOB2 tag outside every entity: not available as a label
 _TOP_KEYS = {"name", "version", "description", "guidelines", "entities", "relations"}
 _ENTITY_KEYS = {"label", "description", "color", "hotkey"}
 _RELATION_KEYS = {"label", "description", "head", "tail"}
@@ -65,7 +66,7 @@ class Schema:
     @property
     def iob_labels(self) -> tuple[str, ...]:
         """IOB2 tag names: ``O`` then ``B-X``, ``I-X`` for each entity label in order."""
-        tags = ["O"]
+        tags = [IOB_OUTSIDE]
         for label in self.entity_labels:
             tags += [f"B-{label}", f"I-{label}"]
         return tuple(tags)
@@ -124,11 +125,21 @@ def check_schema_data(data: Any, *, path: str = "schema") -> list[Problem]:
         if not isinstance(data.get(key), str | int | float) or data.get(key) in ("", None):
             p.append(_problem(path, key, f"required, got {data.get(key)!r}"))
     version = str(data.get("version", ""))
-    if version and not _VERSION_RE.match(version):
+    if isinstance(data.get("version"), float):  # YAML reads 1.10 as 1.1: the digits are lost
+        p.append(
+            _problem(
+                path,
+                "version",
+                f'must be quoted text such as "1.0.0": YAML read it as the number {version}, '
+                "which may have lost digits (1.10 reads as 1.1)",
+            )
+        )
+    elif version and not _VERSION_RE.match(version):
         p.append(_problem(path, "version", f"must look like 1.0.0, got {version!r}"))
 
     entities = data.get("entities")
     labels: list[str] = []
+    hotkeys: dict[str, str] = {}  # hotkey -> the label that has it
     if not isinstance(entities, list) or not entities:
         p.append(
             _problem(path, "entities", f"must be a non-empty list of labels, got {entities!r}")
@@ -141,6 +152,13 @@ def check_schema_data(data: Any, *, path: str = "schema") -> list[Problem]:
             continue
         if label in labels:
             p.append(_problem(path, f"{where}.label", f"duplicate entity label {label!r}"))
+        elif label.upper() in {x.upper() for x in labels}:
+            other = next(x for x in labels if x.upper() == label.upper())
+            p.append(
+                _problem(path, f"{where}.label", f"{label!r} differs from {other!r} only in case")
+            )
+        elif label == IOB_OUTSIDE:
+            p.append(_problem(path, f"{where}.label", f"{label!r} is the IOB2 tag for no entity"))
         labels.append(label)
         color = ent.get("color")
         if color is not None and (not isinstance(color, str) or not _COLOR_RE.match(color)):
@@ -150,6 +168,17 @@ def check_schema_data(data: Any, *, path: str = "schema") -> list[Problem]:
         hotkey = ent.get("hotkey")
         if hotkey is not None and (not isinstance(hotkey, str | int) or len(str(hotkey)) != 1):
             p.append(_problem(path, f"{where}.hotkey", f"must be one character, got {hotkey!r}"))
+        elif hotkey is not None and str(hotkey) in hotkeys:
+            p.append(
+                _problem(
+                    path,
+                    f"{where}.hotkey",
+                    f"{str(hotkey)!r} is already the hotkey of {hotkeys[str(hotkey)]}; "
+                    "each label needs its own",
+                )
+            )
+        elif hotkey is not None:
+            hotkeys[str(hotkey)] = label
 
     relations = data.get("relations") or []
     if not isinstance(relations, list):
@@ -247,6 +276,21 @@ def check_schema_file(path: Path) -> tuple[Schema | None, list[Problem]]:
     if problems:
         return None, problems
     return schema_from_data(data, path=str(path)), []
+
+
+def schema_warnings(schema: Schema) -> list[Problem]:
+    """What is usable but probably a mistake: a guidelines file that is not there (push would
+    leave the project's instructions empty, and the dataset card would link nowhere)."""
+    found = schema.guidelines_path()
+    if schema.guidelines and (found is None or not found.is_file()):
+        return [
+            Problem(
+                f"{schema.path or 'schema'}: guidelines",
+                f"file {schema.guidelines!r} not found (looked for {found}); the project's "
+                "instructions will be empty",
+            )
+        ]
+    return []
 
 
 def load_schema(path: Path | None = None) -> Schema:

@@ -15,6 +15,7 @@ from eventgold.annotate.cli._common import (
     ApiKeyOpt,
     SchemaOpt,
     UrlOpt,
+    err,
     fail,
     get_schema,
     out,
@@ -32,6 +33,7 @@ from eventgold.annotate.documents import (
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
 from eventgold.annotate.problems import Problem, ProblemsError
 from eventgold.annotate.push import DEFAULT_BATCH_SIZE, PushDone, PushReport, push
+from eventgold.annotate.schema import schema_warnings
 
 _STAGES = {
     "read": "reading predictions/annotations",
@@ -79,6 +81,19 @@ def print_push_report(report: PushReport, *, title: str) -> None:
         f"project '{title}' (id {report.project_id}){created}: {report.imported} task(s) "
         f"imported, {report.skipped} already present"
     )
+    if report.config_updated:
+        out.print(
+            "  set the project's labeling config, instructions and description from the schema"
+            + "".join(f"\n    - {d}" for d in report.project_differences),
+            markup=False,
+        )
+    elif report.project_differences:
+        err.print(
+            f"warning: project '{title}' differs from the schema (the labels are the same); "
+            "pass --update-config to apply the schema"
+            + "".join(f"\n  - {d}" for d in report.project_differences),
+            markup=False,
+        )
     if report.predictions_added or report.predictions_skipped:
         out.print(
             f"  predictions: {report.predictions_added} added, "
@@ -111,7 +126,9 @@ def push_cli(
     update_config: Annotated[
         bool,
         typer.Option(
-            "--update-config", help="Replace a project config that differs from the schema."
+            "--update-config",
+            help="Set an existing project's labeling config, instructions and description from "
+            "the schema where they differ.",
         ),
     ] = False,
     batch_size: Annotated[int, typer.Option(help="Tasks per import request.")] = DEFAULT_BATCH_SIZE,
@@ -121,6 +138,8 @@ def push_cli(
 ) -> None:
     """Push documents to a Label Studio project, idempotently (re-runs skip what is there)."""
     schema = get_schema(schema_path)
+    for problem in schema_warnings(schema):
+        err.print(f"warning: {problem}", markup=False)
     if predictions is not None and not model_version:
         fail("--predictions needs --model-version")
     if corpus is None and (

@@ -9,10 +9,17 @@ import typer
 from rich.table import Table
 
 from eventgold.annotate.cli._app import schema_app
-from eventgold.annotate.cli._common import DEFAULT_SCHEMA_PATH, fail, get_schema, out
-from eventgold.annotate.schema import check_schema_file, describe, to_label_config
+from eventgold.annotate.cli._common import DEFAULT_SCHEMA_PATH, err, fail, get_schema, out
+from eventgold.annotate.schema import (
+    check_schema_file,
+    describe,
+    schema_warnings,
+    to_label_config,
+)
 
-SchemaArg = Annotated[Path, typer.Argument(help="Schema file (YAML).")]
+SchemaArg = Annotated[
+    Path, typer.Argument(help="Schema file (YAML).", envvar="EVENTGOLD_SCHEMA", show_envvar=True)
+]
 
 
 @schema_app.command("check")
@@ -25,6 +32,8 @@ def check_cli(path: SchemaArg = DEFAULT_SCHEMA_PATH) -> None:
         f"ok: {schema.name} {schema.version}: {len(schema.entities)} entity labels, "
         f"{len(schema.relations)} relation labels"
     )
+    for problem in schema_warnings(schema):
+        err.print(f"warning: {problem}", markup=False)
 
 
 @schema_app.command("show")

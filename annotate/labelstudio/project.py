@@ -34,7 +34,8 @@ class ProjectRef:
     id: int
     title: str
     created: bool = False
-    config_updated: bool = False
+    config_updated: bool = False  # the config, instructions and description set from the schema
+    differences: tuple[str, ...] = ()  # how it differed from the schema (applied if updated)
 
 
 def find_projects(session: Session, title: str, *, page_size: int = 100) -> list[ProjectRef]:
@@ -122,6 +123,64 @@ def config_differences(label_config: str, schema: Schema) -> list[str]:
                 f"{kind} in the project but not in the schema: {', '.join(sorted(have - want))}"
             )
     return diffs
+
+
+def _label_attributes(root: ET.Element) -> dict[str, dict[str, str]]:
+    """Entity label -> its other attributes (colour, hotkey, hint), in config order."""
+    return {
+        str(label.get("value")): {k: v for k, v in label.attrib.items() if k != "value"}
+        for control in root.iter("Labels")
+        if control.get("name") == LS_LABELS_NAME
+        for label in control.iter("Label")
+    }
+
+
+def project_description(schema: Schema) -> str:
+    """The description a project made from `schema` carries: which schema, which version."""
+    return f"{schema.name} {schema.version}"
+
+
+def setting_differences(
+    *, label_config: str, instructions: str, description: str, schema: Schema
+) -> list[str]:
+    """What differs between a project and `schema` without changing what annotations mean
+    (label colours, hotkeys and hints, label order, the instructions, the schema version);
+    run after `config_differences` found the same labels on both sides."""
+    want_config = to_label_config(schema)
+    try:
+        have_root = ET.fromstring(label_config)
+    except ET.ParseError:
+        return []  # `config_differences` reports it
+    have, want = _label_attributes(have_root), _label_attributes(ET.fromstring(want_config))
+    diffs = []
+    for label, attrs in want.items():
+        for name in sorted(set(attrs) | set(have.get(label, {}))):
+            theirs, ours = have.get(label, {}).get(name), attrs.get(name)
+            if theirs != ours:
+                diffs.append(
+                    f"entity label {label}: {name} {_shown(theirs)} in the project, "
+                    f"{_shown(ours)} in the schema"
+                )
+    if list(have) != list(want):
+        diffs.append(
+            f"entity labels in another order: the project {', '.join(have)}; "
+            f"the schema {', '.join(want)}"
+        )
+    if not diffs and ET.canonicalize(label_config, strip_text=True) != ET.canonicalize(
+        want_config, strip_text=True
+    ):
+        diffs.append("the labeling config differs from `eventgold schema xml` in its layout")
+    if instructions != guidelines_html(schema):
+        diffs.append("the instructions differ from the schema's guidelines file")
+    if description != project_description(schema):
+        diffs.append(
+            f"the description is {description!r}, the schema {project_description(schema)!r}"
+        )
+    return diffs
+
+
+def _shown(value: str | None) -> str:
+    return "(none)" if value is None else repr(value)
 
 
 def guidelines_html(schema: Schema) -> str:
@@ -225,7 +284,7 @@ def ensure_project(
                 label_config=config,
                 expert_instruction=guidelines_html(schema),
                 show_instruction=True,
-                description=f"{schema.name} {schema.version}",
+                description=project_description(schema),
             ),
         )
         return ProjectRef(id=created.id, title=title, created=True)
@@ -233,9 +292,21 @@ def ensure_project(
         f"reading project {title!r}", lambda: session.client.projects.get(id=project.id)
     )
     diffs = config_differences(current.label_config or "", schema)
-    if not diffs:
-        return project
-    if not update_config:
+    # Same labels: the rest (colours, hotkeys, instructions, ...) is told, and applied only
+    # when asked; other labels would break annotations, so they stop the push.
+    settings = (
+        []
+        if diffs
+        else setting_differences(
+            label_config=current.label_config or "",
+            instructions=current.expert_instruction or "",
+            description=current.description or "",
+            schema=schema,
+        )
+    )
+    if not diffs and (not settings or not update_config):
+        return ProjectRef(id=project.id, title=title, differences=tuple(settings))
+    if diffs and not update_config:
         raise ProblemsError(
             [Problem(f"project {title!r} (id {project.id})", d, CONFIG_MISMATCH) for d in diffs],
             summary=f"project {title!r} does not match schema {schema.name!r} {schema.version}; "
@@ -244,7 +315,12 @@ def ensure_project(
     try:
         session.call(
             f"updating the config of project {title!r}",
-            lambda: session.client.projects.update(id=project.id, label_config=config),
+            lambda: session.client.projects.update(
+                id=project.id,
+                label_config=config,
+                expert_instruction=guidelines_html(schema),
+                description=project_description(schema),
+            ),
         )
     except ApiError as exc:
         # E.g. an invalid config: pass Label Studio's reason on.
@@ -258,4 +334,6 @@ def ensure_project(
             ],
             summary=f"cannot update the config of project {title!r}",
         ) from None
-    return ProjectRef(id=project.id, title=title, config_updated=True)
+    return ProjectRef(
+        id=project.id, title=title, config_updated=True, differences=tuple(diffs + settings)
+    )

@@ -299,3 +299,28 @@ def test_batch_committed_but_answer_lost_is_not_imported_twice(
     assert (report.imported, report.skipped) == (40, 0)  # the recovered batch counts as imported
     ids = [k.doc_id for k in iter_task_keys(ls_session, report.project_id)]
     assert sorted(ids) == [d.id for d in docs]
+
+
+def test_push_report_tells_project_differences_and_what_was_updated(capsys):
+    from eventgold.annotate.cli.push import print_push_report
+    from eventgold.annotate.push import PushReport
+
+    told = PushReport(
+        project_id=4, project_created=False, imported=0, skipped=5, predictions_added=0,
+        predictions_skipped=0, annotations_added=0, annotations_skipped=0, problems=(),
+        project_differences=("entity label ATTACKER: hotkey '1' in the project, '9' in the schema",),
+    )  # fmt: skip
+    print_push_report(told, title="P")
+    captured = capsys.readouterr()
+    assert "project 'P' (id 4): 0 task(s) imported, 5 already present" in captured.out
+    assert captured.err.splitlines() == [
+        "warning: project 'P' differs from the schema (the labels are the same); pass "
+        "--update-config to apply the schema",
+        "  - entity label ATTACKER: hotkey '1' in the project, '9' in the schema",
+    ]
+    import dataclasses
+
+    print_push_report(dataclasses.replace(told, config_updated=True), title="P")
+    captured = capsys.readouterr()
+    assert "set the project's labeling config, instructions and description" in captured.out
+    assert "    - entity label ATTACKER: hotkey '1'" in captured.out and captured.err == ""

@@ -79,3 +79,32 @@ def test_label_config_is_derived_and_escaped(tmp_path):
     assert root.find(".//Label[@value='WEAPON']").get("hint") == 'guns & "bombs" <x>'
     assert [el.get("value") for el in root.iter("Relation")] == ["KILLED", "CONDEMNS"]
     assert root.find("Text").get("name") == "text"
+
+
+def test_hotkeys_case_twins_the_outside_tag_and_float_versions_are_refused():
+    data = yaml.safe_load(DEFAULT_SCHEMA.read_text())
+    data["version"] = 1.10  # as YAML reads an unquoted 1.10
+    data["entities"][1]["hotkey"] = "1"  # ATTACKER's
+    data["entities"].append({"label": "attacker"})
+    data["entities"].append({"label": "O"})
+    assert [str(p) for p in check_schema_data(data, path="s.yaml")] == [
+        's.yaml: version: must be quoted text such as "1.0.0": YAML read it as the number 1.1, '
+        "which may have lost digits (1.10 reads as 1.1)",
+        "s.yaml: entities[1] (VICTIM_GROUP).hotkey: '1' is already the hotkey of ATTACKER; "
+        "each label needs its own",
+        "s.yaml: entities[5] (attacker).label: 'attacker' differs from 'ATTACKER' only in case",
+        "s.yaml: entities[6] (O).label: 'O' is the IOB2 tag for no entity",
+    ]
+
+
+def test_a_missing_guidelines_file_is_a_warning_not_an_error(tmp_path):
+    from eventgold.annotate.schema import schema_warnings
+
+    assert schema_warnings(load_schema()) == []
+    path = tmp_path / "s.yaml"
+    path.write_text(DEFAULT_SCHEMA.read_text())  # GUIDELINES.md is not copied
+    schema = load_schema(path)
+    assert [str(p) for p in schema_warnings(schema)] == [
+        f"{path}: guidelines: file 'GUIDELINES.md' not found (looked for "
+        f"{tmp_path / 'GUIDELINES.md'}); the project's instructions will be empty"
+    ]

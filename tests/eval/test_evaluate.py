@@ -310,4 +310,3 @@ def test_result_written_streaming_is_the_json_of_to_json(
         )
         result.write_json(tmp_path / "r.json")
         assert (tmp_path / "r.json").read_text(encoding="utf-8") == expected
-

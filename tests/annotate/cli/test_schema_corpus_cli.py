@@ -26,6 +26,18 @@ def test_schema_check_lists_problems_and_fails(tmp_path):
     assert "entities: must be a non-empty list of labels, got []" in result.stderr
 
 
+def test_schema_commands_take_eventgold_schema_and_warn_of_missing_guidelines(tmp_path):
+    from eventgold.annotate.schema import DEFAULT_SCHEMA
+
+    edited = tmp_path / "s.yaml"
+    edited.write_text(DEFAULT_SCHEMA.read_text().replace("version: 1.0.0", "version: 1.1.0"))
+    env = {"EVENTGOLD_SCHEMA": str(edited)}
+    result = runner.invoke(app, ["schema", "check"], env=env)
+    assert result.exit_code == 0 and "ok: conflict_events 1.1.0" in result.stdout
+    assert "warning: " in result.stderr and "'GUIDELINES.md' not found" in result.stderr
+    assert "conflict_events 1.1.0" in runner.invoke(app, ["schema", "show"], env=env).stdout
+
+
 def test_corpus_add_reports_and_exits_nonzero_on_bad_files(tmp_path):
     (tmp_path / "ok.txt").write_text("Title\nText")
     (tmp_path / "bad.txt").write_bytes(b"T\n\xff")

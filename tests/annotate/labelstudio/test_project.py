@@ -13,6 +13,8 @@ from eventgold.annotate.labelstudio.project import (
     find_projects,
     guidelines_html,
     markdown_to_html,
+    project_description,
+    setting_differences,
 )
 from eventgold.annotate.problems import ProblemsError
 from eventgold.annotate.schema import RelationType, load_schema, to_label_config
@@ -41,6 +43,51 @@ def test_config_differences_say_what_is_missing_and_extra():
     ]
     assert config_differences(to_label_config(SCHEMA), SCHEMA) == []
     assert config_differences("<View", SCHEMA)[0].startswith("the labeling config is not valid XML")
+
+
+def restyled_schema():
+    """The shipped schema with another hotkey and colour for VICTIM_GROUP, and version 1.1.0."""
+    entities = tuple(
+        dataclasses.replace(e, hotkey="9", color="#000000") if e.label == "VICTIM_GROUP" else e
+        for e in SCHEMA.entities
+    )
+    return dataclasses.replace(SCHEMA, entities=entities, version="1.1.0")
+
+
+def test_setting_differences_name_each_attribute_and_the_version():
+    project = {
+        "label_config": to_label_config(SCHEMA),
+        "instructions": guidelines_html(SCHEMA),
+        "description": project_description(SCHEMA),
+    }
+    assert setting_differences(**project, schema=SCHEMA) == []
+    assert setting_differences(**project, schema=restyled_schema()) == [
+        "entity label VICTIM_GROUP: background '#1f77b4' in the project, '#000000' in the schema",
+        "entity label VICTIM_GROUP: hotkey '2' in the project, '9' in the schema",
+        "the description is 'conflict_events 1.0.0', the schema 'conflict_events 1.1.0'",
+    ]
+    reordered = dataclasses.replace(SCHEMA, entities=(*SCHEMA.entities[1:], SCHEMA.entities[0]))
+    assert setting_differences(**project, schema=reordered) == [
+        "entity labels in another order: the project ATTACKER, VICTIM_GROUP, LOCATION, ACTOR, "
+        "ATTACK; the schema VICTIM_GROUP, LOCATION, ACTOR, ATTACK, ATTACKER"
+    ]
+    attacker = SCHEMA.entities[0]
+    no_hint = dataclasses.replace(
+        SCHEMA, entities=(dataclasses.replace(attacker, description=""), *SCHEMA.entities[1:])
+    )
+    assert setting_differences(**project, schema=no_hint) == [
+        f"entity label ATTACKER: hint {attacker.description!r} in the project, (none) in the schema"
+    ]
+    layout = {
+        **project,
+        "label_config": project["label_config"].replace('granularity="symbol"', ""),
+    }
+    assert setting_differences(**layout, schema=SCHEMA) == [
+        "the labeling config differs from `eventgold schema xml` in its layout"
+    ]
+    assert setting_differences(**{**project, "instructions": "<p>old</p>"}, schema=SCHEMA) == [
+        "the instructions differ from the schema's guidelines file"
+    ]
 
 
 def test_markdown_is_escaped_simple_html():
@@ -78,7 +125,32 @@ def test_create_then_find_then_mismatch_then_update(ls_session, project_title):
     )
     updated = ensure_project(ls_session, title=project_title, schema=SCHEMA, update_config=True)
     assert updated.config_updated and updated.id == created.id
-    assert not ensure_project(ls_session, title=project_title, schema=SCHEMA).config_updated
+    again = ensure_project(ls_session, title=project_title, schema=SCHEMA)
+    # Label Studio keeps the config, instructions and description as sent: nothing differs.
+    assert (again.config_updated, again.differences) == (False, ())
+
+
+@pytest.mark.labelstudio
+def test_colour_hotkey_and_version_changes_are_told_then_applied_on_request(
+    ls_session, project_title
+):
+    created = ensure_project(ls_session, title=project_title, schema=SCHEMA)
+    told = ensure_project(ls_session, title=project_title, schema=restyled_schema())
+    assert not told.config_updated and told.id == created.id
+    assert told.differences == (
+        "entity label VICTIM_GROUP: background '#1f77b4' in the project, '#000000' in the schema",
+        "entity label VICTIM_GROUP: hotkey '2' in the project, '9' in the schema",
+        "the description is 'conflict_events 1.0.0', the schema 'conflict_events 1.1.0'",
+    )
+    applied = ensure_project(
+        ls_session, title=project_title, schema=restyled_schema(), update_config=True
+    )
+    assert applied.config_updated and applied.differences == told.differences
+    project = ls_session.client.projects.get(id=created.id)
+    assert 'hotkey="9"' in project.label_config and project.description.endswith("1.1.0")
+    assert (
+        ensure_project(ls_session, title=project_title, schema=restyled_schema()).differences == ()
+    )
 
 
 @pytest.mark.labelstudio

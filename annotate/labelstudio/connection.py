@@ -61,9 +61,13 @@ def resolve(*, url: str | None, api_key: str | None, home: Path = DEFAULT_HOME) 
         if creds is not None and state.exists():
             import json
 
-            url = url or str(json.loads(state.read_text(encoding="utf-8"))["url"])
-            api_key = api_key or creds.token
-            origin = origin if origin != "local server" else f"local server in {local.root}"
+            local_url = str(json.loads(state.read_text(encoding="utf-8"))["url"])
+            # The local admin token goes to the local server only, never to a URL given for
+            # another one (it would hand that server the key).
+            if not url or url.rstrip("/") == local_url.rstrip("/"):
+                url = url or local_url
+                api_key = api_key or creds.token
+                origin = origin if origin != "local server" else f"local server in {local.root}"
     if not url:
         raise ConnectionProblem(
             f"no Label Studio to talk to: pass --url and --api-key, set {URL_ENV} and {KEY_ENV}, "

@@ -331,7 +331,12 @@ class Home:
 
 
 def ensure_home(home: Home, *, db: Database = Database()) -> Credentials:
-    """Create credentials (randomly, once) and initialise the data folder (once)."""
+    """Create credentials (randomly, once) and initialise the data folder (once).
+
+    The folder is private (0700): Label Studio's SQLite database in it holds the admin token.
+    """
+    home.root.mkdir(parents=True, exist_ok=True)
+    home.root.chmod(0o700)
     creds = load_credentials(home.credentials)
     if creds is None:
         creds = Credentials.generate()

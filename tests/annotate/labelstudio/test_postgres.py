@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,7 @@ def test_serve_cli_on_postgres_detach_then_stop(
         assert password not in started.output
         assert srv.health(f"http://127.0.0.1:{port}")
         assert not list((home / "labelstudio").rglob("*.sqlite3"))
+        assert stat.S_IMODE(home.stat().st_mode) == 0o700  # its files hold the admin token
         status = runner.invoke(app, ["serve", "status", "--home", str(home)])
         assert status.exit_code == 0 and "PostgreSQL" in status.stdout
     finally:

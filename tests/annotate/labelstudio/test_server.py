@@ -52,6 +52,27 @@ def test_missing_settings_explain_where_to_put_them(tmp_path, monkeypatch):
         connect(home=tmp_path / "nothing-here")
 
 
+def test_the_local_token_goes_to_the_local_server_only(tmp_path, monkeypatch):
+    from eventgold.annotate.labelstudio.connection import resolve
+
+    monkeypatch.delenv("LABEL_STUDIO_URL", raising=False)
+    monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
+    home = srv.Home(tmp_path / ".eventgold")
+    creds = srv.Credentials.generate()
+    srv.save_credentials(home.credentials, creds)
+    home.state.write_text(json.dumps({"url": "http://127.0.0.1:8080", "pid": 1}))
+    local = resolve(url=None, api_key=None, home=home.root)
+    assert (local.url, local.api_key) == ("http://127.0.0.1:8080", creds.token)
+    same = resolve(url="http://127.0.0.1:8080/", api_key=None, home=home.root)
+    assert same.api_key == creds.token
+    with pytest.raises(ConnectionProblem, match=r"^no API key for http://other\.example:8080") as e:
+        resolve(url="http://other.example:8080", api_key=None, home=home.root)
+    assert creds.token not in str(e.value)
+    monkeypatch.setenv("LABEL_STUDIO_URL", "http://other.example:8080")
+    with pytest.raises(ConnectionProblem, match="no API key"):
+        resolve(url=None, api_key=None, home=home.root)
+
+
 def test_credentials_file_is_private_and_repr_hides_secrets(tmp_path):
     creds = srv.Credentials.generate()
     path = tmp_path / "c" / "credentials.json"

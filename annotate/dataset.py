@@ -71,6 +71,14 @@ CARD_FILE = "README.md"
 DATA_DIR = "data"
 HF_DIR = "hf"
 HF_ARROW = "data-00000-of-00001.arrow"  # the one data file per split, as save_to_disk names it
+ANNOTATIONS_FILE = "annotations.jsonl"  # pull: doc id -> the Label Studio task and annotation
+PULL_FILE = "pull.json"  # pull: where and when the gold was pulled
+# Everything a gold folder may hold: writing one replaces the folder whole, so a folder with
+# anything else in it is refused rather than wiped.
+GOLD_ENTRIES = frozenset(
+    {DOCUMENTS_FILE, REJECTS_FILE, CARD_FILE, DATA_DIR, HF_DIR, ANNOTATIONS_FILE, PULL_FILE}
+)
+GOLD_TARGET = "gold-target"
 
 BAD_SPLIT = "bad-split"
 DUPLICATE_DOCUMENT = "duplicate-document-id"
@@ -553,6 +561,40 @@ def _spooled(
     return line, encode(to_row(doc, schema))
 
 
+def gold_target_problems(out_dir: Path) -> list[Problem]:
+    """Why `out_dir` cannot be (re)written as a gold folder: empty if it is new, empty, or a
+    gold folder. Anything else would be lost, since the folder is replaced whole."""
+    out_dir = Path(out_dir)
+    where = f"gold folder {out_dir}"
+    resolved, here = out_dir.resolve(), Path.cwd().resolve()
+    if resolved == here or resolved in here.parents:
+        return [
+            Problem(
+                where,
+                "is the current folder or holds it, and a gold folder is replaced whole; "
+                "name a folder inside it, such as gold/",
+                GOLD_TARGET,
+            )
+        ]
+    if not out_dir.exists():
+        return []
+    if not out_dir.is_dir():
+        return [Problem(where, "is a file, not a folder; name a new or gold folder", GOLD_TARGET)]
+    foreign = sorted(p.name for p in out_dir.iterdir() if p.name not in GOLD_ENTRIES)
+    if not foreign:
+        return []
+    shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+    return [
+        Problem(
+            where,
+            f"holds what a gold folder does not ({shown}), and a gold folder is replaced whole; "
+            f"name a new folder, or move those out (a gold folder holds: "
+            f"{allowed(GOLD_ENTRIES)})",
+            GOLD_TARGET,
+        )
+    ]
+
+
 def iter_write_gold(
     documents: Iterable[Document],
     out_dir: Path,
@@ -574,6 +616,8 @@ def iter_write_gold(
     # Imported here: card imports this module for GoldSummary.
     from eventgold.annotate.card import render_card
 
+    if found := gold_target_problems(Path(out_dir)):
+        raise ProblemsError(found, summary=f"cannot write the gold to {out_dir}")
     if shard_rows < 1:
         raise ProblemsError([Problem("shard_rows", f"must be >= 1, got {shard_rows}")])
     if ratios.problems():

@@ -28,7 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from eventgold.annotate.corpus import text_sha256
-from eventgold.annotate.dataset import iter_write_gold
+from eventgold.annotate.dataset import (
+    ANNOTATIONS_FILE,
+    PULL_FILE,
+    REJECTS_FILE,
+    gold_target_problems,
+    iter_write_gold,
+)
 from eventgold.annotate.documents import Document
 from eventgold.annotate.labelstudio.connection import Session
 from eventgold.annotate.labelstudio.convert import convert_result
@@ -45,10 +51,6 @@ TEXT_CHANGED = "text-changed"
 DUPLICATE_DOCUMENT = "duplicate-document"
 BAD_TASK = "bad-task"
 
-DOCUMENTS_FILE = "documents.jsonl"
-REJECTS_FILE = "rejects.jsonl"
-ANNOTATIONS_FILE = "annotations.jsonl"  # doc id -> the Label Studio task and annotation chosen
-PULL_FILE = "pull.json"  # where and when the gold was pulled
 # Facts of one Label Studio instance, not of the annotation: kept out of the gold records.
 RUN_META = ("task_id", "annotation_id", "updated_at")
 
@@ -241,6 +243,8 @@ def iter_pull_to_gold(
             [Problem("selection", f"unknown rule {selection!r}; allowed: {allowed(SELECTIONS)}")]
         )
     out_dir = Path(out_dir)
+    if found := gold_target_problems(out_dir):  # before the export, not after it
+        raise ProblemsError(found, summary=f"cannot write the gold to {out_dir}")
     project = require_project(session, project_title)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-users") as pool:
         users = pool.submit(user_names, session)

@@ -392,3 +392,44 @@ def test_no_documents_make_an_empty_loadable_gold(tmp_path: Path) -> None:
     card = (out / "README.md").read_text()
     assert "No document has a usable gold annotation yet" in card and "configs:" not in card
     assert (out / "rejects.jsonl").read_text().count("\n") == 1
+
+
+def test_a_folder_that_is_not_gold_is_refused_not_wiped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eventgold.annotate.dataset import GOLD_TARGET, gold_target_problems
+
+    mine = tmp_path / "important"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    (mine / "documents.jsonl").write_text("")
+    with pytest.raises(ProblemsError) as caught:
+        write_gold(gold_docs(), mine, schema=SCHEMA)
+    [problem] = caught.value.problems
+    assert problem.code == GOLD_TARGET
+    assert str(problem).startswith(
+        f"gold folder {mine}: holds what a gold folder does not (notes.txt), and a gold folder "
+        "is replaced whole; name a new folder, or move those out (a gold folder holds: README.md,"
+    )
+    assert (mine / "notes.txt").read_text() == "keep me"
+    assert not list(tmp_path.glob(".important.*"))  # no staging folder left behind
+    a_file = tmp_path / "corpus.jsonl"
+    a_file.write_text("{}\n")
+    assert [p.message for p in gold_target_problems(a_file)] == [
+        "is a file, not a folder; name a new or gold folder"
+    ]
+    monkeypatch.chdir(mine)
+    assert "is the current folder or holds it" in gold_target_problems(Path("."))[0].message
+    assert "is the current folder or holds it" in gold_target_problems(tmp_path)[0].message
+    assert gold_target_problems(Path("gold")) == []  # new, inside the current folder
+
+
+def test_an_earlier_gold_folder_is_replaced(gold: Path, tmp_path: Path) -> None:
+    from eventgold.annotate.dataset import gold_target_problems
+
+    assert gold_target_problems(gold) == []
+    out = tmp_path / "again"
+    write_gold(gold_docs(), out, schema=SCHEMA)
+    (out / "pull.json").write_text("{}")  # pull's own files belong in a gold folder too
+    write_gold(gold_docs()[:2], out, schema=SCHEMA)
+    assert len(list(read_gold(out))) == 2

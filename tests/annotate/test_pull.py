@@ -243,6 +243,13 @@ def test_pull_cli_prints_summary_and_keeps_old_gold_on_failure(ls_server, pulled
     assert "cannot reach Label Studio" in result.output and "Traceback" not in result.output
     assert TEST_CREDS.token not in result.output
     assert (out / "documents.jsonl").read_bytes() == before
+    (out / "notes.txt").write_text("mine")  # no longer only a gold folder: refused, kept
+    result = runner.invoke(app, [*args, "--url", ls_server.url, "--api-key", TEST_CREDS.token])
+    assert (
+        result.exit_code == 1 and "holds what a gold folder does not (notes.txt)" in result.output
+    )
+    assert (out / "notes.txt").read_text() == "mine"
+    assert (out / "documents.jsonl").read_bytes() == before
 
 
 @pytest.mark.labelstudio

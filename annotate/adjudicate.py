@@ -33,7 +33,7 @@ from eventgold.annotate.agree import (
     updated_at,
 )
 from eventgold.annotate.atomic import write_text_atomic
-from eventgold.annotate.documents import Document, Entity, Relation
+from eventgold.annotate.documents import Document, Entity, Relation, without_annotation_meta
 from eventgold.annotate.problems import Problem, ProblemsError, allowed
 from eventgold.annotate.schema import Schema
 from eventgold.annotate.validate import validate_document
@@ -51,9 +51,6 @@ INVALID_SPAN = "invalid-span"
 RELATION_DROPPED = "relation-dropped"
 LEFT_OUT = "left-out"  # an annotation not usable as input
 SKIPPED = "skipped"  # a document with no merged result
-
-# Meta keys that describe one annotation, not the merged one.
-_ANNOTATION_META = ("annotator", "ground_truth", "updated_at", "annotation_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,7 +362,7 @@ def _finish(
                     decision="dropped",
                 )
             )
-    meta = {k: v for k, v in choice.base.meta.items() if k not in _ANNOTATION_META}
+    meta = without_annotation_meta(choice.base.meta)
     meta["adjudication"] = {
         "strategy": strategy,
         "annotators": list(task.annotators),

@@ -85,6 +85,20 @@ class Relation:
         return {"head": self.head, "tail": self.tail, "label": self.label}
 
 
+# Meta keys that describe one annotation (who made it, whether it is ground truth, when), not
+# the document: a model's prediction or a merged annotation must not carry them over.
+ANNOTATION_META = frozenset({"annotator", "ground_truth", "updated_at", "annotation_id"})
+
+
+def prediction_meta(doc: Document, model: Mapping[str, Any]) -> dict[str, Any]:
+    """`doc`'s meta for a prediction of it by `model`: the annotation's own keys dropped."""
+    return {**without_annotation_meta(doc.meta), "model": dict(model)}
+
+
+def without_annotation_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in meta.items() if k not in ANNOTATION_META}
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     id: str

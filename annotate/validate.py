@@ -35,12 +35,12 @@ class Rules:
 
     allow_overlap: bool = False
     require_trimmed: bool = True
-    # A repeated (label, span) is a slip in gold; in predictions set-based scoring ignores it.
-    reject_duplicate_spans: bool = True
 
 
 GOLD_RULES = Rules()
-PREDICTION_RULES = Rules(allow_overlap=True, require_trimmed=False, reject_duplicate_spans=False)
+# A repeated (label, span) is refused on both sides: set-based scoring would count it once,
+# silently (nervaluate counts the copy as spurious).
+PREDICTION_RULES = Rules(allow_overlap=True, require_trimmed=False)
 
 
 def entity_where(doc_where: str, index: int, entity: Entity) -> str:
@@ -112,7 +112,7 @@ def validate_document(
                     UNTRIMMED_SPAN,
                 )
             )
-        if e.key in seen_keys and rules.reject_duplicate_spans:
+        if e.key in seen_keys:
             problems.append(
                 Problem(
                     entity_where(where, i, e),

@@ -82,9 +82,13 @@ def _perturb(doc: Document, rnd: random.Random) -> Document:
             ents.append(Entity(e.id, s, end, e.label, doc.text[s:end]))
         elif r < 0.92:
             ents.append(Entity(e.id, e.start, e.end, rnd.choice(LABELS), e.text))
-    for k in range(2):  # spurious spans, possibly overlapping gold
+    keys = {e.key for e in ents}
+    for k in range(2):  # spurious spans, possibly overlapping gold, never repeating one
         s = rnd.randrange(0, max(1, len(doc.text) - 10))
-        ents.append(Entity(f"s{k}", s, s + 5, rnd.choice(LABELS), doc.text[s : s + 5]))
+        spurious = Entity(f"s{k}", s, s + 5, rnd.choice(LABELS), doc.text[s : s + 5])
+        if spurious.key not in keys:
+            keys.add(spurious.key)
+            ents.append(spurious)
     kept = {e.id for e in ents}
     rels = [r for r in doc.relations if r.head in kept and r.tail in kept and rnd.random() < 0.8]
     return doc.with_annotations(entities=ents, relations=rels)
@@ -195,14 +199,16 @@ def score_seqeval(gold_tags: list, pred_tags: list) -> dict:
 
 
 def valid_gold(doc: Document, schema: Schema) -> Document:
-    """`doc` as valid gold: spans trimmed of whitespace (dropped if nothing is left), and only
-    relations whose endpoints have labels the schema allows, each once."""
-    ents = []
+    """`doc` as valid gold: spans trimmed of whitespace (dropped if nothing is left, or if
+    trimming made them repeat one), and only relations whose endpoints have labels the schema
+    allows, each once."""
+    ents, keys = [], set()
     for e in doc.entities:
         text = doc.text[e.start : e.end]
         start = e.start + len(text) - len(text.lstrip())
         end = e.end - (len(text) - len(text.rstrip()))
-        if start < end:
+        if start < end and (e.label, start, end) not in keys:
+            keys.add((e.label, start, end))
             ents.append(Entity(e.id, start, end, e.label, doc.text[start:end]))
     labels = {e.id: e.label for e in ents}
     rels = {}

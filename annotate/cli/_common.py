@@ -79,12 +79,24 @@ def user_errors() -> Iterator[None]:
         yield
     except ProblemsError as exc:
         fail(exc.summary or "invalid input", problems=exc.problems)
-    except FileNotFoundError as exc:
-        fail(f"file not found: {exc.filename}")
     except ConnectionProblem as exc:
         fail(str(exc))
     except ApiError as exc:
         fail(f"Label Studio refused the request: HTTP {exc.status_code}: {api_detail(exc.body)}")
+    except OSError as exc:  # a path that is a folder, not one, unreadable, ...
+        if exc.filename is None:  # not about a path the user gave: a bug, keep its traceback
+            raise
+        reason = next((m for t, m in _OS_ERRORS.items() if isinstance(exc, t)), exc.strerror)
+        fail(f"{reason}: {exc.filename}")
+
+
+# What an `OSError` about a path means for the user, most specific first.
+_OS_ERRORS: dict[type[OSError], str] = {
+    FileNotFoundError: "file not found",
+    IsADirectoryError: "a folder where a file is expected",
+    NotADirectoryError: "not a folder",
+    PermissionError: "permission denied",
+}
 
 
 def api_detail(body: object) -> str:

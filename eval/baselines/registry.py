@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from eventgold.annotate.documents import Document, Entity, Relation
+from eventgold.annotate.documents import Document, Entity, Relation, prediction_meta
 from eventgold.annotate.problems import Problem, ProblemsError, allowed, join
 from eventgold.annotate.schema import Schema
 from eventgold.annotate.validate import PREDICTION_RULES, validate_document
@@ -59,11 +59,15 @@ def _int_field(raw: Mapping[str, Any], key: str, where: str, problems: list[Prob
     return value
 
 
-def _entities(text: str, raw_entities: Any, where: str) -> tuple[list[Entity], list[Problem]]:
+def _entities(
+    text: str, raw_entities: Any, where: str
+) -> tuple[list[Entity | None], list[Problem]]:
+    """One entry per entity of the answer, in its order (None where it has a problem), so
+    that relation endpoints given as indexes keep pointing at the right entity."""
     problems: list[Problem] = []
     if not isinstance(raw_entities, list):
         return [], [Problem(where, f"'entities' must be a list, got {type(raw_entities).__name__}")]
-    entities: list[Entity] = []
+    entities: list[Entity | None] = []
     taken: dict[str, int] = {}  # text -> where to search for its next occurrence
     for i, raw in enumerate(raw_entities):
         ew = join(where, f"entity {i}")
@@ -71,6 +75,7 @@ def _entities(text: str, raw_entities: Any, where: str) -> tuple[list[Entity], l
             problems.append(
                 Problem(ew, f"must be an object with a 'label' string, got {raw!r:.80}")
             )
+            entities.append(None)
             continue
         eid = raw.get("id", f"e{i}")
         if "start" in raw or "end" in raw:
@@ -79,27 +84,40 @@ def _entities(text: str, raw_entities: Any, where: str) -> tuple[list[Entity], l
             end = _int_field(raw, "end", ew, found)
             problems += found
             if start is None or end is None:
+                entities.append(None)
                 continue
         elif isinstance(raw.get("text"), str) and raw["text"]:
             start = text.find(raw["text"], taken.get(raw["text"], 0))
             if start < 0:
                 problems.append(Problem(ew, f"text {raw['text']!r:.60} not found in the document"))
+                entities.append(None)
                 continue
             end = start + len(raw["text"])
             taken[raw["text"]] = start + 1
         else:
             problems.append(Problem(ew, "needs 'start' and 'end' offsets, or a non-empty 'text'"))
+            entities.append(None)
             continue
         entities.append(Entity(str(eid), start, end, raw["label"], text[start:end]))
     return entities, problems
 
 
-def _endpoint(value: Any, entities: list[Entity], ids: set[str]) -> str | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return entities[value].id if 0 <= value < len(entities) else None
-    return value if isinstance(value, str) and value in ids else None
+def _endpoint(
+    end: str, value: Any, entities: list[Entity | None], ids: set[str]
+) -> tuple[str | None, str]:
+    """The entity id that endpoint `end` names (an entity index or id), or None and why not."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(entities):
+        found = entities[value]
+        if found is None:
+            return None, f"{end} is entity {value}, which has a problem of its own (above)"
+        return found.id, ""
+    if isinstance(value, str) and value in ids:
+        return value, ""
+    indexes = f"0 to {len(entities) - 1}" if entities else "there are no entities"
+    return None, (
+        f"{end} {value!r:.40} is neither an entity index ({indexes}) nor an entity id "
+        f"({allowed(ids)})"
+    )
 
 
 def output_to_document(doc: Document, output: Any, *, model: str) -> Document:
@@ -114,7 +132,7 @@ def output_to_document(doc: Document, output: Any, *, model: str) -> Document:
     if not isinstance(raw_relations, list):
         problems.append(Problem(where, f"'relations' must be a list, got {raw_relations!r:.60}"))
         raw_relations = []
-    ids = {e.id for e in entities}
+    ids = {e.id for e in entities if e is not None}
     relations: list[Relation] = []
     for i, raw in enumerate(raw_relations):
         rw = join(where, f"relation {i}")
@@ -123,24 +141,18 @@ def output_to_document(doc: Document, output: Any, *, model: str) -> Document:
                 Problem(rw, f"must be an object with a 'label' string, got {raw!r:.80}")
             )
             continue
-        ends = {end: _endpoint(raw.get(end), entities, ids) for end in ("head", "tail")}
-        for end, resolved in ends.items():
-            if resolved is None:
-                problems.append(
-                    Problem(
-                        rw,
-                        f"{end} {raw.get(end)!r:.40} is neither an entity index "
-                        f"(0 to {len(entities) - 1}) nor an entity id ({allowed(ids)})",
-                    )
-                )
-        if ends["head"] is not None and ends["tail"] is not None:
-            relations.append(Relation(ends["head"], ends["tail"], raw["label"]))
+        (head, why_head), (tail, why_tail) = (
+            _endpoint(end, raw.get(end), entities, ids) for end in ("head", "tail")
+        )
+        problems += [Problem(rw, why) for why in (why_head, why_tail) if why]
+        if head is not None and tail is not None:
+            relations.append(Relation(head, tail, raw["label"]))
     if problems:
         raise ProblemsError(problems, summary=f"model '{model}' returned a malformed answer")
     return replace(
         doc,
-        meta={**doc.meta, "model": {"name": model}},
-        entities=tuple(entities),
+        meta=prediction_meta(doc, {"name": model}),
+        entities=tuple(e for e in entities if e is not None),
         relations=tuple(relations),
     )
 

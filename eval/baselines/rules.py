@@ -26,7 +26,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
-from eventgold.annotate.documents import Document, Entity, Relation
+from eventgold.annotate.documents import Document, Entity, Relation, prediction_meta
 from eventgold.annotate.problems import Problem, ProblemsError, allowed
 from eventgold.annotate.schema import Schema
 
@@ -232,7 +232,7 @@ class RuleExtractor:
                 if key not in seen:
                     seen.add(key)
                     relations.append(Relation(head=key[1], tail=key[2], label=key[0]))
-        meta = {**doc.meta, "model": {"name": self.name, "gazetteer": self.gazetteer.path}}
+        meta = prediction_meta(doc, {"name": self.name, "gazetteer": self.gazetteer.path})
         return replace(doc, meta=meta, entities=tuple(entities), relations=tuple(relations))
 
     def _match(

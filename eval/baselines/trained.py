@@ -33,7 +33,7 @@ from spacy.training import Example
 from spacy.util import filter_spans, fix_random_seed, minibatch
 
 from eventgold.annotate.atomic import atomic_dir, write_text_atomic
-from eventgold.annotate.documents import Document, Entity, Relation
+from eventgold.annotate.documents import Document, Entity, Relation, prediction_meta
 from eventgold.annotate.problems import Problem, ProblemsError, allowed
 from eventgold.annotate.schema import Schema
 from eventgold.eval.baselines.rules import load_gazetteer, sentence_ids
@@ -78,7 +78,7 @@ class TrainedModel:
         model = {"name": self.name, "path": self.path, "trained_on": list(self.trained_on)}
         return replace(
             doc,
-            meta={**doc.meta, "model": model},
+            meta=prediction_meta(doc, model),
             entities=tuple(entities),
             relations=tuple(relations),
         )

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from eventgold.annotate.documents import Document, Entity, Relation
 from eventgold.annotate.schema import load_schema
-from eventgold.annotate.validate import PREDICTION_RULES, validate_document
+from eventgold.annotate.validate import GOLD_RULES, PREDICTION_RULES, validate_document
 
 TEXT = "Gunmen killed 12 worshippers in Kabul. UNAMA condemned the attack."
 SCHEMA = load_schema()
@@ -91,13 +91,17 @@ def test_untrimmed_span_is_a_gold_problem_only():
     assert validate_document(doc, SCHEMA, rules=PREDICTION_RULES) == []
 
 
-def test_duplicate_span_is_a_gold_problem_only():
+def test_duplicate_span_is_a_problem_in_gold_and_predictions():
+    # Set-based scoring would count the copy once, silently; nervaluate counts it spurious.
     dup = (ent("a", "Gunmen", "ATTACKER"), ent("b", "Gunmen", "ATTACKER"))
     doc = Document(id="d", text=TEXT, entities=dup)
-    assert [str(p) for p in validate_document(doc, SCHEMA)] == [
-        "document 'd' / entity 1 (b): same label and span as entity a"
-    ]
-    assert validate_document(doc, SCHEMA, rules=PREDICTION_RULES) == []
+    for rules in (GOLD_RULES, PREDICTION_RULES):
+        assert [str(p) for p in validate_document(doc, SCHEMA, rules=rules)] == [
+            "document 'd' / entity 1 (b): same label and span as entity a"
+        ]
+    other_label = (ent("a", "Gunmen", "ATTACKER"), ent("b", "Gunmen", "ACTOR"))
+    overlapping = Document(id="d", text=TEXT, entities=other_label)
+    assert validate_document(overlapping, SCHEMA, rules=PREDICTION_RULES) == []
 
 
 # --- fuzz: any shape of annotation gets located problems, never an exception ---------------

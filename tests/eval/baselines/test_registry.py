@@ -36,7 +36,8 @@ def bad_label(text):
 def malformed(text):
     return {"entities": [{"label": "ATTACKER", "text": "nowhere"}, {"label": "ATTACKER"},
                          {"start": "0", "end": 6, "label": "ATTACKER"}],
-            "relations": [{"head": 5, "tail": "zz", "label": "KILLED"}]}
+            "relations": [{"head": 5, "tail": "zz", "label": "KILLED"},
+                          {"head": 0, "tail": 2, "label": "KILLED"}]}
 
 not_callable = 3
 """
@@ -101,9 +102,14 @@ def test_malformed_callable_answer_lists_every_problem(schema, user_module):
         "model 'my_extractors:malformed' / document 'a' / entity 2: "
         "'start' must be an int, got '0'",
         "model 'my_extractors:malformed' / document 'a' / relation 0: "
-        "head 5 is neither an entity index (0 to -1) nor an entity id ()",
+        "head 5 is neither an entity index (0 to 2) nor an entity id (none)",
         "model 'my_extractors:malformed' / document 'a' / relation 0: "
-        "tail 'zz' is neither an entity index (0 to -1) nor an entity id ()",
+        "tail 'zz' is neither an entity index (0 to 2) nor an entity id (none)",
+        # Indexes count the answer's entities, those with problems included.
+        "model 'my_extractors:malformed' / document 'a' / relation 1: "
+        "head is entity 0, which has a problem of its own (above)",
+        "model 'my_extractors:malformed' / document 'a' / relation 1: "
+        "tail is entity 2, which has a problem of its own (above)",
     ]
 
 
@@ -144,3 +150,14 @@ def test_predict_documents_hides_gold_annotations(schema, gold_documents):
     preds = list(predict_documents(EchoExtractor(), gold_documents, schema=schema))
     assert [p.document.id for p in preds] == ["d1", "d2", "d3"]
     assert all(p.document.entities == () and p.problems == () for p in preds)
+
+
+def test_a_prediction_keeps_the_document_meta_but_not_the_annotation_meta(schema, user_module):
+    extractor = load_extractor(f"{user_module}:extract", schema=schema)
+    meta = {"annotator": "reviewer", "ground_truth": True, "sha256": "ab", "split": "test"}
+    prediction = extractor.predict(Document(id="a", text=TEXT, meta=meta))
+    assert prediction.meta == {
+        "sha256": "ab",
+        "split": "test",
+        "model": {"name": "my_extractors:extract"},
+    }

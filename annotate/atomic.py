@@ -7,6 +7,7 @@ swapped in with two renames, so a crash leaves either the old or the new content
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -35,6 +36,8 @@ def atomic_file(
     The result gets the usual 0666-minus-umask mode, or 0600 when `private` (secrets).
     """
     path = Path(path)
+    if path.is_dir():  # else the rename fails with the temporary file's name in the error
+        raise IsADirectoryError(errno.EISDIR, "a folder where a file is expected", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     text = "b" not in mode

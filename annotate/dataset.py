@@ -44,9 +44,11 @@ import pyarrow.parquet as pq
 
 from eventgold.annotate.atomic import atomic_dir
 from eventgold.annotate.documents import (
+    GOLD_DOCUMENTS,
     Document,
     Relation,
     dumps_document,
+    gold_documents_file,
     new_entity,
     parse_document,
     read_documents,
@@ -65,7 +67,7 @@ DEFAULT_SEED = "eventgold"
 DEFAULT_SHARD_ROWS = 5_000
 LIST_IDS_MAX = 20  # splits this small have their document ids listed in the card
 
-DOCUMENTS_FILE = "documents.jsonl"
+DOCUMENTS_FILE = GOLD_DOCUMENTS
 REJECTS_FILE = "rejects.jsonl"
 CARD_FILE = "README.md"
 DATA_DIR = "data"
@@ -815,13 +817,14 @@ def write_gold(
 
 
 def read_gold(gold_dir: Path) -> Iterator[Document]:
-    """Stream the gold documents (sorted by id) from ``gold/documents.jsonl``."""
-    return read_documents(Path(gold_dir) / DOCUMENTS_FILE)
+    """Stream the gold documents (sorted by id) from ``gold/documents.jsonl`` (or from
+    `gold_dir` itself when it is a documents file)."""
+    return read_documents(gold_documents_file(gold_dir))
 
 
 def count_gold(gold_dir: Path) -> int:
     """How many documents the gold holds (counts lines; reads no JSON)."""
-    with (Path(gold_dir) / DOCUMENTS_FILE).open("rb") as fh:
+    with gold_documents_file(gold_dir).open("rb") as fh:
         return sum(1 for line in fh if line.strip())
 
 

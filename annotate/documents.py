@@ -266,6 +266,18 @@ def parse_document(obj: Any, *, where: str = "") -> tuple[Document | None, list[
     )
 
 
+GOLD_DOCUMENTS = "documents.jsonl"  # a gold folder's records (see `annotate.dataset`)
+
+
+def gold_documents_file(path: Path) -> Path:
+    """The records file of a gold folder, or `path` itself if it is a file (or, missing, is
+    named like one: then the error names what was looked for)."""
+    path = Path(path)
+    if path.is_dir() or (not path.exists() and path.suffix not in (".jsonl", ".json")):
+        return path / GOLD_DOCUMENTS
+    return path
+
+
 def iter_jsonl_lines(path: Path) -> Iterator[tuple[str, int, bytes]]:
     """``(where, byte offset, line)`` of each non-blank line of a JSONL file."""
     path = Path(path)

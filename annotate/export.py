@@ -20,6 +20,7 @@ from eventgold.annotate.documents import Document, write_documents
 from eventgold.annotate.problems import Problem, ProblemsError, allowed
 from eventgold.annotate.schema import Schema
 from eventgold.annotate.tokens import TokenTags, tokens_and_tags
+from eventgold.annotate.validate import validate_document
 
 if TYPE_CHECKING:  # spaCy takes ~0.8 s to import: only exports to spaCy pay
     from spacy.language import Language
@@ -229,7 +230,21 @@ def export(documents: Iterable[Document], out: Path, *, fmt: str, schema: Schema
             ],
             summary=f"cannot export to format {fmt!r}",
         )
-    return exporter(documents, Path(out), schema)
+    return exporter(_checked(documents, schema), Path(out), schema)
+
+
+def _checked(documents: Iterable[Document], schema: Schema) -> Iterator[Document]:
+    """The documents, each checked as gold against `schema` first: every format gets the same
+    check and message (a stale or hand-edited gold, or another schema). The first bad one
+    stops the export; nothing is written, since every format writes atomically."""
+    for doc in documents:
+        if problems := validate_document(doc, schema):
+            raise ProblemsError(
+                problems,
+                summary=f"document '{doc.id}' is not valid gold for schema {schema.name} "
+                f"{schema.version}; nothing was exported",
+            )
+        yield doc
 
 
 def export_gold(gold_dir: Path, out: Path, *, fmt: str, schema: Schema) -> int:

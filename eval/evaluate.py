@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from eventgold.annotate.atomic import atomic_file
-from eventgold.annotate.documents import Document
+from eventgold.annotate.documents import Document, gold_documents_file
 from eventgold.annotate.schema import Schema
 from eventgold.eval.align import AlignmentReport
 from eventgold.eval.bootstrap import Bootstrap, intervals
@@ -32,7 +32,6 @@ from eventgold.eval.inputs import (
     NotOnePass,
     OnePass,
     Predictions,
-    gold_file,
     gold_ids,
     index_gold,
     load_predictions,
@@ -363,7 +362,7 @@ def iter_evaluate(
     tokens: bool = True,
 ) -> Iterator[Progress | EvalResult]:
     """Score, yielding `Progress` events; the last item is the `EvalResult`."""
-    gold_path = gold_file(gold) if isinstance(gold, str | Path) else None
+    gold_path = gold_documents_file(gold) if isinstance(gold, str | Path) else None
     pred_path = Path(predictions) if isinstance(predictions, str | Path) else None
     scores: _Scores | None = None
     if pred_path is not None:

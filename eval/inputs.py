@@ -26,6 +26,7 @@ from typing import Any
 from eventgold.annotate.documents import (
     Document,
     document_from_line,
+    gold_documents_file,
     iter_jsonl_lines,
     iter_unique_documents,
     parse_document,
@@ -34,8 +35,6 @@ from eventgold.annotate.problems import Problem, ProblemsError, join
 from eventgold.annotate.schema import Schema
 from eventgold.annotate.validate import GOLD_RULES, PREDICTION_RULES, validate_document
 from eventgold.eval.align import AlignmentReport, align_record, needs_alignment
-
-GOLD_DOCUMENTS = "documents.jsonl"  # inside a gold folder (see annotate.dataset)
 
 UNKNOWN_DOCUMENT = "unknown-document"
 DUPLICATE_DOCUMENT = "duplicate-document"
@@ -50,12 +49,6 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def gold_file(path: Path) -> Path:
-    """The documents file of a gold folder, or `path` itself if it is a file."""
-    path = Path(path)
-    return path / GOLD_DOCUMENTS if path.is_dir() else path
 
 
 Line = tuple[int, int]  # (byte offset, length) of a JSONL line
@@ -110,7 +103,7 @@ class GoldFile:
 
 def _existing_gold(path: Path) -> Path:
     """The documents file of a gold folder or documents JSONL, which must exist."""
-    file = gold_file(path)
+    file = gold_documents_file(path)
     if not file.exists():
         raise FileNotFoundError(2, "no such gold file", str(file))
     return file

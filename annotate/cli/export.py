@@ -36,7 +36,9 @@ def export_cli(
         str,
         typer.Option("--format", "-f", help=f"One of: {', '.join(sorted(EXPORTERS))}."),
     ] = "jsonl",
-    gold: Annotated[Path, typer.Option("--gold", help="Gold folder (from pull).")] = Path("gold"),
+    gold: Annotated[
+        Path, typer.Option("--gold", help="Gold folder (from pull) or documents JSONL.")
+    ] = Path("gold"),
     schema_path: SchemaOpt = DEFAULT_SCHEMA_PATH,
 ) -> None:
     """Export the gold documents as JSONL records, a spaCy DocBin or CoNLL (token TAB tag).

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from spacy.tokens import DocBin
 from typer.testing import CliRunner
 
 from eventgold.annotate.cli import app
-from eventgold.annotate.dataset import canonical, write_gold
+from eventgold.annotate.dataset import canonical, read_gold, write_gold
 from eventgold.annotate.documents import Document, Entity, Relation, load_documents
 from eventgold.annotate.export import (
     DOCSTART,
@@ -169,3 +170,32 @@ def test_missing_gold_is_one_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "file not found" in result.output and "documents.jsonl" in result.output
     assert "Traceback" not in result.output
+
+
+def test_export_takes_a_documents_file_and_checks_every_format_against_the_schema(
+    gold: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "from_file.conll"
+    args = ["export", "--gold", str(gold / "documents.jsonl"), "-f", "conll", "-o", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    reference = tmp_path / "from_folder.conll"
+    export(read_gold(gold), reference, fmt="conll", schema=SCHEMA)
+    assert out.read_bytes() == reference.read_bytes()
+    narrow = dataclasses.replace(
+        SCHEMA, entities=tuple(e for e in SCHEMA.entities if e.label != "LOCATION")
+    )
+    for fmt in sorted(EXPORTERS):
+        target = tmp_path / f"narrow.{fmt}"
+        with pytest.raises(ProblemsError) as info:
+            export(read_gold(gold), target, fmt=fmt, schema=narrow)
+        assert info.value.summary.endswith(
+            "is not valid gold for schema conflict_events 1.0.0; nothing was exported"
+        )
+        assert any("label 'LOCATION' is not in schema" in str(p) for p in info.value.problems)
+        assert not target.exists()
+    folder = tmp_path / "a_folder"
+    folder.mkdir()
+    result = runner.invoke(app, ["export", "--gold", str(gold), "-o", str(folder)])
+    assert result.exit_code == 1
+    assert f"a folder where a file is expected: {folder}" in result.output

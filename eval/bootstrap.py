@@ -3,8 +3,12 @@
 Documents, not spans, are resampled, because errors cluster within a document. A resample is
 a vector of how many times each document was drawn (multinomial, seeded); its counts are that
 vector times the per-document count table, one matrix product for all metrics at once, so
-nothing is re-scored. Intervals are percentile intervals. Per-label sets behind MACRO stay
-those of the full data in every resample.
+nothing is re-scored. Intervals are percentile intervals.
+
+A resample that happens to leave out every gold and predicted item of a label has no F1 for
+it (0/0), not an F1 of 0: that resample is left out of the label's interval, and its MACRO
+averages the labels it has, as the point estimate does. A metric undefined in every resample
+has no interval.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from eventgold.eval.table import (
     f1_values,
     group_offsets,
     group_width,
+    reported,
 )
 
 # Resamples per matrix product: at most BLOCK, and at most WEIGHTS / documents, so that a
@@ -79,11 +84,16 @@ def intervals(table: CountTable, settings: Bootstrap) -> dict[GroupKey, tuple[fl
     """Percentile interval of every F1 (None when there is nothing to resample)."""
     samples = resampled_f1(table, settings)
     names = f1_metrics(table)
-    if len(samples) == 0:
-        return dict.fromkeys(names)
     tail = (1 - settings.confidence) / 2 * 100
-    low, high = np.percentile(samples, [tail, 100 - tail], axis=0)
-    return {name: (float(lo), float(hi)) for name, lo, hi in zip(names, low, high, strict=True)}
+    out: dict[GroupKey, tuple[float, float] | None] = {}
+    for name, column in zip(names, samples.T, strict=True):
+        defined = column[~np.isnan(column)]
+        if len(defined) == 0:
+            out[name] = None
+            continue
+        low, high = np.percentile(defined, [tail, 100 - tail])
+        out[name] = (float(low), float(high))
+    return out if len(samples) else dict.fromkeys(names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,16 +108,16 @@ class PairedResult:
     f1_a: float
     f1_b: float
     delta: float
-    low: float
-    high: float
-    p_value: float
+    low: float | None  # None, as `high` and `p_value`, when nothing was resampled
+    high: float | None
+    p_value: float | None
 
     def to_json(self) -> dict:
         return {
             "f1_a": self.f1_a,
             "f1_b": self.f1_b,
             "delta": self.delta,
-            "ci": [self.low, self.high],
+            "ci": None if self.low is None else [self.low, self.high],
             "p_value": self.p_value,
         }
 
@@ -138,13 +148,13 @@ def paired_test(a: CountTable, b: CountTable, settings: Bootstrap) -> dict[Group
     """Paired bootstrap of F1(A) - F1(B) for every metric; the same resamples for both."""
     a, b = align_tables(a, b)
     names = f1_metrics(a)
-    obs_a = f1_values(a, a.counts.sum(axis=0).astype(np.float64))
-    obs_b = f1_values(b, b.counts.sum(axis=0).astype(np.float64))
+    obs_a = reported(f1_values(a, a.counts.sum(axis=0).astype(np.float64)))
+    obs_b = reported(f1_values(b, b.counts.sum(axis=0).astype(np.float64)))
     delta = obs_a - obs_b
     n = len(a.doc_ids)
     if n == 0 or settings.resamples <= 0:
-        return {
-            name: PairedResult(float(x), float(y), float(d), float(d), float(d), 1.0)
+        return {  # no resamples, or no documents: the figures, and no test
+            name: PairedResult(float(x), float(y), float(d), None, None, None)
             for name, x, y, d in zip(names, obs_a, obs_b, delta, strict=True)
         }
     ca, cb = a.counts.astype(np.float64), b.counts.astype(np.float64)
@@ -152,10 +162,15 @@ def paired_test(a: CountTable, b: CountTable, settings: Bootstrap) -> dict[Group
         [f1_values(a, w @ ca) - f1_values(b, w @ cb) for w in _weights(n, settings)]
     )
     tail = (1 - settings.confidence) / 2 * 100
-    low, high = np.percentile(diffs, [tail, 100 - tail], axis=0)
+    # A resample where either system has no F1 for a metric (see the module docstring) says
+    # nothing about their difference: it is left out, per metric.
+    defined = ~np.isnan(diffs)
+    low, high = np.nanpercentile(
+        np.where(defined.any(axis=0), diffs, 0.0), [tail, 100 - tail], axis=0
+    )
     # Compare with a tolerance so float noise in equal systems is not read as a difference.
-    extreme = np.abs(diffs - delta) >= np.abs(delta) - 1e-12
-    p = (extreme.sum(axis=0) + 1) / (len(diffs) + 1)
+    extreme = np.abs(np.where(defined, diffs, 0.0) - delta) >= np.abs(delta) - 1e-12
+    p = ((extreme & defined).sum(axis=0) + 1) / (defined.sum(axis=0) + 1)
     return {
         name: PairedResult(
             f1_a=float(x),

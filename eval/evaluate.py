@@ -50,11 +50,12 @@ from eventgold.eval.table import (
     f1_values,
     parts,
     paused_gc,
+    reported,
     scores,
 )
 
 # Bump when any definition changes (matching rules, averaging, interval method).
-METRICS_VERSION = "eventgold-metrics/1"
+METRICS_VERSION = "eventgold-metrics/2"  # /2: 0/0 in a resample is undefined, not 0
 NONE = "(none)"  # the confusion-matrix row/column for "no overlapping span"
 MAX_ERRORS = 5000  # error cases kept in a result; the counts by kind are always complete
 PROGRESS_EVERY = 500
@@ -280,7 +281,7 @@ class EvalResult:
 
 
 def _observed(table: CountTable) -> dict[GroupKey, float]:
-    values = f1_values(table, table.counts.sum(axis=0).astype(np.float64))
+    values = reported(f1_values(table, table.counts.sum(axis=0).astype(np.float64)))
     return dict(zip(f1_metrics(table), map(float, values), strict=True))
 
 

@@ -331,15 +331,40 @@ def f1_metrics(table: CountTable) -> list[GroupKey]:
 
 
 def f1_values(table: CountTable, sums: np.ndarray) -> np.ndarray:
-    """F1 of every metric of `f1_metrics` from row sums (shape ``(..., columns)``)."""
+    """F1 of every metric of `f1_metrics` from row sums (shape ``(..., columns)``).
+
+    A group with nothing on either side (no gold and no predicted item: a label that a
+    bootstrap resample happens to leave out) has no F1: NaN, not 0, and MACRO averages the
+    labels that have one. Reported figures turn a remaining NaN into 0 (`reported`).
+    """
     offsets = table.offsets
     per_group: dict[GroupKey, np.ndarray] = {}
     for g in table.groups:
         kind = FAMILY_KIND[g[0]]
         j = offsets[g]
-        per_group[g] = scores(kind, sums[..., j : j + len(COUNT_NAMES[kind])])[2]
+        group_sums = sums[..., j : j + len(COUNT_NAMES[kind])]
+        _, actual, possible = parts(kind, group_sums)
+        f1 = scores(kind, group_sums)[2]
+        per_group[g] = np.where((actual > 0) | (possible > 0), f1, np.nan)
     out = [per_group[g] for g in table.groups]
     for family, rule in dict.fromkeys((g[0], g[1]) for g in table.groups):
         labels = [per_group[g] for g in table.groups if g[:2] == (family, rule) and g[2] != OVERALL]
-        out.append(np.mean(labels, axis=0) if labels else np.zeros(sums.shape[:-1]))
+        out.append(_mean_defined(labels, sums.shape[:-1]))
     return np.stack(out, axis=-1)
+
+
+def _mean_defined(values: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+    """The mean of the values that are not NaN, element-wise; NaN where none is."""
+    if not values:
+        return np.full(shape, np.nan)
+    stacked = np.stack(values)
+    defined = ~np.isnan(stacked)
+    n = defined.sum(axis=0)
+    total = np.where(defined, stacked, 0.0).sum(axis=0)
+    return np.divide(total, n, out=np.full(total.shape, np.nan), where=n > 0)
+
+
+def reported(values: np.ndarray) -> np.ndarray:
+    """F1 values as reported: an undefined one (nothing on either side) is 0, the zero
+    division rule of every figure."""
+    return np.nan_to_num(values, nan=0.0)

@@ -33,8 +33,9 @@ def comparison_table(c: Comparison, *, all_labels: bool) -> Table:
             f"{family} {rule} {scope}",
             f"{row.f1_a:.3f}",
             f"{row.f1_b:.3f}",
-            f"{row.delta:+.3f} [{row.low:+.3f}, {row.high:+.3f}]",
-            f"{row.p_value:.3f}",
+            f"{row.delta:+.3f}"
+            + ("" if row.low is None else f" [{row.low:+.3f}, {row.high:+.3f}]"),
+            "—" if row.p_value is None else f"{row.p_value:.3f}",
         )
     return table
 
@@ -51,7 +52,9 @@ def compare_cli(
         Path | None, typer.Option(help="Gold folder or JSONL: A and B are then prediction files.")
     ] = None,
     schema: SchemaOpt = DEFAULT_SCHEMA_PATH,
-    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
+    bootstrap: Annotated[
+        int, typer.Option(min=0, help="Bootstrap resamples (0: the figures only, no test).")
+    ] = 1000,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
     labels: Annotated[
         bool, typer.Option("--labels", help="Show every label, not only overall.")
@@ -70,10 +73,13 @@ def compare_cli(
                 a, b, gold=gold, schema=sch, resamples=bootstrap, seed=seed
             )
     out.print(comparison_table(result, all_labels=labels))
-    out.print(
-        f"paired document bootstrap: {result.bootstrap.resamples} resamples, seed "
-        f"{result.bootstrap.seed}; p is two-sided for F1(A) = F1(B)"
-    )
+    if result.bootstrap.resamples:
+        out.print(
+            f"paired document bootstrap: {result.bootstrap.resamples} resamples, seed "
+            f"{result.bootstrap.seed}; p is two-sided for F1(A) = F1(B)"
+        )
+    else:
+        out.print("no bootstrap (--bootstrap 0): no interval and no test")
     if json_out is not None:
         write_text_atomic(json_out, json.dumps(result.to_json(), ensure_ascii=False) + "\n")
         out.print(f"wrote {json_out}")

@@ -68,7 +68,7 @@ def print_result(result: ev.EvalResult) -> None:
         f"bootstrap: {boot.resamples} resamples of {n_docs} documents, seed {boot.seed}; "
         f"metrics {ev.METRICS_VERSION}; schema {result.schema_name} {result.schema_version}"
     )
-    if n_docs < FEW_DOCUMENTS:
+    if boot.resamples and n_docs < FEW_DOCUMENTS:
         err.print(
             f"warning: the intervals rest on {n_docs} documents (fewer than {FEW_DOCUMENTS}); "
             "read them as rough"
@@ -120,7 +120,9 @@ def eval_cli(
         Path | None, typer.Option("--html", help="Write a self-contained HTML report.")
     ] = None,
     schema: SchemaOpt = DEFAULT_SCHEMA_PATH,
-    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples (0: no intervals).")] = 1000,
+    bootstrap: Annotated[
+        int, typer.Option(min=0, help="Bootstrap resamples (0: no intervals).")
+    ] = 1000,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
     tokens: Annotated[
         bool, typer.Option("--tokens/--no-tokens", help="Also score IOB2 token tags.")

@@ -69,9 +69,9 @@ def test_resamples_do_not_depend_on_the_block_size(monkeypatch) -> None:
     settings = Bootstrap(resamples=230, seed=5)
     whole = resampled_f1(t, settings)
     monkeypatch.setattr(bootstrap, "WEIGHTS", 50 * 7)  # blocks of 7 resamples
-    assert np.array_equal(resampled_f1(t, settings), whole)
+    assert np.array_equal(resampled_f1(t, settings), whole, equal_nan=True)
     monkeypatch.setattr(bootstrap, "WEIGHTS", 1)  # one at a time
-    assert np.array_equal(resampled_f1(t, settings), whole)
+    assert np.array_equal(resampled_f1(t, settings), whole, equal_nan=True)
 
 
 def test_each_resample_draws_every_document_n_times_in_all_with_equal_chances() -> None:
@@ -91,3 +91,39 @@ def test_each_resample_draws_every_document_n_times_in_all_with_equal_chances() 
     assert np.abs(weights.var(axis=0) - (1 - 1 / n)).max() < 0.15
     # And the counts are not the same for every document (a broken draw could sum to n).
     assert len({tuple(row) for row in weights[:50]}) == 50
+
+
+def test_a_perfect_system_gets_one_for_every_interval_however_rare_a_label() -> None:
+    from eventgold.annotate.documents import Document, Entity
+    from eventgold.eval.bootstrap import intervals
+    from eventgold.eval.table import build_table
+
+    docs = [
+        Document(f"d{i}", "Rebels hit", entities=(Entity("a", 0, 6, "ATTACKER", "Rebels"),))
+        for i in range(19)
+    ]
+    docs.append(Document("d19", "UN says", entities=(Entity("b", 0, 2, "ACTOR", "UN"),)))
+    t = build_table([(d, d) for d in docs], relations=False, tokens=False)
+    cis = intervals(t, Bootstrap(resamples=300, seed=1))
+    # About a third of the resamples lack d19: ACTOR has no F1 there, rather than F1 0.
+    assert set(cis.values()) == {(1.0, 1.0)}
+
+
+def test_paired_test_leaves_out_resamples_without_the_label() -> None:
+    from eventgold.annotate.documents import Document, Entity
+    from eventgold.eval.bootstrap import paired_test
+    from eventgold.eval.table import build_table
+
+    gold = [
+        Document(f"d{i}", "Rebels hit", entities=(Entity("a", 0, 6, "ATTACKER", "Rebels"),))
+        for i in range(19)
+    ]
+    gold.append(Document("d19", "UN says", entities=(Entity("b", 0, 2, "ACTOR", "UN"),)))
+    perfect = build_table([(d, d) for d in gold], relations=False, tokens=False)
+    blind = build_table([(d, d.without_annotations()) for d in gold], relations=False, tokens=False)
+    rows = paired_test(perfect, blind, Bootstrap(resamples=300, seed=1))
+    actor = rows["entities", "strict", "ACTOR"]
+    assert (actor.f1_a, actor.f1_b, actor.delta) == (1.0, 0.0, 1.0)
+    assert (actor.low, actor.high) == (1.0, 1.0)  # never 0: resamples without d19 left out
+    same = paired_test(perfect, perfect, Bootstrap(resamples=300, seed=1))
+    assert all(r.delta == 0 and r.p_value == 1.0 for r in same.values())

@@ -59,3 +59,17 @@ def test_compare_refuses_prediction_files_without_gold(pred_file: Path) -> None:
     result = runner.invoke(app, ["compare", str(pred_file), str(pred_file)])
     assert result.exit_code == 1
     assert "not a JSON eval result" in result.output
+
+
+def test_compare_without_resamples_gives_figures_and_no_test(
+    tmp_path: Path, gold_dir: Path, pred_file: Path
+) -> None:
+    out = tmp_path / "c.json"
+    gold_file = gold_dir / "documents.jsonl"
+    args = ["compare", str(pred_file), str(gold_file), "--gold", str(gold_dir)]
+    result = runner.invoke(app, [*args, "--bootstrap", "0", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "no bootstrap (--bootstrap 0): no interval and no test" in result.output
+    rows = json.loads(out.read_text())["metrics"]
+    assert all(r["ci"] is None and r["p_value"] is None for r in rows)
+    assert runner.invoke(app, [*args, "--bootstrap", "-5"]).exit_code == 2  # refused by the CLI

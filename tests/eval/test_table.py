@@ -5,14 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from eventgold.annotate.documents import Document, Entity
 from eventgold.eval.counts import SpanCounts
 from eventgold.eval.matching import RULES, score, score_labels
 from eventgold.eval.table import (
+    MACRO,
     OVERALL,
     CountTable,
     build_table,
     f1_metrics,
     f1_values,
+    reported,
     scores,
 )
 
@@ -43,11 +46,27 @@ def test_table_sums_equal_rule_counts(gold_docs, pred_docs) -> None:
     assert table.counts[:, j : j + 3].sum(axis=0).tolist() == [5, 3, 2]
 
 
-def test_empty_corpus_has_overall_groups_and_zero_f1() -> None:
+def test_empty_corpus_has_overall_groups_and_undefined_f1_reported_as_zero() -> None:
     table = build_table([], tokens=False)
     assert ("entities", "strict", OVERALL) in table.groups
     values = f1_values(table, table.counts.sum(axis=0))
-    assert values.shape == (len(f1_metrics(table)),) and not values.any()
+    assert values.shape == (len(f1_metrics(table)),) and np.isnan(values).all()
+    assert not reported(values).any()
+
+
+def test_a_label_with_nothing_on_either_side_has_no_f1_and_macro_skips_it() -> None:
+    one = Document("d1", "Rebels hit", entities=(Entity("a", 0, 6, "ATTACKER", "Rebels"),))
+    two = Document("d2", "in Kabul", entities=(Entity("b", 3, 8, "LOCATION", "Kabul"),))
+    pairs = [(one, one), (two, two.without_annotations())]  # d2's LOCATION is missed
+    table = build_table(pairs, relations=False, tokens=False)
+    names = f1_metrics(table)
+    both = dict(zip(names, f1_values(table, table.counts.sum(axis=0)), strict=True))
+    assert both["entities", "strict", "LOCATION"] == 0.0  # missed: defined, and 0
+    assert both["entities", "strict", MACRO] == 0.5
+    # A resample that drew d1 twice and never d2: LOCATION has no F1 there, not an F1 of 0.
+    only_one = dict(zip(names, f1_values(table, np.array([2, 0]) @ table.counts), strict=True))
+    assert np.isnan(only_one["entities", "strict", "LOCATION"])
+    assert only_one["entities", "strict", MACRO] == 1.0
 
 
 def test_json_round_trip(gold_docs, pred_docs) -> None:

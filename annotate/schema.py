@@ -17,7 +17,17 @@ import yaml
 
 from eventgold.annotate.problems import Problem, ProblemsError, allowed
 
+# The shipped schema: schemas/ beside annotate/ in the repository, and in the installed package
+# (eventgold/schemas, package data), so the same expression finds it in both.
 DEFAULT_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "conflict_events.yaml"
+
+
+def default_schema_path() -> Path:
+    """The schema a command uses when none is named: ``schemas/conflict_events.yaml`` in the
+    current folder (a project's own, edited copy), else the shipped one."""
+    local = Path("schemas") / DEFAULT_SCHEMA.name
+    return local if local.is_file() else DEFAULT_SCHEMA
+
 
 _LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 _COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")

@@ -17,16 +17,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, Session, connect
 from eventgold.annotate.problems import Problem, ProblemsError
-from eventgold.annotate.schema import DEFAULT_SCHEMA, Schema, load_schema
+from eventgold.annotate.schema import Schema, default_schema_path, load_schema
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+SCHEMA_HELP = (
+    "Schema file (YAML). Default: schemas/conflict_events.yaml in the current folder if there "
+    "is one, else the shipped schema."
+)
 SchemaOpt = Annotated[
-    Path,
-    typer.Option("--schema", "-s", help="Schema file (YAML).", envvar="EVENTGOLD_SCHEMA"),
+    Path | None,
+    typer.Option("--schema", "-s", help=SCHEMA_HELP, envvar="EVENTGOLD_SCHEMA", show_envvar=True),
 ]
-DEFAULT_SCHEMA_PATH = DEFAULT_SCHEMA
+DEFAULT_SCHEMA_PATH = None  # `get_schema` then takes `default_schema_path()`
 
 UrlOpt = Annotated[
     str | None,
@@ -113,6 +117,7 @@ def open_session(url: str | None, api_key: str | None) -> Session:
         return connect(url=url, api_key=api_key)
 
 
-def get_schema(path: Path) -> Schema:
+def get_schema(path: Path | None) -> Schema:
+    """The schema at `path`, or at `default_schema_path()` if None; errors end the command."""
     with user_errors():
-        return load_schema(path)
+        return load_schema(path if path is not None else default_schema_path())

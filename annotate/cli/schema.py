@@ -9,22 +9,34 @@ import typer
 from rich.table import Table
 
 from eventgold.annotate.cli._app import schema_app
-from eventgold.annotate.cli._common import DEFAULT_SCHEMA_PATH, err, fail, get_schema, out
+from eventgold.annotate.cli._common import (
+    DEFAULT_SCHEMA_PATH,
+    SCHEMA_HELP,
+    err,
+    fail,
+    get_schema,
+    out,
+)
 from eventgold.annotate.schema import (
     check_schema_file,
+    default_schema_path,
     describe,
     schema_warnings,
     to_label_config,
 )
 
 SchemaArg = Annotated[
-    Path, typer.Argument(help="Schema file (YAML).", envvar="EVENTGOLD_SCHEMA", show_envvar=True)
+    Path | None,
+    typer.Argument(
+        help=SCHEMA_HELP, envvar="EVENTGOLD_SCHEMA", show_envvar=True, show_default=False
+    ),
 ]
 
 
 @schema_app.command("check")
 def check_cli(path: SchemaArg = DEFAULT_SCHEMA_PATH) -> None:
     """Check a schema file; list every problem, located."""
+    path = path if path is not None else default_schema_path()
     schema, problems = check_schema_file(path)
     if schema is None:
         fail(f"schema {path} has {len(problems)} problem(s)", problems=problems)

@@ -64,3 +64,16 @@ def test_label_studio_refusals_are_one_line(capsys):
         raise AssertionError("user_errors let the error through")
     assert _common.api_detail(body) == "{'title': ['too short']}"
     assert "HTTP 400" in capsys.readouterr().err
+
+
+def test_a_project_folder_schema_is_the_default(tmp_path, monkeypatch):
+    from eventgold.annotate.schema import DEFAULT_SCHEMA
+
+    monkeypatch.delenv("EVENTGOLD_SCHEMA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert "conflict_events 1.0.0" in runner.invoke(app, ["schema", "check"]).stdout  # shipped
+    (tmp_path / "schemas").mkdir()
+    own = DEFAULT_SCHEMA.read_text().replace("version: 1.0.0", "version: 1.2.0")
+    (tmp_path / "schemas" / "conflict_events.yaml").write_text(own)
+    assert "conflict_events 1.2.0" in runner.invoke(app, ["schema", "check"]).stdout
+    assert "conflict_events 1.2.0" in runner.invoke(app, ["schema", "show"]).stdout

@@ -1,6 +1,8 @@
 """Documents to Label Studio tasks and back: the only module that knows LS task/result JSON.
 
-A task's data is ``{"text", "title", "doc_id", "sha256"}``; the sha256 of the text, recorded
+A task's data is ``{"text", "title", "doc_id", "sha256", "source", "meta"}`` (``meta``: the
+document's own, so that a pulled gold keeps what the corpus said, ``split`` included); the
+sha256 of the text, recorded
 when the task is pushed, is how push stays idempotent and how pull notices a text edited after
 annotation. A span result's id is the entity id, so relation results (``from_id``/``to_id``)
 map back to entity ids.
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventgold.annotate.corpus import text_sha256
-from eventgold.annotate.documents import Document, Entity, Relation
+from eventgold.annotate.documents import Document, Entity, Relation, without_annotation_meta
 from eventgold.annotate.problems import Problem, join
 from eventgold.annotate.schema import LS_LABELS_NAME, LS_TEXT_NAME
 from eventgold.annotate.validate import MISSING_ENDPOINT, OFFSET_MISMATCH
@@ -30,7 +32,7 @@ LABEL_COUNT = "label-count"
 BAD_RESULT = "bad-result"
 RELATION_DIRECTION = "relation-direction"
 
-TASK_FIELDS = ("text", "title", "doc_id", "sha256")
+TASK_FIELDS = ("text", "title", "doc_id", "sha256", "source", "meta")
 
 
 # --- UTF-16 helpers ------------------------------------------------------------------------------
@@ -61,9 +63,18 @@ def utf16_to_codepoint(text: str, offset: int) -> int | None:
 # --- documents to tasks --------------------------------------------------------------------------
 
 
-def task_data(doc: Document) -> dict[str, str]:
-    """The task's data fields; the hash is of the text as sent, never trusted from meta."""
-    return {"text": doc.text, "title": doc.title, "doc_id": doc.id, "sha256": text_sha256(doc.text)}
+def task_data(doc: Document) -> dict[str, Any]:
+    """The task's data fields; the hash is of the text as sent, never trusted from meta (which
+    goes without it, and without what describes an annotation rather than the document)."""
+    meta = {k: v for k, v in without_annotation_meta(doc.meta).items() if k != "sha256"}
+    return {
+        "text": doc.text,
+        "title": doc.title,
+        "doc_id": doc.id,
+        "sha256": text_sha256(doc.text),
+        "source": doc.source,
+        "meta": meta,
+    }
 
 
 def to_results(doc: Document) -> list[dict[str, Any]]:
@@ -296,11 +307,22 @@ def convert_result(task_data: Mapping[str, Any], result: Any, *, where: str) -> 
         id=str(task_data.get("doc_id") or ""),
         text=text,
         title=str(task_data.get("title") or ""),
-        meta={"sha256": task_data["sha256"]} if isinstance(task_data.get("sha256"), str) else {},
+        source=str(task_data.get("source") or ""),
+        meta=_document_meta(task_data),
         entities=tuple(sorted(entities, key=lambda e: (e.start, e.end, e.label, e.id))),
         relations=tuple(relations),
     )
     return Conversion(doc, (), converted)
+
+
+def _document_meta(task_data: Mapping[str, Any]) -> dict[str, Any]:
+    """The document's meta as pushed (tasks pushed before it was sent have none), with the
+    sha256 recorded at push."""
+    meta = task_data.get("meta")
+    out = dict(meta) if isinstance(meta, dict) else {}
+    if isinstance(task_data.get("sha256"), str):
+        out["sha256"] = task_data["sha256"]
+    return out
 
 
 def result_to_document(

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from eventgold.annotate.cli import app
+from eventgold.annotate.dataset import load_gold_dataset
 from eventgold.annotate.documents import Document, Entity, Relation, read_documents
 from eventgold.annotate.labelstudio.convert import to_annotation, to_task
 from eventgold.annotate.labelstudio.server import free_port
@@ -141,8 +143,9 @@ def pulled_project(ls_session) -> dict:
         push(
             ls_session,
             project_title=title,
-            documents=[good.without_annotations(), ml.without_annotations(), doc("d-changed"),
-                       doc("d-empty")],
+            documents=[replace(good.without_annotations(), source="good.txt",
+                               meta={"split": "test", "desk": "kabul"}),
+                       ml.without_annotations(), doc("d-changed"), doc("d-empty")],
             schema=SCHEMA,
             annotations=[good, ml, doc("d-changed", GOOD_ENTS[:1])],
         )
@@ -189,6 +192,10 @@ def test_pull_to_gold_keeps_good_rejects_bad_with_reasons(ls_session, pulled_pro
         assert (got.text, got.entities, got.relations) == (want.text, want.entities, want.relations)
         assert got.meta["annotator"] == "admin@eventgold.test"
     assert gold["d-select"].meta["ground_truth"] is True  # beats the newer annotation
+    # The corpus's source and meta come back through Label Studio; meta.split pins the split.
+    assert gold["d-good"].source == "good.txt"
+    assert (gold["d-good"].meta["split"], gold["d-good"].meta["desk"]) == ("test", "kabul")
+    assert "d-good" in load_gold_dataset(out)["test"]["id"]
     assert len(gold["d-select"].relations) == 1
     rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
     assert {r["doc_id"]: r["codes"] for r in rejects} == {

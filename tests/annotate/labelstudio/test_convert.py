@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -50,7 +51,14 @@ DOC = Document(
 
 def test_task_carries_text_hash_and_inline_results():
     task = to_task(DOC, annotations=[DOC], predictions=[DOC], model_version="m1")
-    assert task["data"] == {"text": TEXT, "title": "T", "doc_id": "d1", "sha256": text_sha256(TEXT)}
+    assert task["data"] == {
+        "text": TEXT,
+        "title": "T",
+        "doc_id": "d1",
+        "sha256": text_sha256(TEXT),
+        "source": "",
+        "meta": {},
+    }
     [ann] = task["annotations"]
     assert ann["ground_truth"] is False
     assert ann["result"][0]["value"] == {
@@ -81,6 +89,16 @@ def test_round_trip_through_results_is_identity():
         "d1",
         {"sha256": "h"},
     )
+
+
+def test_source_and_meta_go_to_the_task_and_come_back_without_annotation_meta():
+    meta = {"split": "test", "sha256": "stale", "annotator": "ann", "ground_truth": True}
+    doc = dataclasses.replace(DOC, source="a.txt", meta=meta)
+    data = to_task(doc)["data"]
+    assert (data["source"], data["meta"]) == ("a.txt", {"split": "test"})
+    back, problems = result_to_document(data, to_results(doc), where="t")
+    assert problems == [] and back is not None
+    assert (back.source, back.meta) == ("a.txt", {"split": "test", "sha256": text_sha256(TEXT)})
 
 
 def test_recorded_export_converts_with_relations(export):

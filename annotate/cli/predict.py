@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -47,6 +48,8 @@ def predict_cli(
     from eventgold.eval.baselines.registry import load_extractor, predict_documents
 
     the_schema = get_schema(schema)
+    if str(Path.cwd()) not in sys.path:  # module:function from the current folder, as python -m
+        sys.path.insert(0, str(Path.cwd()))
     with user_errors():
         extractor = load_extractor(model, schema=the_schema)
         docs, problems = read_document_set(corpus)

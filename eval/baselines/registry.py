@@ -169,11 +169,24 @@ class CallableExtractor:
         return self.spec
 
     def predict(self, doc: Document) -> Document:
-        return output_to_document(doc, self.function(doc.text), model=self.spec)
+        try:
+            output = self.function(doc.text)
+        except Exception as exc:  # the user's code: say where it failed, not a traceback
+            raise ProblemsError(
+                [
+                    Problem(
+                        f"model '{self.spec}' / document '{doc.id}'",
+                        f"raised {type(exc).__name__}: {exc}",
+                    )
+                ],
+                summary=f"model '{self.spec}' failed",
+            ) from exc
+        return output_to_document(doc, output, model=self.spec)
 
 
 def load_callable(spec: str) -> CallableExtractor:
-    """Import ``module:function`` (the module must be importable, e.g. on PYTHONPATH)."""
+    """Import ``module:function`` (the module must be importable: on PYTHONPATH, or, from
+    the CLI, in the current folder)."""
     module_name, _, attr = spec.partition(":")
     if not module_name or not attr:
         raise ProblemsError([Problem(spec, "expected module:function, e.g. mypkg.models:extract")])

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import yaml
 from typer.testing import CliRunner
@@ -86,3 +87,17 @@ def test_predict_unknown_model_and_missing_corpus(tmp_path):
         app, ["predict", "-m", "rules", "--corpus", str(tmp_path / "c.jsonl"), "--out", "x"]
     )
     assert result.exit_code == 1 and "file not found:" in result.stderr
+
+
+def test_a_model_in_the_current_folder_is_found_and_its_errors_are_one_line(tmp_path, monkeypatch):
+    (tmp_path / "cwd_model.py").write_text(
+        "def ok(text):\n    return {'entities': []}\n\n"
+        "def boom(text):\n    raise ValueError('boom')\n"
+    )
+    monkeypatch.chdir(tmp_path)  # not on sys.path otherwise: found as python -m finds it
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the CLI's addition is undone after
+    args = ["--corpus", str(corpus_file(tmp_path)), "--out", str(tmp_path / "p.jsonl")]
+    assert runner.invoke(app, ["predict", "-m", "cwd_model:ok", *args]).exit_code == 0
+    result = runner.invoke(app, ["predict", "-m", "cwd_model:boom", *args])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "model 'cwd_model:boom' / document 'a': raised ValueError: boom" in result.stderr

@@ -55,6 +55,7 @@ def figures_table(title: str, family: dict[str, dict]) -> Table:
 
 
 # Below this many documents a document-level bootstrap says little; the user is told so.
+MISSING_SHOWN = 10  # missing document ids named on the console
 FEW_DOCUMENTS = 30
 
 
@@ -74,15 +75,26 @@ def print_result(result: ev.EvalResult) -> None:
             "read them as rough"
         )
     if result.missing:
-        out.print(f"{len(result.missing)} gold document(s) had no prediction (scored as empty)")
+        shown = ", ".join(result.missing[:MISSING_SHOWN])
+        more = len(result.missing) - MISSING_SHOWN
+        out.print(
+            f"{len(result.missing)} gold document(s) had no prediction (scored as empty): {shown}"
+            + (f" and {more} more (all in the result JSON)" if more > 0 else "")
+        )
     sources = result.token_sources or {}
     for problem in sources.get("unreadable", ()):
         err.print(f"warning: gold shards not read, their documents tokenized again: {problem}")
     if sources.get("stored") and sources.get("tokenized"):
-        # Only a gold folder whose documents changed after its shards were written gets here.
+        # A gold folder whose documents changed after its shards were written, or whose
+        # shards could not all be read, gets here.
+        why = (
+            "their shards could not be read, or they differ from them"
+            if sources.get("unreadable")
+            else "they differ from the folder's shards"
+        )
         out.print(
             f"tokens: {sources['stored']} document(s) from the gold folder's IOB view, "
-            f"{sources['tokenized']} tokenized again (they differ from the folder's shards)"
+            f"{sources['tokenized']} tokenized again ({why})"
         )
     if result.alignment:
         a = result.alignment
@@ -136,6 +148,11 @@ def eval_cli(
         )
     if not result.table.doc_ids:  # zeros over nothing would read as a model that scored 0
         fail(f"the gold {gold} holds no documents: there is nothing to score")
+    if len(result.missing) == len(result.table.doc_ids):  # an empty file, or another corpus's
+        fail(
+            f"{predictions} has a prediction for none of the {len(result.missing)} gold "
+            "document(s); a model that finds nothing still writes each document, with no entities"
+        )
     print_result(result)
     if json_out is not None:
         result.write_json(json_out)

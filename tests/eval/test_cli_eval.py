@@ -49,7 +49,12 @@ def test_eval_missing_file_and_missing_documents(tmp_path: Path, gold_dir: Path,
         app, ["eval", "--gold", str(gold_dir), "--predictions", str(some), "--bootstrap", "0"]
     )
     assert result.exit_code == 0, result.output
-    assert "2 gold document(s) had no prediction (scored as empty)" in result.output
+    assert "2 gold document(s) had no prediction (scored as empty): d1, d2" in result.output
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    result = runner.invoke(app, ["eval", "--gold", str(gold_dir), "--predictions", str(empty)])
+    assert result.exit_code == 1
+    assert f"{empty} has a prediction for none of the 3 gold document(s)" in result.output
 
 
 def test_scoring_without_tokens_loads_no_heavy_library(

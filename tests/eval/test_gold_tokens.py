@@ -161,8 +161,16 @@ def test_cli_says_when_some_documents_were_tokenized_again(tmp_path: Path, schem
     result = CliRunner().invoke(app, [*args, "--bootstrap", "0"])
     assert result.exit_code == 0, result.output
     assert (
-        "tokens: 4 document(s) from the gold folder's IOB view, 1 tokenized again" in result.output
+        "tokens: 4 document(s) from the gold folder's IOB view, 1 tokenized again (they differ "
+        "from the folder's shards)" in result.output
     )
+    # A split whose shards cannot be read: its documents are tokenized, and the reason says so.
+    [test_shard] = (folder / "data").glob("test-*.parquet")
+    test_shard.write_bytes(test_shard.read_bytes()[:100])
+    result = CliRunner().invoke(app, [*args, "--bootstrap", "0"])
+    assert result.exit_code == 0, result.output
+    assert "warning: gold shards not read" in result.output
+    assert "tokenized again (their shards could not be read, or they differ" in result.output
     result = CliRunner().invoke(
         app,
         [

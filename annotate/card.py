@@ -249,4 +249,10 @@ def _agreement_section(markdown: str | None) -> list[str]:
     body = (markdown or "").strip()
     if body.startswith("## "):
         body = body.split("\n", 1)[1].strip() if "\n" in body else ""
-    return ["## Agreement", "", body or "Not computed for this release."]
+    return [
+        "## Agreement",
+        "",
+        body
+        or "Not computed for this release (`eventgold agree --markdown FILE`, then `eventgold "
+        "pull --agreement FILE`, adds it).",
+    ]

@@ -68,6 +68,13 @@ def pull_cli(
     selection: Annotated[
         str, typer.Option(help=f"One annotation per task: {allowed(SELECTIONS)}.")
     ] = DEFAULT_SELECTION,
+    agreement: Annotated[
+        Path | None,
+        typer.Option(
+            help="Agreement section for the dataset card: the Markdown file that "
+            "`eventgold agree --markdown` wrote."
+        ),
+    ] = None,
     url: UrlOpt = None,
     api_key: ApiKeyOpt = None,
     schema_path: SchemaOpt = DEFAULT_SCHEMA_PATH,
@@ -75,10 +82,16 @@ def pull_cli(
     """Pull annotations into a validated gold folder; rejects are listed with reasons."""
     schema = get_schema(schema_path)
     with user_errors():
+        card_agreement = agreement.read_text(encoding="utf-8") if agreement is not None else None
         try:
             session = connect(url=url, api_key=api_key)
             steps = iter_pull_to_gold(
-                session, project_title=project, out_dir=out_dir, schema=schema, selection=selection
+                session,
+                project_title=project,
+                out_dir=out_dir,
+                schema=schema,
+                selection=selection,
+                agreement_markdown=card_agreement,
             )
             # The first step comes after the project is found: its errors print without a bar.
             step = next(steps)

@@ -110,4 +110,6 @@ def test_annotator_names_are_counted() -> None:
 def test_card_is_deterministic_and_says_when_agreement_is_missing() -> None:
     assert render() == render()
     card = render(agreement=None)
-    assert "## Agreement\n\nNot computed for this release.\n" in card
+    assert (
+        "## Agreement\n\nNot computed for this release (`eventgold agree --markdown FILE`" in card
+    )

@@ -239,8 +239,15 @@ def test_pull_cli_prints_summary_and_keeps_old_gold_on_failure(ls_server, pulled
     out = tmp_path / "gold"
     runner = CliRunner()
     args = ["pull", "--project", pulled_project["title"], "--out", str(out)]
-    result = runner.invoke(app, [*args, "--url", ls_server.url, "--api-key", TEST_CREDS.token])
+    agreement = tmp_path / "agreement.md"
+    agreement.write_text("## Agreement\n\nStrict span F1 0.9 between two annotators.\n")
+    result = runner.invoke(
+        app,
+        [*args, "--agreement", str(agreement), "--url", ls_server.url, "--api-key",
+         TEST_CREDS.token],
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
+    assert "## Agreement\n\nStrict span F1 0.9 between" in (out / "README.md").read_text()
     assert "3 gold document(s) from 11 task(s)" in result.output
     assert "6 annotation(s) rejected" in result.output and "offset-mismatch: 1" in result.output
     before = (out / "documents.jsonl").read_bytes()

@@ -206,6 +206,14 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
+def _require_free_port(host: str, port: int) -> None:
+    if not port_is_free(host, port):
+        raise ServerError(
+            f"port {port} on {host} is already in use; choose another with --port "
+            "(Label Studio would silently move to a different port)"
+        )
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
@@ -247,11 +255,7 @@ def start(
     the process is stopped in those cases so nothing is left behind.
     """
     data_dir = Path(data_dir).resolve()
-    if not port_is_free(host, port):
-        raise ServerError(
-            f"port {port} on {host} is already in use; choose another with --port "
-            "(Label Studio would silently move to a different port)"
-        )
+    _require_free_port(host, port)
     url = f"http://{host}:{port}"
     cmd = [
         label_studio_bin(),
@@ -353,6 +357,7 @@ def serve(home: Home, *, host: str, port: int, db: Database = Database()) -> Run
             f"a server for {home.root} is already running at {running['url']} "
             f"(pid {running['pid']}); stop it with `eventgold serve stop`"
         )
+    _require_free_port(host, port)  # before a first run's ~30 s of set-up, not after
     creds = ensure_home(home, db=db)
     server = start(home.data_dir, creds, host=host, port=port, db=db)
     with atomic_file(home.state) as fh:

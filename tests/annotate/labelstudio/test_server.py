@@ -26,6 +26,19 @@ def test_busy_port_is_refused_not_silently_moved(ls_server, start_ls):
         start_ls(port=port)
 
 
+def test_serve_refuses_a_busy_port_before_setting_anything_up(tmp_path):
+    import socket
+
+    home = srv.Home(tmp_path / ".eventgold")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(srv.ServerError, match=f"port {port} on 127.0.0.1 is already in use"):
+            srv.serve(home, host="127.0.0.1", port=port)
+    assert not home.root.exists()  # no credentials made, no 30 s init run
+
+
 def test_connect_with_token(ls_server):
     session = connect(url=ls_server.url, api_key=TEST_CREDS.token)
     assert session.client.users.whoami().email == TEST_CREDS.username

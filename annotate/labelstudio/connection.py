@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 from label_studio_sdk.core.api_error import ApiError
@@ -72,6 +73,12 @@ def resolve(*, url: str | None, api_key: str | None, home: Path = DEFAULT_HOME) 
         raise ConnectionProblem(
             f"no Label Studio to talk to: pass --url and --api-key, set {URL_ENV} and {KEY_ENV}, "
             "or start the local one with `eventgold serve`"
+        )
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConnectionProblem(
+            f"not a Label Studio URL: {url!r} ({origin}); give the server's address, such as "
+            "http://127.0.0.1:8080"
         )
     if not api_key:
         raise ConnectionProblem(
@@ -222,6 +229,11 @@ def _checked(target: Target, http: httpx.Client, *, timeout: float, retry: Retry
             raise ConnectionProblem(
                 f"Label Studio at {target.url} rejected the API key ({target.origin}; HTTP "
                 f"{exc.status_code}): it is wrong, expired or revoked"
+            ) from None
+        if exc.status_code == 404:  # /health answered, the API did not: a path in the URL
+            raise ConnectionProblem(
+                f"{target.url} ({target.origin}) has no Label Studio API (HTTP 404 on "
+                "/api/current-user/whoami): give the server's root URL, without a path"
             ) from None
         raise ConnectionProblem(
             f"Label Studio at {target.url} failed the key check: HTTP {exc.status_code}"

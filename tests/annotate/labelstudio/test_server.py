@@ -39,6 +39,17 @@ def test_serve_refuses_a_busy_port_before_setting_anything_up(tmp_path):
     assert not home.root.exists()  # no credentials made, no 30 s init run
 
 
+def test_a_url_with_a_path_or_no_scheme_is_named_as_the_problem(ls_server):
+    for bad in ("notaurl", "ftp://x", "127.0.0.1:8080"):
+        with pytest.raises(ConnectionProblem, match=f"^not a Label Studio URL: '{bad}'"):
+            connect(url=bad, api_key="k")
+    with pytest.raises(ConnectionProblem) as caught:
+        connect(url=f"{ls_server.url}/foo", api_key=TEST_CREDS.token)
+    message = str(caught.value)
+    assert message.endswith("give the server's root URL, without a path")
+    assert TEST_CREDS.token not in message
+
+
 def test_connect_with_token(ls_server):
     session = connect(url=ls_server.url, api_key=TEST_CREDS.token)
     assert session.client.users.whoami().email == TEST_CREDS.username

@@ -45,4 +45,4 @@ def join(*parts: str) -> str:
 
 def allowed(values: object) -> str:
     """Render a set of allowed values deterministically for error text ("none" if empty)."""
-    return ", ".join(sorted(str(v) for v in values)) or "none"  # type: ignore[union-attr]
+    return ", ".join(sorted({str(v) for v in values})) or "none"  # type: ignore[union-attr]

@@ -300,7 +300,7 @@ def iter_pull_to_gold(
                         afh.write(json.dumps(trace, ensure_ascii=False) + "\n")
                         counts["documents"] += 1
                         yield gold_doc
-                    elif not pulled.rejects:
+                    elif not rejects:  # a duplicate document's task was annotated
                         counts["unannotated"] += 1
             # The card gets what is true of the annotations themselves, so the same annotations
             # give a byte-identical gold; where and when they were pulled goes to pull.json.

@@ -133,9 +133,11 @@ def check_schema_data(data: Any, *, path: str = "schema") -> list[Problem]:
         p.append(_problem(path, key, f"unknown key; allowed: {allowed(_TOP_KEYS)}"))
     for key in ("name", "version"):
         if not isinstance(data.get(key), str | int | float) or data.get(key) in ("", None):
-            p.append(_problem(path, key, f"required, got {data.get(key)!r}"))
-    version = str(data.get("version", ""))
-    if isinstance(data.get("version"), float):  # YAML reads 1.10 as 1.1: the digits are lost
+            p.append(_problem(path, key, f"required, got {data.get(key)!r:.60}"))
+    # A missing or non-scalar version is reported just above: "" skips the checks below.
+    raw_version = data.get("version")
+    version = str(raw_version) if isinstance(raw_version, str | int | float) else ""
+    if isinstance(raw_version, float):  # YAML reads 1.10 as 1.1: the digits are lost
         p.append(
             _problem(
                 path,
@@ -152,7 +154,7 @@ def check_schema_data(data: Any, *, path: str = "schema") -> list[Problem]:
     hotkeys: dict[str, str] = {}  # hotkey -> the label that has it
     if not isinstance(entities, list) or not entities:
         p.append(
-            _problem(path, "entities", f"must be a non-empty list of labels, got {entities!r}")
+            _problem(path, "entities", f"must be a non-empty list of labels, got {entities!r:.60}")
         )
         entities = []
     for i, ent in enumerate(entities):
@@ -192,7 +194,7 @@ def check_schema_data(data: Any, *, path: str = "schema") -> list[Problem]:
 
     relations = data.get("relations") or []
     if not isinstance(relations, list):
-        p.append(_problem(path, "relations", f"must be a list, got {relations!r}"))
+        p.append(_problem(path, "relations", f"must be a list, got {relations!r:.60}"))
         relations = []
     rel_labels: list[str] = []
     for i, rel in enumerate(relations):

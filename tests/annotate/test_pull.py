@@ -162,9 +162,11 @@ def pulled_project(ls_session) -> dict:
         to_task(doc("d-select"), annotations=[doc("d-select", GOOD_ENTS[:2], GOOD_RELS[:1])]),
     ]
     raw[-1]["annotations"][0]["ground_truth"] = True
+    # A second task for d-good (another tool imported it again): the first task's is kept.
+    raw.append(to_task(doc("d-good"), annotations=[doc("d-good", GOOD_ENTS[:1])]))
     ids = client.projects.import_tasks(
         id=report.project_id, request=raw, return_task_ids=True
-    ).task_ids
+    ).task_ids[:-1]  # the d-select task is the one annotated again below
     time.sleep(1.1)  # the newer annotation must be visibly newer
     newer = doc("d-select", GOOD_ENTS, GOOD_RELS)
     client.annotations.create(id=ids[-1], result=to_annotation(newer)["result"])
@@ -205,10 +207,12 @@ def test_pull_to_gold_keeps_good_rejects_bad_with_reasons(ls_session, pulled_pro
         "d-endpoint": ["endpoint-type"],
         "d-overlap": ["overlapping-spans"],
         "d-changed": ["text-changed"],
+        "d-good": ["duplicate-document"],
     }
     assert all(r["annotation_id"] and r["task_id"] and r["annotator"] for r in rejects)
-    assert (report.tasks, report.documents, report.cancelled, report.rejected) == (11, 3, 1, 6)
-    assert report.unannotated == 2  # d-empty, and d-cancel whose only annotation was skipped
+    assert (report.tasks, report.documents, report.cancelled, report.rejected) == (12, 3, 1, 7)
+    # d-empty, and d-cancel whose only annotation was skipped (not d-good's second task)
+    assert report.unannotated == 2
     assert report.reject_codes["text-changed"] == 1
     assert (out / "README.md").exists()
     # Label Studio's run facts are kept beside the gold, not in its records or card.
@@ -217,7 +221,7 @@ def test_pull_to_gold_keeps_good_rejects_bad_with_reasons(ls_session, pulled_pro
     assert all(t["task_id"] and t["annotation_id"] and t["updated_at"] for t in traces)
     assert all("task_id" not in d.meta and "updated_at" not in d.meta for d in gold.values())
     run = json.loads((out / "pull.json").read_text())
-    assert run["project_title"] == pulled_project["title"] and run["tasks"] == 11
+    assert run["project_title"] == pulled_project["title"] and run["tasks"] == 12
     assert "pulled_at" not in (out / "README.md").read_text()
 
 
@@ -248,8 +252,8 @@ def test_pull_cli_prints_summary_and_keeps_old_gold_on_failure(ls_server, pulled
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "## Agreement\n\nStrict span F1 0.9 between" in (out / "README.md").read_text()
-    assert "3 gold document(s) from 11 task(s)" in result.output
-    assert "6 annotation(s) rejected" in result.output and "offset-mismatch: 1" in result.output
+    assert "3 gold document(s) from 12 task(s)" in result.output
+    assert "7 annotation(s) rejected" in result.output and "offset-mismatch: 1" in result.output
     before = (out / "documents.jsonl").read_bytes()
     dead = f"http://127.0.0.1:{free_port()}"
     result = runner.invoke(app, [*args, "--url", dead, "--api-key", TEST_CREDS.token])

@@ -37,9 +37,9 @@ def test_broken_schema_lists_every_problem_located():
         "s.yaml: entities[5] (ATTACKER).label: duplicate entity label 'ATTACKER'",
         "s.yaml: entities[5] (ATTACKER).color: must be #rgb or #rrggbb hex, got 'red'",
         "s.yaml: relations[2] (HELPED).head: unknown entity label 'WEAPON'; allowed: "
-        "ACTOR, ATTACK, ATTACKER, ATTACKER, LOCATION, VICTIM_GROUP",
+        "ACTOR, ATTACK, ATTACKER, LOCATION, VICTIM_GROUP",
         "s.yaml: relations[2] (HELPED).tail: must list one or more entity labels (ACTOR, ATTACK, "
-        "ATTACKER, ATTACKER, LOCATION, VICTIM_GROUP), got []",
+        "ATTACKER, LOCATION, VICTIM_GROUP), got []",
     ]
 
 
@@ -107,4 +107,12 @@ def test_a_missing_guidelines_file_is_a_warning_not_an_error(tmp_path):
     assert [str(p) for p in schema_warnings(schema)] == [
         f"{path}: guidelines: file 'GUIDELINES.md' not found (looked for "
         f"{tmp_path / 'GUIDELINES.md'}); the project's instructions will be empty"
+    ]
+
+
+def test_a_missing_version_is_reported_once_and_long_values_are_cut():
+    data = {"name": "x", "entities": [{"label": "A"}], "relations": {"k": "v" * 200}}
+    assert [str(p) for p in check_schema_data(data)] == [
+        "schema: version: required, got None",
+        "schema: relations: must be a list, got {'k': '" + "v" * 53,
     ]

@@ -565,7 +565,7 @@ def agreement_markdown(report: AgreementReport) -> str:
         "",
         f"{report.tasks} document(s) annotated by two or more of "
         f"{len(report.annotators)} annotator(s) ({', '.join(report.annotators) or 'none'}); "
-        f"{report.single} document(s) with a single annotation are not compared.",
+        f"{report.single} document(s) with fewer than two annotations are not compared.",
         "",
         "Span F1 is `2 * matched / (|A| + |B|)`: strict needs the same label and boundaries, "
         "overlap the same label and overlapping text (matched one to one). Relation F1 needs "

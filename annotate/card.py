@@ -7,12 +7,15 @@ so the same gold gives a byte-identical card (no clock, no absolute paths).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from eventgold.annotate.dataset import DATA_DIR, DOCUMENTS_FILE, HF_DIR, REJECTS_FILE, GoldSummary
-from eventgold.annotate.schema import Schema
+from eventgold.annotate.schema import DEFAULT_SCHEMA, Schema
+
+SHIPPED_GUIDELINES = DEFAULT_SCHEMA.parent / "GUIDELINES.md"
 
 LICENSE_NOTE = (
     "The texts are excerpts of news and Wikipedia articles and stay under their publishers' "
@@ -99,9 +102,15 @@ def _schema_section(schema: Schema) -> list[str]:
         )
     lines += ["", f"`ner_tags` are IOB2: {', '.join(f'`{t}`' for t in schema.iob_labels)}."]
     guidelines = schema.guidelines_path()
-    if guidelines is not None:
+    if guidelines is not None and guidelines.resolve() == SHIPPED_GUIDELINES.resolve():
         rel = f"{guidelines.parent.name}/{guidelines.name}"
         lines += ["", f"Annotation guidelines: [`{rel}`](../{rel}) in the eventgold repository."]
+    elif guidelines is not None and guidelines.is_file():  # a project's own schema and guidelines
+        lines += [
+            "",
+            f"Annotation guidelines: `{guidelines.name}`, beside the schema file "
+            f"`{Path(schema.path).name}`.",
+        ]
     return lines
 
 

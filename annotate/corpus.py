@@ -24,6 +24,8 @@ NOT_UTF8 = "not-utf8"
 UNREADABLE = "unreadable"
 CHANGED = "changed-text"
 DUPLICATE_ID = "duplicate-id"
+DUPLICATE_TEXT = "duplicate-text"
+NO_FILES = "no-files"
 
 
 def text_sha256(text: str) -> str:
@@ -101,8 +103,11 @@ def add_files(
         if problems:
             raise ProblemsError(problems, summary=f"corpus {corpus} is damaged; fix it first")
         existing = {d.id: d for d in docs}
+    # One id per text: the same article under two ids could land in two splits.
+    by_text = {_sha(d): d.id for d in existing.values()}
     this_run: dict[str, str] = {}
-    for path in _expand(paths):
+    files, report.problems = _expand(paths)
+    for path in files:
         doc, problems = document_from_file(path)
         if doc is None:
             report.problems += problems
@@ -118,13 +123,26 @@ def add_files(
             continue
         this_run[doc.id] = str(path)
         old = existing.get(doc.id)
+        twin = by_text.get(_sha(doc))
+        if twin is not None and twin != doc.id:
+            report.problems.append(
+                Problem(
+                    str(path),
+                    f"has the same text as document '{twin}'; skipped (one article under two "
+                    "ids could be in two splits)",
+                    DUPLICATE_TEXT,
+                )
+            )
+            continue
         if old is None:
             existing[doc.id] = doc
+            by_text[_sha(doc)] = doc.id
             report.added.append(doc.id)
         elif old.text == doc.text and old.title == doc.title:
             report.unchanged.append(doc.id)
         elif replace_changed:
             existing[doc.id] = replace(doc, meta={**old.meta, **doc.meta})
+            by_text[_sha(doc)] = doc.id
             report.replaced.append(doc.id)
         else:
             report.problems.append(
@@ -142,9 +160,20 @@ def add_files(
     return report
 
 
-def _expand(paths: Iterable[Path]) -> list[Path]:
-    """Files as given; folders expand to their *.txt files in name order."""
+def _sha(doc: Document) -> str:
+    return str(doc.meta.get("sha256") or text_sha256(doc.text))
+
+
+def _expand(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
+    """Files as given; folders expand to their *.txt files in name order (a folder without
+    any is a problem: its articles may sit in subfolders, which are not searched)."""
     out: list[Path] = []
+    problems: list[Problem] = []
     for p in map(Path, paths):
-        out += sorted(p.glob("*.txt")) if p.is_dir() else [p]
-    return out
+        found = sorted(p.glob("*.txt")) if p.is_dir() else [p]
+        if not found:
+            problems.append(
+                Problem(str(p), "folder has no *.txt files (subfolders are not searched)", NO_FILES)
+            )
+        out += found
+    return out, problems

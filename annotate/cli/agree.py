@@ -136,7 +136,7 @@ def agree_cli(
             list(report.problems), title="warning: annotations left out of the comparison"
         )
     if report.pooled is None:
-        fail(f"no document has two or more usable annotations ({report.single} with one)")
+        fail(f"no document has two or more usable annotations ({report.single} with fewer)")
     out.print(_pair_table(report))
     out.print(_label_table(report, report.pooled))
     out.print(

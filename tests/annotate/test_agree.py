@@ -335,7 +335,7 @@ def test_cli_agree_fails_without_pairs(tmp_path) -> None:
     write_documents(tmp_path / "one.jsonl", [A])
     result = runner.invoke(app, ["agree", str(tmp_path / "one.jsonl")])
     assert result.exit_code == 1
-    assert "no document has two or more usable annotations (1 with one)" in result.output
+    assert "no document has two or more usable annotations (1 with fewer)" in result.output
 
 
 def test_cli_agree_needs_inputs() -> None:

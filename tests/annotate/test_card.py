@@ -113,3 +113,17 @@ def test_card_is_deterministic_and_says_when_agreement_is_missing() -> None:
     assert (
         "## Agreement\n\nNot computed for this release (`eventgold agree --markdown FILE`" in card
     )
+
+
+def test_a_project_schema_names_its_own_guidelines_without_a_repository_link(tmp_path) -> None:
+    import dataclasses
+
+    (tmp_path / "G.md").write_text("# Ours\n")
+    own = dataclasses.replace(SCHEMA, guidelines="G.md", path=str(tmp_path / "ours.yaml"))
+    card = render_card(SUMMARY, schema=own, provenance={}, agreement_markdown=None)
+    assert "Annotation guidelines: `G.md`, beside the schema file `ours.yaml`." in card
+    assert "eventgold repository" not in card and str(tmp_path) not in card
+    missing = dataclasses.replace(own, guidelines="nowhere.md")
+    assert "Annotation guidelines" not in render_card(
+        SUMMARY, schema=missing, provenance={}, agreement_markdown=None
+    )

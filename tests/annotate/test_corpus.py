@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
 
@@ -68,3 +69,28 @@ def test_shipped_corpus_matches_the_shipped_articles():
     for doc in docs:
         fresh, problems = document_from_file(ROOT / "corpus" / "articles" / f"{doc.id}.txt")
         assert not problems and fresh == doc
+
+
+def test_one_text_under_a_second_id_and_a_folder_without_files_are_problems(tmp_path):
+    from eventgold.annotate.corpus import DUPLICATE_TEXT, NO_FILES
+
+    articles = tmp_path / "a"
+    write(articles / "one.txt", b"Title\nThe same body.")
+    write(articles / "two.txt", b"Other title\nThe same body.")
+    write(tmp_path / "nested" / "deeper" / "three.txt", b"T\nBody three.")
+    corpus = tmp_path / "c.jsonl"
+    report = add_files([articles, tmp_path / "nested"], corpus=corpus)
+    assert report.added == ["one"]
+    assert [(p.code, str(p)) for p in report.problems] == [
+        (
+            NO_FILES,
+            f"{tmp_path / 'nested'}: folder has no *.txt files (subfolders are not searched)",
+        ),
+        (
+            DUPLICATE_TEXT,
+            f"{articles / 'two.txt'}: has the same text as document 'one'; skipped (one article "
+            "under two ids could be in two splits)",
+        ),
+    ]
+    again = add_files([articles / "one.txt"], corpus=corpus)  # its own text: unchanged
+    assert (again.unchanged, again.problems) == (["one"], [])

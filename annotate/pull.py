@@ -39,7 +39,7 @@ from eventgold.annotate.documents import Document
 from eventgold.annotate.labelstudio.connection import Session
 from eventgold.annotate.labelstudio.convert import convert_result
 from eventgold.annotate.labelstudio.exporting import iter_export, start_export
-from eventgold.annotate.labelstudio.project import require_project
+from eventgold.annotate.labelstudio.project import project_config_differences, require_project
 from eventgold.annotate.labelstudio.users import name_for, user_names
 from eventgold.annotate.problems import Problem, ProblemsError, allowed
 from eventgold.annotate.schema import Schema
@@ -221,6 +221,9 @@ class PullReport:
     rejected: int
     reject_codes: Mapping[str, int]
     utf16_converted: int
+    # How the project's labels differ from the schema's (`config_differences`): a label the
+    # schema lacks gets its annotations rejected; one the project lacks, none at all.
+    config_differences: tuple[str, ...] = ()
 
 
 def iter_pull_to_gold(
@@ -248,12 +251,14 @@ def iter_pull_to_gold(
     project = require_project(session, project_title)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-users") as pool:
         users = pool.submit(user_names, session)
+        config = pool.submit(project_config_differences, session, project, schema)
         export = start_export(session, project.id)
         # The tokenizer loads (~0.4 s) while the server builds the first chunk; earlier, its
         # hold on the GIL slowed the calls above.
         warm_up()
         try:
             emails = users.result()
+            differences = config.result()
         except BaseException:
             export.close()
             raise
@@ -360,6 +365,7 @@ def iter_pull_to_gold(
         rejected=counts["rejected"],
         reject_codes=dict(sorted(codes.items())),
         utf16_converted=counts["utf16"],
+        config_differences=tuple(differences),
     )
 
 

@@ -42,6 +42,13 @@ def print_pull_report(report: PullReport) -> None:
         out.print(
             f"  {report.utf16_converted} span(s) had UTF-16 offsets, converted to code points"
         )
+    if report.config_differences:
+        err.print(
+            "warning: the project's labels differ from the schema's, so annotations with a "
+            "label the schema lacks are rejected"
+            + "".join(f"\n  - {d}" for d in report.config_differences),
+            markup=False,
+        )
     if not report.documents:
         err.print(
             "warning: no task has a usable annotation yet, so the gold folder holds no documents"

@@ -183,6 +183,18 @@ def _shown(value: str | None) -> str:
     return "(none)" if value is None else repr(value)
 
 
+def project_config_differences(session: Session, project: ProjectRef, schema: Schema) -> list[str]:
+    """`config_differences` of the project's current labeling config."""
+    return config_differences(_read_project(session, project).label_config or "", schema)
+
+
+def _read_project(session: Session, project: ProjectRef) -> Any:
+    """The project's details (config, instructions, description) as the SDK gives them."""
+    return session.call(
+        f"reading project {project.title!r}", lambda: session.client.projects.get(id=project.id)
+    )
+
+
 def guidelines_html(schema: Schema) -> str:
     """The schema's guidelines (Markdown) as simple HTML for the project's instructions."""
     path = schema.guidelines_path()
@@ -288,9 +300,7 @@ def ensure_project(
             ),
         )
         return ProjectRef(id=created.id, title=title, created=True)
-    current = session.call(
-        f"reading project {title!r}", lambda: session.client.projects.get(id=project.id)
-    )
+    current = _read_project(session, project)
     diffs = config_differences(current.label_config or "", schema)
     # Same labels: the rest (colours, hotkeys, instructions, ...) is told, and applied only
     # when asked; other labels would break annotations, so they stop the push.

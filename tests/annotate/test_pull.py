@@ -122,7 +122,7 @@ def _bad_annotations() -> dict[str, Document]:
 
 
 @pytest.fixture(scope="module")
-def pulled_project(ls_session) -> dict:
+def pulled_project(ls_session, tmp_path_factory) -> dict:
     """One project holding every case; built once, pulled by several tests."""
     client = ls_session.client
     title = f"pull-cases-{time.time_ns()}"
@@ -177,7 +177,13 @@ def pulled_project(ls_session) -> dict:
     client.tasks.update(
         id=changed.id, data={**changed.data, "text": TEXT.replace("Kabul", "Herat")}
     )
-    return {"title": title, "good": good, "multiline": ml, "project_id": report.project_id}
+    return {
+        "title": title,
+        "good": good,
+        "multiline": ml,
+        "project_id": report.project_id,
+        "tmp": str(tmp_path_factory.mktemp("pulled")),
+    }
 
 
 @pytest.mark.labelstudio
@@ -253,6 +259,7 @@ def test_pull_cli_prints_summary_and_keeps_old_gold_on_failure(ls_server, pulled
     assert result.exit_code == 0, result.output
     assert "## Agreement\n\nStrict span F1 0.9 between" in (out / "README.md").read_text()
     assert "3 gold document(s) from 12 task(s)" in result.output
+    assert "differ from the schema" not in result.output
     assert "7 annotation(s) rejected" in result.output and "offset-mismatch: 1" in result.output
     before = (out / "documents.jsonl").read_bytes()
     dead = f"http://127.0.0.1:{free_port()}"
@@ -312,3 +319,26 @@ def test_pull_of_a_project_without_annotations_writes_an_empty_gold(
     assert "0 gold document(s) from 2 task(s)" in result.output
     assert "warning: no task has a usable annotation yet" in result.output
     assert (out / "documents.jsonl").read_text() == ""
+
+
+@pytest.mark.labelstudio
+def test_pull_warns_when_the_project_labels_differ_from_the_schema(ls_session, pulled_project):
+    import dataclasses
+
+    narrow = dataclasses.replace(
+        SCHEMA, entities=tuple(e for e in SCHEMA.entities if e.label != "LOCATION")
+    )
+    from eventgold.annotate.pull import iter_pull_to_gold
+    from eventgold.annotate.steps import drain
+
+    report = drain(
+        iter_pull_to_gold(
+            ls_session,
+            project_title=pulled_project["title"],
+            out_dir=Path(pulled_project["tmp"]) / "narrow",
+            schema=narrow,
+        )
+    )
+    assert report.config_differences == (
+        "entity labels in the project but not in the schema: LOCATION",
+    )

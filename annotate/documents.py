@@ -292,7 +292,7 @@ def iter_jsonl_lines(path: Path) -> Iterator[tuple[str, int, bytes]]:
 def document_from_line(raw: bytes, *, where: str) -> tuple[Document | None, list[Problem]]:
     """Decode and parse one JSONL line: the document, or None and why not."""
     try:
-        line = raw.decode("utf-8")
+        line = raw.decode("utf-8-sig")  # a byte order mark (some editors write one) is not data
     except UnicodeDecodeError as exc:
         return None, [Problem(where, f"not valid UTF-8 ({exc.reason} at byte {exc.start})")]
     try:

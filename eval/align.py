@@ -77,10 +77,10 @@ def find_span(text: str, mention: str, start_at: int) -> tuple[int, int, bool] |
 
 
 def needs_alignment(obj: Mapping[str, Any]) -> bool:
-    """True if any entity of a decoded prediction lacks ``start`` or ``end``."""
+    """True if any entity of a decoded prediction has neither ``start`` nor ``end``."""
     ents = obj.get("entities")
     return isinstance(ents, list) and any(
-        isinstance(e, dict) and ("start" not in e or "end" not in e) for e in ents
+        isinstance(e, dict) and "start" not in e and "end" not in e for e in ents
     )
 
 
@@ -99,8 +99,8 @@ def align_record(
     exact = fuzzy = 0
     raw_entities: Sequence[Any] = obj.get("entities") or []
     for i, raw in enumerate(raw_entities):
-        if not isinstance(raw, dict) or ("start" in raw and "end" in raw):
-            entities.append(raw)
+        if not isinstance(raw, dict) or "start" in raw or "end" in raw:
+            entities.append(raw)  # offsets, or half of them: validation names what is missing
             continue
         label, mention = raw.get("label"), raw.get("text")
         eid = raw.get("id", f"e{i}")

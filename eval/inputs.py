@@ -145,10 +145,16 @@ Reader = Callable[[Path], Iterator[tuple[str, Any, list[Problem], Line | None]]]
 
 
 def _decode(raw: bytes, *, where: str) -> tuple[Any, list[Problem]]:
-    """One JSONL line decoded, or None and why not."""
+    """One JSONL line decoded, or None and why not (a UTF-8 byte order mark is allowed)."""
     try:
-        return json.loads(raw.decode("utf-8")), []
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [
+            Problem(where, f"not valid UTF-8 ({exc.reason} at byte {exc.start})", NOT_JSON)
+        ]
+    try:
+        return json.loads(text), []
+    except json.JSONDecodeError as exc:
         return None, [Problem(where, f"not valid JSON: {exc}", NOT_JSON)]
 
 
@@ -162,10 +168,9 @@ def _json_objects(path: Path) -> Iterator[tuple[str, Any, list[Problem], Line | 
     """A JSON list of documents, or a mapping of document id to a document or entity list.
 
     Read whole (a JSON document has no lines to find again): prefer JSONL for large sets."""
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        yield path.name, None, [Problem(path.name, f"not valid JSON: {exc}", NOT_JSON)], None
+    data, problems = _decode(path.read_bytes(), where=path.name)
+    if problems:
+        yield path.name, None, problems, None
         return
     if isinstance(data, list):
         for i, obj in enumerate(data):
@@ -290,7 +295,7 @@ class _PredictionCheck:
         reader = _READERS.get(self.path.suffix.lower(), _jsonl_objects)
         for where, obj, found, line in reader(self.path):
             problems += found
-            if obj is None:
+            if found:  # not decoded; a `null` line decodes, and is refused below
                 continue
             if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
                 problems.append(

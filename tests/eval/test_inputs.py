@@ -169,3 +169,22 @@ def test_count_lines_counts_a_last_line_without_a_break(
 
     (tmp_path / "f.jsonl").write_bytes(content)
     assert count_lines(tmp_path / "f.jsonl") == lines
+
+
+def test_a_bom_is_read_null_and_half_offsets_are_refused_and_bad_bytes_named(
+    tmp_path: Path, gold_docs, schema
+) -> None:
+    first, second = gold_docs[0].id, gold_docs[1].id
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + json.dumps({"id": first, "entities": []}).encode() + b"\nnull\n"
+        + json.dumps({"id": second, "entities": [{"label": "ATTACK", "start": 5}]}).encode()
+        + b"\n\xff\n"
+    )  # fmt: skip
+    with pytest.raises(ProblemsError) as caught:
+        load_predictions(path, gold_docs, schema)
+    assert [str(p) for p in caught.value.problems] == [
+        "odd.jsonl line 2: a prediction must be a JSON object with a string 'id'",
+        f"odd.jsonl line 3 / document '{second}' / entity 0: field 'end' is missing",
+        "odd.jsonl line 4: not valid UTF-8 (invalid start byte at byte 0)",
+    ]

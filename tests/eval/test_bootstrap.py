@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from eventgold.annotate.documents import Document, Entity
 from eventgold.eval.bootstrap import Bootstrap, intervals, paired_test, resampled_f1
-from eventgold.eval.table import OVERALL, CountTable, f1_metrics
+from eventgold.eval.table import OVERALL, CountTable, build_table, f1_metrics
 
 STRICT = ("entities", "strict", OVERALL)
 
@@ -93,16 +94,17 @@ def test_each_resample_draws_every_document_n_times_in_all_with_equal_chances() 
     assert len({tuple(row) for row in weights[:50]}) == 50
 
 
-def test_a_perfect_system_gets_one_for_every_interval_however_rare_a_label() -> None:
-    from eventgold.annotate.documents import Document, Entity
-    from eventgold.eval.bootstrap import intervals
-    from eventgold.eval.table import build_table
-
+def rare_actor_gold() -> list[Document]:
+    """19 documents with an ATTACKER, one with an ACTOR: a third of resamples lack ACTOR."""
     docs = [
         Document(f"d{i}", "Rebels hit", entities=(Entity("a", 0, 6, "ATTACKER", "Rebels"),))
         for i in range(19)
     ]
-    docs.append(Document("d19", "UN says", entities=(Entity("b", 0, 2, "ACTOR", "UN"),)))
+    return [*docs, Document("d19", "UN says", entities=(Entity("b", 0, 2, "ACTOR", "UN"),))]
+
+
+def test_a_perfect_system_gets_one_for_every_interval_however_rare_a_label() -> None:
+    docs = rare_actor_gold()
     t = build_table([(d, d) for d in docs], relations=False, tokens=False)
     cis = intervals(t, Bootstrap(resamples=300, seed=1))
     # About a third of the resamples lack d19: ACTOR has no F1 there, rather than F1 0.
@@ -110,15 +112,7 @@ def test_a_perfect_system_gets_one_for_every_interval_however_rare_a_label() -> 
 
 
 def test_paired_test_leaves_out_resamples_without_the_label() -> None:
-    from eventgold.annotate.documents import Document, Entity
-    from eventgold.eval.bootstrap import paired_test
-    from eventgold.eval.table import build_table
-
-    gold = [
-        Document(f"d{i}", "Rebels hit", entities=(Entity("a", 0, 6, "ATTACKER", "Rebels"),))
-        for i in range(19)
-    ]
-    gold.append(Document("d19", "UN says", entities=(Entity("b", 0, 2, "ACTOR", "UN"),)))
+    gold = rare_actor_gold()
     perfect = build_table([(d, d) for d in gold], relations=False, tokens=False)
     blind = build_table([(d, d.without_annotations()) for d in gold], relations=False, tokens=False)
     rows = paired_test(perfect, blind, Bootstrap(resamples=300, seed=1))

@@ -29,8 +29,9 @@ def predict_cli(
         typer.Option(
             "--model",
             "-m",
-            help="'rules', a folder from 'eventgold train', or module:function "
-            "(text -> {'entities': [...], 'relations': [...]}).",
+            help="'rules', a folder from 'eventgold train', a gazetteer .yaml for the rules "
+            "(a copy of eval/baselines/gazetteer.yaml mapped to your schema), or "
+            "module:function (text -> {'entities': [...], 'relations': [...]}).",
         ),
     ],
     corpus: Annotated[

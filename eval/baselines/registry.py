@@ -4,6 +4,8 @@
 
 - a registered name (`EXTRACTORS`): ``rules`` is the rule baseline;
 - an existing folder: a model saved by ``eventgold train`` (`trained.load_model`);
+- a ``.yaml`` file: a gazetteer for the rule baseline (a copy of the shipped one, its labels
+  mapped to an edited schema);
 - ``package.module:function``: a user callable, imported, wrapped by `CallableExtractor`.
 
 The callable contract: ``function(text: str) -> dict`` with
@@ -34,7 +36,7 @@ from eventgold.annotate.documents import Document, Entity, Relation, prediction_
 from eventgold.annotate.problems import Problem, ProblemsError, allowed, join
 from eventgold.annotate.schema import Schema
 from eventgold.annotate.validate import PREDICTION_RULES, validate_document
-from eventgold.eval.baselines.rules import build_rule_extractor
+from eventgold.eval.baselines.rules import build_rule_extractor, load_gazetteer
 from eventgold.eval.baselines.trained import check_model_schema, load_model
 
 
@@ -223,12 +225,20 @@ def _by_folder(spec: str, schema: Schema) -> Extractor | None:
     return model
 
 
+def _by_gazetteer(spec: str, schema: Schema) -> Extractor | None:
+    """A gazetteer file: the rule baseline with its phrases and role -> label map."""
+    path = Path(spec)
+    if path.suffix not in (".yaml", ".yml") or not path.is_file():
+        return None
+    return build_rule_extractor(schema, gazetteer=load_gazetteer(path))
+
+
 def _by_callable(spec: str, schema: Schema) -> Extractor | None:
     return load_callable(spec) if ":" in spec and not Path(spec).exists() else None
 
 
 # Tried in order: the first resolver that recognises the spec builds the extractor.
-_RESOLVERS = (_by_name, _by_folder, _by_callable)
+_RESOLVERS = (_by_name, _by_folder, _by_gazetteer, _by_callable)
 
 
 def load_extractor(name_or_path: str, *, schema: Schema) -> Extractor:
@@ -242,7 +252,8 @@ def load_extractor(name_or_path: str, *, schema: Schema) -> Extractor:
             Problem(
                 str(name_or_path),
                 f"unknown model; use a registered name ({allowed(EXTRACTORS)}), a folder "
-                "written by 'eventgold train' (with meta.json), or module:function",
+                "written by 'eventgold train' (with meta.json), a gazetteer .yaml for the "
+                "rules, or module:function",
             )
         ]
     )

@@ -8,8 +8,9 @@ KILLED links the attack or attacker nearest a kill verb to the victim groups on 
 victim side (after an active verb, before a passive one), or, when the sentence names no
 attack, the nearest attack of the previous few sentences; CONDEMNS links the actors before a
 condemn verb (or "described ... as barbaric") to the attack it names. Rules refer to *roles*;
-the gazetteer maps roles to schema labels so a renamed label is a data edit, and a label the
-schema lacks is refused when the extractor is built.
+the gazetteer maps roles to schema labels so a renamed label is a data edit (a copy of the
+gazetteer passed as ``--model my-gazetteer.yaml``), a role mapped to null is switched off (for a
+schema without that label), and a label the schema lacks is refused when the extractor is built.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ _CONNECTORS = {"of", "the", "-", "al", "ul", "e"}
 class Gazetteer:
     """The rule data: role -> label map, phrase lists and trigger words (all lower-cased)."""
 
-    labels: Mapping[str, str]
+    labels: Mapping[str, str | None]  # None: the role is switched off
     phrases: Mapping[str, tuple[str, ...]]  # entity role -> phrases
     words: Mapping[str, frozenset[str]]  # list name (see _WORD_LISTS) -> words
     triggers: Mapping[str, tuple[str, ...]]  # relation role -> trigger phrases
@@ -109,10 +110,12 @@ def load_gazetteer(path: Path | None = None) -> Gazetteer:
         )
         labels = {}
     for role in roles:
-        if not isinstance(labels.get(role), str):
+        if role not in labels or not isinstance(labels[role], str | None):
             problems.append(
                 Problem(
-                    f"{where}: labels", f"role '{role}' needs a label, got {labels.get(role)!r}"
+                    f"{where}: labels",
+                    f"role '{role}' needs a label, got {labels.get(role)!r} (null switches the "
+                    "role off)",
                 )
             )
     phrases: dict[str, tuple[str, ...]] = {}
@@ -146,7 +149,7 @@ def check_labels(gazetteer: Gazetteer, schema: Schema) -> list[Problem]:
     problems: list[Problem] = []
     for role in ENTITY_ROLES:
         label = gazetteer.labels[role]
-        if label not in schema.entity_labels:
+        if label is not None and label not in schema.entity_labels:
             problems.append(
                 Problem(
                     f"{where}: labels.{role}",
@@ -157,6 +160,8 @@ def check_labels(gazetteer: Gazetteer, schema: Schema) -> list[Problem]:
             )
     for role, (head_roles, tail_roles) in RELATION_ROLES.items():
         label = gazetteer.labels[role]
+        if label is None:
+            continue
         rtype = schema.relation(label)
         if rtype is None:
             problems.append(
@@ -174,7 +179,11 @@ def check_labels(gazetteer: Gazetteer, schema: Schema) -> list[Problem]:
         ):
             for end_role in end_roles:
                 ent_label = gazetteer.labels[end_role]
-                if ent_label in schema.entity_labels and ent_label not in ok:
+                if (
+                    ent_label is not None
+                    and ent_label in schema.entity_labels
+                    and ent_label not in ok
+                ):
                     problems.append(
                         Problem(
                             f"{where}: labels.{role}",
@@ -214,22 +223,24 @@ class RuleExtractor:
         spans = filter_spans([Span(sdoc, m.start, m.end, label=m.role) for m in mentions])
         spans.sort(key=lambda s: (s.start, s.end))
         found = [_Mention(s.label_, s.start, s.end) for s in spans]
+        labels = self.gazetteer.labels
+        # Roles switched off (null) still take part in matching, so that the others are found
+        # as with every role on; their spans, and relations to them, are left out here.
         entities = [
-            Entity(
-                id=f"e{i}",
-                start=s.start_char,
-                end=s.end_char,
-                label=self.gazetteer.labels[s.label_],
-                text=s.text,
-            )
+            Entity(id=f"e{i}", start=s.start_char, end=s.end_char, label=label, text=s.text)
             for i, s in enumerate(spans)
+            if (label := labels[s.label_]) is not None
         ]
+        ids = {e.id for e in entities}
         relations: list[Relation] = []
         seen: set[tuple[str, str, str]] = set()
         for role, position in triggers:
+            rel_label = labels[role]
+            if rel_label is None:
+                continue
             for head, tail in _LINKERS[role](self.gazetteer, sdoc, sent, found, position):
-                key = (self.gazetteer.labels[role], f"e{head}", f"e{tail}")
-                if key not in seen:
+                key = (rel_label, f"e{head}", f"e{tail}")
+                if key[1] in ids and key[2] in ids and key not in seen:
                     seen.add(key)
                     relations.append(Relation(head=key[1], tail=key[2], label=key[0]))
         meta = prediction_meta(doc, {"name": self.name, "gazetteer": self.gazetteer.path})
@@ -497,8 +508,9 @@ def build_rule_extractor(schema: Schema, *, gazetteer: Gazetteer | None = None) 
     if problems:
         raise ProblemsError(
             problems,
-            summary=f"the rule extractor does not fit schema '{schema.name}' "
-            f"(edit {gazetteer.path or 'the gazetteer'} labels or the schema)",
+            summary=f"the rule extractor does not fit schema '{schema.name}': copy "
+            f"{gazetteer.path or 'the gazetteer'}, map its labels to the schema's (null "
+            "switches a role off) and pass the copy as --model COPY.yaml, or edit the schema",
         )
     nlp = spacy.blank("en")
     phrases = PhraseMatcher(nlp.vocab, attr="LOWER")

@@ -101,3 +101,34 @@ def test_a_model_in_the_current_folder_is_found_and_its_errors_are_one_line(tmp_
     result = runner.invoke(app, ["predict", "-m", "cwd_model:boom", *args])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "model 'cwd_model:boom' / document 'a': raised ValueError: boom" in result.stderr
+
+
+def test_rules_follow_a_schema_without_a_label_through_a_gazetteer_copy(tmp_path):
+    from eventgold.eval.baselines.rules import DEFAULT_GAZETTEER
+
+    data = yaml.safe_load(DEFAULT_SCHEMA.read_text())
+    data["entities"] = [e for e in data["entities"] if e["label"] != "LOCATION"]
+    schema = tmp_path / "s.yaml"
+    schema.write_text(yaml.safe_dump(data))
+    gazetteer = yaml.safe_load(DEFAULT_GAZETTEER.read_text())
+    gazetteer["labels"]["location"] = None  # switched off
+    copy = tmp_path / "my-gazetteer.yaml"
+    copy.write_text(yaml.safe_dump(gazetteer))
+    out = tmp_path / "pred.jsonl"
+    corpus = corpus_file(tmp_path)
+    args = ["predict", "--corpus", str(corpus), "--out", str(out), "--schema", str(schema)]
+    refused = runner.invoke(app, [*args, "-m", "rules"])
+    assert refused.exit_code == 1
+    assert "pass the copy as --model COPY.yaml" in refused.stderr
+    result = runner.invoke(app, [*args, "-m", str(copy)])
+    assert result.exit_code == 0, result.output
+    docs, problems = load_documents(out)
+    labels = {e.label for d in docs for e in d.entities}
+    assert problems == [] and "LOCATION" not in labels and "ATTACK" in labels
+    with_all = tmp_path / "all.jsonl"
+    runner.invoke(app, ["predict", "-m", "rules", "--corpus", str(corpus), "-o", str(with_all)])
+    everything, _ = load_documents(with_all)
+    # The other roles are found as with every role on: only LOCATION spans are gone.
+    assert [
+        [(e.start, e.end, e.label) for e in d.entities if e.label != "LOCATION"] for d in everything
+    ] == [[(e.start, e.end, e.label) for e in d.entities] for d in docs]

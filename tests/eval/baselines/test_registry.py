@@ -127,7 +127,8 @@ def test_answer_must_be_a_mapping():
         (
             "nonsense",
             "unknown model; use a registered name (rules), a folder written by "
-            "'eventgold train' (with meta.json), or module:function",
+            "'eventgold train' (with meta.json), a gazetteer .yaml for the rules, or "
+            "module:function",
         ),
     ],
 )

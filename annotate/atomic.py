@@ -11,9 +11,11 @@ import errno
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
+
+from eventgold.annotate.problems import Problem
 
 
 def _umask() -> int:
@@ -86,3 +88,38 @@ def atomic_dir(path: Path) -> Iterator[Path]:
     os.replace(staging, path)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def replaced_folder_problems(
+    path: Path, *, what: str, owned: Callable[[str], bool], holds: str, code: str
+) -> list[Problem]:
+    """Why `path` cannot be replaced whole by an `atomic_dir` writing `what`: empty if it is
+    new, empty, or holds only entries that `owned` accepts (an earlier result). Anything else
+    would be deleted with it: a file, the current folder or one above it, other files."""
+    where = f"{what} {path}"
+    resolved, here = path.resolve(), Path.cwd().resolve()
+    if resolved == here or resolved in here.parents:
+        return [
+            Problem(
+                where,
+                f"is the current folder or holds it, and a {what} is replaced whole; name a "
+                "folder inside it",
+                code,
+            )
+        ]
+    if not path.exists():
+        return []
+    if not path.is_dir():
+        return [Problem(where, f"is a file, not a folder; name a new folder or a {what}", code)]
+    foreign = sorted(p.name for p in path.iterdir() if not owned(p.name))
+    if not foreign:
+        return []
+    shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+    return [
+        Problem(
+            where,
+            f"holds what a {what} does not ({shown}), and a {what} is replaced whole; name a "
+            f"new folder, or move those out (a {what} holds: {holds})",
+            code,
+        )
+    ]

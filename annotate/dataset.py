@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from eventgold.annotate.atomic import atomic_dir
+from eventgold.annotate.atomic import atomic_dir, replaced_folder_problems
 from eventgold.annotate.documents import (
     GOLD_DOCUMENTS,
     Document,
@@ -566,35 +566,13 @@ def _spooled(
 def gold_target_problems(out_dir: Path) -> list[Problem]:
     """Why `out_dir` cannot be (re)written as a gold folder: empty if it is new, empty, or a
     gold folder. Anything else would be lost, since the folder is replaced whole."""
-    out_dir = Path(out_dir)
-    where = f"gold folder {out_dir}"
-    resolved, here = out_dir.resolve(), Path.cwd().resolve()
-    if resolved == here or resolved in here.parents:
-        return [
-            Problem(
-                where,
-                "is the current folder or holds it, and a gold folder is replaced whole; "
-                "name a folder inside it, such as gold/",
-                GOLD_TARGET,
-            )
-        ]
-    if not out_dir.exists():
-        return []
-    if not out_dir.is_dir():
-        return [Problem(where, "is a file, not a folder; name a new or gold folder", GOLD_TARGET)]
-    foreign = sorted(p.name for p in out_dir.iterdir() if p.name not in GOLD_ENTRIES)
-    if not foreign:
-        return []
-    shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-    return [
-        Problem(
-            where,
-            f"holds what a gold folder does not ({shown}), and a gold folder is replaced whole; "
-            f"name a new folder, or move those out (a gold folder holds: "
-            f"{allowed(GOLD_ENTRIES)})",
-            GOLD_TARGET,
-        )
-    ]
+    return replaced_folder_problems(
+        Path(out_dir),
+        what="gold folder",
+        owned=GOLD_ENTRIES.__contains__,
+        holds=allowed(GOLD_ENTRIES),
+        code=GOLD_TARGET,
+    )
 
 
 def iter_write_gold(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from eventgold.annotate.atomic import atomic_dir, atomic_file
+from eventgold.annotate.atomic import atomic_dir, atomic_file, replaced_folder_problems
 from eventgold.annotate.dataset import read_gold
 from eventgold.annotate.documents import Document, write_documents
 from eventgold.annotate.problems import Problem, ProblemsError, allowed
@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # spaCy takes ~0.8 s to import: only exports to spaCy pay
     from spacy.tokens import Doc
 
 UNKNOWN_FORMAT = "unknown-format"
+EXPORT_TARGET = "export-target"
 DOCSTART = "-DOCSTART-"
 SPACY_SHARD_DOCS = 5_000  # documents per .spacy file when exporting to a folder
 
@@ -121,6 +122,14 @@ def export_spacy(documents: Iterable[Document], out: Path, schema: Schema) -> in
         with atomic_file(out, mode="wb", encoding=None) as fh:
             fh.write(docbin.to_bytes())
         return n
+    if found := replaced_folder_problems(
+        out,
+        what="spaCy export folder",
+        owned=lambda name: name.endswith(".spacy"),
+        holds="*.spacy shards",
+        code=EXPORT_TARGET,
+    ):
+        raise ProblemsError(found, summary=f"cannot export to {out}")
     n = 0
     with atomic_dir(out) as stage:
         docbin = DocBin(store_user_data=True)

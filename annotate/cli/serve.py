@@ -44,9 +44,10 @@ def serve_cli(
     if ctx.invoked_subcommand is not None:
         return
     the_home = srv.Home(home)
-    if not (the_home.data_dir / ".eventgold-initialised").exists():
-        err.print("first run: initialising Label Studio (about 30 s)…")
     try:
+        srv.require_free_port(host, port)  # before saying that a long first run starts
+        if not (the_home.data_dir / ".eventgold-initialised").exists():
+            err.print("first run: initialising Label Studio (about 30 s)…")
         server = srv.serve(the_home, host=host, port=port, db=srv.Database(db))
     except srv.ServerError as exc:
         fail(str(exc))

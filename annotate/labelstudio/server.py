@@ -206,7 +206,8 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def _require_free_port(host: str, port: int) -> None:
+def require_free_port(host: str, port: int) -> None:
+    """Raise `ServerError` if `port` is taken: Label Studio would silently take another."""
     if not port_is_free(host, port):
         raise ServerError(
             f"port {port} on {host} is already in use; choose another with --port "
@@ -255,7 +256,7 @@ def start(
     the process is stopped in those cases so nothing is left behind.
     """
     data_dir = Path(data_dir).resolve()
-    _require_free_port(host, port)
+    require_free_port(host, port)
     url = f"http://{host}:{port}"
     cmd = [
         label_studio_bin(),
@@ -357,7 +358,7 @@ def serve(home: Home, *, host: str, port: int, db: Database = Database()) -> Run
             f"a server for {home.root} is already running at {running['url']} "
             f"(pid {running['pid']}); stop it with `eventgold serve stop`"
         )
-    _require_free_port(host, port)  # before a first run's ~30 s of set-up, not after
+    require_free_port(host, port)  # before a first run's ~30 s of set-up, not after
     creds = ensure_home(home, db=db)
     server = start(home.data_dir, creds, host=host, port=port, db=db)
     with atomic_file(home.state) as fh:

@@ -416,7 +416,7 @@ def test_a_folder_that_is_not_gold_is_refused_not_wiped(
     a_file = tmp_path / "corpus.jsonl"
     a_file.write_text("{}\n")
     assert [p.message for p in gold_target_problems(a_file)] == [
-        "is a file, not a folder; name a new or gold folder"
+        "is a file, not a folder; name a new folder or a gold folder"
     ]
     monkeypatch.chdir(mine)
     assert "is the current folder or holds it" in gold_target_problems(Path("."))[0].message

@@ -199,3 +199,19 @@ def test_export_takes_a_documents_file_and_checks_every_format_against_the_schem
     result = runner.invoke(app, ["export", "--gold", str(gold), "-o", str(folder)])
     assert result.exit_code == 1
     assert f"a folder where a file is expected: {folder}" in result.output
+
+
+def test_a_spacy_folder_export_never_wipes_other_files(gold: Path, tmp_path: Path) -> None:
+    keep = tmp_path / "keepme"
+    keep.mkdir()
+    (keep / "notes.txt").write_text("important")
+    with pytest.raises(ProblemsError) as info:
+        export(read_gold(gold), keep, fmt="spacy", schema=SCHEMA)
+    assert str(info.value.problems[0]).startswith(
+        f"spaCy export folder {keep}: holds what a spaCy export folder does not (notes.txt)"
+    )
+    assert (keep / "notes.txt").read_text() == "important"
+    shards = tmp_path / "shards"
+    n = export(read_gold(gold), shards, fmt="spacy", schema=SCHEMA)
+    assert n > 0 and export(read_gold(gold), shards, fmt="spacy", schema=SCHEMA) == n  # replaced
+    assert sorted(p.name for p in shards.iterdir()) == ["00000.spacy"]

@@ -36,6 +36,10 @@ def test_schema_commands_take_eventgold_schema_and_warn_of_missing_guidelines(tm
     assert result.exit_code == 0 and "ok: conflict_events 1.1.0" in result.stdout
     assert "warning: " in result.stderr and "'GUIDELINES.md' not found" in result.stderr
     assert "conflict_events 1.1.0" in runner.invoke(app, ["schema", "show"], env=env).stdout
+    # -s/--schema as in every other command; an argument wins over the environment.
+    assert "1.1.0" in runner.invoke(app, ["schema", "check", "-s", str(edited)]).stdout
+    shipped = runner.invoke(app, ["schema", "check", str(DEFAULT_SCHEMA)], env=env).stdout
+    assert "conflict_events 1.0.0" in shipped
 
 
 def test_corpus_add_reports_and_exits_nonzero_on_bad_files(tmp_path):

@@ -6,7 +6,9 @@ import stat
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from eventgold.annotate.cli import app
 from eventgold.annotate.labelstudio import server as srv
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
 
@@ -36,6 +38,10 @@ def test_serve_refuses_a_busy_port_before_setting_anything_up(tmp_path):
         port = busy.getsockname()[1]
         with pytest.raises(srv.ServerError, match=f"port {port} on 127.0.0.1 is already in use"):
             srv.serve(home, host="127.0.0.1", port=port)
+        args = ["serve", "--home", str(home.root), "--port", str(port)]
+        result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "is already in use" in result.output
+    assert "first run" not in result.output  # nothing announced that will not happen
     assert not home.root.exists()  # no credentials made, no 30 s init run
 
 

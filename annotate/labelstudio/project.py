@@ -2,7 +2,9 @@
 
 A project is named by its exact title. Its labeling config must offer the schema's labels and
 relations, or pushed annotations would be refused and pulled ones mislabelled; a mismatch is an
-error naming what differs, unless the caller asks to update the config.
+error naming what differs, unless the caller asks to update the config. Differences that leave
+the labels as they are (colours, hotkeys, hints, order, instructions, schema version) are
+returned to be told (`setting_differences`), and applied only on request as well.
 """
 
 from __future__ import annotations

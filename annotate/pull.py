@@ -249,16 +249,15 @@ def iter_pull_to_gold(
     if found := gold_target_problems(out_dir):  # before the export, not after it
         raise ProblemsError(found, summary=f"cannot write the gold to {out_dir}")
     project = require_project(session, project_title)
+    differences = project_config_differences(session, project, schema)  # listed: no request
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-users") as pool:
         users = pool.submit(user_names, session)
-        config = pool.submit(project_config_differences, session, project, schema)
         export = start_export(session, project.id)
         # The tokenizer loads (~0.4 s) while the server builds the first chunk; earlier, its
         # hold on the GIL slowed the calls above.
         warm_up()
         try:
             emails = users.result()
-            differences = config.result()
         except BaseException:
             export.close()
             raise

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,17 +38,21 @@ class ProjectRef:
     created: bool = False
     config_updated: bool = False  # the config, instructions and description set from the schema
     differences: tuple[str, ...] = ()  # how it differed from the schema (applied if updated)
+    # As listed (`find_projects`); not part of the project's identity.
+    label_config: str = field(default="", compare=False, repr=False)
 
 
 def find_projects(session: Session, title: str, *, page_size: int = 100) -> list[ProjectRef]:
     """Every project whose title is exactly `title` (the API's title filter is a substring one)."""
 
     def titled() -> list[Any]:
-        # Only ids and titles: by default each project comes with its config and a dozen
-        # counts (measured: 57 KB and 0.2-0.3 s for two projects, against 0.06 s). Pages are
+        # Only ids, titles and configs: by default each project comes with a dozen counts
+        # too (measured: 57 KB and 0.2-0.3 s for two projects, against 0.06 s). Pages are
         # followed while the server names a next one; the SDK's pager would always ask for one
         # more, empty page.
-        page = session.client.projects.list(title=title, include="id,title", page_size=page_size)
+        page = session.client.projects.list(
+            title=title, include="id,title,label_config", page_size=page_size
+        )
         found = list(page.items or ())
         while getattr(page.response, "next", None):
             page = page.next_page()
@@ -58,7 +62,11 @@ def find_projects(session: Session, title: str, *, page_size: int = 100) -> list
         return found
 
     listed = session.call(f"listing projects titled {title!r}", titled)
-    return [ProjectRef(id=p.id, title=p.title) for p in listed if p.title == title]
+    return [
+        ProjectRef(id=p.id, title=p.title, label_config=p.label_config or "")
+        for p in listed
+        if p.title == title
+    ]
 
 
 def find_project(session: Session, title: str) -> ProjectRef | None:
@@ -186,8 +194,10 @@ def _shown(value: str | None) -> str:
 
 
 def project_config_differences(session: Session, project: ProjectRef, schema: Schema) -> list[str]:
-    """`config_differences` of the project's current labeling config."""
-    return config_differences(_read_project(session, project).label_config or "", schema)
+    """`config_differences` of the project's labeling config: as listed, with no request, or
+    read if the listing did not carry it."""
+    config = project.label_config or _read_project(session, project).label_config or ""
+    return config_differences(config, schema)
 
 
 def _read_project(session: Session, project: ProjectRef) -> Any:

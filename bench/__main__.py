@@ -8,6 +8,7 @@ recorded next to every figure, since timings mean nothing without it.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -49,16 +50,25 @@ def _eval(argv: list[str]) -> BenchResult:
     return bench_eval.run(argv)
 
 
-def _sizes(argv: list[str], default: str) -> list[int]:
-    """`--sizes 1000,10000,100000` (documents per project)."""
-    text = argv[argv.index("--sizes") + 1] if "--sizes" in argv else default
-    return [int(x) for x in text.split(",") if x]
+def _options(name: str, argv: list[str], *, repeat: int | None = None) -> argparse.Namespace:
+    """``--sizes`` (and ``--repeat`` where the benchmark takes it); ``--help`` explains them
+    instead of starting a benchmark of many minutes."""
+    parser = argparse.ArgumentParser(prog=f"python -m bench {name}")
+    parser.add_argument(
+        "--sizes", default="1000,10000", help="documents per project, comma-separated"
+    )
+    if repeat is not None:
+        parser.add_argument("--repeat", type=int, default=repeat, help="interleaved rounds")
+    # Known options only: `all` hands every benchmark the options of the others too.
+    options, _ = parser.parse_known_args(argv)
+    options.sizes = [int(x) for x in options.sizes.split(",") if x]
+    return options
 
 
 def _push(argv: list[str]) -> BenchResult:
     from bench import bench_push
 
-    figures = bench_push.run(_sizes(argv, "1000,10000"))
+    figures = bench_push.run(_options("push", argv).sizes)
     lines = [
         "push: eventgold `push` (streamed, idempotent) vs a raw SDK bulk import of the same "
         "tasks, each in a fresh process; goal: at least 80% of raw throughput.",
@@ -84,8 +94,9 @@ def _push(argv: list[str]) -> BenchResult:
 def _pull(argv: list[str]) -> BenchResult:
     from bench import bench_pull
 
-    repeat = int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else bench_pull.REPEAT
-    figures = bench_pull.run(_sizes(argv, "1000,10000"), repeat=repeat)
+    options = _options("pull", argv, repeat=bench_pull.REPEAT)
+    repeat = options.repeat
+    figures = bench_pull.run(options.sizes, repeat=repeat)
     lines = [
         "pull: eventgold `pull_to_gold` (streamed export, validation, gold dataset written) and "
         "the streamed pull alone vs a raw full-JSON export parsed with json.loads; goal: at most "

@@ -82,3 +82,17 @@ def test_pull_ratios_pair_the_rounds() -> None:
     assert ratios(ours, raw) == {"of_medians": 1.5, "median_per_round": 1.5, "of_best": 1.0}
     with pytest.raises(ValueError):
         ratios(ours, raw[:2])
+
+
+def test_push_and_pull_options_have_help_and_take_sizes_and_repeat(capsys) -> None:
+    options = bench_main._options(
+        "pull", ["--sizes", "10,20", "--repeat", "3", "--seed", "1"], repeat=7
+    )
+    assert (options.sizes, options.repeat) == ([10, 20], 3)  # --seed is eval's: left alone
+    assert bench_main._options("push", []).sizes == [1000, 10000]
+    with pytest.raises(SystemExit) as done:
+        bench_main._options("pull", ["--help"], repeat=7)
+    assert done.value.code == 0  # help, not a benchmark of many minutes
+    assert "usage: python -m bench pull [-h] [--sizes SIZES] [--repeat REPEAT]" in (
+        capsys.readouterr().out
+    )

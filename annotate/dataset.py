@@ -563,6 +563,12 @@ def _spooled(
     return line, encode(to_row(doc, schema))
 
 
+def require_gold_target(out_dir: Path) -> None:
+    """Raise `ProblemsError` with `gold_target_problems`, if there are any."""
+    if found := gold_target_problems(out_dir):
+        raise ProblemsError(found, summary=f"cannot write the gold to {out_dir}")
+
+
 def gold_target_problems(out_dir: Path) -> list[Problem]:
     """Why `out_dir` cannot be (re)written as a gold folder: empty if it is new, empty, or a
     gold folder. Anything else would be lost, since the folder is replaced whole."""
@@ -596,8 +602,7 @@ def iter_write_gold(
     # Imported here: card imports this module for GoldSummary.
     from eventgold.annotate.card import render_card
 
-    if found := gold_target_problems(Path(out_dir)):
-        raise ProblemsError(found, summary=f"cannot write the gold to {out_dir}")
+    require_gold_target(Path(out_dir))
     if shard_rows < 1:
         raise ProblemsError([Problem("shard_rows", f"must be >= 1, got {shard_rows}")])
     if ratios.problems():

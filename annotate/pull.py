@@ -32,8 +32,8 @@ from eventgold.annotate.dataset import (
     ANNOTATIONS_FILE,
     PULL_FILE,
     REJECTS_FILE,
-    gold_target_problems,
     iter_write_gold,
+    require_gold_target,
 )
 from eventgold.annotate.documents import Document
 from eventgold.annotate.labelstudio.connection import Session
@@ -246,8 +246,7 @@ def iter_pull_to_gold(
             [Problem("selection", f"unknown rule {selection!r}; allowed: {allowed(SELECTIONS)}")]
         )
     out_dir = Path(out_dir)
-    if found := gold_target_problems(out_dir):  # before the export, not after it
-        raise ProblemsError(found, summary=f"cannot write the gold to {out_dir}")
+    require_gold_target(out_dir)  # before the export, not after it
     project = require_project(session, project_title)
     differences = project_config_differences(session, project, schema)  # listed: no request
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-users") as pool:

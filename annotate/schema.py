@@ -151,6 +151,7 @@ def check_schema_data(data: Any, *, path: str = "schema") -> list[Problem]:
 
     entities = data.get("entities")
     labels: list[str] = []
+    folded: dict[str, str] = {}  # upper-cased label -> the label
     hotkeys: dict[str, str] = {}  # hotkey -> the label that has it
     if not isinstance(entities, list) or not entities:
         p.append(
@@ -164,14 +165,15 @@ def check_schema_data(data: Any, *, path: str = "schema") -> list[Problem]:
             continue
         if label in labels:
             p.append(_problem(path, f"{where}.label", f"duplicate entity label {label!r}"))
-        elif label.upper() in {x.upper() for x in labels}:
-            other = next(x for x in labels if x.upper() == label.upper())
+        elif label.upper() in folded:
+            other = folded[label.upper()]
             p.append(
                 _problem(path, f"{where}.label", f"{label!r} differs from {other!r} only in case")
             )
         elif label == IOB_OUTSIDE:
             p.append(_problem(path, f"{where}.label", f"{label!r} is the IOB2 tag for no entity"))
         labels.append(label)
+        folded.setdefault(label.upper(), label)
         color = ent.get("color")
         if color is not None and (not isinstance(color, str) or not _COLOR_RE.match(color)):
             p.append(

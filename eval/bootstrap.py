@@ -163,7 +163,8 @@ def paired_test(a: CountTable, b: CountTable, settings: Bootstrap) -> dict[Group
     )
     tail = (1 - settings.confidence) / 2 * 100
     # A resample where either system has no F1 for a metric (see the module docstring) says
-    # nothing about their difference: it is left out, per metric.
+    # nothing about their difference: it is left out, per metric (a metric with no defined
+    # resample at all gets the interval [0, 0] rather than numpy's all-NaN warning).
     defined = ~np.isnan(diffs)
     low, high = np.nanpercentile(
         np.where(defined.any(axis=0), diffs, 0.0), [tail, 100 - tail], axis=0

@@ -315,7 +315,13 @@ def parts(kind: str, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 def scores(kind: str, sums: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Precision, recall, F1 from summed counts (last axis), vectorised; 0/0 gives 0."""
-    hit, actual, possible = _PARTS[kind](sums)
+    return _prf(*_PARTS[kind](sums))
+
+
+def _prf(
+    hit: np.ndarray, actual: np.ndarray, possible: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Precision, recall, F1 from `parts` (0/0 gives 0)."""
     p = np.divide(hit, actual, out=np.zeros_like(hit), where=actual > 0)
     r = np.divide(hit, possible, out=np.zeros_like(hit), where=possible > 0)
     f = np.divide(2 * p * r, p + r, out=np.zeros_like(hit), where=(p + r) > 0)
@@ -342,9 +348,8 @@ def f1_values(table: CountTable, sums: np.ndarray) -> np.ndarray:
     for g in table.groups:
         kind = FAMILY_KIND[g[0]]
         j = offsets[g]
-        group_sums = sums[..., j : j + len(COUNT_NAMES[kind])]
-        _, actual, possible = parts(kind, group_sums)
-        f1 = scores(kind, group_sums)[2]
+        hit, actual, possible = parts(kind, sums[..., j : j + len(COUNT_NAMES[kind])])
+        f1 = _prf(hit, actual, possible)[2]
         per_group[g] = np.where((actual > 0) | (possible > 0), f1, np.nan)
     out = [per_group[g] for g in table.groups]
     for family, rule in dict.fromkeys((g[0], g[1]) for g in table.groups):

@@ -2,10 +2,9 @@
 
 A task's data is ``{"text", "title", "doc_id", "sha256", "source", "meta"}`` (``meta``: the
 document's own, so that a pulled gold keeps what the corpus said, ``split`` included); the
-sha256 of the text, recorded
-when the task is pushed, is how push stays idempotent and how pull notices a text edited after
-annotation. A span result's id is the entity id, so relation results (``from_id``/``to_id``)
-map back to entity ids.
+sha256 of the text, recorded when the task is pushed, is how push stays idempotent and how
+pull notices a text edited after annotation. A span result's id is the entity id, so
+relation results (``from_id``/``to_id``) map back to entity ids.
 
 Offsets: Label Studio's frontend stores code points, but UTF-16 offsets have been reported
 around astral characters (emoji). On the way back an offset pair is accepted if

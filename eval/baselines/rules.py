@@ -179,11 +179,7 @@ def check_labels(gazetteer: Gazetteer, schema: Schema) -> list[Problem]:
         ):
             for end_role in end_roles:
                 ent_label = gazetteer.labels[end_role]
-                if (
-                    ent_label is not None
-                    and ent_label in schema.entity_labels
-                    and ent_label not in ok
-                ):
+                if ent_label in schema.entity_labels and ent_label not in ok:  # None is in neither
                     problems.append(
                         Problem(
                             f"{where}: labels.{role}",

@@ -156,6 +156,20 @@ _NO_ID = "\x00no id"
 _NO_TEXT = "\x00no text"
 
 
+AnnotationContent = tuple[frozenset[tuple[str, int, int]], frozenset[tuple[str, tuple, tuple]]]
+
+
+def annotation_content(doc: Document) -> AnnotationContent:
+    """What a document's annotation says, its ids aside: the entity keys, and each relation
+    as ``(label, head key, tail key)`` (a relation with a missing endpoint keeps ``None``).
+    Two annotations that differ only in entity ids or list order have equal contents."""
+    spans = {e.id: e.key for e in doc.entities}
+    return (
+        frozenset(spans.values()),
+        frozenset((r.label, spans.get(r.head), spans.get(r.tail)) for r in doc.relations),
+    )
+
+
 def _type_problems(
     obj: Mapping[str, Any],
     types: Mapping[str, tuple[type, ...]],

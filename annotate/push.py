@@ -30,14 +30,24 @@ from pathlib import Path
 from typing import Any
 
 from eventgold.annotate.corpus import text_sha256
-from eventgold.annotate.documents import Document, dumps_document, parse_document
+from eventgold.annotate.documents import (
+    Document,
+    annotation_content,
+    dumps_document,
+    parse_document,
+)
 from eventgold.annotate.labelstudio.connection import (
     ConnectionProblem,
     Session,
     describe_error,
     is_transient,
 )
-from eventgold.annotate.labelstudio.convert import to_annotation, to_prediction, to_task
+from eventgold.annotate.labelstudio.convert import (
+    result_to_document,
+    to_annotation,
+    to_prediction,
+    to_task,
+)
 from eventgold.annotate.labelstudio.project import ensure_project, require_project
 from eventgold.annotate.labelstudio.users import ensure_users
 from eventgold.annotate.problems import Problem, ProblemsError
@@ -53,6 +63,7 @@ TEXT_DIFFERS = "text-differs"  # a prediction/annotation is over another text th
 NO_TASK = "no-task"  # a prediction/annotation for a document in neither the input nor the project
 DUPLICATE_INPUT = "duplicate-input"
 BAD_MODEL_VERSION = "bad-model-version"
+GROUND_TRUTH_DIFFERS = "ground-truth-differs"  # the task has another ground truth already
 
 
 @dataclass(frozen=True, slots=True)
@@ -666,6 +677,7 @@ class GroundTruthReport:
     project_id: int
     created: int
     problems: tuple[Problem, ...]
+    unchanged: int = 0  # tasks whose ground truth already says the same (a re-run)
 
 
 def push_ground_truth(
@@ -679,11 +691,14 @@ def push_ground_truth(
 
     The project must exist and hold each document with the same text; documents that fail
     (no task, other text, invalid against `schema` when given) are reported, not pushed.
+    Idempotent: a task whose ground truth already has the same spans and relations (ids
+    aside) is left as it is, so a re-run, or a run after a lost response, adds nothing twice;
+    a task with a different ground truth is reported, never overwritten.
     """
     project = require_project(session, project_title)
     keys = {k.doc_id: k for k in iter_task_keys(session, project.id)}
     problems: list[Problem] = []
-    created = 0
+    created = unchanged = 0
     for doc in documents:
         where = f"document '{doc.id}'"
         key = keys.get(doc.id)
@@ -706,9 +721,24 @@ def push_ground_truth(
         if found:
             problems += found
             continue
+        earlier = _ground_truths(session, key.task_id, doc)
+        if annotation_content(doc) in earlier.values():
+            unchanged += 1
+            continue
+        if earlier:
+            ids = ", ".join(map(str, sorted(earlier)))
+            problems.append(
+                Problem(
+                    where,
+                    f"task {key.task_id} already has another ground truth (annotation {ids}); "
+                    "not pushed: unmark or delete it in Label Studio to replace it",
+                    GROUND_TRUTH_DIFFERS,
+                )
+            )
+            continue
         ann = to_annotation(doc)
         # One POST per document (no bulk endpoint for distinct results), and not retried: a
-        # retry after a lost response would add the annotation twice.
+        # retry after a lost response would add the annotation twice (a re-run finds it).
         try:
             session.client.annotations.create(
                 id=key.task_id, result=ann["result"], ground_truth=True
@@ -721,4 +751,22 @@ def push_ground_truth(
                 f"{describe_error(exc)}; {created} added before it"
             ) from exc
         created += 1
-    return GroundTruthReport(project_id=project.id, created=created, problems=tuple(problems))
+    return GroundTruthReport(
+        project_id=project.id, created=created, problems=tuple(problems), unchanged=unchanged
+    )
+
+
+def _ground_truths(session: Session, task_id: int, doc: Document) -> dict[int, Any]:
+    """Annotation id -> `annotation_content` of the task's ground-truth annotations (one
+    that does not convert over the document's text counts as different content: None)."""
+    found = session.call(
+        f"reading the annotations of task {task_id}",
+        lambda: session.client.annotations.list(id=task_id),
+    )
+    out: dict[int, Any] = {}
+    for ann in found:
+        if not ann.ground_truth or ann.was_cancelled:
+            continue
+        earlier, _ = result_to_document({"text": doc.text}, ann.result, where="")
+        out[int(ann.id or 0)] = annotation_content(earlier) if earlier is not None else None
+    return out

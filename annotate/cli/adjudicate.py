@@ -26,6 +26,7 @@ from eventgold.annotate.cli._common import (
     get_schema,
     open_session,
     out,
+    print_problems,
     user_errors,
 )
 from eventgold.annotate.cli.agree import InputsArg, read_groups
@@ -104,5 +105,13 @@ def adjudicate_cli(
         from eventgold.annotate.push import push_ground_truth
 
         with user_errors():
-            push_ground_truth(session, project_title=project, documents=merged, schema=schema)
-        out.print(f"pushed {len(merged)} document(s) to project '{project}' as ground truth")
+            report = push_ground_truth(
+                session, project_title=project, documents=merged, schema=schema
+            )
+        out.print(
+            f"ground truth in project '{project}': {report.created} added, "
+            f"{report.unchanged} already there, {len(report.problems)} not pushed"
+        )
+        if report.problems:
+            print_problems(report.problems, title=f"{len(report.problems)} not pushed:")
+            raise typer.Exit(1)

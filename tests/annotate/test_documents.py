@@ -10,6 +10,7 @@ from eventgold.annotate.documents import (
     Document,
     Entity,
     Relation,
+    annotation_content,
     iter_jsonl_documents,
     load_documents,
     parse_document,
@@ -224,3 +225,30 @@ def test_new_entity_is_the_frozen_entity() -> None:
     assert repr(made) == "Entity(id='e1', start=3, end=9, label='ATTACK', text='bombed')"
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.start = 4  # type: ignore[misc]
+
+
+def test_annotation_content_ignores_ids_and_order_but_not_spans_or_endpoints() -> None:
+    text = "Gunmen killed five villagers in Kunduz."
+    a = Document(
+        id="d",
+        text=text,
+        entities=(
+            Entity("1", 0, 6, "ATTACKER", "Gunmen"),
+            Entity("2", 14, 28, "VICTIM_GROUP", "five villagers"),
+        ),
+        relations=(Relation("1", "2", "KILLED"),),
+    )
+    b = a.with_annotations(
+        entities=(
+            Entity("v", 14, 28, "VICTIM_GROUP", "five villagers"),
+            Entity("g", 0, 6, "ATTACKER", "Gunmen"),
+        ),
+        relations=(Relation("g", "v", "KILLED"),),
+    )
+    assert annotation_content(a) == annotation_content(b)
+    reversed_ = a.with_annotations(entities=a.entities, relations=(Relation("2", "1", "KILLED"),))
+    assert annotation_content(reversed_) != annotation_content(a)
+    shorter = a.with_annotations(
+        entities=(Entity("1", 0, 5, "ATTACKER", "Gunme"), a.entities[1]), relations=a.relations
+    )
+    assert annotation_content(shorter) != annotation_content(a)

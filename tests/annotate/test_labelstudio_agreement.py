@@ -80,7 +80,11 @@ def test_agree_and_adjudicate_on_a_project(ls_server, two_annotator_project, tmp
     args += ["--annotator", "annotator-2", "--out", str(merged), "--push", *conn]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "as ground truth" in result.output
+    assert "1 added, 0 already there, 0 not pushed" in result.output
+    # A re-run (after a crash, or a lost response) adds no second ground truth.
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "0 added, 1 already there, 0 not pushed" in result.output
     # The pushed ground truth now wins the pull's selection rule.
     from eventgold.annotate.labelstudio.connection import connect
 

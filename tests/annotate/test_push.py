@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from typer.testing import CliRunner
@@ -15,6 +16,7 @@ from eventgold.annotate.problems import ProblemsError
 from eventgold.annotate.pull import pull, pull_to_gold
 from eventgold.annotate.push import (
     CONFLICT,
+    GROUND_TRUTH_DIFFERS,
     NO_TASK,
     TEXT_DIFFERS,
     PushDone,
@@ -171,6 +173,21 @@ def test_ground_truth_push_wins_selection(ls_session, project_title):
     tasks = {t.doc_id: t for t in pull(ls_session, project_title=project_title, schema=SCHEMA)}
     chosen = [a for a in tasks[docs[0].id].annotations if a.meta["ground_truth"]]
     assert len(chosen) == 1 and chosen[0].relations == gt.relations
+    # Again, with other entity ids: the same content, so nothing is added twice.
+    renamed = gt.with_annotations(
+        entities=[replace(e, id=f"x-{e.id}") for e in gt.entities],
+        relations=[replace(r, head=f"x-{r.head}", tail=f"x-{r.tail}") for r in gt.relations],
+    )
+    again = push_ground_truth(ls_session, project_title=project_title, documents=[renamed])
+    assert (again.created, again.unchanged, again.problems) == (0, 1, ())
+    # Another content: reported with the task and the earlier annotation, never overwritten.
+    other = gt.with_annotations(entities=gt.entities[:1], relations=[])
+    clash = push_ground_truth(ls_session, project_title=project_title, documents=[other])
+    assert clash.created == 0 and [p.code for p in clash.problems] == [GROUND_TRUTH_DIFFERS]
+    assert f"document '{gt.id}'" in str(clash.problems[0])
+    assert "already has another ground truth (annotation" in str(clash.problems[0])
+    tasks = {t.doc_id: t for t in pull(ls_session, project_title=project_title, schema=SCHEMA)}
+    assert sum(bool(a.meta["ground_truth"]) for a in tasks[docs[0].id].annotations) == 1
 
 
 def test_generator_failing_midway_then_rerun_gives_each_document_once(

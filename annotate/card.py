@@ -121,16 +121,21 @@ def _splits_section(summary: GoldSummary, schema: Schema) -> list[str]:
         "",
         f"Documents go to a split by a hash of their id (seed `{summary.seed}`, ratios "
         f"train {r.train:g} / validation {r.validation:g} / test {r.test:g}) unless "
-        "`meta.split` names one, so a document never moves when others are added. In a "
-        "corpus too small for every split to get a document by hash (under 1,000 documents), "
-        "an empty split with a ratio above 0 takes the document whose hash is nearest its "
-        "range; set `meta.split` to pin documents instead. A split that is still empty is left "
-        "out of the data files.",
+        "`meta.split` names one, so a document placed by its hash never moves when others are "
+        "added. In a corpus too small for every split to get a document by hash (under 1,000 "
+        "documents), an empty split with a ratio above 0 takes the document whose hash is "
+        "nearest its range. Such a document goes back to its hash's split once another fills "
+        "that split, so a test document could become training data in a later release: pin "
+        "it with `meta.split`. A split that is still empty is left out of the data files.",
         "",
     ]
     if summary.moved:
         moved = ", ".join(f"`{i}`" for i in summary.moved)
-        lines += [f"Placed by the small-corpus rule: {moved}.", ""]
+        lines += [
+            f"Placed by the small-corpus rule (not pinned: they can move in a later release): "
+            f"{moved}.",
+            "",
+        ]
     lines += _table(
         ["split", "documents", "tokens", "entities", "relations", "shards"],
         [

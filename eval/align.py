@@ -1,10 +1,18 @@
 """Give offsets to offset-free predictions (LLM style: entities as ``{"label", "text"}``).
 
-Each entity text is looked up in the document text: first exactly, then ignoring case and
-treating any run of whitespace as equal. Successive mentions with the same label and text
-take successive occurrences in order (the second "Kabul" is the second occurrence after the
-first one), which is what a model listing mentions in reading order means. What cannot be
-found is reported, never guessed; relations to it are dropped and counted.
+A model that lists mentions without offsets lists them in reading order, so each mention is
+placed at the first occurrence of its text at or after the start of the mention placed
+before it (the second "Kabul" listed goes to the second occurrence, and a "Taliban" listed
+after "Kabul" to the first "Taliban" after it), skipping spans already held under the same
+label, by an entity with offsets or an earlier mention. Exact matches come first, then
+matches ignoring case and treating any run of whitespace as equal; an occurrence before the
+previous mention is taken only when there is none after it (a list out of order).
+
+Placement is a rule, not knowledge: a mention whose text occurs more than once may land on
+an occurrence the model did not mean. Such placements are counted
+(`AlignmentReport.repeated`), so a reader knows how far the figures rest on them. What cannot
+be found is reported, never guessed; relations to it are dropped and counted. An entity
+without an id gets ``e<index>`` (its place in the list, from 0), the name relations use.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ class AlignmentReport:
 
     exact: int = 0
     fuzzy: int = 0  # found only ignoring case/whitespace
+    repeated: int = 0  # of exact + fuzzy: placed on one of several occurrences of the text
     unaligned: tuple[Unaligned, ...] = ()
     dropped_relations: int = 0
 
@@ -38,6 +47,7 @@ class AlignmentReport:
         return AlignmentReport(
             exact=self.exact + other.exact,
             fuzzy=self.fuzzy + other.fuzzy,
+            repeated=self.repeated + other.repeated,
             unaligned=self.unaligned + other.unaligned,
             dropped_relations=self.dropped_relations + other.dropped_relations,
         )
@@ -46,14 +56,11 @@ class AlignmentReport:
         return {
             "exact": self.exact,
             "fuzzy": self.fuzzy,
+            "repeated": self.repeated,
             "unaligned": len(self.unaligned),
             "unaligned_entities": [u.to_json() for u in self.unaligned],
             "dropped_relations": self.dropped_relations,
         }
-
-
-def _normal(text: str) -> str:
-    return " ".join(text.split()).casefold()
 
 
 def _loose_pattern(text: str) -> re.Pattern[str] | None:
@@ -63,17 +70,50 @@ def _loose_pattern(text: str) -> re.Pattern[str] | None:
     return re.compile(r"\s+".join(re.escape(p) for p in parts), re.IGNORECASE)
 
 
+def _find(text: str, mention: str, start_at: int, *, exact: bool) -> tuple[int, int] | None:
+    if exact:
+        i = text.find(mention, start_at)
+        return (i, i + len(mention)) if i >= 0 else None
+    pattern = _loose_pattern(mention)
+    found = pattern.search(text, start_at) if pattern is not None else None
+    return (found.start(), found.end()) if found else None
+
+
 def find_span(text: str, mention: str, start_at: int) -> tuple[int, int, bool] | None:
     """``(start, end, exact)`` of the first occurrence of `mention` at or after `start_at`:
     exact if there is one, else ignoring case and whitespace runs; None if neither."""
     if not mention.strip():
         return None
-    i = text.find(mention, start_at)
-    if i >= 0:
-        return i, i + len(mention), True
-    pattern = _loose_pattern(mention)
-    found = pattern.search(text, start_at) if pattern is not None else None
-    return (found.start(), found.end(), False) if found else None
+    for exact in (True, False):
+        span = _find(text, mention, start_at, exact=exact)
+        if span is not None:
+            return (*span, exact)
+    return None
+
+
+def _occurs_again(text: str, mention: str, start: int) -> bool:
+    """True if `mention`, found at `start` (exactly or loosely), occurs elsewhere in `text`."""
+    first = find_span(text, mention, 0)
+    return first is not None and (
+        first[0] != start or find_span(text, mention, start + 1) is not None
+    )
+
+
+def _free_span(
+    text: str, mention: str, label: str, reading: int, taken: set[tuple[Any, Any, Any]]
+) -> tuple[int, int, bool] | None:
+    """Where a mention goes (see module docstring): the first occurrence not `taken` under
+    `label`, exact before loose, and at or after `reading` before anywhere."""
+    if not mention.strip():
+        return None
+    for exact in (True, False):
+        for start_at in dict.fromkeys((reading, 0)):
+            span = _find(text, mention, start_at, exact=exact)
+            while span is not None and (label, *span) in taken:
+                span = _find(text, mention, span[0] + 1, exact=exact)
+            if span is not None:
+                return (*span, exact)
+    return None
 
 
 def needs_alignment(obj: Mapping[str, Any]) -> bool:
@@ -92,12 +132,17 @@ def align_record(
     Entities that already have ``start`` and ``end`` are kept as they are; anything that is not
     an entity object is passed through for validation to report.
     """
-    cursors: dict[tuple[str, str], int] = {}
     entities: list[Any] = []
     unaligned: list[Unaligned] = []
     lost_ids: set[str] = set()
-    exact = fuzzy = 0
+    exact = fuzzy = repeated = 0
+    reading = 0  # start of the mention placed last: mentions are listed in reading order
     raw_entities: Sequence[Any] = obj.get("entities") or []
+    taken = {  # spans held by entities with offsets: a mention is not placed on one again
+        (raw.get("label"), raw.get("start"), raw.get("end"))
+        for raw in raw_entities
+        if isinstance(raw, dict) and "start" in raw and "end" in raw
+    }
     for i, raw in enumerate(raw_entities):
         if not isinstance(raw, dict) or "start" in raw or "end" in raw:
             entities.append(raw)  # offsets, or half of them: validation names what is missing
@@ -107,16 +152,17 @@ def align_record(
         if not isinstance(label, str) or not isinstance(mention, str):
             entities.append(raw)  # validation names the bad field
             continue
-        key = (label, _normal(mention))
-        span = find_span(text, mention, cursors.get(key, 0))
+        span = _free_span(text, mention, label, reading, taken)
         if span is None:
             unaligned.append(Unaligned(doc_id=doc_id, label=label, text=mention))
             lost_ids.add(eid)
             continue
         start, end, was_exact = span
-        cursors[key] = end
+        reading = start
+        taken.add((label, start, end))
         exact += was_exact
         fuzzy += not was_exact
+        repeated += _occurs_again(text, mention, start)
         entities.append(
             {"id": eid, "start": start, "end": end, "label": label, "text": text[start:end]}
         )
@@ -128,5 +174,9 @@ def align_record(
     dropped = len(obj.get("relations") or []) - len(relations)
     record = {**obj, "id": doc_id, "text": text, "entities": entities, "relations": relations}
     return record, AlignmentReport(
-        exact=exact, fuzzy=fuzzy, unaligned=tuple(unaligned), dropped_relations=dropped
+        exact=exact,
+        fuzzy=fuzzy,
+        repeated=repeated,
+        unaligned=tuple(unaligned),
+        dropped_relations=dropped,
     )

@@ -102,6 +102,12 @@ def print_result(result: ev.EvalResult) -> None:
             f"aligned offset-free entities: {a.exact} exact, {a.fuzzy} ignoring case/space, "
             f"{len(a.unaligned)} not found, {a.dropped_relations} relation(s) dropped"
         )
+        if a.repeated:
+            out.print(
+                f"  {a.repeated} of them name a text that occurs more than once in its document "
+                "and were placed by reading order, which may not be the occurrence meant; give "
+                "offsets to score them as meant"
+            )
 
 
 def run_with_progress(events: Iterator[ev.Progress | ev.EvalResult]) -> ev.EvalResult:

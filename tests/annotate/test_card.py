@@ -83,7 +83,7 @@ def test_body_has_schema_counts_provenance_agreement_and_loading() -> None:
         "| ATTACKER | 4 | 0 | 1 | 5 |",
         "| KILLED | 2 | 0 | 1 | 3 |",
         "- train: `a`, `b`, `c`",
-        "Placed by the small-corpus rule: `d`.",
+        "Placed by the small-corpus rule (not pinned: they can move in a later release): `d`.",
         "Annotated in Label Studio project 12. 3 annotator(s). 2 rejected annotation(s)",
         "| pulled | 2026-11-01 |",
         "| ATTACKER | 0.81 |",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from eventgold.annotate.corpus import add_files, document_from_file, text_sha256
@@ -66,9 +67,13 @@ def test_re_adding_changes_nothing_and_changed_text_needs_replace(tmp_path):
 def test_shipped_corpus_matches_the_shipped_articles():
     docs = list(read_documents(ROOT / "corpus" / "documents.jsonl"))
     assert len(docs) == 5
+    pins = {d.id: d.meta["split"] for d in docs if "split" in d.meta}
+    # Pinned by hand: the small-corpus rule placed them, and a later release must keep them.
+    assert pins == {"003_21e66ed0ee6907fa": "validation", "004_20b7060dfb18cd1a": "test"}
     for doc in docs:
         fresh, problems = document_from_file(ROOT / "corpus" / "articles" / f"{doc.id}.txt")
-        assert not problems and fresh == doc
+        unpinned = {k: v for k, v in doc.meta.items() if k != "split"}
+        assert not problems and fresh == dataclasses.replace(doc, meta=unpinned)
 
 
 def test_one_text_under_a_second_id_and_a_folder_without_files_are_problems(tmp_path):

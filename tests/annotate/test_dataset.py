@@ -52,6 +52,11 @@ def place(
 def gold_docs() -> list[Document]:
     docs, problems = load_documents(CORPUS)
     assert not problems and len(docs) == 5
+    # The shipped corpus pins its validation and test documents; unpinned, the five exercise
+    # the small-corpus rule.
+    docs = [
+        dataclasses.replace(d, meta={k: v for k, v in d.meta.items() if k != "split"}) for d in docs
+    ]
     annotations = {
         0: (
             [

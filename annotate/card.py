@@ -19,9 +19,10 @@ SHIPPED_GUIDELINES = DEFAULT_SCHEMA.parent / "GUIDELINES.md"
 
 LICENSE_NOTE = (
     "The texts are excerpts of news and Wikipedia articles and stay under their publishers' "
-    "terms (Wikipedia: CC BY-SA 4.0); each document's `source` names its origin. The "
-    "annotations are released with the eventgold project. Check the publishers' terms before "
-    "redistributing the texts."
+    "terms (Wikipedia: CC BY-SA 4.0). Each document's `source` is only the file it was read "
+    "from: no publisher or address is recorded, so the data alone cannot tell whose terms "
+    "apply. The annotations are released with the eventgold project. Check the texts' terms "
+    "before redistributing them."
 )
 
 

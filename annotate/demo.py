@@ -43,6 +43,10 @@ class DemoInputs:
     gold_sources: Path = Path("annotations/gold")
     passes: tuple[Path, ...] = (Path("annotations/first_pass"), Path("annotations/second_pass"))
 
+    def missing(self) -> list[Path]:
+        """The inputs not found (relative paths: the demo runs from a clone of the project)."""
+        return [p for p in (self.corpus, self.gold_sources, *self.passes) if not p.exists()]
+
 
 @dataclass(frozen=True, slots=True)
 class DemoStep:

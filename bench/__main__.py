@@ -9,6 +9,7 @@ recorded next to every figure, since timings mean nothing without it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -157,6 +158,12 @@ def main(argv: list[str]) -> int:
     if not names or names[0] not in BENCHMARKS:
         print(f"usage: python -m bench {{all,{','.join(BENCHMARKS)}}} [options]", file=sys.stderr)
         return 2
+    if len(names) > 1 and {"-h", "--help"} & set(argv[1:]):
+        # Each benchmark's own help (argparse exits after printing it), not only the first's.
+        for name in names:
+            with contextlib.suppress(SystemExit):
+                BENCHMARKS[name](["--help"])
+        return 0
     for name in names:
         result = BENCHMARKS[name](argv[1:])
         print(f"# {name}\n\n{result.summary}\n")

@@ -40,10 +40,22 @@ def demo_cli(
     keep_server: Annotated[
         bool, typer.Option("--keep-server", help="Leave Label Studio running to look around.")
     ] = False,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Port for Label Studio (default: a free one)."),
+    ] = None,
     schema_path: SchemaOpt = DEFAULT_SCHEMA_PATH,
 ) -> None:
     """Start Label Studio, push the corpus and the hand annotations, pull, check the gold."""
     schema = get_schema(schema_path)
+    inputs = DemoInputs()
+    # Checked before the ~30 s start: the inputs are the repository's, not the package's.
+    missing = inputs.missing() + ([] if update_gold or gold.exists() else [gold])
+    if missing:
+        fail(
+            f"the demo runs from a clone of the eventgold repository; not found in "
+            f"{Path.cwd()}: {', '.join(map(str, missing))}"
+        )
     scratch = Path(workdir or tempfile.mkdtemp(prefix="eventgold-demo-"))
     home = srv.Home(scratch / "labelstudio")
     started = time.monotonic()
@@ -53,13 +65,13 @@ def demo_cli(
             with err.status("initialising a fresh Label Studio (about 30 s)…"):
                 creds = srv.ensure_home(home)
             with err.status("starting Label Studio…"):
-                server = srv.start(home.data_dir, creds, port=srv.free_port())
+                server = srv.start(home.data_dir, creds, port=port or srv.free_port())
             session = connect(url=server.url, api_key=creds.token)
             out_dir = gold if update_gold else scratch / "gold"
             steps = run_demo(
                 session,
                 schema=schema,
-                inputs=DemoInputs(),
+                inputs=inputs,
                 out_dir=out_dir,
                 reference=None if update_gold else gold,
             )

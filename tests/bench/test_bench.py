@@ -96,3 +96,11 @@ def test_push_and_pull_options_have_help_and_take_sizes_and_repeat(capsys) -> No
     assert "usage: python -m bench pull [-h] [--sizes SIZES] [--repeat REPEAT]" in (
         capsys.readouterr().out
     )
+
+
+def test_all_help_prints_every_benchmarks_options_and_runs_none(capsys) -> None:
+    assert bench_main.main(["all", "--help"]) == 0
+    printed = capsys.readouterr().out
+    for name in bench_main.BENCHMARKS:
+        assert f"usage: python -m bench {name}" in printed
+    assert "--seqeval-max" in printed and "--repeat REPEAT" in printed

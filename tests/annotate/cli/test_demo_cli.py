@@ -35,3 +35,12 @@ def test_demo_reports_a_gold_that_differs_from_the_reference(tmp_path, monkeypat
     assert "eventgold demo --update-gold" in result.output
     # The server it started is stopped again.
     assert "left running" not in result.output
+
+
+def test_demo_outside_a_clone_names_what_is_missing_before_starting_a_server(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["demo", "--workdir", str(tmp_path / "work")])
+    assert result.exit_code == 1
+    assert "the demo runs from a clone of the eventgold repository" in result.output
+    assert "corpus/documents.jsonl" in result.output and "gold" in result.output
+    assert not (tmp_path / "work").exists()  # no Label Studio was initialised

@@ -18,7 +18,7 @@ without an id gets ``e<index>`` (its place in the list, from 0), the name relati
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,11 +99,12 @@ def _occurs_again(text: str, mention: str, start: int) -> bool:
     )
 
 
-def _free_span(
-    text: str, mention: str, label: str, reading: int, taken: set[tuple[Any, Any, Any]]
+def place_mention(
+    text: str, mention: str, label: str, reading: int, taken: Set[tuple[Any, Any, Any]]
 ) -> tuple[int, int, bool] | None:
-    """Where a mention goes (see module docstring): the first occurrence not `taken` under
-    `label`, exact before loose, and at or after `reading` before anywhere."""
+    """``(start, end, exact)`` where a mention goes (see module docstring): the first
+    occurrence not `taken` under `label`, exact before loose, and at or after `reading` (the
+    previous mention's start) before anywhere; None if there is none."""
     if not mention.strip():
         return None
     for exact in (True, False):
@@ -152,7 +153,7 @@ def align_record(
         if not isinstance(label, str) or not isinstance(mention, str):
             entities.append(raw)  # validation names the bad field
             continue
-        span = _free_span(text, mention, label, reading, taken)
+        span = place_mention(text, mention, label, reading, taken)
         if span is None:
             unaligned.append(Unaligned(doc_id=doc_id, label=label, text=mention))
             lost_ids.add(eid)

@@ -24,7 +24,7 @@ def extract(text):
             {"start": 0, "end": 6, "label": "ATTACKER"},
             {"label": "VICTIM_GROUP", "text": "14 Taliban fighters"},
             {"id": "g2", "label": "ATTACKER", "text": "Gunmen"},
-            {"id": "g3", "label": "ATTACKER", "text": "Gunmen"},
+            {"id": "g3", "label": "LOCATION", "text": "herat"},
         ],
         "relations": [{"head": 0, "tail": 1, "label": "KILLED"},
                       {"head": "g2", "tail": "e1", "label": "KILLED"}],
@@ -71,8 +71,8 @@ def test_callable_by_module_function_places_offsets_texts_and_endpoints(schema, 
     assert [(e.id, e.start, e.end, e.label) for e in doc.entities] == [
         ("e0", 0, 6, "ATTACKER"),
         ("e1", 14, 33, "VICTIM_GROUP"),
-        ("g2", 0, 6, "ATTACKER"),
-        ("g3", 44, 50, "ATTACKER"),  # the second "Gunmen" takes the second occurrence
+        ("g2", 44, 50, "ATTACKER"),  # the first "Gunmen" is entity 0's: the second one
+        ("g3", 37, 42, "LOCATION"),  # ignoring case, as in prediction files
     ]
     assert [(r.head, r.tail, r.label) for r in doc.relations] == [
         ("e0", "e1", "KILLED"),

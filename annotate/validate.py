@@ -47,6 +47,15 @@ def entity_where(doc_where: str, index: int, entity: Entity) -> str:
     return join(doc_where, f"entity {index} ({entity.id})")
 
 
+def unknown_entity_label(where: str, label: str, schema: Schema) -> Problem:
+    return Problem(
+        where,
+        f"label '{label}' is not in schema '{schema.name}'; "
+        f"allowed: {allowed(schema.entity_labels)}",
+        UNKNOWN_ENTITY_LABEL,
+    )
+
+
 def relation_where(doc_where: str, index: int, relation: Relation) -> str:
     return join(
         doc_where, f"relation {index} ({relation.label} {relation.head} -> {relation.tail})"
@@ -75,14 +84,7 @@ def validate_document(
         else:
             by_id[e.id] = e
         if e.label not in labels:
-            problems.append(
-                Problem(
-                    entity_where(where, i, e),
-                    f"label '{e.label}' is not in schema '{schema.name}'; "
-                    f"allowed: {allowed(labels)}",
-                    UNKNOWN_ENTITY_LABEL,
-                )
-            )
+            problems.append(unknown_entity_label(entity_where(where, i, e), e.label, schema))
         if not (0 <= e.start < e.end <= n):
             problems.append(
                 Problem(

@@ -36,7 +36,11 @@ from typing import Any, Protocol
 from eventgold.annotate.documents import Document, Entity, Relation, prediction_meta
 from eventgold.annotate.problems import Problem, ProblemsError, allowed, join
 from eventgold.annotate.schema import Schema
-from eventgold.annotate.validate import PREDICTION_RULES, validate_document
+from eventgold.annotate.validate import (
+    PREDICTION_RULES,
+    unknown_entity_label,
+    validate_document,
+)
 from eventgold.eval.align import place_mention
 from eventgold.eval.baselines.rules import build_rule_extractor, load_gazetteer
 from eventgold.eval.baselines.trained import check_model_schema, load_model
@@ -112,6 +116,20 @@ def _entities(
     return entities, problems
 
 
+def _label_problems(raw_entities: Any, where: str, schema: Schema) -> list[Problem]:
+    """Entity labels of a callable's answer that `schema` does not have."""
+    if not isinstance(raw_entities, list):
+        return []
+    labels = set(schema.entity_labels)
+    return [
+        unknown_entity_label(join(where, f"entity {i}"), raw["label"], schema)
+        for i, raw in enumerate(raw_entities)
+        if isinstance(raw, dict)
+        and isinstance(raw.get("label"), str)
+        and raw["label"] not in labels
+    ]
+
+
 def _endpoint(
     end: str, value: Any, entities: list[Entity | None], ids: set[str]
 ) -> tuple[str | None, str]:
@@ -130,8 +148,14 @@ def _endpoint(
     )
 
 
-def output_to_document(doc: Document, output: Any, *, model: str) -> Document:
-    """Turn a callable's answer (see the module docstring) into a predicted `Document`."""
+def output_to_document(
+    doc: Document, output: Any, *, model: str, schema: Schema | None = None
+) -> Document:
+    """Turn a callable's answer (see the module docstring) into a predicted `Document`.
+
+    A malformed answer raises with every problem; given `schema`, entity labels not in it
+    are among them (otherwise the schema check after would name them only once these are
+    fixed)."""
     where = f"model '{model}' / document '{doc.id}'"
     if not isinstance(output, Mapping):
         raise ProblemsError(
@@ -158,6 +182,8 @@ def output_to_document(doc: Document, output: Any, *, model: str) -> Document:
         if head is not None and tail is not None:
             relations.append(Relation(head, tail, raw["label"]))
     if problems:
+        if schema is not None:
+            problems += _label_problems(output.get("entities"), where, schema)
         raise ProblemsError(problems, summary=f"model '{model}' returned a malformed answer")
     return replace(
         doc,
@@ -173,6 +199,7 @@ class CallableExtractor:
 
     spec: str
     function: Callable[[str], Any]
+    schema: Schema | None = None  # to name unknown labels along with other problems
 
     @property
     def name(self) -> str:
@@ -191,10 +218,10 @@ class CallableExtractor:
                 ],
                 summary=f"model '{self.spec}' failed",
             ) from exc
-        return output_to_document(doc, output, model=self.spec)
+        return output_to_document(doc, output, model=self.spec, schema=self.schema)
 
 
-def load_callable(spec: str) -> CallableExtractor:
+def load_callable(spec: str, *, schema: Schema | None = None) -> CallableExtractor:
     """Import ``module:function`` (the module must be importable: on PYTHONPATH, or, from
     the CLI, in the current folder)."""
     module_name, _, attr = spec.partition(":")
@@ -215,7 +242,7 @@ def load_callable(spec: str) -> CallableExtractor:
                 )
             ]
         )
-    return CallableExtractor(spec=spec, function=function)
+    return CallableExtractor(spec=spec, function=function, schema=schema)
 
 
 def _by_name(spec: str, schema: Schema) -> Extractor | None:
@@ -242,7 +269,9 @@ def _by_gazetteer(spec: str, schema: Schema) -> Extractor | None:
 
 
 def _by_callable(spec: str, schema: Schema) -> Extractor | None:
-    return load_callable(spec) if ":" in spec and not Path(spec).exists() else None
+    if ":" not in spec or Path(spec).exists():
+        return None
+    return load_callable(spec, schema=schema)
 
 
 # Tried in order: the first resolver that recognises the spec builds the extractor.

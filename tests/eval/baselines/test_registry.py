@@ -39,6 +39,9 @@ def malformed(text):
             "relations": [{"head": 5, "tail": "zz", "label": "KILLED"},
                           {"head": 0, "tail": 2, "label": "KILLED"}]}
 
+def weapon(text):
+    return {"entities": [{"label": "WEAPON", "text": "rifle"}, {"label": "ATTACKER", "text": "Gunmen"}]}
+
 not_callable = 3
 """
 
@@ -162,3 +165,15 @@ def test_a_prediction_keeps_the_document_meta_but_not_the_annotation_meta(schema
         "split": "test",
         "model": {"name": "my_extractors:extract"},
     }
+
+
+def test_a_malformed_answer_names_unknown_labels_in_the_same_round(schema, user_module):
+    extractor = load_extractor(f"{user_module}:weapon", schema=schema)
+    with pytest.raises(ProblemsError) as info:
+        extractor.predict(Document(id="a", text=TEXT))
+    where = "model 'my_extractors:weapon' / document 'a' / entity 0"
+    assert [str(p) for p in info.value.problems] == [
+        f"{where}: text 'rifle' not found in the document",
+        f"{where}: label 'WEAPON' is not in schema 'conflict_events'; "
+        "allowed: ACTOR, ATTACK, ATTACKER, LOCATION, VICTIM_GROUP",
+    ]

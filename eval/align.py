@@ -5,8 +5,9 @@ placed at the first occurrence of its text at or after the start of the mention 
 before it (the second "Kabul" listed goes to the second occurrence, and a "Taliban" listed
 after "Kabul" to the first "Taliban" after it), skipping spans already held under the same
 label, by an entity with offsets or an earlier mention. Exact matches come first, then
-matches ignoring case and treating any run of whitespace as equal; an occurrence before the
-previous mention is taken only when there is none after it (a list out of order).
+matches ignoring case and treating any run of whitespace as equal, each over whole words
+before inside a word ("gun" takes "a gun" over "Gunmen"); an occurrence before the previous
+mention is taken only when there is none after it (a list out of order).
 
 Placement is a rule, not knowledge: a mention whose text occurs more than once may land on
 an occurrence the model did not mean. Such placements are counted
@@ -99,18 +100,33 @@ def _occurs_again(text: str, mention: str, start: int) -> bool:
     )
 
 
+def _cuts_a_word(text: str, start: int, end: int) -> bool:
+    """True if ``text[start:end]`` begins or ends inside a word (letters or digits on both
+    sides of an edge): "Gun" in "Gunmen"."""
+    return (start > 0 and text[start - 1].isalnum() and text[start].isalnum()) or (
+        end < len(text) and text[end - 1].isalnum() and text[end].isalnum()
+    )
+
+
+# Kinds of occurrence a mention may take, best first: (exact, whole words only).
+_PREFERENCE = ((True, True), (False, True), (True, False), (False, False))
+
+
 def place_mention(
     text: str, mention: str, label: str, reading: int, taken: Set[tuple[Any, Any, Any]]
 ) -> tuple[int, int, bool] | None:
     """``(start, end, exact)`` where a mention goes (see module docstring): the first
-    occurrence not `taken` under `label`, exact before loose, and at or after `reading` (the
-    previous mention's start) before anywhere; None if there is none."""
+    occurrence not `taken` under `label`, at or after `reading` (the previous mention's
+    start) before anywhere, of the best kind there is: exact over whole words, then loose over
+    whole words, then exact, then loose inside words; None if there is none."""
     if not mention.strip():
         return None
-    for exact in (True, False):
+    for exact, whole in _PREFERENCE:
         for start_at in dict.fromkeys((reading, 0)):
             span = _find(text, mention, start_at, exact=exact)
-            while span is not None and (label, *span) in taken:
+            while span is not None and (
+                (label, *span) in taken or (whole and _cuts_a_word(text, *span))
+            ):
                 span = _find(text, mention, span[0] + 1, exact=exact)
             if span is not None:
                 return (*span, exact)

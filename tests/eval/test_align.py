@@ -93,3 +93,19 @@ def test_a_mention_goes_to_the_first_occurrence_after_the_previous_mention() -> 
         ("ATTACKER", 4, 11),
     ]
     assert (report.exact, report.fuzzy, report.repeated) == (3, 1, 3)  # Kabul is unique
+
+
+def test_whole_words_come_before_occurrences_inside_a_word() -> None:
+    text = "Gunmen fired. A Gun was found; the gunshot was heard."
+    obj = {
+        "id": "d",
+        "entities": [
+            {"label": "ATTACK", "text": "gun"},  # loose over a whole word beats exact inside one
+            {"label": "ATTACKER", "text": "Gun"},  # exact: the whole word, though after Gunmen
+            {"label": "ACTOR", "text": "men"},  # only inside a word: taken there, not refused
+        ],
+    }
+    record, report = align_record(obj, doc_id="d", text=text)
+    spans = [(e["label"], e["start"], e["end"]) for e in record["entities"]]
+    assert spans == [("ATTACK", 16, 19), ("ATTACKER", 16, 19), ("ACTOR", 3, 6)]
+    assert (report.exact, report.fuzzy, report.unaligned) == (2, 1, ())

@@ -19,6 +19,9 @@ report counts those left out.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import json
 import os
 import tempfile
@@ -63,6 +66,7 @@ TEXT_DIFFERS = "text-differs"  # a prediction/annotation is over another text th
 NO_TASK = "no-task"  # a prediction/annotation for a document in neither the input nor the project
 DUPLICATE_INPUT = "duplicate-input"
 BAD_MODEL_VERSION = "bad-model-version"
+PUSH_RUNNING = "push-running"  # another push to the project runs on this machine
 GROUND_TRUTH_DIFFERS = "ground-truth-differs"  # the task has another ground truth already
 
 
@@ -74,11 +78,13 @@ class TaskKey:
     doc_id: str
     sha256: str
     model_versions: frozenset[str] = frozenset()
+    annotations: int = 0  # submitted and cancelled ones
 
 
 @dataclass(frozen=True, slots=True)
 class PushProgress:
-    stage: str  # "read" (spooling predictions/annotations), "scan", "import", "predictions"
+    # "read" (spooling predictions/annotations), "scan", "import", "predictions", "repair"
+    stage: str
     done: int
     total: int | None
 
@@ -98,6 +104,9 @@ class PushReport:
     # config, instructions and description were set from the schema (--update-config).
     project_differences: tuple[str, ...] = ()
     config_updated: bool = False
+    # Tasks this run found twice (a request the server committed after it timed out, or
+    # another push at the same time) and deleted, keeping each document's first task.
+    duplicates_removed: int = 0
 
     @property
     def problem_counts(self) -> dict[str, int]:
@@ -197,6 +206,8 @@ def iter_task_keys(
                 doc_id=str(data.get("doc_id") or f"task-{task['id']}"),
                 sha256=str(data.get("sha256") or ""),
                 model_versions=_versions(task.get("predictions_model_versions")),
+                annotations=int(task.get("total_annotations") or 0)
+                + int(task.get("cancelled_annotations") or 0),
             )
             last = max(last, int(task["id"]))
         if len(page) < page_size:
@@ -280,6 +291,7 @@ class _State:
     predictions_skipped: int = 0
     annotations_added: int = 0
     annotations_skipped: int = 0
+    inline_annotations: dict[str, int] = field(default_factory=dict)  # doc id -> imported
 
 
 def _matching(
@@ -376,6 +388,69 @@ def _count_imported(batch: list[tuple[Document, dict[str, Any]]], state: _State)
     state.imported += len(batch)
     state.annotations_added += sum(len(task.get("annotations", ())) for _, task in batch)
     state.predictions_added += sum(len(task.get("predictions", ())) for _, task in batch)
+    for doc, task in batch:
+        if task.get("annotations"):
+            state.inline_annotations[doc.id] = len(task["annotations"])
+
+
+def _task_count(session: Session, project_id: int) -> int:
+    project = session.call(
+        f"reading project {project_id}", lambda: session.client.projects.get(id=project_id)
+    )
+    return int(project.task_number or 0)
+
+
+def remove_late_duplicates(
+    session: Session,
+    project_id: int,
+    *,
+    known: Iterable[str],
+    after_id: int,
+    inline_annotations: Mapping[str, int],
+) -> tuple[int, list[Problem]]:
+    """Delete the tasks created after `after_id` whose document already has a task (one in
+    `known`, the doc ids present before, or a lower new one); return how many, and the
+    duplicates kept because they hold annotations that were not imported with them.
+
+    Why: a batch the server commits after its request timed out looks missing when re-read,
+    and is sent again; two pushes at once each import what the other is importing. The first
+    task of each document is kept, so runs that repair at the same time agree on which.
+    """
+    first: dict[str, int] = dict.fromkeys(known, 0)
+    extra: list[int] = []
+    problems: list[Problem] = []
+    for key in iter_task_keys(session, project_id, after_id=after_id):
+        kept = first.setdefault(key.doc_id, key.task_id)
+        if kept == key.task_id:
+            continue
+        if key.annotations > inline_annotations.get(key.doc_id, 0):
+            problems.append(
+                Problem(
+                    f"task {key.task_id}",
+                    f"doc_id '{key.doc_id}' has an earlier task too, and this one has "
+                    f"{key.annotations} annotation(s) not imported with it; kept: remove one "
+                    "of the two in Label Studio",
+                    DUPLICATE_INPUT,
+                )
+            )
+            continue
+        extra.append(key.task_id)
+    for at in range(0, len(extra), SCAN_PAGE_SIZE):
+        ids = extra[at : at + SCAN_PAGE_SIZE]
+
+        def delete(ids: list[int] = ids) -> None:
+            resp = session.http.post(
+                f"{session.url}/api/dm/actions",
+                params={"id": "delete_tasks", "project": project_id},
+                json={"selectedItems": {"all": False, "included": ids}},
+                headers=session.headers(),
+                timeout=session.timeout,
+            )
+            resp.raise_for_status()
+
+        # Deleting is idempotent (ids already gone are ignored), so a retry is safe.
+        session.call(f"deleting {len(ids)} duplicate task(s) of project {project_id}", delete)
+    return len(extra), problems
 
 
 def _import_predictions(
@@ -414,6 +489,38 @@ def _import_predictions(
             preds = [p for p in preds if p["task"] not in have]
 
 
+@contextlib.contextmanager
+def push_lock(url: str, project_title: str) -> Iterator[None]:
+    """One push at a time to a project from this machine: two at once would each import what
+    the other is importing (`remove_late_duplicates` mends that across machines)."""
+    name = hashlib.sha256(f"{url}\0{project_title}".encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"eventgold-push-{name}.lock"
+    with open(path, "a+", encoding="utf-8") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise ProblemsError(
+                [
+                    Problem(
+                        f"project {project_title!r} at {url}",
+                        f"another push to it is running on this machine ({holder}); "
+                        "let it finish, then re-run (it skips what is there)",
+                        PUSH_RUNNING,
+                    )
+                ]
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def push(
     session: Session,
     *,
@@ -431,7 +538,36 @@ def push(
 
     `total` is the number of documents when the caller knows it (for a progress bar); a sized
     `documents` gives it too. Nothing is read from `documents` before the project is checked.
+    Another push to the same project from this machine is refused while this one runs.
     """
+    with push_lock(session.url, project_title):
+        yield from _push(
+            session,
+            project_title=project_title,
+            documents=documents,
+            schema=schema,
+            predictions=predictions,
+            model_version=model_version,
+            annotations=annotations,
+            batch_size=batch_size,
+            update_config=update_config,
+            total=total,
+        )
+
+
+def _push(
+    session: Session,
+    *,
+    project_title: str,
+    documents: Iterable[Document],
+    schema: Schema,
+    predictions: Iterable[Document] | None,
+    model_version: str,
+    annotations: Iterable[Document] | None,
+    batch_size: int,
+    update_config: bool,
+    total: int | None,
+) -> Iterator[PushEvent]:
     if predictions is not None and (not model_version or "," in model_version):
         raise ProblemsError(
             [
@@ -482,7 +618,9 @@ def push(
                 if project.created
                 else iter_task_keys(session, project.id, with_versions=pred_spool is not None)
             )
+            scanned = 0  # tasks in the project before this run
             for n, key in enumerate(existing, start=1):
+                scanned = n
                 if key.doc_id in state.keys:
                     problems.append(
                         Problem(
@@ -496,6 +634,8 @@ def push(
                 if n % SCAN_PAGE_SIZE == 0:
                     yield PushProgress("scan", n, None)
             yield PushProgress("scan", len(state.keys), len(state.keys))
+            before_max = state.max_id
+            known = list(state.keys)
             yield from _push_documents(
                 session,
                 project.id,
@@ -508,6 +648,19 @@ def push(
                 batch_size=batch_size,
                 total=total,
             )
+            # One cheap request tells whether the project holds more tasks than it should
+            # (see `remove_late_duplicates`); only then are this run's tasks read back.
+            removed = 0
+            if state.imported and _task_count(session, project.id) != scanned + state.imported:
+                yield PushProgress("repair", 0, None)
+                removed, kept = remove_late_duplicates(
+                    session,
+                    project.id,
+                    known=known,
+                    after_id=before_max,
+                    inline_annotations=state.inline_annotations,
+                )
+                problems += kept
         finally:
             for spool in (pred_spool, ann_spool):
                 if spool is not None:
@@ -525,6 +678,7 @@ def push(
             problems=tuple(problems),
             project_differences=project.differences,
             config_updated=project.config_updated,
+            duplicates_removed=removed,
         )
     )
 

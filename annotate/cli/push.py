@@ -40,6 +40,7 @@ _STAGES = {
     "scan": "reading the project's tasks",
     "import": "importing",
     "predictions": "attaching predictions",
+    "repair": "removing duplicate tasks",
 }
 
 
@@ -81,6 +82,12 @@ def print_push_report(report: PushReport, *, title: str) -> None:
         f"project '{title}' (id {report.project_id}){created}: {report.imported} task(s) "
         f"imported, {report.skipped} already present"
     )
+    if report.duplicates_removed:
+        out.print(
+            f"  removed {report.duplicates_removed} duplicate task(s): a request the server "
+            "committed after it timed out, or another push at the same time; each document's "
+            "first task is kept"
+        )
     if report.config_updated:
         out.print(
             "  set the project's labeling config, instructions and description from the schema"

@@ -301,17 +301,23 @@ def ensure_project(
                     )
                 ]
             )
-        created = session.call(
-            f"creating project {title!r}",
-            lambda: session.client.projects.create(
+
+        def create() -> int:
+            # A retry first looks again: the server may have saved the project and then
+            # failed to answer (seen: HTTP 500 "database is locked" under load).
+            again = find_project(session, title)
+            if again is not None:
+                return again.id
+            return session.client.projects.create(
                 title=title,
                 label_config=config,
                 expert_instruction=guidelines_html(schema),
                 show_instruction=True,
                 description=project_description(schema),
-            ),
-        )
-        return ProjectRef(id=created.id, title=title, created=True)
+            ).id
+
+        project_id = session.call(f"creating project {title!r}", create)
+        return ProjectRef(id=project_id, title=title, created=True)
     current = _read_project(session, project)
     diffs = config_differences(current.label_config or "", schema)
     # Same labels: the rest (colours, hotkeys, instructions, ...) is told, and applied only

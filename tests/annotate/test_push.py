@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
 from dataclasses import replace
@@ -11,19 +12,23 @@ from typer.testing import CliRunner
 from eventgold.annotate.cli import app
 from eventgold.annotate.documents import Document, Entity, Relation, write_documents
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, Retry, connect
+from eventgold.annotate.labelstudio.convert import to_annotation, to_task
 from eventgold.annotate.labelstudio.server import stop_pid
 from eventgold.annotate.problems import ProblemsError
 from eventgold.annotate.pull import pull, pull_to_gold
 from eventgold.annotate.push import (
     CONFLICT,
+    DUPLICATE_INPUT,
     GROUND_TRUTH_DIFFERS,
     NO_TASK,
+    PUSH_RUNNING,
     TEXT_DIFFERS,
     PushDone,
     PushReport,
     iter_task_keys,
     push,
     push_ground_truth,
+    remove_late_duplicates,
 )
 from eventgold.annotate.schema import load_schema
 
@@ -341,3 +346,73 @@ def test_push_report_tells_project_differences_and_what_was_updated(capsys):
     captured = capsys.readouterr()
     assert "set the project's labeling config, instructions and description" in captured.out
     assert "    - entity label ATTACKER: hotkey '1'" in captured.out and captured.err == ""
+
+
+def _import_again(session, project_id: int, docs) -> list[int]:
+    """What a late-committed batch or a second push leaves: the same documents once more."""
+    resp = session.http.post(
+        f"{session.url}/api/projects/{project_id}/import",
+        json=[to_task(d) for d in docs],
+        params={"return_task_ids": "true"},
+        headers=session.headers(),
+    )
+    resp.raise_for_status()
+    return resp.json()["task_ids"]
+
+
+def test_tasks_imported_twice_during_a_push_are_removed_keeping_the_first(
+    ls_session, project_title
+):
+    docs = [article(i) for i in range(6)]
+    first = run(push(ls_session, project_title=project_title, documents=docs[:2], schema=SCHEMA))
+
+    def documents():
+        yield from docs[2:4]
+        # Meanwhile another client imports 0-4 again (say a push on another machine).
+        _import_again(ls_session, first.project_id, docs[:5])
+        yield from docs[4:]
+
+    report = run(
+        push(
+            ls_session,
+            project_title=project_title,
+            documents=documents(),
+            schema=SCHEMA,
+            batch_size=2,
+        )
+    )
+    keys = list(iter_task_keys(ls_session, first.project_id))
+    assert sorted(k.doc_id for k in keys) == [d.id for d in docs]  # each exactly once
+    assert report.duplicates_removed == 5 and report.imported == 4
+    # The kept tasks are the first of each document: this run's own tasks for 2-3, and for
+    # 4 the other client's, which came before this run's batch of 4-5.
+    by_doc = {k.doc_id: k.task_id for k in keys}
+    assert by_doc[docs[0].id] < by_doc[docs[2].id] < by_doc[docs[4].id]
+
+
+def test_a_duplicate_with_annotations_of_its_own_is_kept_and_reported(ls_session, project_title):
+    docs = [article(i) for i in range(2)]
+    report = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA))
+    (dup,) = _import_again(ls_session, report.project_id, docs[:1])
+    ls_session.client.annotations.create(id=dup, result=to_annotation(annotated(docs[0]))["result"])
+    removed, kept = remove_late_duplicates(
+        ls_session, report.project_id, known=[], after_id=0, inline_annotations={}
+    )
+    assert removed == 0 and [p.code for p in kept] == [DUPLICATE_INPUT]
+    assert str(kept[0]) == (
+        f"task {dup}: doc_id '{docs[0].id}' has an earlier task too, and this one has 1 "
+        "annotation(s) not imported with it; kept: remove one of the two in Label Studio"
+    )
+
+
+def test_a_second_push_to_the_same_project_is_refused_while_one_runs(ls_session, project_title):
+    running = push(ls_session, project_title=project_title, documents=[article(0)], schema=SCHEMA)
+    next(running)  # inside: the project is checked, the lock held
+    with pytest.raises(ProblemsError) as info:
+        run(push(ls_session, project_title=project_title, documents=[article(1)], schema=SCHEMA))
+    (problem,) = info.value.problems
+    assert problem.code == PUSH_RUNNING
+    assert f"another push to it is running on this machine (pid {os.getpid()})" in str(problem)
+    assert run(running).imported == 1  # the first one finishes, and releases the lock
+    assert run(push(ls_session, project_title=project_title, documents=[article(1)],
+                    schema=SCHEMA)).imported == 1  # fmt: skip

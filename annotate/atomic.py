@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import shutil
 import tempfile
@@ -16,6 +17,36 @@ from pathlib import Path
 from typing import IO
 
 from eventgold.annotate.problems import Problem
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def scratch_prefix(stem: str) -> str:
+    """``<stem><pid>.``: the prefix of this process's scratch entries (temporary files and
+    folders beside a target), which `remove_stale_scratch` can tell from a live run's."""
+    return f"{stem}{os.getpid()}."
+
+
+def remove_stale_scratch(parent: Path, stem: str) -> None:
+    """Delete `parent`'s scratch entries ``<stem><pid>.*`` whose process is gone: a run killed
+    with SIGKILL (or a lost machine) cannot clean up after itself, so the next one does."""
+    for entry in parent.glob(f"{glob.escape(stem)}*"):
+        pid, dot, _ = entry.name[len(stem) :].partition(".")
+        if not dot or not pid.isdigit() or _alive(int(pid)):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                entry.unlink()
 
 
 def _umask() -> int:
@@ -41,7 +72,10 @@ def atomic_file(
     if path.is_dir():  # else the rename fails with the temporary file's name in the error
         raise IsADirectoryError(errno.EISDIR, "a folder where a file is expected", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    remove_stale_scratch(path.parent, f".{path.name}.")
+    fd, tmp = tempfile.mkstemp(
+        prefix=scratch_prefix(f".{path.name}."), suffix=".tmp", dir=path.parent
+    )
     text = "b" not in mode
     try:
         with os.fdopen(
@@ -73,7 +107,11 @@ def atomic_dir(path: Path) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.staging.", dir=path.parent))
+    for kind in ("staging", "old"):
+        remove_stale_scratch(path.parent, f".{path.name}.{kind}.")
+    staging = Path(
+        tempfile.mkdtemp(prefix=scratch_prefix(f".{path.name}.staging."), dir=path.parent)
+    )
     try:
         yield staging
     except BaseException:
@@ -82,7 +120,7 @@ def atomic_dir(path: Path) -> Iterator[Path]:
     _publish_mode(staging, 0o777)
     old = None
     if path.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
+        old = Path(tempfile.mkdtemp(prefix=scratch_prefix(f".{path.name}.old."), dir=path.parent))
         os.rmdir(old)
         os.replace(path, old)
     os.replace(staging, path)

@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from eventgold.annotate.atomic import remove_stale_scratch, scratch_prefix
 from eventgold.annotate.corpus import text_sha256
 from eventgold.annotate.dataset import (
     ANNOTATIONS_FILE,
@@ -266,9 +267,12 @@ def iter_pull_to_gold(
     # The card's provenance: filled in once the export has been read, before the card is made.
     provenance: dict[str, Any] = {}
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_scratch(out_dir.parent, ".eventgold-pull-")
     with (
         contextlib.closing(export),
-        tempfile.TemporaryDirectory(prefix=".eventgold-pull-", dir=out_dir.parent) as tmp,
+        tempfile.TemporaryDirectory(
+            prefix=scratch_prefix(".eventgold-pull-"), dir=out_dir.parent
+        ) as tmp,
     ):
         rejects_spool = Path(tmp) / REJECTS_FILE
         trace_spool = Path(tmp) / ANNOTATIONS_FILE

@@ -636,18 +636,25 @@ def _push(
             yield PushProgress("scan", len(state.keys), len(state.keys))
             before_max = state.max_id
             known = list(state.keys)
-            yield from _push_documents(
-                session,
-                project.id,
-                documents,
-                state=state,
-                pred_spool=pred_spool,
-                ann_spool=ann_spool,
-                annotators=annotators,
-                model_version=model_version,
-                batch_size=batch_size,
-                total=total,
-            )
+            try:
+                yield from _push_documents(
+                    session,
+                    project.id,
+                    documents,
+                    state=state,
+                    pred_spool=pred_spool,
+                    ann_spool=ann_spool,
+                    annotators=annotators,
+                    model_version=model_version,
+                    batch_size=batch_size,
+                    total=total,
+                )
+            except ConnectionProblem as exc:
+                said = str(exc).removesuffix("; re-run push to resume")
+                raise ConnectionProblem(
+                    f"{said}; {state.imported} document(s) imported before it: re-run push to "
+                    "resume (it skips what is there)"
+                ) from exc
             # One cheap request tells whether the project holds more tasks than it should
             # (see `remove_late_duplicates`); only then are this run's tasks read back.
             removed = 0

@@ -6,6 +6,7 @@ Only the CLI prints or exits; library functions return data or raise `ProblemsEr
 from __future__ import annotations
 
 import contextlib
+import errno
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -81,6 +82,12 @@ def user_errors() -> Iterator[None]:
     """Turn expected failures into one clear message and exit 1, never a traceback."""
     try:
         yield
+    except KeyboardInterrupt:
+        fail(
+            "interrupted: nothing half-written was kept (files are replaced atomically); run "
+            "the command again to finish (push skips what is already in the project)",
+            code=130,
+        )
     except ProblemsError as exc:
         fail(exc.summary or "invalid input", problems=exc.problems)
     except ConnectionProblem as exc:
@@ -88,11 +95,19 @@ def user_errors() -> Iterator[None]:
     except ApiError as exc:
         fail(f"Label Studio refused the request: HTTP {exc.status_code}: {api_detail(exc.body)}")
     except OSError as exc:  # a path that is a folder, not one, unreadable, ...
+        if exc.filename is None and exc.errno in _DEVICE_ERRNOS:
+            fail(
+                f"{exc.strerror}: free space or fix the disk, then run again (files are written "
+                "atomically: nothing half-written was kept)"
+            )
         if exc.filename is None:  # not about a path the user gave: a bug, keep its traceback
             raise
         reason = next((m for t, m in _OS_ERRORS.items() if isinstance(exc, t)), exc.strerror)
         fail(f"{reason}: {exc.filename}")
 
+
+# Failures of the disk rather than of an input: a write says so without naming a file.
+_DEVICE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
 
 # What an `OSError` about a path means for the user, most specific first.
 _OS_ERRORS: dict[type[OSError], str] = {

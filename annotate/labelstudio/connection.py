@@ -74,7 +74,12 @@ def resolve(*, url: str | None, api_key: str | None, home: Path = DEFAULT_HOME) 
             f"no Label Studio to talk to: pass --url and --api-key, set {URL_ENV} and {KEY_ENV}, "
             "or start the local one with `eventgold serve`"
         )
-    parts = urlsplit(url)
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise ConnectionProblem(f"not a valid URL: {url!r} ({origin}): {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConnectionProblem(
             f"not a Label Studio URL: {url!r} ({origin}); give the server's address, such as "
@@ -135,6 +140,11 @@ def with_retry(call: Callable[[], T], *, what: str, url: str, retry: Retry = DEF
 def describe_error(exc: BaseException) -> str:
     """A short, secret-free description of an HTTP failure."""
     if isinstance(exc, httpx.ConnectError):
+        text = str(exc).lower()
+        if "ssl" in text or "tls" in text:
+            return "the TLS handshake failed (an https:// URL for a plain http:// server?)"
+        if "name or service not known" in text or "name resolution" in text or "nodename" in text:
+            return "host name not found"
         return "connection refused or host unreachable"
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
@@ -205,9 +215,11 @@ def _checked(target: Target, http: httpx.Client, *, timeout: float, retry: Retry
             retry=Retry(attempts=2, base_delay=0.5),
         )
     except ConnectionProblem as exc:
+        why = describe_error(exc.__cause__ or exc)
+        running = why.startswith("connection refused") or why == "timed out"
+        hint = "; is it running? (`eventgold serve` starts one)" if running else ""
         raise ConnectionProblem(
-            f"cannot reach Label Studio at {target.url} ({target.origin}): "
-            f"{describe_error(exc.__cause__ or exc)}; is it running? (`eventgold serve` starts one)"
+            f"cannot reach Label Studio at {target.url} ({target.origin}): {why}{hint}"
         ) from None
     except httpx.InvalidURL:
         raise ConnectionProblem(f"not a valid URL: {target.url!r}") from None
@@ -223,7 +235,12 @@ def _checked(target: Target, http: httpx.Client, *, timeout: float, retry: Retry
             base_url=target.url, api_key=target.api_key, timeout=timeout, httpx_client=http
         )
         session = Session(target=target, client=client, http=http, timeout=timeout, retry=retry)
-        session.call("checking the API key", lambda: client.users.whoami())
+        user = session.call("checking the API key", lambda: client.users.whoami())
+        if getattr(user, "id", None) is None:  # /health and /api answered, but not as LS does
+            raise ConnectionProblem(
+                f"{target.url} ({target.origin}) answered the key check without a user: is it "
+                "a Label Studio server?"
+            )
     except ApiError as exc:
         if exc.status_code in (401, 403):
             raise ConnectionProblem(

@@ -47,3 +47,31 @@ def test_results_get_the_usual_mode_and_secrets_stay_private(tmp_path):
     assert stat.S_IMODE(os.stat(tmp_path / "pub.txt").st_mode) == 0o644
     assert stat.S_IMODE(os.stat(tmp_path / "secret.txt").st_mode) == 0o600
     assert stat.S_IMODE(os.stat(tmp_path / "d").st_mode) == 0o755
+
+
+def test_scratch_left_by_a_killed_run_is_removed_by_the_next_one(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from eventgold.annotate.atomic import scratch_prefix
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    gone = int(dead.stdout)
+    stale = tmp_path / f".gold.staging.{gone}.abc"
+    stale.mkdir()
+    (stale / "data.parquet").write_bytes(b"x" * 100)
+    stale_file = tmp_path / f".card.md.{gone}.xyz.tmp"
+    stale_file.write_text("half")
+    live = tmp_path / f"{scratch_prefix('.gold.staging.')}live"  # this process: still running
+    live.mkdir()
+    unrelated = tmp_path / ".gold.staging.notapid"
+    unrelated.mkdir()
+    with atomic_dir(tmp_path / "gold") as staging:
+        (staging / "x").write_text("new")
+    with atomic_file(tmp_path / "card.md") as fh:
+        fh.write("card")
+    assert not stale.exists() and not stale_file.exists()
+    assert live.exists() and unrelated.exists()
+    assert (tmp_path / "gold" / "x").read_text() == "new"
+    assert (tmp_path / "card.md").read_text() == "card"

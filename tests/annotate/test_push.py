@@ -229,9 +229,13 @@ def test_server_killed_mid_push_then_restarted_resumes_exactly_once(start_ls, pr
                 stop_pid(server.pid)
             yield d
 
-    with pytest.raises(ConnectionProblem):
+    with pytest.raises(ConnectionProblem) as broke:
         run(push(session, project_title=project_title, documents=killing(), schema=SCHEMA,
                  batch_size=50))  # fmt: skip
+    # It says how far it got, and what to do.
+    assert str(broke.value).endswith(
+        "; 100 document(s) imported before it: re-run push to resume (it skips what is there)"
+    )
     port = int(server.url.rsplit(":", 1)[1])
     again = start_ls(data_dir=server.data_dir, port=port)
     session = connect(url=again.url, api_key=TEST_CREDS.token)

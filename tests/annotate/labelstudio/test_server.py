@@ -56,6 +56,24 @@ def test_a_url_with_a_path_or_no_scheme_is_named_as_the_problem(ls_server):
     assert TEST_CREDS.token not in message
 
 
+def test_malformed_urls_and_a_scheme_mismatch_are_named(ls_server):
+    for bad, why in (
+        ("http://[::1:18500", "Invalid IPv6 URL"),
+        ("http://127.0.0.1:185000", "Port out of range"),
+    ):
+        with pytest.raises(ConnectionProblem, match=r"^not a valid URL: '.*' \(command line\)"):
+            connect(url=bad, api_key="k")
+        with pytest.raises(ConnectionProblem, match=why):
+            connect(url=bad, api_key="k")
+    https = ls_server.url.replace("http://", "https://")
+    with pytest.raises(ConnectionProblem) as caught:
+        connect(url=f" {https} ", api_key="k")  # spaces around it are not part of it
+    message = str(caught.value)
+    assert message.startswith(f"cannot reach Label Studio at {https} (command line): ")
+    assert "TLS handshake failed (an https:// URL for a plain http:// server?)" in message
+    assert "is it running" not in message
+
+
 def test_connect_with_token(ls_server):
     session = connect(url=ls_server.url, api_key=TEST_CREDS.token)
     assert session.client.users.whoami().email == TEST_CREDS.username

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from eventgold.annotate.corpus import text_sha256
 from eventgold.annotate.documents import (
@@ -489,18 +490,35 @@ def _import_predictions(
             preds = [p for p in preds if p["task"] not in have]
 
 
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+
+
+def _server_key(url: str) -> str:
+    """One spelling per server: scheme, host (loopback names as one) and port."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme}://{'loopback' if host in _LOOPBACK else host}:{port}"
+
+
 @contextlib.contextmanager
 def push_lock(url: str, project_title: str) -> Iterator[None]:
     """One push at a time to a project from this machine: two at once would each import what
-    the other is importing (`remove_late_duplicates` mends that across machines)."""
-    name = hashlib.sha256(f"{url}\0{project_title}".encode()).hexdigest()[:16]
+    the other is importing (`remove_late_duplicates` mends that across machines).
+
+    The lock file is removed on release; a run that opened it before then checks, once it
+    holds the lock, that it is still the file at that path, and otherwise starts over.
+    """
+    name = hashlib.sha256(f"{_server_key(url)}\0{project_title}".encode()).hexdigest()[:16]
     path = Path(tempfile.gettempdir()) / f"eventgold-push-{name}.lock"
-    with open(path, "a+", encoding="utf-8") as fh:
+    while True:
+        fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held until released below
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             fh.seek(0)
             holder = fh.read().strip() or "another process"
+            fh.close()
             raise ProblemsError(
                 [
                     Problem(
@@ -509,16 +527,26 @@ def push_lock(url: str, project_title: str) -> Iterator[None]:
                         "let it finish, then re-run (it skips what is there)",
                         PUSH_RUNNING,
                     )
-                ]
+                ],
+                summary="another push to this project is running",
             ) from None
+        try:
+            same = os.fstat(fh.fileno()).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        fh.close()  # removed by the run that held it: lock the new one
+    try:
         fh.seek(0)
         fh.truncate()
         fh.write(f"pid {os.getpid()}")
         fh.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        fh.close()  # releases the lock
 
 
 def push(

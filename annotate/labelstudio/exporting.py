@@ -25,6 +25,7 @@ project's at the end is an error, never a silently short pull.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -122,12 +123,16 @@ class Export:
         self._highest = highest  # `_first_task` by descending id, maybe still running
         self._head = head  # the first chunk, None if the project has no tasks
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-export")
+        self._closed = threading.Event()
         self._started = None if head is None else self._fetch(head)
 
     def _fetch(self, ids: range) -> Future[bytes]:
-        return self._pool.submit(_fetch_chunk, self.session, self.project_id, ids)
+        return self._pool.submit(_fetch_chunk, self.session, self.project_id, ids, self._closed)
 
     def close(self) -> None:
+        # A chunk already being fetched cannot be cancelled; the event stops its retries, so
+        # the process exits after its current request, not after every retry (~5 min).
+        self._closed.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def tasks(self) -> Iterator[dict[str, Any]]:
@@ -193,8 +198,14 @@ def iter_export(
     yield from start_export(session, project_id, chunk=chunk).tasks()
 
 
-def _fetch_chunk(session: Session, project_id: int, ids: range) -> bytes:
+class Abandoned(Exception):
+    """A chunk fetch whose export was closed (`Export.close`): not retried, not read."""
+
+
+def _fetch_chunk(session: Session, project_id: int, ids: range, closed: threading.Event) -> bytes:
     def get() -> bytes:
+        if closed.is_set():
+            raise Abandoned(f"export of project {project_id} closed")
         resp = session.http.get(
             f"{session.url}/api/projects/{project_id}/export",
             params=_export_params(ids),

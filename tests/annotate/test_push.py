@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
 from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -28,6 +30,7 @@ from eventgold.annotate.push import (
     iter_task_keys,
     push,
     push_ground_truth,
+    push_lock,
     remove_late_duplicates,
 )
 from eventgold.annotate.schema import load_schema
@@ -417,6 +420,13 @@ def test_a_second_push_to_the_same_project_is_refused_while_one_runs(ls_session,
     (problem,) = info.value.problems
     assert problem.code == PUSH_RUNNING
     assert f"another push to it is running on this machine (pid {os.getpid()})" in str(problem)
+    assert info.value.summary == "another push to this project is running"
+    # The same server spelled another way is the same project.
+    other_spelling = ls_session.url.replace("127.0.0.1", "localhost") + "/"
+    with pytest.raises(ProblemsError), push_lock(other_spelling, project_title):
+        pass
     assert run(running).imported == 1  # the first one finishes, and releases the lock
+    locks = Path(tempfile.gettempdir()).glob("eventgold-push-*.lock")
+    assert all(p.read_text() != f"pid {os.getpid()}" for p in locks)  # its lock file is gone
     assert run(push(ls_session, project_title=project_title, documents=[article(1)],
                     schema=SCHEMA)).imported == 1  # fmt: skip

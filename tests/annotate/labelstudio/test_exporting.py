@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import http.server
 import itertools
 import json
 import threading
+import time
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
@@ -229,3 +231,22 @@ def test_interleaved_projects_are_read_whole(ls_session, project_title, monkeypa
     got = [t["data"]["doc_id"] for t in iter_export(ls_session, ours.id, chunk=2)]
     assert got == ["x0", "x11"]
     assert full_exports == [ours.id]
+
+
+def test_closing_an_export_stops_the_retries_of_a_chunk_under_way(scripted):
+    # A pull that failed must exit: a chunk still being fetched in the background would
+    # otherwise run all its retries first (seen: 5 minutes against a frozen server).
+    url, state = scripted
+    state.tasks = [{"id": i} for i in range(1, 7)]
+    state.exports = [(503, b"busy", False)] * 10_000
+    session = dataclasses.replace(
+        _session(url), retry=Retry(attempts=10_000, base_delay=0.005, max_delay=0.01)
+    )
+    export = exporting.start_export(session, 1, chunk=2)
+    time.sleep(0.3)
+    assert state.export_calls  # the first chunk is being retried
+    export.close()
+    time.sleep(0.2)  # the request under way ends
+    calls = len(state.export_calls)
+    time.sleep(0.3)
+    assert len(state.export_calls) == calls < 10_000

@@ -326,6 +326,9 @@ def iter_pull_to_gold(
                         "pulled_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                         "tasks": counts["tasks"],
                         "selection": selection,
+                        # Spans whose offsets came as UTF-16 units (Label Studio 1.23's
+                        # frontend stores code points: a browser check found none).
+                        "utf16_converted": counts["utf16"],
                     },
                     indent=2,
                 )

@@ -6,8 +6,10 @@ sha256 of the text, recorded when the task is pushed, is how push stays idempote
 pull notices a text edited after annotation. A span result's id is the entity id, so
 relation results (``from_id``/``to_id``) map back to entity ids.
 
-Offsets: Label Studio's frontend stores code points, but UTF-16 offsets have been reported
-around astral characters (emoji). On the way back an offset pair is accepted if
+Offsets: Label Studio's frontend stores code points (checked in a real browser on Label Studio
+1.23.2: spans dragged after emoji, flags and a CJK Extension B character came back as code
+points), but UTF-16 offsets have been reported around astral characters by other versions
+and tools. On the way back an offset pair is accepted if
 ``text[start:end]`` equals the result's ``value.text``; else, if it matches when read as UTF-16
 code units, it is converted (and counted); else the result is an ``offset-mismatch`` problem.
 """

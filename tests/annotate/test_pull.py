@@ -228,6 +228,7 @@ def test_pull_to_gold_keeps_good_rejects_bad_with_reasons(ls_session, pulled_pro
     assert all("task_id" not in d.meta and "updated_at" not in d.meta for d in gold.values())
     run = json.loads((out / "pull.json").read_text())
     assert run["project_title"] == pulled_project["title"] and run["tasks"] == 12
+    assert run["utf16_converted"] == report.utf16_converted == 0  # code points throughout
     assert "pulled_at" not in (out / "README.md").read_text()
 
 

@@ -560,6 +560,7 @@ def push(
     annotations: Iterable[Document] | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     update_config: bool = False,
+    remove_duplicates: bool = False,
     total: int | None = None,
 ) -> Iterator[PushEvent]:
     """Push `documents` (and predictions/annotations joined by id); yield progress, then the report.
@@ -567,6 +568,9 @@ def push(
     `total` is the number of documents when the caller knows it (for a progress bar); a sized
     `documents` gives it too. Nothing is read from `documents` before the project is checked.
     Another push to the same project from this machine is refused while this one runs.
+    Tasks found twice for a document when the push starts (left by an earlier run or another
+    tool) are reported; with `remove_duplicates` the later ones are deleted first, unless they
+    hold annotations (`remove_late_duplicates`).
     """
     with push_lock(session.url, project_title):
         yield from _push(
@@ -579,6 +583,7 @@ def push(
             annotations=annotations,
             batch_size=batch_size,
             update_config=update_config,
+            remove_duplicates=remove_duplicates,
             total=total,
         )
 
@@ -594,6 +599,7 @@ def _push(
     annotations: Iterable[Document] | None,
     batch_size: int,
     update_config: bool,
+    remove_duplicates: bool,
     total: int | None,
 ) -> Iterator[PushEvent]:
     if predictions is not None and (not model_version or "," in model_version):
@@ -653,7 +659,9 @@ def _push(
                     problems.append(
                         Problem(
                             f"task {key.task_id}",
-                            f"doc_id '{key.doc_id}' is also task {state.keys[key.doc_id].task_id}",
+                            f"doc_id '{key.doc_id}' is also task "
+                            f"{state.keys[key.doc_id].task_id}; --remove-duplicates deletes the "
+                            "later one unless it holds annotations",
                             DUPLICATE_INPUT,
                         )
                     )
@@ -662,6 +670,15 @@ def _push(
                 if n % SCAN_PAGE_SIZE == 0:
                     yield PushProgress("scan", n, None)
             yield PushProgress("scan", len(state.keys), len(state.keys))
+            removed = 0
+            if remove_duplicates and any(p.code == DUPLICATE_INPUT for p in problems):
+                yield PushProgress("repair", 0, None)
+                # The scan kept each document's first task in `state.keys`, as this keeps.
+                removed, kept = remove_late_duplicates(
+                    session, project.id, known=[], after_id=0, inline_annotations={}
+                )
+                problems[:] = [p for p in problems if p.code != DUPLICATE_INPUT] + kept
+                scanned -= removed
             before_max = state.max_id
             known = list(state.keys)
             try:
@@ -685,16 +702,16 @@ def _push(
                 ) from exc
             # One cheap request tells whether the project holds more tasks than it should
             # (see `remove_late_duplicates`); only then are this run's tasks read back.
-            removed = 0
             if state.imported and _task_count(session, project.id) != scanned + state.imported:
                 yield PushProgress("repair", 0, None)
-                removed, kept = remove_late_duplicates(
+                late, kept = remove_late_duplicates(
                     session,
                     project.id,
                     known=known,
                     after_id=before_max,
                     inline_annotations=state.inline_annotations,
                 )
+                removed += late
                 problems += kept
         finally:
             for spool in (pred_spool, ann_spool):

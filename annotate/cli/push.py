@@ -84,9 +84,9 @@ def print_push_report(report: PushReport, *, title: str) -> None:
     )
     if report.duplicates_removed:
         out.print(
-            f"  removed {report.duplicates_removed} duplicate task(s): a request the server "
-            "committed after it timed out, or another push at the same time; each document's "
-            "first task is kept"
+            f"  removed {report.duplicates_removed} duplicate task(s) (a request the server "
+            "committed after it timed out, another push at the same time, or --remove-duplicates); "
+            "each document's first task is kept"
         )
     if report.config_updated:
         out.print(
@@ -138,6 +138,14 @@ def push_cli(
             "the schema where they differ.",
         ),
     ] = False,
+    remove_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--remove-duplicates",
+            help="Delete a document's later tasks found in the project (its first is kept), "
+            "unless they hold annotations.",
+        ),
+    ] = False,
     batch_size: Annotated[int, typer.Option(help="Tasks per import request.")] = DEFAULT_BATCH_SIZE,
     url: UrlOpt = None,
     api_key: ApiKeyOpt = None,
@@ -170,6 +178,7 @@ def push_cli(
                 annotations=read_annotation_files(ann_paths) if ann_paths is not None else None,
                 batch_size=batch_size,
                 update_config=update_config,
+                remove_duplicates=remove_duplicates,
                 total=total,
             )
             report = None

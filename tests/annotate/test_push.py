@@ -430,3 +430,28 @@ def test_a_second_push_to_the_same_project_is_refused_while_one_runs(ls_session,
     assert all(p.read_text() != f"pid {os.getpid()}" for p in locks)  # its lock file is gone
     assert run(push(ls_session, project_title=project_title, documents=[article(1)],
                     schema=SCHEMA)).imported == 1  # fmt: skip
+
+
+def test_duplicates_from_an_earlier_run_are_reported_then_removed_on_request(
+    ls_session, project_title
+):
+    docs = [article(i) for i in range(3)]
+    first = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA))
+    earlier = _import_again(ls_session, first.project_id, docs[:2])  # left by some earlier run
+    report = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA))
+    assert [p.code for p in report.problems] == [DUPLICATE_INPUT] * 2
+    assert "--remove-duplicates deletes the later one" in str(report.problems[0])
+    assert report.duplicates_removed == 0
+    ls_session.client.annotations.create(
+        id=earlier[1], result=to_annotation(annotated(docs[1]))["result"]
+    )
+    report = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA,
+                      remove_duplicates=True))  # fmt: skip
+    assert report.duplicates_removed == 1 and report.skipped == 3 and report.imported == 0
+    # The copy someone annotated is kept, and said so.
+    assert [str(p) for p in report.problems] == [
+        f"task {earlier[1]}: doc_id '{docs[1].id}' has an earlier task too, and this one has 1 "
+        "annotation(s) not imported with it; kept: remove one of the two in Label Studio"
+    ]
+    ids = sorted(k.task_id for k in iter_task_keys(ls_session, first.project_id))
+    assert earlier[0] not in ids and earlier[1] in ids and len(ids) == 4

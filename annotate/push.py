@@ -401,6 +401,51 @@ def _task_count(session: Session, project_id: int) -> int:
     return int(project.task_number or 0)
 
 
+def later_copies(
+    keys: Iterable[TaskKey], *, first: dict[str, int], inline_annotations: Mapping[str, int]
+) -> tuple[list[int], list[Problem]]:
+    """Of `keys` (in id order), the task ids of documents already seen (in `first`, doc id ->
+    task id, which this updates), and the copies kept because they hold annotations that
+    were not imported with them (more than `inline_annotations` says), as problems."""
+    extra: list[int] = []
+    problems: list[Problem] = []
+    for key in keys:
+        if first.setdefault(key.doc_id, key.task_id) == key.task_id:
+            continue
+        if key.annotations > inline_annotations.get(key.doc_id, 0):
+            problems.append(
+                Problem(
+                    f"task {key.task_id}",
+                    f"doc_id '{key.doc_id}' has an earlier task too, and this one has "
+                    f"{key.annotations} annotation(s) not imported with it; kept: remove one "
+                    "of the two in Label Studio",
+                    DUPLICATE_INPUT,
+                )
+            )
+            continue
+        extra.append(key.task_id)
+    return extra, problems
+
+
+def delete_tasks(session: Session, project_id: int, task_ids: list[int]) -> None:
+    """Delete tasks in requests of up to `SCAN_PAGE_SIZE` ids (idempotent: ids already gone
+    are ignored, so a retry is safe)."""
+    for at in range(0, len(task_ids), SCAN_PAGE_SIZE):
+        ids = task_ids[at : at + SCAN_PAGE_SIZE]
+
+        def delete(ids: list[int] = ids) -> None:
+            resp = session.http.post(
+                f"{session.url}/api/dm/actions",
+                params={"id": "delete_tasks", "project": project_id},
+                json={"selectedItems": {"all": False, "included": ids}},
+                headers=session.headers(),
+                timeout=session.timeout,
+            )
+            resp.raise_for_status()
+
+        session.call(f"deleting {len(ids)} duplicate task(s) of project {project_id}", delete)
+
+
 def remove_late_duplicates(
     session: Session,
     project_id: int,
@@ -417,40 +462,12 @@ def remove_late_duplicates(
     and is sent again; two pushes at once each import what the other is importing. The first
     task of each document is kept, so runs that repair at the same time agree on which.
     """
-    first: dict[str, int] = dict.fromkeys(known, 0)
-    extra: list[int] = []
-    problems: list[Problem] = []
-    for key in iter_task_keys(session, project_id, after_id=after_id):
-        kept = first.setdefault(key.doc_id, key.task_id)
-        if kept == key.task_id:
-            continue
-        if key.annotations > inline_annotations.get(key.doc_id, 0):
-            problems.append(
-                Problem(
-                    f"task {key.task_id}",
-                    f"doc_id '{key.doc_id}' has an earlier task too, and this one has "
-                    f"{key.annotations} annotation(s) not imported with it; kept: remove one "
-                    "of the two in Label Studio",
-                    DUPLICATE_INPUT,
-                )
-            )
-            continue
-        extra.append(key.task_id)
-    for at in range(0, len(extra), SCAN_PAGE_SIZE):
-        ids = extra[at : at + SCAN_PAGE_SIZE]
-
-        def delete(ids: list[int] = ids) -> None:
-            resp = session.http.post(
-                f"{session.url}/api/dm/actions",
-                params={"id": "delete_tasks", "project": project_id},
-                json={"selectedItems": {"all": False, "included": ids}},
-                headers=session.headers(),
-                timeout=session.timeout,
-            )
-            resp.raise_for_status()
-
-        # Deleting is idempotent (ids already gone are ignored), so a retry is safe.
-        session.call(f"deleting {len(ids)} duplicate task(s) of project {project_id}", delete)
+    extra, problems = later_copies(
+        iter_task_keys(session, project_id, after_id=after_id),
+        first=dict.fromkeys(known, 0),
+        inline_annotations=inline_annotations,
+    )
+    delete_tasks(session, project_id, extra)
     return len(extra), problems
 
 
@@ -653,31 +670,34 @@ def _push(
                 else iter_task_keys(session, project.id, with_versions=pred_spool is not None)
             )
             scanned = 0  # tasks in the project before this run
+            copies: list[TaskKey] = []  # a document's later tasks (the first is in state.keys)
             for n, key in enumerate(existing, start=1):
                 scanned = n
                 if key.doc_id in state.keys:
-                    problems.append(
-                        Problem(
-                            f"task {key.task_id}",
-                            f"doc_id '{key.doc_id}' is also task "
-                            f"{state.keys[key.doc_id].task_id}; --remove-duplicates deletes the "
-                            "later one unless it holds annotations",
-                            DUPLICATE_INPUT,
+                    copies.append(key)
+                    if not remove_duplicates:
+                        problems.append(
+                            Problem(
+                                f"task {key.task_id}",
+                                f"doc_id '{key.doc_id}' is also task "
+                                f"{state.keys[key.doc_id].task_id}; --remove-duplicates deletes "
+                                "the later one unless it holds annotations",
+                                DUPLICATE_INPUT,
+                            )
                         )
-                    )
                 state.keys.setdefault(key.doc_id, key)
                 state.max_id = max(state.max_id, key.task_id)
                 if n % SCAN_PAGE_SIZE == 0:
                     yield PushProgress("scan", n, None)
             yield PushProgress("scan", len(state.keys), len(state.keys))
             removed = 0
-            if remove_duplicates and any(p.code == DUPLICATE_INPUT for p in problems):
+            if copies and remove_duplicates:
                 yield PushProgress("repair", 0, None)
-                # The scan kept each document's first task in `state.keys`, as this keeps.
-                removed, kept = remove_late_duplicates(
-                    session, project.id, known=[], after_id=0, inline_annotations={}
-                )
-                problems[:] = [p for p in problems if p.code != DUPLICATE_INPUT] + kept
+                first = {doc_id: key.task_id for doc_id, key in state.keys.items()}
+                extra, kept = later_copies(copies, first=first, inline_annotations={})
+                delete_tasks(session, project.id, extra)
+                problems += kept
+                removed = len(extra)
                 scanned -= removed
             before_max = state.max_id
             known = list(state.keys)

@@ -112,7 +112,7 @@ def _cuts_a_word(text: str, start: int, end: int) -> bool:
 _PREFERENCE = ((True, True), (False, True), (True, False), (False, False))
 
 
-def place_mention(
+def _place(
     text: str, mention: str, label: str, reading: int, taken: Set[tuple[Any, Any, Any]]
 ) -> tuple[int, int, bool] | None:
     """``(start, end, exact)`` where a mention goes (see module docstring): the first
@@ -131,6 +131,31 @@ def place_mention(
             if span is not None:
                 return (*span, exact)
     return None
+
+
+class Placer:
+    """Places one document's text-only mentions, in list order (see module docstring).
+
+    Private state by nature, like a cursor: where reading is, and the spans held under each
+    label (from the entities that came with offsets, then from each mention placed).
+    """
+
+    def __init__(self, text: str, raw_entities: Sequence[Any]) -> None:
+        self.text = text
+        self.reading = 0  # start of the mention placed last
+        self.taken = {
+            (raw.get("label"), raw.get("start"), raw.get("end"))
+            for raw in raw_entities
+            if isinstance(raw, dict) and "start" in raw and "end" in raw
+        }
+
+    def place(self, mention: str, label: str) -> tuple[int, int, bool] | None:
+        """``(start, end, exact)`` for the next mention, held from now on; None if none."""
+        span = _place(self.text, mention, label, self.reading, self.taken)
+        if span is not None:
+            self.reading = span[0]
+            self.taken.add((label, span[0], span[1]))
+        return span
 
 
 def needs_alignment(obj: Mapping[str, Any]) -> bool:
@@ -153,13 +178,8 @@ def align_record(
     unaligned: list[Unaligned] = []
     lost_ids: set[str] = set()
     exact = fuzzy = repeated = 0
-    reading = 0  # start of the mention placed last: mentions are listed in reading order
     raw_entities: Sequence[Any] = obj.get("entities") or []
-    taken = {  # spans held by entities with offsets: a mention is not placed on one again
-        (raw.get("label"), raw.get("start"), raw.get("end"))
-        for raw in raw_entities
-        if isinstance(raw, dict) and "start" in raw and "end" in raw
-    }
+    placer = Placer(text, raw_entities)
     for i, raw in enumerate(raw_entities):
         if not isinstance(raw, dict) or "start" in raw or "end" in raw:
             entities.append(raw)  # offsets, or half of them: validation names what is missing
@@ -169,14 +189,12 @@ def align_record(
         if not isinstance(label, str) or not isinstance(mention, str):
             entities.append(raw)  # validation names the bad field
             continue
-        span = place_mention(text, mention, label, reading, taken)
+        span = placer.place(mention, label)
         if span is None:
             unaligned.append(Unaligned(doc_id=doc_id, label=label, text=mention))
             lost_ids.add(eid)
             continue
         start, end, was_exact = span
-        reading = start
-        taken.add((label, start, end))
         exact += was_exact
         fuzzy += not was_exact
         repeated += _occurs_again(text, mention, start)

@@ -14,7 +14,7 @@ The callable contract: ``function(text: str) -> dict`` with
                   or {"label": str, "text": str}, ...],         # located in the text, see below
      "relations": [{"head": int | str, "tail": int | str, "label": str}, ...]}
 
-An entity given by ``text`` is placed as in prediction files (`eval.align.place_mention`): in
+An entity given by ``text`` is placed as in prediction files (`eval.align.Placer`): in
 reading order, at the first occurrence at or after the previous mention's start that is not
 held under its label yet. An entity may carry an ``"id"``; otherwise it is
 ``e<index>``. A relation's ``head``/``tail`` is an index into ``entities`` (int) or an entity id
@@ -41,7 +41,7 @@ from eventgold.annotate.validate import (
     unknown_entity_label,
     validate_document,
 )
-from eventgold.eval.align import place_mention
+from eventgold.eval.align import Placer
 from eventgold.eval.baselines.rules import build_rule_extractor, load_gazetteer
 from eventgold.eval.baselines.trained import check_model_schema, load_model
 
@@ -76,12 +76,7 @@ def _entities(
     if not isinstance(raw_entities, list):
         return [], [Problem(where, f"'entities' must be a list, got {type(raw_entities).__name__}")]
     entities: list[Entity | None] = []
-    taken = {  # spans held under a label: a mention given by text is not placed on one again
-        (raw.get("label"), raw.get("start"), raw.get("end"))
-        for raw in raw_entities
-        if isinstance(raw, dict) and "start" in raw and "end" in raw
-    }
-    reading = 0  # start of the last mention placed by text
+    placer = Placer(text, raw_entities)
     for i, raw in enumerate(raw_entities):
         ew = join(where, f"entity {i}")
         if not isinstance(raw, dict) or not isinstance(raw.get("label"), str):
@@ -100,14 +95,12 @@ def _entities(
                 entities.append(None)
                 continue
         elif isinstance(raw.get("text"), str) and raw["text"].strip():
-            span = place_mention(text, raw["text"], raw["label"], reading, taken)
+            span = placer.place(raw["text"], raw["label"])
             if span is None:
                 problems.append(Problem(ew, f"text {raw['text']!r:.60} not found in the document"))
                 entities.append(None)
                 continue
             start, end, _ = span
-            reading = start
-            taken.add((raw["label"], start, end))
         else:
             problems.append(Problem(ew, "needs 'start' and 'end' offsets, or a non-empty 'text'"))
             entities.append(None)

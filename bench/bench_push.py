@@ -59,7 +59,12 @@ def _measure(target: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any
     """Run `target(*args)` in a fresh process; add its wall time and peak RSS (MB)."""
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(1) as pool:
-        return pool.apply(_timed, (target, *args))
+        result = pool.apply(_timed, (target, *args))
+        # Let the worker exit on its own: the pool's exit terminates it, and a terminated
+        # worker leaves its semaphores to the tracker, which warned of "leaked" ones.
+        pool.close()
+        pool.join()
+    return result
 
 
 def _timed(target: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:

@@ -302,10 +302,14 @@ def ensure_project(
                 ]
             )
 
+        attempts = 0
+
         def create() -> int:
             # A retry first looks again: the server may have saved the project and then
             # failed to answer (seen: HTTP 500 "database is locked" under load).
-            again = find_project(session, title)
+            nonlocal attempts
+            attempts += 1
+            again = find_project(session, title) if attempts > 1 else None
             if again is not None:
                 return again.id
             return session.client.projects.create(

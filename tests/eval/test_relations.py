@@ -42,3 +42,13 @@ def test_empty_sides_and_dangling_relations() -> None:
     assert score_relations(gold, empty, RELATION_RULES["strict"]) == {"KILLED": PRF(fn=1)}
     dangling = empty.with_annotations(entities=(), relations=(Relation("a", "b", "KILLED"),))
     assert score_relations(empty, dangling, RELATION_RULES["strict"]) == {}
+
+
+def test_a_dangling_relation_is_skipped_and_the_others_still_count() -> None:
+    gold = doc(("ATTACKER", "VICTIM_GROUP"))
+    pred = gold.with_annotations(
+        entities=gold.entities,
+        relations=(Relation("a", "gone", "KILLED"), *gold.relations, Relation("a", "b", "X")),
+    )
+    for rule in RELATION_RULES.values():
+        assert score_relations(gold, pred, rule) == {"KILLED": PRF(tp=1), "X": PRF(fp=1)}

@@ -182,3 +182,42 @@ def test_title_outside_label_studio_limits_is_a_clear_problem(ls_session):
     assert [str(p) for p in info.value.problems] == [
         "--project: a Label Studio project title has 3 to 50 characters, got 2: 'ab'"
     ]
+
+
+@pytest.mark.labelstudio
+def test_create_whose_answer_is_lost_is_found_not_created_twice(
+    ls_session, project_title, monkeypatch
+):
+    """The server saves the project, then the answer is lost: the retry finds it by title
+    (seen: HTTP 500 "database is locked" under load); a first attempt looks up nothing."""
+    import httpx
+
+    from eventgold.annotate.labelstudio import project as project_mod
+    from eventgold.annotate.labelstudio.connection import Retry
+
+    lookups: list[str] = []
+    real_find = project_mod.find_project
+
+    def counting_find(session, title):
+        lookups.append(title)
+        return real_find(session, title)
+
+    projects = ls_session.client.projects
+    real_create = projects.create
+    lost: list[int] = []
+
+    def create_then_lose_answer(**fields):
+        made = real_create(**fields)
+        if not lost:
+            lost.append(made.id)
+            raise httpx.ReadTimeout("answer lost after the save")
+        return made
+
+    monkeypatch.setattr(project_mod, "find_project", counting_find)
+    monkeypatch.setattr(projects, "create", create_then_lose_answer)
+    session = dataclasses.replace(ls_session, retry=Retry(attempts=3, base_delay=0.01))
+    ref = ensure_project(session, title=project_title, schema=SCHEMA)
+    assert (ref.id, ref.created) == (lost[0], True)
+    # One lookup before creating, none inside the first attempt, one inside the retry.
+    assert lookups == [project_title, project_title]
+    assert [p.id for p in find_projects(ls_session, project_title)] == [ref.id]

@@ -32,11 +32,11 @@ from eventgold.annotate.agree import (
     relation_keys,
     updated_at,
 )
-from eventgold.annotate.atomic import write_text_atomic
-from eventgold.annotate.documents import Document, Entity, Relation, without_annotation_meta
-from eventgold.annotate.problems import Problem, ProblemsError, allowed
-from eventgold.annotate.schema import Schema
-from eventgold.annotate.validate import validate_document
+from eventgold.atomic import write_text_atomic
+from eventgold.documents import Document, Entity, Relation, without_annotation_meta
+from eventgold.problems import Problem, ProblemsError, allowed
+from eventgold.schema import Schema
+from eventgold.validate import validate_document
 
 # Review entry kinds.
 DECIDED = "decided"

@@ -38,11 +38,11 @@ from typing import Any
 import krippendorff
 import numpy as np
 
-from eventgold.annotate.documents import Document, Entity, load_documents, read_document_file
-from eventgold.annotate.problems import Problem, ProblemsError, join
-from eventgold.annotate.schema import Schema
-from eventgold.annotate.tokens import tokenize
-from eventgold.annotate.validate import PREDICTION_RULES, validate_document
+from eventgold.documents import Document, Entity, load_documents, read_document_file
+from eventgold.problems import Problem, ProblemsError, join
+from eventgold.schema import Schema
+from eventgold.tokens import tokenize
+from eventgold.validate import PREDICTION_RULES, validate_document
 
 # Below this many items a figure is shown with a warning: with fewer than ten spans or
 # tokens one disagreement moves F1 or kappa by 0.1 or more, too noisy to report bare.

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from eventgold.annotate.documents import Document, load_documents, write_documents
-from eventgold.annotate.problems import Problem, ProblemsError
+from eventgold.documents import Document, load_documents, write_documents
+from eventgold.problems import Problem, ProblemsError
 
 DEFAULT_CORPUS = Path("corpus") / "documents.jsonl"
 

@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from eventgold.annotate.corpus import text_sha256
-from eventgold.annotate.documents import (
+from eventgold.documents import (
     Document,
     annotation_content,
     dumps_document,
@@ -54,9 +54,9 @@ from eventgold.annotate.labelstudio.convert import (
 )
 from eventgold.annotate.labelstudio.project import ensure_project, require_project
 from eventgold.annotate.labelstudio.users import ensure_users
-from eventgold.annotate.problems import Problem, ProblemsError
-from eventgold.annotate.schema import Schema
-from eventgold.annotate.validate import GOLD_RULES, PREDICTION_RULES, Rules, validate_document
+from eventgold.problems import Problem, ProblemsError
+from eventgold.schema import Schema
+from eventgold.validate import GOLD_RULES, PREDICTION_RULES, Rules, validate_document
 
 DEFAULT_BATCH_SIZE = 500
 SCAN_PAGE_SIZE = 1000

@@ -34,15 +34,15 @@ from typing import Any
 
 from bench.__main__ import BenchResult
 from bench.bench_push import _measure
-from eventgold.annotate.dataset import write_gold
-from eventgold.annotate.documents import (
+from eventgold.dataset.writer import write_gold
+from eventgold.documents import (
     Document,
     Entity,
     Relation,
     read_documents,
     write_documents,
 )
-from eventgold.annotate.schema import Schema, load_schema
+from eventgold.schema import Schema, load_schema
 from eventgold.eval.bootstrap import Bootstrap, intervals
 from eventgold.eval.evaluate import EvalResult, evaluate
 from eventgold.eval.iob import tags_for, token_offsets
@@ -225,7 +225,7 @@ def valid_gold(doc: Document, schema: Schema) -> Document:
 
 def eval_files(gold: str, pred: str, out: str) -> dict[str, Any]:
     """`eventgold eval --gold GOLD --predictions PRED --json OUT`, through the CLI."""
-    from eventgold.annotate.cli import app
+    from eventgold.cli import app
 
     with contextlib.redirect_stdout(io.StringIO()):  # the figures table: not the bench's
         app(["eval", "--gold", gold, "--predictions", pred, "--json", out], standalone_mode=False)

@@ -57,7 +57,7 @@ def raw_export(url: str, api_key: str, title: str) -> dict[str, Any]:
 
 def pull_stream(url: str, api_key: str, title: str) -> dict[str, Any]:
     from eventgold.annotate.pull import pull
-    from eventgold.annotate.schema import load_schema
+    from eventgold.schema import load_schema
 
     n = used = 0
     for task in pull(_session(url, api_key), project_title=title, schema=load_schema()):
@@ -68,7 +68,7 @@ def pull_stream(url: str, api_key: str, title: str) -> dict[str, Any]:
 
 def pull_gold(url: str, api_key: str, title: str) -> dict[str, Any]:
     from eventgold.annotate.pull import pull_to_gold
-    from eventgold.annotate.schema import load_schema
+    from eventgold.schema import load_schema
 
     with tempfile.TemporaryDirectory() as tmp:
         report = pull_to_gold(
@@ -82,7 +82,7 @@ def pull_gold(url: str, api_key: str, title: str) -> dict[str, Any]:
 
 def _prepare(url: str, api_key: str, title: str, n: int) -> None:
     from eventgold.annotate.push import push
-    from eventgold.annotate.schema import load_schema
+    from eventgold.schema import load_schema
 
     for _ in push(
         _session(url, api_key),

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from eventgold.annotate.documents import Document, Entity, Relation
+from eventgold.documents import Document, Entity, Relation
 
 DOC_CHARS = 2_000
 BATCH = 500
@@ -108,7 +108,7 @@ def _session(url: str, api_key: str):
 
 def push_ours(url: str, api_key: str, title: str, n: int, annotations: bool) -> dict[str, Any]:
     from eventgold.annotate.push import PushDone, push
-    from eventgold.annotate.schema import load_schema
+    from eventgold.schema import load_schema
 
     session = _session(url, api_key)
     report = None
@@ -127,7 +127,7 @@ def push_ours(url: str, api_key: str, title: str, n: int, annotations: bool) -> 
 
 def push_raw(url: str, api_key: str, title: str, n: int, annotations: bool) -> dict[str, Any]:
     from eventgold.annotate.labelstudio.convert import to_task
-    from eventgold.annotate.schema import load_schema, to_label_config
+    from eventgold.schema import load_schema, to_label_config
 
     session = _session(url, api_key)
     client = session.client

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eventgold.annotate.problems import Problem, ProblemsError
-from eventgold.annotate.schema import Schema
+from eventgold.problems import Problem, ProblemsError
+from eventgold.schema import Schema
 from eventgold.eval.bootstrap import Bootstrap, PairedResult, paired_test
 from eventgold.eval.evaluate import METRICS_VERSION, evaluate
 from eventgold.eval.table import CountTable, GroupKey

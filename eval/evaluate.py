@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from eventgold.annotate.atomic import atomic_file
-from eventgold.annotate.documents import Document, gold_documents_file
-from eventgold.annotate.schema import Schema
+from eventgold.atomic import atomic_file
+from eventgold.documents import Document, gold_documents_file
+from eventgold.schema import Schema
 from eventgold.eval.align import AlignmentReport
 from eventgold.eval.bootstrap import Bootstrap, intervals
 from eventgold.eval.gold_tokens import GoldTokens

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from eventgold.annotate.documents import Document
+from eventgold.documents import Document
 from eventgold.eval.iob import token_edges
 
 BATCH_ROWS = 256  # rows read from a split at a time
@@ -125,6 +125,6 @@ def _shards(gold: Path) -> dict[str, list[str]]:
     """A gold folder's Parquet shards by split; none for anything else."""
     if not gold.is_dir():
         return {}
-    from eventgold.annotate.dataset import parquet_files  # imports pyarrow: only when used
+    from eventgold.dataset.writer import parquet_files  # imports pyarrow: only when used
 
     return parquet_files(gold)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eventgold.annotate.documents import (
+from eventgold.documents import (
     Document,
     document_from_line,
     gold_documents_file,
@@ -31,9 +31,9 @@ from eventgold.annotate.documents import (
     iter_unique_documents,
     parse_document,
 )
-from eventgold.annotate.problems import Problem, ProblemsError, join
-from eventgold.annotate.schema import Schema
-from eventgold.annotate.validate import GOLD_RULES, PREDICTION_RULES, validate_document
+from eventgold.problems import Problem, ProblemsError, join
+from eventgold.schema import Schema
+from eventgold.validate import GOLD_RULES, PREDICTION_RULES, validate_document
 from eventgold.eval.align import AlignmentReport, align_record, needs_alignment
 
 UNKNOWN_DOCUMENT = "unknown-document"

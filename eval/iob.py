@@ -1,6 +1,6 @@
 """Token-level IOB2 scoring, equal to seqeval's ``mode="strict", scheme=IOB2``.
 
-Tokens are those of the gold dataset's IOB view (`annotate.tokens.tokenize`: spaCy's blank
+Tokens are those of the gold dataset's IOB view (`tokens.tokenize`: spaCy's blank
 English tokenizer, split at every gold span boundary), so gold tags are exact and predictions
 are judged on the tokens a token-classification model would see. A token belongs to a span if
 they share a character; the first such token is ``B-X``, the rest ``I-X``. IOB2 cannot
@@ -20,8 +20,8 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 
-from eventgold.annotate.documents import Document, Entity
-from eventgold.annotate.tokens import token_arrays
+from eventgold.documents import Document, Entity
+from eventgold.tokens import token_arrays
 from eventgold.eval.counts import PRF
 
 Chunk = tuple[str, int, int]  # (label, first token, end token exclusive)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from operator import attrgetter, itemgetter
 
-from eventgold.annotate.documents import Document, Relation
+from eventgold.documents import Document, Relation
 from eventgold.eval.counts import PRF
 
 Span = tuple[str, int, int]  # (label, start, end), `Entity.key`

@@ -17,7 +17,7 @@ from typing import TextIO
 
 import numpy as np
 
-from eventgold.annotate.documents import Document
+from eventgold.documents import Document
 from eventgold.eval import iob
 from eventgold.eval.counts import PRF_COUNT_NAMES, SPAN_COUNT_NAMES
 from eventgold.eval.matching import (

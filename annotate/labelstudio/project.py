@@ -19,8 +19,8 @@ from typing import Any
 from label_studio_sdk.core.api_error import ApiError
 
 from eventgold.annotate.labelstudio.connection import Session
-from eventgold.annotate.problems import Problem, ProblemsError
-from eventgold.annotate.schema import LS_LABELS_NAME, Schema, to_label_config
+from eventgold.problems import Problem, ProblemsError
+from eventgold.schema import LS_LABELS_NAME, Schema, to_label_config
 
 NOT_FOUND = "project-not-found"
 AMBIGUOUS = "project-ambiguous"

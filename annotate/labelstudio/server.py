@@ -30,7 +30,7 @@ from urllib.error import URLError
 from urllib.parse import urlsplit
 from urllib.request import urlopen
 
-from eventgold.annotate.atomic import atomic_file
+from eventgold.atomic import atomic_file
 
 DEFAULT_HOME = Path(".eventgold")
 DEFAULT_PORT = 8080

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eventgold.annotate.documents import Document, load_documents, read_document_file
-from eventgold.annotate.problems import Problem, ProblemsError
-from eventgold.annotate.schema import Schema
-from eventgold.annotate.validate import GOLD_RULES, validate_document
+from eventgold.documents import Document, load_documents, read_document_file
+from eventgold.problems import Problem, ProblemsError
+from eventgold.schema import Schema
+from eventgold.validate import GOLD_RULES, validate_document
 
 GOLD_JSONL = "documents.jsonl"
 

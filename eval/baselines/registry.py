@@ -33,10 +33,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from eventgold.annotate.documents import Document, Entity, Relation, prediction_meta
-from eventgold.annotate.problems import Problem, ProblemsError, allowed, join
-from eventgold.annotate.schema import Schema
-from eventgold.annotate.validate import (
+from eventgold.documents import Document, Entity, Relation, prediction_meta
+from eventgold.problems import Problem, ProblemsError, allowed, join
+from eventgold.schema import Schema
+from eventgold.validate import (
     PREDICTION_RULES,
     unknown_entity_label,
     validate_document,

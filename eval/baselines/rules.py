@@ -27,9 +27,9 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
-from eventgold.annotate.documents import Document, Entity, Relation, prediction_meta
-from eventgold.annotate.problems import Problem, ProblemsError, allowed
-from eventgold.annotate.schema import Schema
+from eventgold.documents import Document, Entity, Relation, prediction_meta
+from eventgold.problems import Problem, ProblemsError, allowed
+from eventgold.schema import Schema
 
 DEFAULT_GAZETTEER = Path(__file__).resolve().parent / "gazetteer.yaml"
 

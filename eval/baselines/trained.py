@@ -32,10 +32,10 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import filter_spans, fix_random_seed, minibatch
 
-from eventgold.annotate.atomic import atomic_dir, write_text_atomic
-from eventgold.annotate.documents import Document, Entity, Relation, prediction_meta
-from eventgold.annotate.problems import Problem, ProblemsError, allowed
-from eventgold.annotate.schema import Schema
+from eventgold.atomic import atomic_dir, write_text_atomic
+from eventgold.documents import Document, Entity, Relation, prediction_meta
+from eventgold.problems import Problem, ProblemsError, allowed
+from eventgold.schema import Schema
 from eventgold.eval.baselines.rules import load_gazetteer, sentence_ids
 
 MODEL_KIND = "eventgold-trained-baseline"

@@ -25,17 +25,17 @@ from eventgold.annotate.adjudicate import (
     review_markdown,
     write_review,
 )
-from eventgold.annotate.cli import app
-from eventgold.annotate.documents import (
+from eventgold.cli import app
+from eventgold.documents import (
     Document,
     Entity,
     Relation,
     load_documents,
     write_documents,
 )
-from eventgold.annotate.problems import ProblemsError
-from eventgold.annotate.schema import load_schema
-from eventgold.annotate.validate import validate_document
+from eventgold.problems import ProblemsError
+from eventgold.schema import load_schema
+from eventgold.validate import validate_document
 
 SCHEMA = load_schema()
 # gunmen [0,6) killed [7,13) ten [14,17) villagers [18,27) near [28,32) Kunduz [33,39)

@@ -31,15 +31,15 @@ from eventgold.annotate.agree import (
     token_labels,
     tokens,
 )
-from eventgold.annotate.cli import app
-from eventgold.annotate.documents import (
+from eventgold.cli import app
+from eventgold.documents import (
     Document,
     Entity,
     Relation,
     write_document_file,
     write_documents,
 )
-from eventgold.annotate.schema import load_schema
+from eventgold.schema import load_schema
 
 SCHEMA = load_schema()
 # Eight tokens, one per word: gunmen(0) killed(7) ten(14) villagers(18) near(28) Kunduz(33)

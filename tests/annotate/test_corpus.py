@@ -4,7 +4,7 @@ import dataclasses
 from pathlib import Path
 
 from eventgold.annotate.corpus import add_files, document_from_file, text_sha256
-from eventgold.annotate.documents import read_documents
+from eventgold.documents import read_documents
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from eventgold.annotate.demo import DemoInputs, gold_differences, run_demo
-from eventgold.annotate.schema import load_schema
-from eventgold.annotate.steps import drain
+from eventgold.schema import load_schema
+from eventgold.progress import drain
 
 ROOT = Path(__file__).resolve().parents[2]
 INPUTS = DemoInputs(

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from eventgold.annotate.corpus import text_sha256
-from eventgold.annotate.documents import Document, read_document_file, read_documents
-from eventgold.annotate.schema import load_schema
-from eventgold.annotate.validate import GOLD_RULES, validate_document
+from eventgold.documents import Document, read_document_file, read_documents
+from eventgold.schema import load_schema
+from eventgold.validate import GOLD_RULES, validate_document
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLD_DIR = ROOT / "annotations" / "gold"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from eventgold.annotate.cli import app
-from eventgold.annotate.dataset import load_gold_dataset
-from eventgold.annotate.documents import Document, Entity, Relation, read_documents
+from eventgold.cli import app
+from eventgold.dataset.writer import load_gold_dataset
+from eventgold.documents import Document, Entity, Relation, read_documents
 from eventgold.annotate.labelstudio.convert import to_annotation, to_task
 from eventgold.annotate.labelstudio.server import free_port
 from eventgold.annotate.pull import (
@@ -21,7 +21,7 @@ from eventgold.annotate.pull import (
     task_to_pulled,
 )
 from eventgold.annotate.push import push
-from eventgold.annotate.schema import load_schema
+from eventgold.schema import load_schema
 
 EXPORT = Path(__file__).resolve().parents[1] / "data" / "ls_export_full.json"
 TEXT = "Rebels 😀 killed “five villagers” in Kabul.\nThe UN condemned the attack."
@@ -330,7 +330,7 @@ def test_pull_warns_when_the_project_labels_differ_from_the_schema(ls_session, p
         SCHEMA, entities=tuple(e for e in SCHEMA.entities if e.label != "LOCATION")
     )
     from eventgold.annotate.pull import iter_pull_to_gold
-    from eventgold.annotate.steps import drain
+    from eventgold.progress import drain
 
     report = drain(
         iter_pull_to_gold(

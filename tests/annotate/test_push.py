@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from eventgold.annotate.cli import app
-from eventgold.annotate.documents import Document, Entity, Relation, write_documents
+from eventgold.cli import app
+from eventgold.documents import Document, Entity, Relation, write_documents
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, Retry, connect
 from eventgold.annotate.labelstudio.convert import to_annotation, to_task
 from eventgold.annotate.labelstudio.server import stop_pid
-from eventgold.annotate.problems import ProblemsError
+from eventgold.problems import ProblemsError
 from eventgold.annotate.pull import pull, pull_to_gold
 from eventgold.annotate.push import (
     CONFLICT,
@@ -33,7 +33,7 @@ from eventgold.annotate.push import (
     push_lock,
     remove_late_duplicates,
 )
-from eventgold.annotate.schema import load_schema
+from eventgold.schema import load_schema
 
 from ..conftest import TEST_CREDS
 
@@ -331,7 +331,7 @@ def test_batch_committed_but_answer_lost_is_not_imported_twice(
 
 
 def test_push_report_tells_project_differences_and_what_was_updated(capsys):
-    from eventgold.annotate.cli.push import print_push_report
+    from eventgold.cli.push import print_push_report
     from eventgold.annotate.push import PushReport
 
     told = PushReport(

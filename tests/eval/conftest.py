@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from eventgold.annotate.documents import Document, Entity, Relation, write_documents
-from eventgold.annotate.schema import Schema, load_schema
+from eventgold.documents import Document, Entity, Relation, write_documents
+from eventgold.schema import Schema, load_schema
 
 T1 = "Rebels attacked Kabul. The UN condemned the attack."
 T2 = "Gunmen killed ten villagers near Herat."
@@ -65,7 +65,7 @@ def schema() -> Schema:
 
 @pytest.fixture
 def gold_dir(tmp_path: Path) -> Path:
-    """A gold folder as annotate.dataset writes it (only documents.jsonl is read here)."""
+    """A gold folder as dataset.writer writes it (only documents.jsonl is read here)."""
     folder = tmp_path / "gold"
     write_documents(folder / "documents.jsonl", gold_documents())
     return folder

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eventgold.annotate.documents import Document, Entity
+from eventgold.documents import Document, Entity
 from eventgold.eval.bootstrap import Bootstrap, intervals, paired_test, resampled_f1
 from eventgold.eval.table import OVERALL, CountTable, build_table, f1_metrics
 

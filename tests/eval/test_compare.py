@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eventgold.annotate.problems import ProblemsError
+from eventgold.problems import ProblemsError
 from eventgold.eval.compare import compare_predictions, compare_results
 from eventgold.eval.evaluate import evaluate
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventgold.annotate.documents import Document, Entity
+from eventgold.documents import Document, Entity
 from eventgold.eval.evaluate import (
     METRICS_VERSION,
     NONE,
@@ -215,7 +215,7 @@ def test_predictions_in_gold_order_are_checked_and_scored_in_one_pass(
 ) -> None:
     import random
 
-    from eventgold.annotate.documents import write_documents
+    from eventgold.documents import write_documents
     from eventgold.eval.inputs import GoldFile, index_gold
 
     gold, records = _pred_records(schema)
@@ -248,8 +248,8 @@ def test_predictions_in_gold_order_are_checked_and_scored_in_one_pass(
 
 
 def test_gold_problems_are_listed_whatever_the_predictions(tmp_path: Path, schema, jsonl):
-    from eventgold.annotate.documents import write_documents
-    from eventgold.annotate.problems import ProblemsError
+    from eventgold.documents import write_documents
+    from eventgold.problems import ProblemsError
 
     gold, records = _pred_records(schema)
     first, *rest = gold[30].entities
@@ -265,8 +265,8 @@ def test_gold_problems_are_listed_whatever_the_predictions(tmp_path: Path, schem
 def test_problems_in_predictions_in_gold_order_are_all_listed(
     tmp_path: Path, schema, jsonl
 ) -> None:
-    from eventgold.annotate.documents import write_documents
-    from eventgold.annotate.problems import ProblemsError
+    from eventgold.documents import write_documents
+    from eventgold.problems import ProblemsError
     from eventgold.eval.inputs import check_predictions, index_gold
 
     gold, records = _pred_records(schema)

@@ -10,9 +10,9 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from eventgold.annotate.dataset import write_gold
-from eventgold.annotate.documents import Document, read_documents, write_documents
-from eventgold.annotate.schema import Schema
+from eventgold.dataset.writer import write_gold
+from eventgold.documents import Document, read_documents, write_documents
+from eventgold.schema import Schema
 from eventgold.eval import gold_tokens
 from eventgold.eval.evaluate import evaluate
 from eventgold.eval.gold_tokens import GoldTokens, _ints
@@ -83,7 +83,7 @@ def test_damaged_or_foreign_shards_are_tokenized_and_named(
     write_documents(preds, docs)
     from typer.testing import CliRunner
 
-    from eventgold.annotate.cli import app
+    from eventgold.cli import app
 
     args = ["eval", "--gold", str(folder), "--predictions", str(preds), "--bootstrap", "0"]
     result = CliRunner().invoke(app, args)
@@ -149,7 +149,7 @@ def test_a_hand_edited_gold_folder_scores_as_its_documents_say(
 def test_cli_says_when_some_documents_were_tokenized_again(tmp_path: Path, schema: Schema) -> None:
     from typer.testing import CliRunner
 
-    from eventgold.annotate.cli import app
+    from eventgold.cli import app
 
     folder = tmp_path / "gold"
     shutil.copytree(SHIPPED, folder)
@@ -189,7 +189,7 @@ def test_cli_says_when_some_documents_were_tokenized_again(tmp_path: Path, schem
 def test_folder_eval_with_tokens_loads_no_heavy_library(heavy_modules_after) -> None:
     code = (
         "from typer.testing import CliRunner\n"
-        "from eventgold.annotate.cli import app\n"
+        "from eventgold.cli import app\n"
         f"r = CliRunner().invoke(app, ['eval', '--gold', {str(SHIPPED)!r}, '--predictions', "
         f"{str(SHIPPED / 'documents.jsonl')!r}, '--bootstrap', '0'])\n"
         "assert r.exit_code == 0, r.output"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from eventgold.annotate.documents import write_documents
-from eventgold.annotate.problems import ProblemsError
+from eventgold.documents import write_documents
+from eventgold.problems import ProblemsError
 from eventgold.eval.inputs import check_predictions, index_gold, load_gold, load_predictions
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
 from seqeval.scheme import IOB2
 
-from eventgold.annotate.documents import Document, Entity
+from eventgold.documents import Document, Entity
 from eventgold.eval.counts import PRF
 from eventgold.eval.iob import (
     chunks,

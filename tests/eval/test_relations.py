@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eventgold.annotate.documents import Document, Entity, Relation
+from eventgold.documents import Document, Entity, Relation
 from eventgold.eval.counts import PRF
 from eventgold.eval.relations import RELATION_RULES, score_relations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eventgold.annotate.documents import Document, Entity
+from eventgold.documents import Document, Entity
 from eventgold.eval.counts import SpanCounts
 from eventgold.eval.matching import RULES, score, score_labels
 from eventgold.eval.table import (

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from label_studio_sdk import LabelStudio
 
-from eventgold.annotate.documents import Document
+from eventgold.documents import Document
 from eventgold.annotate.labelstudio import exporting
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, Retry, Session, Target
 from eventgold.annotate.labelstudio.convert import to_task
@@ -26,7 +26,7 @@ from eventgold.annotate.labelstudio.exporting import (
     iter_export,
     iter_full_export,
 )
-from eventgold.annotate.schema import load_schema, to_label_config
+from eventgold.schema import load_schema, to_label_config
 
 
 @pytest.mark.parametrize("span", [1, 99, 100, 101, 350, 1_000, 1_990, 10_000, 100_000])

@@ -16,8 +16,8 @@ from eventgold.annotate.labelstudio.project import (
     project_description,
     setting_differences,
 )
-from eventgold.annotate.problems import ProblemsError
-from eventgold.annotate.schema import RelationType, load_schema, to_label_config
+from eventgold.problems import ProblemsError
+from eventgold.schema import RelationType, load_schema, to_label_config
 
 SCHEMA = load_schema()
 
@@ -175,7 +175,7 @@ def test_two_projects_with_one_title_are_named_by_id(ls_session, project_title):
 @pytest.mark.labelstudio
 def test_title_outside_label_studio_limits_is_a_clear_problem(ls_session):
     from eventgold.annotate.labelstudio.project import ensure_project
-    from eventgold.annotate.problems import ProblemsError
+    from eventgold.problems import ProblemsError
 
     with pytest.raises(ProblemsError) as info:
         ensure_project(ls_session, title="ab", schema=load_schema())

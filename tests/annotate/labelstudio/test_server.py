@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from eventgold.annotate.cli import app
+from eventgold.cli import app
 from eventgold.annotate.labelstudio import server as srv
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
 

@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from eventgold.annotate.documents import Document, Entity, Relation
-from eventgold.annotate.schema import Schema, load_schema
+from eventgold.documents import Document, Entity, Relation
+from eventgold.schema import Schema, load_schema
 
 Span = tuple[str, str]  # (label, exact substring; its first occurrence)
 Link = tuple[str, int, int]  # (label, head index, tail index) into the spans

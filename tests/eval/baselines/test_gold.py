@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from eventgold.annotate.documents import Entity, write_document_file, write_documents
-from eventgold.annotate.problems import ProblemsError
+from eventgold.documents import Entity, write_document_file, write_documents
+from eventgold.problems import ProblemsError
 from eventgold.eval.baselines.gold import load_gold, read_document_set
 
 

@@ -4,8 +4,8 @@ import textwrap
 
 import pytest
 
-from eventgold.annotate.documents import Document
-from eventgold.annotate.problems import ProblemsError
+from eventgold.documents import Document
+from eventgold.problems import ProblemsError
 from eventgold.eval.baselines.registry import (
     CallableExtractor,
     load_extractor,

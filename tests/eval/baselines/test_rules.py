@@ -7,10 +7,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventgold.annotate.documents import Document, read_documents
-from eventgold.annotate.problems import ProblemsError
-from eventgold.annotate.schema import DEFAULT_SCHEMA, Schema, load_schema
-from eventgold.annotate.validate import PREDICTION_RULES, validate_document
+from eventgold.documents import Document, read_documents
+from eventgold.problems import ProblemsError
+from eventgold.schema import DEFAULT_SCHEMA, Schema, load_schema
+from eventgold.validate import PREDICTION_RULES, validate_document
 from eventgold.eval.baselines.rules import (
     DEFAULT_GAZETTEER,
     build_rule_extractor,

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from eventgold.annotate.documents import Document
-from eventgold.annotate.problems import ProblemsError
-from eventgold.annotate.validate import PREDICTION_RULES, validate_document
+from eventgold.documents import Document
+from eventgold.problems import ProblemsError
+from eventgold.validate import PREDICTION_RULES, validate_document
 from eventgold.eval.baselines.trained import (
     cross_validate,
     cross_validate_steps,

@@ -1,0 +1,163 @@
+"""Atomic writes: a reader never sees a half-written file or folder.
+
+Files are written to a temporary sibling and renamed; folders are built beside the target and
+swapped in with two renames, so a crash leaves either the old or the new content.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import glob
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO
+
+from eventgold.problems import Problem
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def scratch_prefix(stem: str) -> str:
+    """``<stem><pid>.``: the prefix of this process's scratch entries (temporary files and
+    folders beside a target), which `remove_stale_scratch` can tell from a live run's."""
+    return f"{stem}{os.getpid()}."
+
+
+def remove_stale_scratch(parent: Path, stem: str) -> None:
+    """Delete `parent`'s scratch entries ``<stem><pid>.*`` whose process is gone: a run killed
+    with SIGKILL (or a lost machine) cannot clean up after itself, so the next one does."""
+    for entry in parent.glob(f"{glob.escape(stem)}*"):
+        pid, dot, _ = entry.name[len(stem) :].partition(".")
+        if not dot or not pid.isdigit() or _alive(int(pid)):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                entry.unlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publish_mode(path: Path, base: int) -> None:
+    # mkstemp/mkdtemp create owner-only entries; published results get the usual mode.
+    os.chmod(path, base & ~_umask())
+
+
+@contextlib.contextmanager
+def atomic_file(
+    path: Path, *, mode: str = "w", encoding: str | None = "utf-8", private: bool = False
+) -> Iterator[IO]:
+    """Open a temporary file next to `path`; on success fsync and rename it over `path`.
+
+    The result gets the usual 0666-minus-umask mode, or 0600 when `private` (secrets).
+    """
+    path = Path(path)
+    if path.is_dir():  # else the rename fails with the temporary file's name in the error
+        raise IsADirectoryError(errno.EISDIR, "a folder where a file is expected", str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_scratch(path.parent, f".{path.name}.")
+    fd, tmp = tempfile.mkstemp(
+        prefix=scratch_prefix(f".{path.name}."), suffix=".tmp", dir=path.parent
+    )
+    text = "b" not in mode
+    try:
+        with os.fdopen(
+            fd, mode, encoding=encoding if text else None, newline="\n" if text else None
+        ) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        if not private:
+            _publish_mode(Path(tmp), 0o666)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    with atomic_file(path) as fh:
+        fh.write(text)
+
+
+@contextlib.contextmanager
+def atomic_dir(path: Path) -> Iterator[Path]:
+    """Yield an empty staging folder; on success it replaces `path` as a whole.
+
+    The old folder is moved aside, the new one moved in, then the old one deleted. If the
+    body raises, the staging folder is removed and `path` is untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for kind in ("staging", "old"):
+        remove_stale_scratch(path.parent, f".{path.name}.{kind}.")
+    staging = Path(
+        tempfile.mkdtemp(prefix=scratch_prefix(f".{path.name}.staging."), dir=path.parent)
+    )
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _publish_mode(staging, 0o777)
+    old = None
+    if path.exists():
+        old = Path(tempfile.mkdtemp(prefix=scratch_prefix(f".{path.name}.old."), dir=path.parent))
+        os.rmdir(old)
+        os.replace(path, old)
+    os.replace(staging, path)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def replaced_folder_problems(
+    path: Path, *, what: str, owned: Callable[[str], bool], holds: str, code: str
+) -> list[Problem]:
+    """Why `path` cannot be replaced whole by an `atomic_dir` writing `what`: empty if it is
+    new, empty, or holds only entries that `owned` accepts (an earlier result). Anything else
+    would be deleted with it: a file, the current folder or one above it, other files."""
+    where = f"{what} {path}"
+    resolved, here = path.resolve(), Path.cwd().resolve()
+    if resolved == here or resolved in here.parents:
+        return [
+            Problem(
+                where,
+                f"is the current folder or holds it, and a {what} is replaced whole; name a "
+                "folder inside it",
+                code,
+            )
+        ]
+    if not path.exists():
+        return []
+    if not path.is_dir():
+        return [Problem(where, f"is a file, not a folder; name a new folder or a {what}", code)]
+    foreign = sorted(p.name for p in path.iterdir() if not owned(p.name))
+    if not foreign:
+        return []
+    shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+    return [
+        Problem(
+            where,
+            f"holds what a {what} does not ({shown}), and a {what} is replaced whole; name a "
+            f"new folder, or move those out (a {what} holds: {holds})",
+            code,
+        )
+    ]

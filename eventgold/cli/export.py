@@ -1,0 +1,54 @@
+"""`eventgold export --gold gold/ --format jsonl|spacy|conll --out PATH`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from eventgold.cli._app import app
+from eventgold.cli._common import (
+    DEFAULT_SCHEMA_PATH,
+    SchemaOpt,
+    get_schema,
+    out,
+    progress_bar,
+    user_errors,
+)
+from eventgold.dataset.writer import count_gold, read_gold
+from eventgold.dataset.export import EXPORTERS, export
+
+T = TypeVar("T")
+
+
+def _tracked(items: Iterable[T], *, total: int, description: str) -> Iterator[T]:
+    # Progress goes to stderr so stdout stays the one-line result.
+    with progress_bar() as progress:
+        yield from progress.track(items, total=total, description=description)
+
+
+@app.command("export")
+def export_cli(
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="Output file (or folder).")],
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help=f"One of: {', '.join(sorted(EXPORTERS))}."),
+    ] = "jsonl",
+    gold: Annotated[
+        Path, typer.Option("--gold", help="Gold folder (from pull) or documents JSONL.")
+    ] = Path("gold"),
+    schema_path: SchemaOpt = DEFAULT_SCHEMA_PATH,
+) -> None:
+    """Export the gold documents as JSONL records, a spaCy DocBin or CoNLL (token TAB tag).
+
+    spacy: PATH ending in .spacy is one DocBin file; any other PATH is a folder of DocBin
+    shards (5,000 documents each) that `spacy train` reads as one corpus.
+    """
+    schema = get_schema(schema_path)
+    with user_errors():
+        total = count_gold(gold)
+        docs = _tracked(read_gold(gold), total=total, description=f"export {fmt}")
+        n = export(docs, out_path, fmt=fmt, schema=schema)
+    out.print(f"{out_path}: {n} documents as {fmt}")

@@ -1,0 +1,120 @@
+"""`eventgold pull --project TITLE --out gold/`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from eventgold.cli._app import app
+from eventgold.cli._common import (
+    DEFAULT_SCHEMA_PATH,
+    ApiKeyOpt,
+    SchemaOpt,
+    UrlOpt,
+    err,
+    fail,
+    get_schema,
+    out,
+    progress_bar,
+    user_errors,
+)
+from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
+from eventgold.problems import allowed
+from eventgold.annotate.pull import DEFAULT_SELECTION, SELECTIONS, PullReport, iter_pull_to_gold
+
+_STAGES = {
+    "pull": "reading the export",
+    "read": "checking documents",
+    "write": "writing Parquet",
+    "hf": "saving the HF dataset",
+}
+
+
+def print_pull_report(report: PullReport) -> None:
+    out.print(
+        f"{report.out_dir}: {report.documents} gold document(s) from {report.tasks} task(s) "
+        f"({report.annotations} usable annotation(s), {report.unannotated} task(s) unannotated, "
+        f"{report.cancelled} cancelled/skipped)"
+    )
+    if report.utf16_converted:
+        out.print(
+            f"  {report.utf16_converted} span(s) had UTF-16 offsets, converted to code points"
+        )
+    if report.config_differences:
+        err.print(
+            "warning: the project's labels differ from the schema's, so annotations with a "
+            "label the schema lacks are rejected"
+            + "".join(f"\n  - {d}" for d in report.config_differences),
+            markup=False,
+        )
+    if not report.documents:
+        err.print(
+            "warning: no task has a usable annotation yet, so the gold folder holds no documents"
+            + (
+                f"; {report.rejects_path} says why each annotation was rejected"
+                if report.rejected
+                else ""
+            ),
+            markup=False,
+        )
+    if report.rejected:
+        codes = ", ".join(f"{code}: {n}" for code, n in report.reject_codes.items())
+        out.print(
+            f"  {report.rejected} annotation(s) rejected ({codes}); see {report.rejects_path}"
+        )
+
+
+@app.command("pull")
+def pull_cli(
+    project: Annotated[str, typer.Option("--project", help="Project title (exact).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Gold folder to (re)write.")] = Path(
+        "gold"
+    ),
+    selection: Annotated[
+        str, typer.Option(help=f"One annotation per task: {allowed(SELECTIONS)}.")
+    ] = DEFAULT_SELECTION,
+    agreement: Annotated[
+        Path | None,
+        typer.Option(
+            help="Agreement section for the dataset card: the Markdown file that "
+            "`eventgold agree --markdown` wrote."
+        ),
+    ] = None,
+    url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    schema_path: SchemaOpt = DEFAULT_SCHEMA_PATH,
+) -> None:
+    """Pull annotations into a validated gold folder; rejects are listed with reasons."""
+    schema = get_schema(schema_path)
+    with user_errors():
+        card_agreement = agreement.read_text(encoding="utf-8") if agreement is not None else None
+        try:
+            session = connect(url=url, api_key=api_key)
+            steps = iter_pull_to_gold(
+                session,
+                project_title=project,
+                out_dir=out_dir,
+                schema=schema,
+                selection=selection,
+                agreement_markdown=card_agreement,
+            )
+            # The first step comes after the project is found: its errors print without a bar.
+            step = next(steps)
+            with progress_bar() as bar:
+                tasks: dict[str, int] = {}
+                while True:
+                    if step.stage not in tasks:
+                        tasks[step.stage] = bar.add_task(
+                            _STAGES.get(step.stage, step.stage), total=step.total
+                        )
+                    bar.update(tasks[step.stage], completed=step.done, total=step.total)
+                    try:
+                        step = next(steps)
+                    except StopIteration as stop:
+                        report: PullReport = stop.value
+                        break
+        except ConnectionProblem as exc:
+            fail(str(exc))
+    print_pull_report(report)

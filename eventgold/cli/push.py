@@ -1,0 +1,205 @@
+"""`eventgold push --project TITLE [--corpus FILE] [--predictions FILE --model-version V] ...`."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from eventgold.cli._app import app
+from eventgold.cli._common import (
+    DEFAULT_SCHEMA_PATH,
+    ApiKeyOpt,
+    SchemaOpt,
+    UrlOpt,
+    err,
+    fail,
+    get_schema,
+    out,
+    print_problems,
+    progress_bar,
+    user_errors,
+)
+from eventgold.annotate.corpus import DEFAULT_CORPUS
+from eventgold.documents import (
+    Document,
+    iter_jsonl_documents,
+    read_document_file,
+    read_documents,
+)
+from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
+from eventgold.problems import Problem, ProblemsError
+from eventgold.annotate.push import DEFAULT_BATCH_SIZE, PushDone, PushReport, push
+from eventgold.schema import schema_warnings
+
+_STAGES = {
+    "read": "reading predictions/annotations",
+    "scan": "reading the project's tasks",
+    "import": "importing",
+    "predictions": "attaching predictions",
+    "repair": "removing duplicate tasks",
+}
+
+
+def check_jsonl(path: Path) -> int:
+    """Count the documents of a JSONL file, refusing it whole if any line is bad.
+
+    A pre-pass, so a bad line halfway never leaves a half-pushed corpus behind an error.
+    """
+    problems: list[Problem] = []
+    n = 0
+    for _, doc, found in iter_jsonl_documents(path):
+        problems += found
+        n += doc is not None
+    if problems:
+        raise ProblemsError(problems, summary=f"{path} has {len(problems)} bad line(s)")
+    return n
+
+
+def annotation_files(path: Path) -> list[Path]:
+    """A JSONL file, or a folder of *.jsonl and one-document *.json files (name order)."""
+    if path.is_dir():
+        return sorted([*path.glob("*.jsonl"), *path.glob("*.json")])
+    if not path.exists():
+        raise FileNotFoundError(2, "not found", str(path))
+    return [path]
+
+
+def read_annotation_files(paths: list[Path]) -> Iterator[Document]:
+    for path in paths:
+        if path.suffix == ".json":
+            yield read_document_file(path)
+        else:
+            yield from read_documents(path)
+
+
+def print_push_report(report: PushReport, *, title: str) -> None:
+    created = " (created)" if report.project_created else ""
+    out.print(
+        f"project '{title}' (id {report.project_id}){created}: {report.imported} task(s) "
+        f"imported, {report.skipped} already present"
+    )
+    if report.duplicates_removed:
+        out.print(
+            f"  removed {report.duplicates_removed} duplicate task(s) (a request the server "
+            "committed after it timed out, another push at the same time, or --remove-duplicates); "
+            "each document's first task is kept"
+        )
+    if report.config_updated:
+        out.print(
+            "  set the project's labeling config, instructions and description from the schema"
+            + "".join(f"\n    - {d}" for d in report.project_differences),
+            markup=False,
+        )
+    elif report.project_differences:
+        err.print(
+            f"warning: project '{title}' differs from the schema (the labels are the same); "
+            "pass --update-config to apply the schema"
+            + "".join(f"\n  - {d}" for d in report.project_differences),
+            markup=False,
+        )
+    if report.predictions_added or report.predictions_skipped:
+        out.print(
+            f"  predictions: {report.predictions_added} added, "
+            f"{report.predictions_skipped} already there"
+        )
+    if report.annotations_added or report.annotations_skipped:
+        out.print(
+            f"  annotations: {report.annotations_added} added, {report.annotations_skipped} not "
+            "re-imported (their task was already present)"
+        )
+
+
+@app.command("push")
+def push_cli(
+    project: Annotated[str, typer.Option("--project", help="Project title (exact).")],
+    corpus: Annotated[
+        Path | None,
+        typer.Option(help=f"Documents JSONL to push (default: {DEFAULT_CORPUS} if it exists)."),
+    ] = None,
+    predictions: Annotated[
+        Path | None, typer.Option(help="Model predictions JSONL to attach as pre-annotations.")
+    ] = None,
+    model_version: Annotated[
+        str | None, typer.Option("--model-version", help="Model version of --predictions.")
+    ] = None,
+    annotations: Annotated[
+        Path | None,
+        typer.Option(help="Annotations (JSONL file or folder) to import as submissions."),
+    ] = None,
+    update_config: Annotated[
+        bool,
+        typer.Option(
+            "--update-config",
+            help="Set an existing project's labeling config, instructions and description from "
+            "the schema where they differ.",
+        ),
+    ] = False,
+    remove_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--remove-duplicates",
+            help="Delete a document's later tasks found in the project (its first is kept), "
+            "unless they hold annotations.",
+        ),
+    ] = False,
+    batch_size: Annotated[int, typer.Option(help="Tasks per import request.")] = DEFAULT_BATCH_SIZE,
+    url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    schema_path: SchemaOpt = DEFAULT_SCHEMA_PATH,
+) -> None:
+    """Push documents to a Label Studio project, idempotently (re-runs skip what is there)."""
+    schema = get_schema(schema_path)
+    for problem in schema_warnings(schema):
+        err.print(f"warning: {problem}", markup=False)
+    if predictions is not None and not model_version:
+        fail("--predictions needs --model-version")
+    if corpus is None and (
+        DEFAULT_CORPUS.exists() or (predictions is None and annotations is None)
+    ):
+        corpus = DEFAULT_CORPUS
+    with user_errors():
+        total = check_jsonl(corpus) if corpus is not None else 0
+        if predictions is not None:
+            check_jsonl(predictions)
+        ann_paths = annotation_files(annotations) if annotations is not None else None
+        try:
+            session = connect(url=url, api_key=api_key)
+            events = push(
+                session,
+                project_title=project,
+                documents=read_documents(corpus) if corpus is not None else (),
+                schema=schema,
+                predictions=read_documents(predictions) if predictions is not None else None,
+                model_version=model_version or "",
+                annotations=read_annotation_files(ann_paths) if ann_paths is not None else None,
+                batch_size=batch_size,
+                update_config=update_config,
+                remove_duplicates=remove_duplicates,
+                total=total,
+            )
+            report = None
+            # The first event comes after the project checks: their errors print without a bar.
+            first = next(events)
+            with progress_bar() as bar:
+                tasks: dict[str, int] = {}
+                for event in itertools.chain([first], events):
+                    if isinstance(event, PushDone):
+                        report = event.report
+                        continue
+                    if event.stage not in tasks:
+                        tasks[event.stage] = bar.add_task(_STAGES[event.stage], total=event.total)
+                    bar.update(tasks[event.stage], completed=event.done, total=event.total)
+        except ConnectionProblem as exc:
+            fail(str(exc))
+    assert report is not None  # push always ends with PushDone
+    print_push_report(report, title=project)
+    if report.problems:
+        counts = ", ".join(
+            f"{code or 'other'}: {n}" for code, n in sorted(report.problem_counts.items())
+        )
+        print_problems(report.problems, title=f"{len(report.problems)} problem(s) ({counts}):")
+        raise typer.Exit(1)

@@ -1,0 +1,87 @@
+"""`eventgold serve [--detach]`, `eventgold serve stop`, `eventgold serve status`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from eventgold.cli._app import app
+from eventgold.cli._common import err, fail, out
+from eventgold.annotate.labelstudio import server as srv
+
+serve_app = typer.Typer(
+    help="Run a local Label Studio (SQLite by default) for annotators.", invoke_without_command=True
+)
+app.add_typer(serve_app, name="serve")
+
+HomeOpt = Annotated[
+    Path, typer.Option("--home", help="Folder for the server's data, secrets and pid.")
+]
+
+
+@serve_app.callback(invoke_without_command=True)
+def serve_cli(
+    ctx: typer.Context,
+    home: HomeOpt = srv.DEFAULT_HOME,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (refused if busy).")] = srv.DEFAULT_PORT,
+    db: Annotated[
+        str,
+        typer.Option(
+            help="postgres://user:password@host:port/db to run on PostgreSQL; default SQLite.",
+            envvar="EVENTGOLD_DB",
+        ),
+    ] = "",
+    detach: Annotated[bool, typer.Option("--detach", help="Start and return.")] = False,
+    show_token: Annotated[
+        bool, typer.Option("--show-token", help="Print the admin API token (secret).")
+    ] = False,
+) -> None:
+    """Start the local Label Studio, creating its admin user and token on first run."""
+    if ctx.invoked_subcommand is not None:
+        return
+    the_home = srv.Home(home)
+    try:
+        srv.require_free_port(host, port)  # before saying that a long first run starts
+        if not (the_home.data_dir / ".eventgold-initialised").exists():
+            err.print("first run: initialising Label Studio (about 30 s)…")
+        server = srv.serve(the_home, host=host, port=port, db=srv.Database(db))
+    except srv.ServerError as exc:
+        fail(str(exc))
+    creds = server.credentials
+    out.print(f"Label Studio is up at {server.url} ({srv.Database(db).describe()})")
+    out.print(f"  annotators log in as: {creds.username}")
+    out.print(f"  password and API token: in {the_home.credentials} (owner-only)")
+    if show_token:
+        out.print(f"  API token: {creds.token}")
+    out.print("  other commands find this server automatically from this folder")
+    if detach:
+        out.print("  stop it with: eventgold serve stop")
+        return
+    out.print("  press Ctrl+C to stop")
+    try:
+        while srv.running_server(the_home) is not None:
+            time.sleep(2)
+        fail("the server stopped unexpectedly; see " + str(the_home.data_dir / "server.log"))
+    except KeyboardInterrupt:
+        srv.stop_home(the_home)
+        out.print("stopped")
+
+
+@serve_app.command("stop")
+def stop_cli(home: HomeOpt = srv.DEFAULT_HOME) -> None:
+    """Stop the local Label Studio started from this folder."""
+    stopped = srv.stop_home(srv.Home(home))
+    out.print("stopped" if stopped else "no server was running")
+
+
+@serve_app.command("status")
+def status_cli(home: HomeOpt = srv.DEFAULT_HOME) -> None:
+    """Say whether the local Label Studio is running, and where."""
+    state = srv.running_server(srv.Home(home))
+    if state is None:
+        fail("no local Label Studio is running (start one with `eventgold serve`)")
+    out.print(f"running at {state['url']} (pid {state['pid']}, {state.get('db', 'SQLite')})")

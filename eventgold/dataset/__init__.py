@@ -1,0 +1,1 @@
+"""The gold dataset: features, splits, rows, the writer, the dataset card and exports."""

@@ -1,0 +1,75 @@
+"""`eventgold compare` end to end: saved results, or prediction files with --gold."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from eventgold.cli import app
+
+runner = CliRunner()
+
+
+def test_compare_results_and_predictions(tmp_path: Path, gold_dir: Path, pred_file: Path) -> None:
+    gold_file = gold_dir / "documents.jsonl"
+    for name, preds in (("a", pred_file), ("b", gold_file)):
+        args = ["eval", "--gold", str(gold_dir), "--predictions", str(preds)]
+        args += ["--json", str(tmp_path / f"{name}.json"), "--bootstrap", "0"]
+        assert runner.invoke(app, args).exit_code == 0
+    out = tmp_path / "cmp.json"
+    result = runner.invoke(
+        app,
+        [
+            "compare",
+            str(tmp_path / "a.json"),
+            str(tmp_path / "b.json"),
+            "--bootstrap",
+            "100",
+            "--json",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "entities strict ALL" in result.output and "entities strict ATTACKER" not in result.output
+    )
+    assert "p is two-sided" in result.output
+    saved = json.loads(out.read_text())
+    assert saved["bootstrap"]["resamples"] == 100
+    result = runner.invoke(
+        app,
+        [
+            "compare",
+            str(pred_file),
+            str(gold_file),
+            "--gold",
+            str(gold_dir),
+            "--labels",
+            "--bootstrap",
+            "100",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "entities strict ATTACKER" in result.output
+
+
+def test_compare_refuses_prediction_files_without_gold(pred_file: Path) -> None:
+    result = runner.invoke(app, ["compare", str(pred_file), str(pred_file)])
+    assert result.exit_code == 1
+    assert "not a JSON eval result" in result.output
+
+
+def test_compare_without_resamples_gives_figures_and_no_test(
+    tmp_path: Path, gold_dir: Path, pred_file: Path
+) -> None:
+    out = tmp_path / "c.json"
+    gold_file = gold_dir / "documents.jsonl"
+    args = ["compare", str(pred_file), str(gold_file), "--gold", str(gold_dir)]
+    result = runner.invoke(app, [*args, "--bootstrap", "0", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "no bootstrap (--bootstrap 0): no interval and no test" in result.output
+    rows = json.loads(out.read_text())["metrics"]
+    assert all(r["ci"] is None and r["p_value"] is None for r in rows)
+    assert runner.invoke(app, [*args, "--bootstrap", "-5"]).exit_code == 2  # refused by the CLI

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from eventgold.cli import app
+from eventgold.cli import train as train_command
+from eventgold.documents import (
+    Document,
+    Entity,
+    Relation,
+    load_documents,
+    write_document_file,
+)
+from eventgold.eval.baselines import trained
+
+runner = CliRunner()
+
+
+def gold_doc(doc_id: str, text: str, spans: list[tuple[str, str]]) -> Document:
+    ents = []
+    for i, (label, sub) in enumerate(spans):
+        start = text.index(sub)
+        ents.append(Entity(f"e{i}", start, start + len(sub), label, sub))
+    return Document(
+        id=doc_id, text=text, entities=tuple(ents), relations=(Relation("e0", "e1", "KILLED"),)
+    )
+
+
+def gold_folder(tmp_path):
+    folder = tmp_path / "gold"
+    folder.mkdir(parents=True)
+    docs = [
+        gold_doc(
+            "g1",
+            "Gunmen killed 14 Taliban fighters in Herat.",
+            [("ATTACKER", "Gunmen"), ("VICTIM_GROUP", "14 Taliban fighters")],
+        ),
+        gold_doc(
+            "g2",
+            "A bombing killed eight civilians in Kabul.",
+            [("ATTACK", "bombing"), ("VICTIM_GROUP", "eight civilians")],
+        ),
+        gold_doc(
+            "g3",
+            "The blast killed 21 worshippers.",
+            [("ATTACK", "blast"), ("VICTIM_GROUP", "21 worshippers")],
+        ),
+    ]
+    for doc in docs:
+        write_document_file(folder / f"{doc.id}.json", doc)
+    return folder
+
+
+def test_train_writes_a_model_that_predict_uses(tmp_path):
+    model = tmp_path / "model"
+    result = runner.invoke(
+        app, ["train", "--gold", str(gold_folder(tmp_path)), "--out", str(model), "--epochs", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "model trained on 3 documents (6 entities, 3 relations)" in result.stdout
+    assert json.loads((model / "meta.json").read_text())["trained_on"] == ["g1", "g2", "g3"]
+    pred = tmp_path / "p.jsonl"
+    corpus = gold_folder(tmp_path / "c")
+    result = runner.invoke(
+        app, ["predict", "-m", str(model), "--corpus", str(corpus), "--out", str(pred)]
+    )
+    assert result.exit_code == 0, result.output
+    docs, problems = load_documents(pred)
+    assert problems == [] and docs[0].meta["model"]["path"] == str(model)
+
+
+def test_train_cross_validation_writes_out_of_fold_predictions(tmp_path):
+    pred = tmp_path / "cv.jsonl"
+    result = runner.invoke(
+        app,
+        [
+            *("train", "--gold", str(gold_folder(tmp_path)), "--cv", "3"),
+            *("--predictions-out", str(pred), "--epochs", "1"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "out-of-fold predictions for 3 documents (3 folds)" in result.stdout
+    docs, _ = load_documents(pred)
+    assert [d.id for d in docs] == ["g1", "g2", "g3"]
+    assert all(d.id not in d.meta["model"]["trained_on"] for d in docs)
+    assert not (tmp_path / "model").exists()
+
+
+def test_train_usage_errors(tmp_path):
+    gold = str(gold_folder(tmp_path))
+    result = runner.invoke(app, ["train", "--gold", gold])
+    assert result.exit_code == 1 and "nothing to do: give --out DIR" in result.stderr
+    result = runner.invoke(app, ["train", "--gold", gold, "--cv", "3"])
+    assert result.exit_code == 1 and "--cv needs --predictions-out FILE" in result.stderr
+    result = runner.invoke(
+        app, ["train", "--gold", gold, "--out", "m", "--predictions-out", str(tmp_path / "p")]
+    )
+    assert result.exit_code == 1 and "--predictions-out needs --cv K" in result.stderr
+    result = runner.invoke(
+        app, ["train", "--gold", gold, "--cv", "5", "--predictions-out", str(tmp_path / "p")]
+    )
+    assert result.exit_code == 1
+    assert "k must be between 2 and the number of documents (3), got 5" in result.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = runner.invoke(app, ["train", "--gold", str(empty), "--out", str(tmp_path / "m")])
+    assert result.exit_code == 1 and "no gold documents" in result.stderr
+
+
+def test_cli_default_epochs_match_the_library():
+    assert train_command.DEFAULT_EPOCHS == trained.DEFAULT_EPOCHS

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import pytest
+
+from eventgold.atomic import atomic_dir, atomic_file
+
+
+def test_failed_file_write_keeps_the_old_content(tmp_path):
+    path = tmp_path / "f.txt"
+    path.write_text("old")
+    with pytest.raises(RuntimeError), atomic_file(path) as fh:
+        fh.write("new half")
+        raise RuntimeError("crash")
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+
+
+def test_failed_dir_build_keeps_the_old_folder(tmp_path):
+    target = tmp_path / "gold"
+    with atomic_dir(target) as staging:
+        (staging / "a").write_text("1")
+    assert (target / "a").read_text() == "1"
+    with pytest.raises(RuntimeError), atomic_dir(target) as staging:
+        (staging / "b").write_text("2")
+        raise RuntimeError("crash")
+    assert sorted(p.name for p in target.iterdir()) == ["a"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gold"]
+    with atomic_dir(target) as staging:
+        (staging / "c").write_text("3")
+    assert sorted(p.name for p in target.iterdir()) == ["c"]
+
+
+def test_results_get_the_usual_mode_and_secrets_stay_private(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        with atomic_file(tmp_path / "pub.txt") as fh:
+            fh.write("x")
+        with atomic_file(tmp_path / "secret.txt", private=True) as fh:
+            fh.write("x")
+        with atomic_dir(tmp_path / "d") as staging:
+            (staging / "f").write_text("1")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "pub.txt").st_mode) == 0o644
+    assert stat.S_IMODE(os.stat(tmp_path / "secret.txt").st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(tmp_path / "d").st_mode) == 0o755
+
+
+def test_scratch_left_by_a_killed_run_is_removed_by_the_next_one(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from eventgold.atomic import scratch_prefix
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    gone = int(dead.stdout)
+    stale = tmp_path / f".gold.staging.{gone}.abc"
+    stale.mkdir()
+    (stale / "data.parquet").write_bytes(b"x" * 100)
+    stale_file = tmp_path / f".card.md.{gone}.xyz.tmp"
+    stale_file.write_text("half")
+    live = tmp_path / f"{scratch_prefix('.gold.staging.')}live"  # this process: still running
+    live.mkdir()
+    unrelated = tmp_path / ".gold.staging.notapid"
+    unrelated.mkdir()
+    with atomic_dir(tmp_path / "gold") as staging:
+        (staging / "x").write_text("new")
+    with atomic_file(tmp_path / "card.md") as fh:
+        fh.write("card")
+    assert not stale.exists() and not stale_file.exists()
+    assert live.exists() and unrelated.exists()
+    assert (tmp_path / "gold" / "x").read_text() == "new"
+    assert (tmp_path / "card.md").read_text() == "card"

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+import yaml
+
+from eventgold.problems import ProblemsError
+from eventgold.schema import (
+    DEFAULT_SCHEMA,
+    check_schema_data,
+    check_schema_file,
+    load_schema,
+    to_label_config,
+)
+
+
+def test_default_schema_declares_the_issue_labels():
+    s = load_schema()
+    assert s.entity_labels == ("ATTACKER", "VICTIM_GROUP", "LOCATION", "ACTOR", "ATTACK")
+    assert s.relation("KILLED").head == ("ATTACKER", "ATTACK")
+    assert s.relation("KILLED").tail == ("VICTIM_GROUP",)
+    assert s.relation("CONDEMNS").tail == ("ATTACK", "ATTACKER")
+    assert s.iob_labels[:3] == ("O", "B-ATTACKER", "I-ATTACKER") and len(s.iob_labels) == 11
+
+
+def broken() -> dict:
+    data = yaml.safe_load(DEFAULT_SCHEMA.read_text())
+    data["entities"].append({"label": "ATTACKER", "color": "red"})
+    data["relations"].append({"label": "HELPED", "head": ["WEAPON"], "tail": []})
+    return data
+
+
+def test_broken_schema_lists_every_problem_located():
+    problems = [str(p) for p in check_schema_data(broken(), path="s.yaml")]
+    assert problems == [
+        "s.yaml: entities[5] (ATTACKER).label: duplicate entity label 'ATTACKER'",
+        "s.yaml: entities[5] (ATTACKER).color: must be #rgb or #rrggbb hex, got 'red'",
+        "s.yaml: relations[2] (HELPED).head: unknown entity label 'WEAPON'; allowed: "
+        "ACTOR, ATTACK, ATTACKER, LOCATION, VICTIM_GROUP",
+        "s.yaml: relations[2] (HELPED).tail: must list one or more entity labels (ACTOR, ATTACK, "
+        "ATTACKER, LOCATION, VICTIM_GROUP), got []",
+    ]
+
+
+def test_empty_label_list_and_unknown_keys():
+    problems = [
+        str(p)
+        for p in check_schema_data({"name": "x", "version": "1", "colour": 1, "entities": []})
+    ]
+    assert (
+        "schema: colour: unknown key; allowed: description, entities, guidelines, name, relations, version"
+        in problems
+    )
+    assert "schema: entities: must be a non-empty list of labels, got []" in problems
+
+
+def test_yaml_syntax_error_is_located(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: x\nentities: [\n  - label: A\n")
+    schema, problems = check_schema_file(path)
+    assert schema is None
+    assert str(problems[0]).startswith(f"{path} line ") and "YAML syntax error" in str(problems[0])
+    with pytest.raises(ProblemsError, match="has 1 problem"):
+        load_schema(path)
+
+
+def test_label_config_is_derived_and_escaped(tmp_path):
+    data = yaml.safe_load(DEFAULT_SCHEMA.read_text())
+    data["entities"].append(
+        {"label": "WEAPON", "description": 'guns & "bombs" <x>', "color": "#abc"}
+    )
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    xml = to_label_config(load_schema(path))
+    root = ET.fromstring(xml)  # well-formed despite &, quotes and angle brackets
+    labels = [el.get("value") for el in root.iter("Label")]
+    assert labels == ["ATTACKER", "VICTIM_GROUP", "LOCATION", "ACTOR", "ATTACK", "WEAPON"]
+    assert root.find(".//Label[@value='WEAPON']").get("hint") == 'guns & "bombs" <x>'
+    assert [el.get("value") for el in root.iter("Relation")] == ["KILLED", "CONDEMNS"]
+    assert root.find("Text").get("name") == "text"
+
+
+def test_hotkeys_case_twins_the_outside_tag_and_float_versions_are_refused():
+    data = yaml.safe_load(DEFAULT_SCHEMA.read_text())
+    data["version"] = 1.10  # as YAML reads an unquoted 1.10
+    data["entities"][1]["hotkey"] = "1"  # ATTACKER's
+    data["entities"].append({"label": "attacker"})
+    data["entities"].append({"label": "O"})
+    assert [str(p) for p in check_schema_data(data, path="s.yaml")] == [
+        's.yaml: version: must be quoted text such as "1.0.0": YAML read it as the number 1.1, '
+        "which may have lost digits (1.10 reads as 1.1)",
+        "s.yaml: entities[1] (VICTIM_GROUP).hotkey: '1' is already the hotkey of ATTACKER; "
+        "each label needs its own",
+        "s.yaml: entities[5] (attacker).label: 'attacker' differs from 'ATTACKER' only in case",
+        "s.yaml: entities[6] (O).label: 'O' is the IOB2 tag for no entity",
+    ]
+
+
+def test_a_missing_guidelines_file_is_a_warning_not_an_error(tmp_path):
+    from eventgold.schema import schema_warnings
+
+    assert schema_warnings(load_schema()) == []
+    path = tmp_path / "s.yaml"
+    path.write_text(DEFAULT_SCHEMA.read_text())  # GUIDELINES.md is not copied
+    schema = load_schema(path)
+    assert [str(p) for p in schema_warnings(schema)] == [
+        f"{path}: guidelines: file 'GUIDELINES.md' not found (looked for "
+        f"{tmp_path / 'GUIDELINES.md'}); the project's instructions will be empty"
+    ]
+
+
+def test_a_missing_version_is_reported_once_and_long_values_are_cut():
+    data = {"name": "x", "entities": [{"label": "A"}], "relations": {"k": "v" * 200}}
+    assert [str(p) for p in check_schema_data(data)] == [
+        "schema: version: required, got None",
+        "schema: relations: must be a list, got {'k': '" + "v" * 53,
+    ]

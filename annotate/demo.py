@@ -17,14 +17,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from eventgold.annotate.agree import agree, agreement_markdown, load_annotation_inputs
-from eventgold.dataset.writer import CARD_FILE, DATA_DIR, DOCUMENTS_FILE, HF_DIR, REJECTS_FILE
-from eventgold.documents import Document, read_documents
 from eventgold.annotate.labelstudio.connection import Session
-from eventgold.problems import ProblemsError
 from eventgold.annotate.pull import PullReport, annotations_from_project, iter_pull_to_gold
 from eventgold.annotate.push import PushDone, PushReport, push
-from eventgold.schema import Schema
+from eventgold.dataset.folder import CARD_FILE, DATA_DIR, DOCUMENTS_FILE, HF_DIR, REJECTS_FILE
+from eventgold.documents import Document, read_documents
+from eventgold.problems import ProblemsError
 from eventgold.progress import drain
+from eventgold.schema import Schema
 
 DEMO_PROJECT = "eventgold gold"
 REVIEWER = "reviewer"

@@ -27,24 +27,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from eventgold.atomic import remove_stale_scratch, scratch_prefix
 from eventgold.annotate.corpus import text_sha256
-from eventgold.dataset.writer import (
-    ANNOTATIONS_FILE,
-    PULL_FILE,
-    REJECTS_FILE,
-    iter_write_gold,
-    require_gold_target,
-)
-from eventgold.documents import Document
 from eventgold.annotate.labelstudio.connection import Session
 from eventgold.annotate.labelstudio.convert import convert_result
 from eventgold.annotate.labelstudio.exporting import iter_export, start_export
 from eventgold.annotate.labelstudio.project import project_config_differences, require_project
 from eventgold.annotate.labelstudio.users import name_for, user_names
+from eventgold.atomic import remove_stale_scratch, scratch_prefix
+from eventgold.dataset.folder import ANNOTATIONS_FILE, PULL_FILE, REJECTS_FILE, require_gold_target
+from eventgold.dataset.writer import iter_write_gold
+from eventgold.documents import Document
 from eventgold.problems import Problem, ProblemsError, allowed
-from eventgold.schema import Schema
 from eventgold.progress import drain
+from eventgold.schema import Schema
 from eventgold.tokens import warm_up
 from eventgold.validate import GOLD_RULES, validate_document
 

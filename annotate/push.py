@@ -19,11 +19,6 @@ report counts those left out.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
-import json
-import os
 import tempfile
 import time
 from collections import Counter
@@ -31,15 +26,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from eventgold.annotate.corpus import text_sha256
-from eventgold.documents import (
-    Document,
-    annotation_content,
-    dumps_document,
-    parse_document,
-)
 from eventgold.annotate.labelstudio.connection import (
     ConnectionProblem,
     Session,
@@ -47,19 +35,29 @@ from eventgold.annotate.labelstudio.connection import (
     is_transient,
 )
 from eventgold.annotate.labelstudio.convert import (
-    result_to_document,
-    to_annotation,
     to_prediction,
     to_task,
 )
-from eventgold.annotate.labelstudio.project import ensure_project, require_project
+from eventgold.annotate.labelstudio.project import ensure_project
+from eventgold.annotate.labelstudio.tasks import (
+    SCAN_PAGE_SIZE,
+    TaskKey,
+    delete_tasks,
+    iter_task_keys,
+    post_json,
+    task_count,
+)
 from eventgold.annotate.labelstudio.users import ensure_users
+from eventgold.annotate.lock import push_lock
+from eventgold.annotate.spool import Spool
+from eventgold.documents import (
+    Document,
+)
 from eventgold.problems import Problem, ProblemsError
 from eventgold.schema import Schema
 from eventgold.validate import GOLD_RULES, PREDICTION_RULES, Rules, validate_document
 
 DEFAULT_BATCH_SIZE = 500
-SCAN_PAGE_SIZE = 1000
 
 # Problem codes of push.
 CONFLICT = "conflict"  # same doc id, different text
@@ -67,19 +65,6 @@ TEXT_DIFFERS = "text-differs"  # a prediction/annotation is over another text th
 NO_TASK = "no-task"  # a prediction/annotation for a document in neither the input nor the project
 DUPLICATE_INPUT = "duplicate-input"
 BAD_MODEL_VERSION = "bad-model-version"
-PUSH_RUNNING = "push-running"  # another push to the project runs on this machine
-GROUND_TRUTH_DIFFERS = "ground-truth-differs"  # the task has another ground truth already
-
-
-@dataclass(frozen=True, slots=True)
-class TaskKey:
-    """What push needs to know about an existing task; never its annotations."""
-
-    task_id: int
-    doc_id: str
-    sha256: str
-    model_versions: frozenset[str] = frozenset()
-    annotations: int = 0  # submitted and cancelled ones
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,143 +107,8 @@ class PushDone:
 PushEvent = PushProgress | PushDone
 
 
-# --- reading the project's task keys -------------------------------------------------------------
-
-
-def _tasks_page(
-    session: Session,
-    project_id: int,
-    *,
-    after_id: int,
-    page_size: int,
-    with_versions: bool,
-) -> list[dict[str, Any]]:
-    query: dict[str, Any] = {
-        "filters": {
-            "conjunction": "and",
-            "items": [
-                {
-                    "filter": "filter:tasks:id",
-                    "operator": "greater",
-                    "type": "Number",
-                    "value": after_id,
-                }
-            ],
-        },
-        "ordering": ["tasks:id"],
-    }
-    if with_versions:
-        # Any hiddenColumns makes the data manager compute the shown columns, including the
-        # prediction model versions; hide the one that costs a join we do not need.
-        query["hiddenColumns"] = {"explore": ["tasks:annotators"], "labeling": ["tasks:annotators"]}
-
-    def get() -> list[dict[str, Any]]:
-        resp = session.http.get(
-            f"{session.url}/api/tasks",
-            params={
-                "project": project_id,
-                "page": 1,
-                "page_size": page_size,
-                "query": json.dumps(query),
-            },
-            headers=session.headers(),
-            timeout=session.timeout,
-        )
-        resp.raise_for_status()
-        return resp.json()["tasks"]
-
-    return session.call(f"listing tasks of project {project_id}", get)
-
-
-def _versions(raw: Any) -> frozenset[str]:
-    # The data manager renders versions as "a,b" (SQLite) or "a, b" (PostgreSQL).
-    if not isinstance(raw, str) or not raw:
-        return frozenset()
-    return frozenset(v.strip() for v in raw.split(",") if v.strip())
-
-
-def iter_task_keys(
-    session: Session,
-    project_id: int,
-    *,
-    after_id: int = 0,
-    with_versions: bool = False,
-    page_size: int = SCAN_PAGE_SIZE,
-) -> Iterator[TaskKey]:
-    """Stream the keys of the project's tasks with id > `after_id`, in id order.
-
-    Keyset pagination (``id > last``) rather than page numbers, so tasks created meanwhile
-    neither shift nor repeat pages. Tasks lacking a doc_id (imported by other tools) get
-    ``task-<id>`` so they can still be counted.
-    """
-    last = after_id
-    while True:
-        page = _tasks_page(
-            session,
-            project_id,
-            after_id=last,
-            page_size=page_size,
-            with_versions=with_versions,
-        )
-        for task in page:
-            data = task.get("data") or {}
-            yield TaskKey(
-                task_id=int(task["id"]),
-                doc_id=str(data.get("doc_id") or f"task-{task['id']}"),
-                sha256=str(data.get("sha256") or ""),
-                model_versions=_versions(task.get("predictions_model_versions")),
-                annotations=int(task.get("total_annotations") or 0)
-                + int(task.get("cancelled_annotations") or 0),
-            )
-            last = max(last, int(task["id"]))
-        if len(page) < page_size:
-            return
-
-
-# --- spooling predictions and annotations --------------------------------------------------------
-
-
-class _Spool:
-    """Documents written to a temporary JSONL file, found again by id through an offset index.
-
-    Private and mutable by nature (an open file); lives for one push.
-    """
-
-    def __init__(self, directory: Path, name: str) -> None:
-        self.path = directory / f"{name}.jsonl"
-        self.fh = self.path.open("w+b")
-        self.index: dict[str, list[tuple[int, int]]] = {}
-        self.used: set[str] = set()
-        self.annotators: set[str] = set()
-
-    def add(self, doc: Document) -> None:
-        if doc.meta.get("annotator"):
-            self.annotators.add(str(doc.meta["annotator"]))
-        line = (dumps_document(doc) + "\n").encode("utf-8")
-        self.fh.seek(0, os.SEEK_END)
-        self.index.setdefault(doc.id, []).append((self.fh.tell(), len(line)))
-        self.fh.write(line)
-
-    def take(self, doc_id: str) -> list[Document]:
-        """The documents spooled under `doc_id`, marking them used."""
-        self.used.add(doc_id)
-        docs = []
-        for offset, length in self.index.get(doc_id, ()):
-            self.fh.seek(offset)
-            doc, _ = parse_document(json.loads(self.fh.read(length)))
-            assert doc is not None  # spooled from a valid Document
-            docs.append(doc)
-        return docs
-
-    def unused(self) -> list[str]:
-        return sorted(set(self.index) - self.used)
-
-    def close(self) -> None:
-        self.fh.close()
-
-
 def _spool(
-    spool: _Spool,
+    spool: Spool,
     docs: Iterable[Document],
     *,
     schema: Schema,
@@ -314,25 +164,6 @@ def _matching(
     return good
 
 
-def _post(
-    session: Session,
-    path: str,
-    body: list[dict[str, Any]],
-    *,
-    params: dict[str, str],
-) -> dict[str, Any]:
-    """One raw JSON POST: the SDK's generic encoder costs ~40% of push's client time."""
-    resp = session.http.post(
-        f"{session.url}/{path}",
-        json=body,
-        params=params,
-        headers=session.headers(),
-        timeout=session.timeout,
-    )
-    resp.raise_for_status()
-    return resp.json()
-
-
 def _import_batch(
     session: Session,
     project_id: int,
@@ -343,7 +174,7 @@ def _import_batch(
     delays = session.retry.delays()
     while batch:
         try:
-            answer = _post(
+            answer = post_json(
                 session,
                 f"api/projects/{project_id}/import",
                 [task for _, task in batch],
@@ -394,13 +225,6 @@ def _count_imported(batch: list[tuple[Document, dict[str, Any]]], state: _State)
             state.inline_annotations[doc.id] = len(task["annotations"])
 
 
-def _task_count(session: Session, project_id: int) -> int:
-    project = session.call(
-        f"reading project {project_id}", lambda: session.client.projects.get(id=project_id)
-    )
-    return int(project.task_number or 0)
-
-
 def later_copies(
     keys: Iterable[TaskKey], *, first: dict[str, int], inline_annotations: Mapping[str, int]
 ) -> tuple[list[int], list[Problem]]:
@@ -425,25 +249,6 @@ def later_copies(
             continue
         extra.append(key.task_id)
     return extra, problems
-
-
-def delete_tasks(session: Session, project_id: int, task_ids: list[int]) -> None:
-    """Delete tasks in requests of up to `SCAN_PAGE_SIZE` ids (idempotent: ids already gone
-    are ignored, so a retry is safe)."""
-    for at in range(0, len(task_ids), SCAN_PAGE_SIZE):
-        ids = task_ids[at : at + SCAN_PAGE_SIZE]
-
-        def delete(ids: list[int] = ids) -> None:
-            resp = session.http.post(
-                f"{session.url}/api/dm/actions",
-                params={"id": "delete_tasks", "project": project_id},
-                json={"selectedItems": {"all": False, "included": ids}},
-                headers=session.headers(),
-                timeout=session.timeout,
-            )
-            resp.raise_for_status()
-
-        session.call(f"deleting {len(ids)} duplicate task(s) of project {project_id}", delete)
 
 
 def remove_late_duplicates(
@@ -482,7 +287,7 @@ def _import_predictions(
     delays = session.retry.delays()
     while preds:
         try:
-            _post(
+            post_json(
                 session,
                 f"api/projects/{project_id}/import/predictions",
                 preds,
@@ -505,65 +310,6 @@ def _import_predictions(
                 if model_version in k.model_versions
             }
             preds = [p for p in preds if p["task"] not in have]
-
-
-_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
-
-
-def _server_key(url: str) -> str:
-    """One spelling per server: scheme, host (loopback names as one) and port."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{parts.scheme}://{'loopback' if host in _LOOPBACK else host}:{port}"
-
-
-@contextlib.contextmanager
-def push_lock(url: str, project_title: str) -> Iterator[None]:
-    """One push at a time to a project from this machine: two at once would each import what
-    the other is importing (`remove_late_duplicates` mends that across machines).
-
-    The lock file is removed on release; a run that opened it before then checks, once it
-    holds the lock, that it is still the file at that path, and otherwise starts over.
-    """
-    name = hashlib.sha256(f"{_server_key(url)}\0{project_title}".encode()).hexdigest()[:16]
-    path = Path(tempfile.gettempdir()) / f"eventgold-push-{name}.lock"
-    while True:
-        fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held until released below
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            fh.close()
-            raise ProblemsError(
-                [
-                    Problem(
-                        f"project {project_title!r} at {url}",
-                        f"another push to it is running on this machine ({holder}); "
-                        "let it finish, then re-run (it skips what is there)",
-                        PUSH_RUNNING,
-                    )
-                ],
-                summary="another push to this project is running",
-            ) from None
-        try:
-            same = os.fstat(fh.fileno()).st_ino == os.stat(path).st_ino
-        except FileNotFoundError:
-            same = False
-        if same:
-            break
-        fh.close()  # removed by the run that held it: lock the new one
-    try:
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
-        yield
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-        fh.close()  # releases the lock
 
 
 def push(
@@ -638,8 +384,8 @@ def _push(
     )
     problems: list[Problem] = []
     with tempfile.TemporaryDirectory(prefix="eventgold-push-") as tmp:
-        pred_spool = _Spool(Path(tmp), "predictions") if predictions is not None else None
-        ann_spool = _Spool(Path(tmp), "annotations") if annotations is not None else None
+        pred_spool = Spool(Path(tmp), "predictions") if predictions is not None else None
+        ann_spool = Spool(Path(tmp), "annotations") if annotations is not None else None
         try:
             if pred_spool is not None and predictions is not None:
                 yield from _spool(
@@ -722,7 +468,7 @@ def _push(
                 ) from exc
             # One cheap request tells whether the project holds more tasks than it should
             # (see `remove_late_duplicates`); only then are this run's tasks read back.
-            if state.imported and _task_count(session, project.id) != scanned + state.imported:
+            if state.imported and task_count(session, project.id) != scanned + state.imported:
                 yield PushProgress("repair", 0, None)
                 late, kept = remove_late_duplicates(
                     session,
@@ -761,8 +507,8 @@ def _push_documents(
     documents: Iterable[Document],
     *,
     state: _State,
-    pred_spool: _Spool | None,
-    ann_spool: _Spool | None,
+    pred_spool: Spool | None,
+    ann_spool: Spool | None,
     annotators: Mapping[str, int],
     model_version: str,
     batch_size: int,
@@ -893,106 +639,3 @@ def _push_documents(
     if attach:
         flush_attach()
         yield PushProgress("predictions", state.predictions_added, state.predictions_added)
-
-
-# --- ground truth --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class GroundTruthReport:
-    project_id: int
-    created: int
-    problems: tuple[Problem, ...]
-    unchanged: int = 0  # tasks whose ground truth already says the same (a re-run)
-
-
-def push_ground_truth(
-    session: Session,
-    *,
-    project_title: str,
-    documents: Iterable[Document],
-    schema: Schema | None = None,
-) -> GroundTruthReport:
-    """Add each document as a ground-truth annotation on its task (for adjudicated gold).
-
-    The project must exist and hold each document with the same text; documents that fail
-    (no task, other text, invalid against `schema` when given) are reported, not pushed.
-    Idempotent: a task whose ground truth already has the same spans and relations (ids
-    aside) is left as it is, so a re-run, or a run after a lost response, adds nothing twice;
-    a task with a different ground truth is reported, never overwritten.
-    """
-    project = require_project(session, project_title)
-    keys = {k.doc_id: k for k in iter_task_keys(session, project.id)}
-    problems: list[Problem] = []
-    created = unchanged = 0
-    for doc in documents:
-        where = f"document '{doc.id}'"
-        key = keys.get(doc.id)
-        if key is None:
-            problems.append(
-                Problem(where, f"no task in project {project_title!r}; not pushed", NO_TASK)
-            )
-            continue
-        if key.sha256 and key.sha256 != text_sha256(doc.text):
-            problems.append(
-                Problem(
-                    where,
-                    f"task {key.task_id} has another text (sha256 {key.sha256[:12]}…, "
-                    f"document {text_sha256(doc.text)[:12]}…); not pushed",
-                    TEXT_DIFFERS,
-                )
-            )
-            continue
-        found = validate_document(doc, schema, where=where) if schema is not None else []
-        if found:
-            problems += found
-            continue
-        earlier = _ground_truths(session, key.task_id, doc)
-        if annotation_content(doc) in earlier.values():
-            unchanged += 1
-            continue
-        if earlier:
-            ids = ", ".join(map(str, sorted(earlier)))
-            problems.append(
-                Problem(
-                    where,
-                    f"task {key.task_id} already has another ground truth (annotation {ids}); "
-                    "not pushed: unmark or delete it in Label Studio to replace it",
-                    GROUND_TRUTH_DIFFERS,
-                )
-            )
-            continue
-        ann = to_annotation(doc)
-        # One POST per document (no bulk endpoint for distinct results), and not retried: a
-        # retry after a lost response would add the annotation twice (a re-run finds it).
-        try:
-            session.client.annotations.create(
-                id=key.task_id, result=ann["result"], ground_truth=True
-            )
-        except Exception as exc:
-            if not is_transient(exc):
-                raise
-            raise ConnectionProblem(
-                f"adding ground truth to task {key.task_id} failed against {session.url}: "
-                f"{describe_error(exc)}; {created} added before it"
-            ) from exc
-        created += 1
-    return GroundTruthReport(
-        project_id=project.id, created=created, problems=tuple(problems), unchanged=unchanged
-    )
-
-
-def _ground_truths(session: Session, task_id: int, doc: Document) -> dict[int, Any]:
-    """Annotation id -> `annotation_content` of the task's ground-truth annotations (one
-    that does not convert over the document's text counts as different content: None)."""
-    found = session.call(
-        f"reading the annotations of task {task_id}",
-        lambda: session.client.annotations.list(id=task_id),
-    )
-    out: dict[int, Any] = {}
-    for ann in found:
-        if not ann.ground_truth or ann.was_cancelled:
-            continue
-        earlier, _ = result_to_document({"text": doc.text}, ann.result, where="")
-        out[int(ann.id or 0)] = annotation_content(earlier) if earlier is not None else None
-    return out

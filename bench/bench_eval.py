@@ -42,11 +42,11 @@ from eventgold.documents import (
     read_documents,
     write_documents,
 )
-from eventgold.schema import Schema, load_schema
 from eventgold.eval.bootstrap import Bootstrap, intervals
 from eventgold.eval.evaluate import EvalResult, evaluate
 from eventgold.eval.iob import tags_for, token_offsets
 from eventgold.eval.table import CountTable, build_table
+from eventgold.schema import Schema, load_schema
 
 LABELS = ("ATTACKER", "VICTIM_GROUP", "LOCATION", "ACTOR", "ATTACK")
 FILLER = "the quick brown fox jumps over the lazy dog near the river bank at dawn " * 40

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eventgold.problems import Problem, ProblemsError
-from eventgold.schema import Schema
 from eventgold.eval.bootstrap import Bootstrap, PairedResult, paired_test
 from eventgold.eval.evaluate import METRICS_VERSION, evaluate
 from eventgold.eval.table import CountTable, GroupKey
+from eventgold.problems import Problem, ProblemsError
+from eventgold.schema import Schema
 
 
 @dataclass(frozen=True)

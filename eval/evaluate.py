@@ -23,7 +23,6 @@ import numpy as np
 
 from eventgold.atomic import atomic_file
 from eventgold.documents import Document, gold_documents_file
-from eventgold.schema import Schema
 from eventgold.eval.align import AlignmentReport
 from eventgold.eval.bootstrap import Bootstrap, intervals
 from eventgold.eval.gold_tokens import GoldTokens
@@ -53,6 +52,7 @@ from eventgold.eval.table import (
     reported,
     scores,
 )
+from eventgold.schema import Schema
 
 # Bump when any definition changes (matching rules, averaging, interval method).
 METRICS_VERSION = "eventgold-metrics/2"  # /2: 0/0 in a resample is undefined, not 0

@@ -125,6 +125,6 @@ def _shards(gold: Path) -> dict[str, list[str]]:
     """A gold folder's Parquet shards by split; none for anything else."""
     if not gold.is_dir():
         return {}
-    from eventgold.dataset.writer import parquet_files  # imports pyarrow: only when used
+    from eventgold.dataset.folder import parquet_files  # imports pyarrow: only when used
 
     return parquet_files(gold)

@@ -31,10 +31,10 @@ from eventgold.documents import (
     iter_unique_documents,
     parse_document,
 )
+from eventgold.eval.align import AlignmentReport, align_record, needs_alignment
 from eventgold.problems import Problem, ProblemsError, join
 from eventgold.schema import Schema
 from eventgold.validate import GOLD_RULES, PREDICTION_RULES, validate_document
-from eventgold.eval.align import AlignmentReport, align_record, needs_alignment
 
 UNKNOWN_DOCUMENT = "unknown-document"
 DUPLICATE_DOCUMENT = "duplicate-document"

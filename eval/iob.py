@@ -21,8 +21,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 
 from eventgold.documents import Document, Entity
-from eventgold.tokens import token_arrays
 from eventgold.eval.counts import PRF
+from eventgold.tokens import token_arrays
 
 Chunk = tuple[str, int, int]  # (label, first token, end token exclusive)
 

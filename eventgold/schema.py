@@ -19,7 +19,6 @@ import yaml
 from eventgold.problems import Problem, ProblemsError, allowed
 
 
-
 def _shipped_schemas() -> Path:
     # The package `eventgold.schemas` is schemas/ in a clone and eventgold/schemas/ when
     # installed: asking the import system finds it in both.

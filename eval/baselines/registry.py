@@ -34,6 +34,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from eventgold.documents import Document, Entity, Relation, prediction_meta
+from eventgold.eval.align import Placer
+from eventgold.eval.baselines.rules import build_rule_extractor, load_gazetteer
+from eventgold.eval.baselines.trained import check_model_schema, load_model
 from eventgold.problems import Problem, ProblemsError, allowed, join
 from eventgold.schema import Schema
 from eventgold.validate import (
@@ -41,9 +44,6 @@ from eventgold.validate import (
     unknown_entity_label,
     validate_document,
 )
-from eventgold.eval.align import Placer
-from eventgold.eval.baselines.rules import build_rule_extractor, load_gazetteer
-from eventgold.eval.baselines.trained import check_model_schema, load_model
 
 
 class Extractor(Protocol):

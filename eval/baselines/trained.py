@@ -34,9 +34,9 @@ from spacy.util import filter_spans, fix_random_seed, minibatch
 
 from eventgold.atomic import atomic_dir, write_text_atomic
 from eventgold.documents import Document, Entity, Relation, prediction_meta
+from eventgold.eval.baselines.rules import load_gazetteer, sentence_ids
 from eventgold.problems import Problem, ProblemsError, allowed
 from eventgold.schema import Schema
-from eventgold.eval.baselines.rules import load_gazetteer, sentence_ids
 
 MODEL_KIND = "eventgold-trained-baseline"
 DEFAULT_EPOCHS = 20

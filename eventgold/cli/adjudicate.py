@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from eventgold.annotate.adjudicate import (
+from eventgold.annotate.adjudication.merge import (
     DECIDED,
     LEFT_OUT,
     STRATEGIES,
@@ -102,7 +102,7 @@ def adjudicate_cli(
     out.print(f"wrote {len(merged)} merged document(s) to {out_path}")
     out.print(f"review: {', '.join(map(str, written))} ({to_check} item(s) to check)")
     if push and project is not None and session is not None:
-        from eventgold.annotate.push import push_ground_truth
+        from eventgold.annotate.adjudication.ground_truth import push_ground_truth
 
         with user_errors():
             report = push_ground_truth(

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
+from eventgold.annotate.corpus import DEFAULT_CORPUS, add_files
 from eventgold.cli._app import corpus_app
 from eventgold.cli._common import fail, out, user_errors
-from eventgold.annotate.corpus import DEFAULT_CORPUS, add_files
 
 
 @corpus_app.command("add")

@@ -10,6 +10,9 @@ from typing import Annotated
 
 import typer
 
+from eventgold.annotate.demo import DemoInputs, DemoReport, run_demo
+from eventgold.annotate.labelstudio import server as srv
+from eventgold.annotate.labelstudio.connection import connect
 from eventgold.cli._app import app
 from eventgold.cli._common import (
     DEFAULT_SCHEMA_PATH,
@@ -20,10 +23,7 @@ from eventgold.cli._common import (
     out,
     user_errors,
 )
-from eventgold.dataset.writer import parquet_files
-from eventgold.annotate.demo import DemoInputs, DemoReport, run_demo
-from eventgold.annotate.labelstudio import server as srv
-from eventgold.annotate.labelstudio.connection import connect
+from eventgold.dataset.folder import parquet_files
 
 
 @app.command("demo")

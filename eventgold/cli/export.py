@@ -17,8 +17,8 @@ from eventgold.cli._common import (
     progress_bar,
     user_errors,
 )
-from eventgold.dataset.writer import count_gold, read_gold
 from eventgold.dataset.export import EXPORTERS, export
+from eventgold.dataset.folder import count_gold, read_gold
 
 T = TypeVar("T")
 

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
+from eventgold.annotate.pull import DEFAULT_SELECTION, SELECTIONS, PullReport, iter_pull_to_gold
 from eventgold.cli._app import app
 from eventgold.cli._common import (
     DEFAULT_SCHEMA_PATH,
@@ -20,9 +22,7 @@ from eventgold.cli._common import (
     progress_bar,
     user_errors,
 )
-from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
 from eventgold.problems import allowed
-from eventgold.annotate.pull import DEFAULT_SELECTION, SELECTIONS, PullReport, iter_pull_to_gold
 
 _STAGES = {
     "pull": "reading the export",

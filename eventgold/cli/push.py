@@ -9,6 +9,9 @@ from typing import Annotated
 
 import typer
 
+from eventgold.annotate.corpus import DEFAULT_CORPUS
+from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
+from eventgold.annotate.push import DEFAULT_BATCH_SIZE, PushDone, PushReport, push
 from eventgold.cli._app import app
 from eventgold.cli._common import (
     DEFAULT_SCHEMA_PATH,
@@ -23,16 +26,13 @@ from eventgold.cli._common import (
     progress_bar,
     user_errors,
 )
-from eventgold.annotate.corpus import DEFAULT_CORPUS
 from eventgold.documents import (
     Document,
     iter_jsonl_documents,
     read_document_file,
     read_documents,
 )
-from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
 from eventgold.problems import Problem, ProblemsError
-from eventgold.annotate.push import DEFAULT_BATCH_SIZE, PushDone, PushReport, push
 from eventgold.schema import schema_warnings
 
 _STAGES = {

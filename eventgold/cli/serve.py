@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
+from eventgold.annotate.labelstudio import server as srv
 from eventgold.cli._app import app
 from eventgold.cli._common import err, fail, out
-from eventgold.annotate.labelstudio import server as srv
 
 serve_app = typer.Typer(
     help="Run a local Label Studio (SQLite by default) for annotators.", invoke_without_command=True

@@ -12,7 +12,8 @@ from typing import Any
 
 import yaml
 
-from eventgold.dataset.writer import DATA_DIR, DOCUMENTS_FILE, HF_DIR, REJECTS_FILE, GoldSummary
+from eventgold.dataset.folder import DATA_DIR, DOCUMENTS_FILE, HF_DIR, REJECTS_FILE
+from eventgold.dataset.summary import GoldSummary
 from eventgold.schema import DEFAULT_SCHEMA, Schema
 
 SHIPPED_GUIDELINES = DEFAULT_SCHEMA.parent / "GUIDELINES.md"

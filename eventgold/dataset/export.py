@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eventgold.atomic import atomic_dir, atomic_file, replaced_folder_problems
-from eventgold.dataset.writer import read_gold
+from eventgold.dataset.folder import read_gold
 from eventgold.documents import Document, write_documents
 from eventgold.problems import Problem, ProblemsError, allowed
 from eventgold.schema import Schema

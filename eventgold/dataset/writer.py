@@ -25,295 +25,73 @@ canonical order (`canonical`). Splits: see `split_of` and
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import itertools
 import json
 import marshal
-import math
 import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from eventgold.atomic import atomic_dir, replaced_folder_problems
-from eventgold.documents import (
-    GOLD_DOCUMENTS,
-    Document,
-    Relation,
-    dumps_document,
-    gold_documents_file,
-    new_entity,
-    parse_document,
-    read_documents,
+from eventgold.atomic import atomic_dir
+from eventgold.dataset.features import RowEncoder, canonical, features, to_row
+from eventgold.dataset.folder import (
+    CARD_FILE,
+    DATA_DIR,
+    DOCUMENTS_FILE,
+    HF_ARROW,
+    HF_DIR,
+    REJECTS_FILE,
+    require_gold_target,
 )
-from eventgold.problems import Problem, ProblemsError, allowed
-from eventgold.schema import Schema
+from eventgold.dataset.splits import (
+    DEFAULT_RATIOS,
+    DEFAULT_SEED,
+    FILL_MAX,
+    SPLITS,
+    SplitRatios,
+    fill_empty_splits,
+    split_by_hash,
+    split_hash,
+    split_problems,
+    splits_settled,
+)
+from eventgold.dataset.summary import LIST_IDS_MAX, GoldSummary, SplitSummary
+from eventgold.documents import (
+    Document,
+    dumps_document,
+    parse_document,
+)
+from eventgold.problems import Problem, ProblemsError
 from eventgold.progress import drain
-from eventgold.tokens import tokens_and_tags
+from eventgold.schema import Schema
 from eventgold.validate import validate_document
 
 if TYPE_CHECKING:  # `datasets` (with pandas) takes ~1.4 s to import: only what uses it pays
     import datasets
 
-SPLITS: tuple[str, ...] = ("train", "validation", "test")
-DEFAULT_SEED = "eventgold"
 DEFAULT_SHARD_ROWS = 5_000
-LIST_IDS_MAX = 20  # splits this small have their document ids listed in the card
 
-DOCUMENTS_FILE = GOLD_DOCUMENTS
-REJECTS_FILE = "rejects.jsonl"
-CARD_FILE = "README.md"
-DATA_DIR = "data"
-HF_DIR = "hf"
-HF_ARROW = "data-00000-of-00001.arrow"  # the one data file per split, as save_to_disk names it
-ANNOTATIONS_FILE = "annotations.jsonl"  # pull: doc id -> the Label Studio task and annotation
-PULL_FILE = "pull.json"  # pull: where and when the gold was pulled
-# Everything a gold folder may hold: writing one replaces the folder whole, so a folder with
-# anything else in it is refused rather than wiped.
-GOLD_ENTRIES = frozenset(
-    {DOCUMENTS_FILE, REJECTS_FILE, CARD_FILE, DATA_DIR, HF_DIR, ANNOTATIONS_FILE, PULL_FILE}
-)
-GOLD_TARGET = "gold-target"
 
-BAD_SPLIT = "bad-split"
 DUPLICATE_DOCUMENT = "duplicate-document-id"
 
 _BATCH_ROWS = 256  # rows per Parquet row group: bounds memory while writing
-# Empty splits are filled only in corpora smaller than this (see fill_empty_splits); larger
-# corpora keep pure hash assignment and need no hash list in memory.
-_FILL_MAX = 1_000
-
-
-def features(schema: Schema) -> datasets.Features:
-    """THE features of the gold set; every label set comes from `schema`, so edits follow."""
-    import datasets
-
-    string, int32 = datasets.Value("string"), datasets.Value("int32")
-    return datasets.Features(
-        {
-            "id": string,
-            "title": string,
-            "text": string,
-            "source": string,
-            "meta": string,  # JSON object, keys sorted: free-form metadata has no fixed type
-            "entities": datasets.List(
-                {
-                    "id": string,
-                    "start": int32,
-                    "end": int32,
-                    "label": datasets.ClassLabel(names=list(schema.entity_labels)),
-                    "text": string,
-                }
-            ),
-            "relations": datasets.List(
-                {
-                    "head": string,
-                    "tail": string,
-                    "label": datasets.ClassLabel(names=list(schema.relation_labels)),
-                }
-            ),
-            "tokens": datasets.List(string),
-            "token_starts": datasets.List(int32),
-            "token_ends": datasets.List(int32),
-            "ner_tags": datasets.List(datasets.ClassLabel(names=list(schema.iob_labels))),
-        }
-    )
 
 
 # --- splits ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class SplitRatios:
-    """Shares of train/validation/test; any non-negative numbers, normalised by their sum."""
-
-    train: float = 0.8
-    validation: float = 0.1
-    test: float = 0.1
-
-    def problems(self) -> list[Problem]:
-        values = {"train": self.train, "validation": self.validation, "test": self.test}
-        found = [
-            Problem("split ratios", f"{name} must be a number >= 0, got {value!r}", BAD_SPLIT)
-            for name, value in values.items()
-            if not isinstance(value, int | float) or value < 0 or math.isnan(value)
-        ]
-        if not found and sum(values.values()) <= 0:
-            found.append(Problem("split ratios", "at least one ratio must be > 0", BAD_SPLIT))
-        return found
-
-    def cumulative(self) -> tuple[float, float]:
-        total = self.train + self.validation + self.test
-        return self.train / total, (self.train + self.validation) / total
-
-
-def split_hash(doc_id: str, *, seed: str = DEFAULT_SEED) -> float:
-    """A number in [0, 1) from seed and id alone: where the id falls among the ratios."""
-    digest = hashlib.sha256(f"{seed}\x00{doc_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64
-
-
-def _split_by_hash(u: float, ratios: SplitRatios) -> int:
-    train, validation = ratios.cumulative()
-    return 0 if u < train else 1 if u < validation else 2
-
-
-def split_of(
-    doc: Document, *, ratios: SplitRatios = SplitRatios(), seed: str = DEFAULT_SEED
-) -> str:
-    """The split of `doc`: ``meta["split"]`` if set, else from a hash of seed and id.
-
-    The hash depends on nothing but the id, so adding documents never moves existing ones
-    (except the small-corpus rule of `fill_empty_splits`).
-    """
-    explicit = doc.meta.get("split")
-    if explicit is not None:
-        return str(explicit)
-    return SPLITS[_split_by_hash(split_hash(doc.id, seed=seed), ratios)]
-
-
-def fill_empty_splits(
-    hashed: list[tuple[str, float, int]], counts: Counter, ratios: SplitRatios
-) -> dict[str, int]:
-    """Moves ``{id: split index}`` so no split with a ratio > 0 is empty in a tiny corpus.
-
-    `hashed` holds ``(id, hash, split index)`` of the documents placed by hash (not by
-    ``meta.split``); `counts` the documents per split index, updated in place. A user with five
-    documents expects a train, a validation and a test split, not five training documents: if
-    hashing leaves a split empty, the hash-placed document nearest to that split's hash range
-    moves there, taken from a split that keeps at least one document. Once every split has a
-    document by hash nothing moves, so assignment is stable for any corpus of real size.
-    """
-    train, validation = ratios.cumulative()
-    ranges = {0: (0.0, train), 1: (train, validation), 2: (validation, 1.0)}
-    shares = (ratios.train, ratios.validation, ratios.test)
-    moved: dict[str, int] = {}
-    for k in (2, 1, 0):  # test first, so the highest hashes go to test, then validation
-        if counts[k] or not shares[k]:
-            continue
-        lo, hi = ranges[k]
-        candidates = [
-            (max(lo - u, u - hi, 0.0), doc_id, split)
-            for doc_id, u, split in hashed
-            if doc_id not in moved and counts[split] > 1
-        ]
-        if not candidates:
-            continue
-        _, doc_id, split = min(candidates)
-        moved[doc_id] = k
-        counts[split] -= 1
-        counts[k] += 1
-    return moved
-
-
-def _split_problems(doc: Document) -> list[Problem]:
-    explicit = doc.meta.get("split")
-    if explicit is None or explicit in SPLITS:
-        return []
-    return [
-        Problem(
-            f"document '{doc.id}' / meta.split",
-            f"unknown split {explicit!r}; allowed: {allowed(SPLITS)}",
-            BAD_SPLIT,
-        )
-    ]
-
-
 # --- rows ----------------------------------------------------------------------------------------
 
 
-def canonical(doc: Document) -> Document:
-    """`doc` with entities ordered by (start, end, label, id) and relations by (head, tail, label).
-
-    Annotation order means nothing, and Label Studio returns it in any order; a fixed order
-    makes the gold files diff cleanly and byte-identical across pulls.
-    """
-    return replace(
-        doc,
-        entities=tuple(sorted(doc.entities, key=lambda e: (e.start, e.end, e.label, e.id))),
-        relations=tuple(sorted(doc.relations, key=lambda r: (r.head, r.tail, r.label))),
-    )
-
-
-def to_row(doc: Document, schema: Schema) -> dict[str, Any]:
-    """One dataset row (labels as names) of `doc`; encode with `features(schema)`."""
-    tt = tokens_and_tags(doc, schema)
-    return {
-        "id": doc.id,
-        "title": doc.title,
-        "text": doc.text,
-        "source": doc.source,
-        "meta": json.dumps(dict(doc.meta), ensure_ascii=False, sort_keys=True),
-        "entities": [e.to_json() for e in doc.entities],
-        "relations": [r.to_json() for r in doc.relations],
-        "tokens": list(tt.tokens),
-        "token_starts": list(tt.starts),
-        "token_ends": list(tt.ends),
-        "ner_tags": list(tt.tags),
-    }
-
-
-def from_row(row: Mapping[str, Any], feats: datasets.Features) -> Document:
-    """The `Document` of a dataset row, whether labels are class ids or names."""
-    ent_label = feats["entities"].feature["label"]
-    rel_label = feats["relations"].feature["label"]
-
-    def name(label: datasets.ClassLabel, value: int | str) -> str:
-        return value if isinstance(value, str) else label.int2str(value)
-
-    return Document(
-        id=row["id"],
-        text=row["text"],
-        title=row["title"],
-        source=row["source"],
-        meta=json.loads(row["meta"]),
-        entities=tuple(
-            new_entity(e["id"], e["start"], e["end"], name(ent_label, e["label"]), e["text"])
-            for e in row["entities"]
-        ),
-        relations=tuple(
-            Relation(r["head"], r["tail"], name(rel_label, r["label"])) for r in row["relations"]
-        ),
-    )
-
-
 # --- writing -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SplitSummary:
-    name: str
-    documents: int
-    tokens: int
-    entities: Mapping[str, int]  # every schema label, zero included
-    relations: Mapping[str, int]
-    shards: tuple[str, ...]  # paths relative to the gold folder
-    ids: tuple[str, ...] = ()  # only when documents <= LIST_IDS_MAX
-
-
-@dataclass(frozen=True, slots=True)
-class GoldSummary:
-    path: Path
-    splits: tuple[SplitSummary, ...]  # all of SPLITS, empty ones included
-    rejects: int
-    ratios: SplitRatios
-    seed: str
-    shard_rows: int
-    moved: tuple[str, ...] = ()  # ids placed by the small-corpus rule (fill_empty_splits)
-
-    @property
-    def documents(self) -> int:
-        return sum(s.documents for s in self.splits)
-
-    def split(self, name: str) -> SplitSummary:
-        return next(s for s in self.splits if s.name == name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,32 +111,6 @@ class _SplitStats:
     entities: Counter = field(default_factory=Counter)
     relations: Counter = field(default_factory=Counter)
     ids: list[str] = field(default_factory=list)
-
-
-class RowEncoder:
-    """`Features.encode_example` for the gold features, an order of magnitude faster.
-
-    Only the ClassLabel columns need work (names to ids); `datasets`' generic encoder walks
-    every value of every nested list, which cost more than tokenising. Tested equal to it.
-    """
-
-    def __init__(self, feats: datasets.Features) -> None:
-        self.entity = _label_ids(feats["entities"].feature["label"])
-        self.relation = _label_ids(feats["relations"].feature["label"])
-        self.tag = _label_ids(feats["ner_tags"].feature)
-
-    def __call__(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        ent, rel, tag = self.entity, self.relation, self.tag
-        return {
-            **row,
-            "entities": [{**e, "label": ent[e["label"]]} for e in row["entities"]],
-            "relations": [{**r, "label": rel[r["label"]]} for r in row["relations"]],
-            "ner_tags": [tag[t] for t in row["ner_tags"]],
-        }
-
-
-def _label_ids(label: datasets.ClassLabel) -> dict[str, int]:
-    return {name: i for i, name in enumerate(label.names)}
 
 
 class _ShardWriter:
@@ -543,12 +295,6 @@ def _hf_metadata(hf_dir: Path, splits: list[str], files: Mapping[str, str]) -> N
     (hf_dir / "dataset_dict.json").write_text(json.dumps({"splits": splits}), encoding="utf-8")
 
 
-def _splits_settled(seen: Mapping[int, int], shares: tuple[float, ...], hashed: int) -> bool:
-    """Whether `fill_empty_splits` can no longer move a document: every split with a share
-    has one, or too many documents were placed by hash for it to run."""
-    return hashed >= _FILL_MAX or all(seen.get(k) for k, share in enumerate(shares) if share)
-
-
 def _spooled(
     spool: BinaryIO, offset: int, n_line: int, n_row: int, schema: Schema, encode: RowEncoder
 ) -> tuple[bytes, dict[str, Any]]:
@@ -563,24 +309,6 @@ def _spooled(
     return line, encode(to_row(doc, schema))
 
 
-def require_gold_target(out_dir: Path) -> None:
-    """Raise `ProblemsError` with `gold_target_problems`, if there are any."""
-    if found := gold_target_problems(out_dir):
-        raise ProblemsError(found, summary=f"cannot write the gold to {out_dir}")
-
-
-def gold_target_problems(out_dir: Path) -> list[Problem]:
-    """Why `out_dir` cannot be (re)written as a gold folder: empty if it is new, empty, or a
-    gold folder. Anything else would be lost, since the folder is replaced whole."""
-    return replaced_folder_problems(
-        Path(out_dir),
-        what="gold folder",
-        owned=GOLD_ENTRIES.__contains__,
-        holds=allowed(GOLD_ENTRIES),
-        code=GOLD_TARGET,
-    )
-
-
 def iter_write_gold(
     documents: Iterable[Document],
     out_dir: Path,
@@ -590,7 +318,7 @@ def iter_write_gold(
     provenance: Mapping[str, Any] | None = None,
     shard_rows: int = DEFAULT_SHARD_ROWS,
     agreement_markdown: str | None = None,
-    ratios: SplitRatios = SplitRatios(),
+    ratios: SplitRatios = DEFAULT_RATIOS,
     seed: str = DEFAULT_SEED,
     sidecars: Mapping[str, Path] | None = None,
 ) -> Generator[Progress, None, GoldSummary]:
@@ -620,7 +348,7 @@ def iter_write_gold(
         # Each document is validated, tokenised and encoded as it arrives (for pull: while
         # Label Studio builds the next export chunk). Documents that arrive in id order (the
         # usual case: push sends a corpus in id order, the export returns it in task order) are
-        # written out at once, once no split can still change (`_splits_settled`); until then,
+        # written out at once, once no split can still change (`splits_settled`); until then,
         # and for good if one arrives out of order, each one's JSONL line and encoded row
         # (marshal: fast, rows are plain str/int/list/dict) are spooled, and a second pass
         # writes them in id order. A streamed document spools its line only: if order breaks
@@ -635,7 +363,7 @@ def iter_write_gold(
         try:
             with spool_path.open("wb") as spool:
                 for doc in documents:
-                    found = validate_document(doc, schema) + _split_problems(doc)
+                    found = validate_document(doc, schema) + split_problems(doc)
                     problems += found
                     if found:
                         continue
@@ -652,8 +380,8 @@ def iter_write_gold(
                     row = encode(to_row(doc, schema))
                     if doc.meta.get("split") is None:
                         u = split_hash(doc.id, seed=seed)
-                        split = _split_by_hash(u, ratios)
-                        if len(hashed) < _FILL_MAX:
+                        split = split_by_hash(u, ratios)
+                        if len(hashed) < FILL_MAX:
                             hashed.append((doc.id, u, split))
                     else:
                         split = SPLITS.index(doc.meta["split"])
@@ -665,7 +393,7 @@ def iter_write_gold(
                     index.append((doc.id, offset, len(line), len(packed), split))
                     if out is not None:
                         out.add(split, line, row)
-                    elif in_order and _splits_settled(seen, shares, len(hashed)):
+                    elif in_order and splits_settled(seen, shares, len(hashed)):
                         out = _Outputs(stage, shard_rows=shard_rows, feats=feats)
                         spool.flush()
                         with spool_path.open("rb") as back:
@@ -688,10 +416,10 @@ def iter_write_gold(
                 out.discard()
             raise
         counts = Counter(split for *_, split in index)
-        if out is None and len(hashed) < _FILL_MAX:
+        if out is None and len(hashed) < FILL_MAX:
             moved = fill_empty_splits(hashed, counts, ratios)
             index = [(i, o, n, r, moved.get(i, s)) for i, o, n, r, s in index]
-        else:  # streamed: `_splits_settled` said no split can change
+        else:  # streamed: `splits_settled` said no split can change
             moved = {}
         del hashed
 
@@ -772,7 +500,7 @@ def write_gold(
     provenance: Mapping[str, Any] | None = None,
     shard_rows: int = DEFAULT_SHARD_ROWS,
     agreement_markdown: str | None = None,
-    ratios: SplitRatios = SplitRatios(),
+    ratios: SplitRatios = DEFAULT_RATIOS,
     seed: str = DEFAULT_SEED,
     sidecars: Mapping[str, Path] | None = None,
 ) -> GoldSummary:
@@ -797,29 +525,3 @@ def write_gold(
 
 
 # --- reading -------------------------------------------------------------------------------------
-
-
-def read_gold(gold_dir: Path) -> Iterator[Document]:
-    """Stream the gold documents (sorted by id) from ``gold/documents.jsonl`` (or from
-    `gold_dir` itself when it is a documents file)."""
-    return read_documents(gold_documents_file(gold_dir))
-
-
-def count_gold(gold_dir: Path) -> int:
-    """How many documents the gold holds (counts lines; reads no JSON)."""
-    with gold_documents_file(gold_dir).open("rb") as fh:
-        return sum(1 for line in fh if line.strip())
-
-
-def parquet_files(gold_dir: Path) -> dict[str, list[str]]:
-    """Parquet shards per non-empty split, for ``load_dataset("parquet", data_files=...)``."""
-    data = Path(gold_dir) / DATA_DIR
-    found = {s: sorted(str(p) for p in data.glob(f"{s}-*.parquet")) for s in SPLITS}
-    return {s: files for s, files in found.items() if files}
-
-
-def load_gold_dataset(gold_dir: Path) -> datasets.DatasetDict:
-    """The gold as a `DatasetDict` (memory-mapped from ``gold/hf``)."""
-    import datasets
-
-    return datasets.load_from_disk(str(Path(gold_dir) / HF_DIR))

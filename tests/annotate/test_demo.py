@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from eventgold.annotate.demo import DemoInputs, gold_differences, run_demo
-from eventgold.schema import load_schema
 from eventgold.progress import drain
+from eventgold.schema import load_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 INPUTS = DemoInputs(

@@ -8,10 +8,10 @@ from dataclasses import replace
 import pytest
 from typer.testing import CliRunner
 
-from eventgold.cli import app
-from eventgold.documents import Document, Entity, read_documents
 from eventgold.annotate.pull import annotations_from_project, pull_to_gold
 from eventgold.annotate.push import PushDone, push
+from eventgold.cli import app
+from eventgold.documents import Document, Entity, read_documents
 from eventgold.schema import load_schema
 
 from ..conftest import TEST_CREDS

@@ -8,9 +8,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from eventgold.cli import app
-from eventgold.dataset.writer import load_gold_dataset
-from eventgold.documents import Document, Entity, Relation, read_documents
 from eventgold.annotate.labelstudio.convert import to_annotation, to_task
 from eventgold.annotate.labelstudio.server import free_port
 from eventgold.annotate.pull import (
@@ -21,6 +18,9 @@ from eventgold.annotate.pull import (
     task_to_pulled,
 )
 from eventgold.annotate.push import push
+from eventgold.cli import app
+from eventgold.dataset.folder import load_gold_dataset
+from eventgold.documents import Document, Entity, Relation, read_documents
 from eventgold.schema import load_schema
 
 EXPORT = Path(__file__).resolve().parents[1] / "data" / "ls_export_full.json"

@@ -11,28 +11,26 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from eventgold.cli import app
-from eventgold.documents import Document, Entity, Relation, write_documents
+from eventgold.annotate.adjudication.ground_truth import GROUND_TRUTH_DIFFERS, push_ground_truth
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, Retry, connect
 from eventgold.annotate.labelstudio.convert import to_annotation, to_task
 from eventgold.annotate.labelstudio.server import stop_pid
-from eventgold.problems import ProblemsError
+from eventgold.annotate.labelstudio.tasks import iter_task_keys
+from eventgold.annotate.lock import PUSH_RUNNING, push_lock
 from eventgold.annotate.pull import pull, pull_to_gold
 from eventgold.annotate.push import (
     CONFLICT,
     DUPLICATE_INPUT,
-    GROUND_TRUTH_DIFFERS,
     NO_TASK,
-    PUSH_RUNNING,
     TEXT_DIFFERS,
     PushDone,
     PushReport,
-    iter_task_keys,
     push,
-    push_ground_truth,
-    push_lock,
     remove_late_duplicates,
 )
+from eventgold.cli import app
+from eventgold.documents import Document, Entity, Relation, write_documents
+from eventgold.problems import ProblemsError
 from eventgold.schema import load_schema
 
 from ..conftest import TEST_CREDS
@@ -331,8 +329,8 @@ def test_batch_committed_but_answer_lost_is_not_imported_twice(
 
 
 def test_push_report_tells_project_differences_and_what_was_updated(capsys):
-    from eventgold.cli.push import print_push_report
     from eventgold.annotate.push import PushReport
+    from eventgold.cli.push import print_push_report
 
     told = PushReport(
         project_id=4, project_created=False, imported=0, skipped=5, predictions_added=0,

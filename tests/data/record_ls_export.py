@@ -14,9 +14,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from eventgold.documents import Document, Entity, Relation
 from eventgold.annotate.labelstudio.connection import connect
 from eventgold.annotate.labelstudio.convert import codepoint_to_utf16, task_data, to_annotation
+from eventgold.documents import Document, Entity, Relation
 from eventgold.schema import load_schema, to_label_config
 
 OUT = Path(__file__).with_name("ls_export_full.json")

@@ -5,7 +5,8 @@ from pathlib import Path
 import yaml
 
 from eventgold.dataset.card import render_card
-from eventgold.dataset.writer import GoldSummary, SplitRatios, SplitSummary
+from eventgold.dataset.splits import SplitRatios
+from eventgold.dataset.summary import GoldSummary, SplitSummary
 from eventgold.schema import load_schema
 
 SCHEMA = load_schema()

@@ -10,8 +10,6 @@ from spacy.tokens import DocBin
 from typer.testing import CliRunner
 
 from eventgold.cli import app
-from eventgold.dataset.writer import canonical, read_gold, write_gold
-from eventgold.documents import Document, Entity, Relation, load_documents
 from eventgold.dataset.export import (
     DOCSTART,
     EXPORTERS,
@@ -21,6 +19,10 @@ from eventgold.dataset.export import (
     read_conll,
     to_spacy_doc,
 )
+from eventgold.dataset.features import canonical
+from eventgold.dataset.folder import read_gold
+from eventgold.dataset.writer import write_gold
+from eventgold.documents import Document, Entity, Relation, load_documents
 from eventgold.problems import ProblemsError
 from eventgold.schema import load_schema
 from eventgold.tokens import spans_from_iob, tokens_and_tags

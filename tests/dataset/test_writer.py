@@ -11,23 +11,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from eventgold.dataset.writer import (
-    BAD_SPLIT,
-    DUPLICATE_DOCUMENT,
-    Progress,
-    SplitRatios,
-    canonical,
-    features,
-    fill_empty_splits,
-    from_row,
-    iter_write_gold,
-    load_gold_dataset,
-    parquet_files,
-    read_gold,
-    split_hash,
-    split_of,
-    write_gold,
-)
+from eventgold.dataset.features import canonical, features, from_row
+from eventgold.dataset.folder import load_gold_dataset, parquet_files, read_gold
+from eventgold.dataset.splits import BAD_SPLIT, SplitRatios, fill_empty_splits, split_hash, split_of
+from eventgold.dataset.writer import DUPLICATE_DOCUMENT, Progress, iter_write_gold, write_gold
 from eventgold.documents import Document, Entity, Relation, load_documents
 from eventgold.problems import ProblemsError
 from eventgold.schema import load_schema
@@ -303,7 +290,7 @@ def test_progress_events_end_with_the_summary(tmp_path: Path) -> None:
 
 
 def test_row_encoder_equals_datasets_encoder():
-    from eventgold.dataset.writer import RowEncoder, to_row
+    from eventgold.dataset.features import RowEncoder, to_row
 
     schema = load_schema()
     feats = features(schema)
@@ -402,7 +389,7 @@ def test_no_documents_make_an_empty_loadable_gold(tmp_path: Path) -> None:
 def test_a_folder_that_is_not_gold_is_refused_not_wiped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from eventgold.dataset.writer import GOLD_TARGET, gold_target_problems
+    from eventgold.dataset.folder import GOLD_TARGET, gold_target_problems
 
     mine = tmp_path / "important"
     mine.mkdir()
@@ -430,7 +417,7 @@ def test_a_folder_that_is_not_gold_is_refused_not_wiped(
 
 
 def test_an_earlier_gold_folder_is_replaced(gold: Path, tmp_path: Path) -> None:
-    from eventgold.dataset.writer import gold_target_problems
+    from eventgold.dataset.folder import gold_target_problems
 
     assert gold_target_problems(gold) == []
     out = tmp_path / "again"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from eventgold.problems import ProblemsError
 from eventgold.eval.compare import compare_predictions, compare_results
 from eventgold.eval.evaluate import evaluate
+from eventgold.problems import ProblemsError
 
 
 def test_compare_saved_results_equals_compare_predictions(

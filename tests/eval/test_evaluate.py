@@ -266,8 +266,8 @@ def test_problems_in_predictions_in_gold_order_are_all_listed(
     tmp_path: Path, schema, jsonl
 ) -> None:
     from eventgold.documents import write_documents
-    from eventgold.problems import ProblemsError
     from eventgold.eval.inputs import check_predictions, index_gold
+    from eventgold.problems import ProblemsError
 
     gold, records = _pred_records(schema)
     write_documents(tmp_path / "gold.jsonl", gold)

@@ -12,11 +12,11 @@ import pytest
 
 from eventgold.dataset.writer import write_gold
 from eventgold.documents import Document, read_documents, write_documents
-from eventgold.schema import Schema
 from eventgold.eval import gold_tokens
 from eventgold.eval.evaluate import evaluate
 from eventgold.eval.gold_tokens import GoldTokens, _ints
 from eventgold.eval.iob import token_edges
+from eventgold.schema import Schema
 
 SHIPPED = Path(__file__).resolve().parents[2] / "gold"
 

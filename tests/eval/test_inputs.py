@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from eventgold.documents import write_documents
-from eventgold.problems import ProblemsError
 from eventgold.eval.inputs import check_predictions, index_gold, load_gold, load_predictions
+from eventgold.problems import ProblemsError
 
 
 def test_gold_from_folder_or_file(gold_dir: Path, schema, gold_docs) -> None:

@@ -9,7 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from eventgold.annotate.corpus import text_sha256
-from eventgold.documents import Document, Entity, Relation
 from eventgold.annotate.labelstudio.convert import (
     LABEL_COUNT,
     RELATION_DIRECTION,
@@ -23,6 +22,7 @@ from eventgold.annotate.labelstudio.convert import (
     utf16_length,
     utf16_to_codepoint,
 )
+from eventgold.documents import Document, Entity, Relation
 from eventgold.validate import MISSING_ENDPOINT, OFFSET_MISMATCH
 
 EXPORT = Path(__file__).resolve().parents[2] / "data" / "ls_export_full.json"

@@ -15,7 +15,6 @@ import httpx
 import pytest
 from label_studio_sdk import LabelStudio
 
-from eventgold.documents import Document
 from eventgold.annotate.labelstudio import exporting
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, Retry, Session, Target
 from eventgold.annotate.labelstudio.convert import to_task
@@ -26,6 +25,7 @@ from eventgold.annotate.labelstudio.exporting import (
     iter_export,
     iter_full_export,
 )
+from eventgold.documents import Document
 from eventgold.schema import load_schema, to_label_config
 
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from eventgold.cli import app
 from eventgold.annotate.labelstudio import server as srv
 from eventgold.annotate.labelstudio.connection import Session
+from eventgold.cli import app
 from eventgold.schema import load_schema, to_label_config
 
 from ...conftest import TEST_CREDS, pg_where

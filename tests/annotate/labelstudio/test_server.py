@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from eventgold.cli import app
 from eventgold.annotate.labelstudio import server as srv
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
+from eventgold.cli import app
 
 from ...conftest import TEST_CREDS
 

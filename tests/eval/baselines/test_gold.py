@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from eventgold.documents import Entity, write_document_file, write_documents
-from eventgold.problems import ProblemsError
 from eventgold.eval.baselines.gold import load_gold, read_document_set
+from eventgold.problems import ProblemsError
 
 
 def test_gold_from_jsonl_gold_folder_or_json_files(gold_documents, schema, tmp_path):

@@ -5,7 +5,6 @@ import textwrap
 import pytest
 
 from eventgold.documents import Document
-from eventgold.problems import ProblemsError
 from eventgold.eval.baselines.registry import (
     CallableExtractor,
     load_extractor,
@@ -14,6 +13,7 @@ from eventgold.eval.baselines.registry import (
 )
 from eventgold.eval.baselines.rules import RuleExtractor
 from eventgold.eval.baselines.trained import TrainedModel, train
+from eventgold.problems import ProblemsError
 
 TEXT = "Gunmen killed 14 Taliban fighters in Herat. Gunmen fled."
 

@@ -8,15 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventgold.documents import Document, read_documents
-from eventgold.problems import ProblemsError
-from eventgold.schema import DEFAULT_SCHEMA, Schema, load_schema
-from eventgold.validate import PREDICTION_RULES, validate_document
 from eventgold.eval.baselines.rules import (
     DEFAULT_GAZETTEER,
     build_rule_extractor,
     load_gazetteer,
     sentence_ids,
 )
+from eventgold.problems import ProblemsError
+from eventgold.schema import DEFAULT_SCHEMA, Schema, load_schema
+from eventgold.validate import PREDICTION_RULES, validate_document
 
 
 @pytest.fixture(scope="module")

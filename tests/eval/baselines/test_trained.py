@@ -5,8 +5,6 @@ import json
 import pytest
 
 from eventgold.documents import Document
-from eventgold.problems import ProblemsError
-from eventgold.validate import PREDICTION_RULES, validate_document
 from eventgold.eval.baselines.trained import (
     cross_validate,
     cross_validate_steps,
@@ -17,6 +15,8 @@ from eventgold.eval.baselines.trained import (
     predict_relations,
     train,
 )
+from eventgold.problems import ProblemsError
+from eventgold.validate import PREDICTION_RULES, validate_document
 
 EPOCHS = 4  # enough to exercise the loop; quality is measured on real gold, not here
 

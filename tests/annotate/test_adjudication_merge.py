@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from eventgold.annotate.adjudicate import (
+from eventgold.annotate.adjudication.merge import (
     BOUNDARY_DIFFERS,
     DECIDED,
     INVALID_SPAN,

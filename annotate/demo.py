@@ -10,7 +10,7 @@ released dataset is exactly what the pipeline yields (`eventgold demo --update-g
 from __future__ import annotations
 
 import json
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,11 +19,11 @@ import pyarrow.parquet as pq
 from eventgold.annotate.agree import agree, agreement_markdown, load_annotation_inputs
 from eventgold.annotate.labelstudio.connection import Session
 from eventgold.annotate.pull import PullReport, annotations_from_project, iter_pull_to_gold
-from eventgold.annotate.push import PushDone, PushReport, push
+from eventgold.annotate.push import PushReport, push
 from eventgold.dataset.folder import CARD_FILE, DATA_DIR, DOCUMENTS_FILE, HF_DIR, REJECTS_FILE
 from eventgold.documents import Document, read_documents
 from eventgold.problems import ProblemsError
-from eventgold.progress import drain
+from eventgold.progress import Progress, Steps, drain
 from eventgold.schema import Schema
 
 DEMO_PROJECT = "eventgold gold"
@@ -46,12 +46,6 @@ class DemoInputs:
     def missing(self) -> list[Path]:
         """The inputs not found (relative paths: the demo runs from a clone of the project)."""
         return [p for p in (self.corpus, self.gold_sources, *self.passes) if not p.exists()]
-
-
-@dataclass(frozen=True, slots=True)
-class DemoStep:
-    stage: str  # "push", "agree", "pull", "compare"
-    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,25 +80,23 @@ def run_demo(
     out_dir: Path,
     reference: Path | None,
     project_title: str = DEMO_PROJECT,
-) -> Generator[DemoStep, None, DemoReport]:
+) -> Steps[DemoReport]:
     """Push, measure agreement, pull to `out_dir`, compare with `reference`; yield steps."""
     documents = list(read_documents(inputs.corpus))
-    yield DemoStep("push", f"pushing {len(documents)} documents with their annotations")
-    pushed: PushReport | None = None
-    for event in push(
-        session,
-        project_title=project_title,
-        documents=documents,
-        schema=schema,
-        annotations=_annotation_docs(inputs),
-    ):
-        if isinstance(event, PushDone):
-            pushed = event.report
-    assert pushed is not None  # push always ends with PushDone
+    yield Progress("push", note=f"pushing {len(documents)} documents with their annotations")
+    pushed: PushReport = drain(
+        push(
+            session,
+            project_title=project_title,
+            documents=documents,
+            schema=schema,
+            annotations=_annotation_docs(inputs),
+        )
+    )
     if pushed.problems:
         raise ProblemsError(list(pushed.problems), summary="push reported problems")
 
-    yield DemoStep("agree", "measuring agreement between the annotators in Label Studio")
+    yield Progress("agree", note="measuring agreement between the annotators in Label Studio")
     groups = [
         (doc_id, [d for d in docs if not d.meta.get("ground_truth")])
         for doc_id, docs in annotations_from_project(
@@ -114,7 +106,7 @@ def run_demo(
     report = agree(groups, schema)
     card_agreement = agreement_markdown(report).rstrip() + "\n\n" + AGREEMENT_CAVEAT + "\n"
 
-    yield DemoStep("pull", "pulling, validating and writing the gold dataset")
+    yield Progress("pull", note="pulling, validating and writing the gold dataset")
     steps = iter_pull_to_gold(
         session,
         project_title=project_title,
@@ -126,7 +118,7 @@ def run_demo(
 
     differences: tuple[str, ...] = ()
     if reference is not None:
-        yield DemoStep("compare", f"comparing with {reference}")
+        yield Progress("compare", note=f"comparing with {reference}")
         differences = tuple(gold_differences(out_dir, reference))
     return DemoReport(
         push=pushed,

@@ -20,7 +20,7 @@ import contextlib
 import json
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -38,7 +38,7 @@ from eventgold.dataset.folder import ANNOTATIONS_FILE, PULL_FILE, REJECTS_FILE, 
 from eventgold.dataset.writer import iter_write_gold
 from eventgold.documents import Document
 from eventgold.problems import Problem, ProblemsError, allowed
-from eventgold.progress import drain
+from eventgold.progress import Progress, Steps, drain
 from eventgold.schema import Schema
 from eventgold.tokens import warm_up
 from eventgold.validate import GOLD_RULES, validate_document
@@ -198,13 +198,6 @@ def choose(
 
 
 @dataclass(frozen=True, slots=True)
-class PullProgress:
-    stage: str  # "pull" (tasks read), then the dataset writer's stages
-    done: int
-    total: int | None
-
-
-@dataclass(frozen=True, slots=True)
 class PullReport:
     project_id: int
     out_dir: Path
@@ -230,7 +223,7 @@ def iter_pull_to_gold(
     schema: Schema,
     selection: str = DEFAULT_SELECTION,
     agreement_markdown: str | None = None,
-) -> Generator[PullProgress, None, PullReport]:
+) -> Steps[PullReport]:
     """`pull_to_gold`, yielding progress; the report is the generator's return value.
 
     Each selected annotation goes straight to the gold writer, which tokenises and spools it
@@ -347,12 +340,12 @@ def iter_pull_to_gold(
             except StopIteration:
                 break
             if step.stage == "read":
-                yield PullProgress("pull", counts["tasks"], total)
+                yield Progress("pull", counts["tasks"], total)
                 continue
             if reading:
                 reading = False
-                yield PullProgress("pull", counts["tasks"], counts["tasks"])
-            yield PullProgress(step.stage, step.done, step.total)
+                yield Progress("pull", counts["tasks"], counts["tasks"])
+            yield step
     return PullReport(
         project_id=project.id,
         out_dir=out_dir,

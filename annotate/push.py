@@ -54,6 +54,7 @@ from eventgold.documents import (
     Document,
 )
 from eventgold.problems import Problem, ProblemsError
+from eventgold.progress import Progress, Steps
 from eventgold.schema import Schema
 from eventgold.validate import GOLD_RULES, PREDICTION_RULES, Rules, validate_document
 
@@ -65,14 +66,6 @@ TEXT_DIFFERS = "text-differs"  # a prediction/annotation is over another text th
 NO_TASK = "no-task"  # a prediction/annotation for a document in neither the input nor the project
 DUPLICATE_INPUT = "duplicate-input"
 BAD_MODEL_VERSION = "bad-model-version"
-
-
-@dataclass(frozen=True, slots=True)
-class PushProgress:
-    # "read" (spooling predictions/annotations), "scan", "import", "predictions", "repair"
-    stage: str
-    done: int
-    total: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +92,8 @@ class PushReport:
         return dict(Counter(p.code for p in self.problems))
 
 
-@dataclass(frozen=True, slots=True)
-class PushDone:
-    report: PushReport
-
-
-PushEvent = PushProgress | PushDone
+# Progress stages of push, in order.
+STAGES = ("read", "scan", "repair", "import", "predictions")
 
 
 def _spool(
@@ -115,7 +104,7 @@ def _spool(
     rules: Rules,
     kind: str,
     problems: list[Problem],
-) -> Iterator[PushProgress]:
+) -> Iterator[Progress]:
     for n, doc in enumerate(docs, start=1):
         found = validate_document(doc, schema, rules=rules, where=f"{kind} for document '{doc.id}'")
         if found:
@@ -123,7 +112,7 @@ def _spool(
         else:
             spool.add(doc)
         if n % 1000 == 0:
-            yield PushProgress("read", n, None)
+            yield Progress("read", n, None)
 
 
 # --- push ----------------------------------------------------------------------------------------
@@ -325,8 +314,9 @@ def push(
     update_config: bool = False,
     remove_duplicates: bool = False,
     total: int | None = None,
-) -> Iterator[PushEvent]:
-    """Push `documents` (and predictions/annotations joined by id); yield progress, then the report.
+) -> Steps[PushReport]:
+    """Push `documents` (and predictions/annotations joined by id); yield progress, return the
+    report.
 
     `total` is the number of documents when the caller knows it (for a progress bar); a sized
     `documents` gives it too. Nothing is read from `documents` before the project is checked.
@@ -336,18 +326,20 @@ def push(
     hold annotations (`remove_late_duplicates`).
     """
     with push_lock(session.url, project_title):
-        yield from _push(
-            session,
-            project_title=project_title,
-            documents=documents,
-            schema=schema,
-            predictions=predictions,
-            model_version=model_version,
-            annotations=annotations,
-            batch_size=batch_size,
-            update_config=update_config,
-            remove_duplicates=remove_duplicates,
-            total=total,
+        return (
+            yield from _push(
+                session,
+                project_title=project_title,
+                documents=documents,
+                schema=schema,
+                predictions=predictions,
+                model_version=model_version,
+                annotations=annotations,
+                batch_size=batch_size,
+                update_config=update_config,
+                remove_duplicates=remove_duplicates,
+                total=total,
+            )
         )
 
 
@@ -364,7 +356,7 @@ def _push(
     update_config: bool,
     remove_duplicates: bool,
     total: int | None,
-) -> Iterator[PushEvent]:
+) -> Steps[PushReport]:
     if predictions is not None and (not model_version or "," in model_version):
         raise ProblemsError(
             [
@@ -434,11 +426,11 @@ def _push(
                 state.keys.setdefault(key.doc_id, key)
                 state.max_id = max(state.max_id, key.task_id)
                 if n % SCAN_PAGE_SIZE == 0:
-                    yield PushProgress("scan", n, None)
-            yield PushProgress("scan", len(state.keys), len(state.keys))
+                    yield Progress("scan", n, None)
+            yield Progress("scan", len(state.keys), len(state.keys))
             removed = 0
             if copies and remove_duplicates:
-                yield PushProgress("repair", 0, None)
+                yield Progress("repair", 0, None)
                 first = {doc_id: key.task_id for doc_id, key in state.keys.items()}
                 extra, kept = later_copies(copies, first=first, inline_annotations={})
                 delete_tasks(session, project.id, extra)
@@ -469,7 +461,7 @@ def _push(
             # One cheap request tells whether the project holds more tasks than it should
             # (see `remove_late_duplicates`); only then are this run's tasks read back.
             if state.imported and task_count(session, project.id) != scanned + state.imported:
-                yield PushProgress("repair", 0, None)
+                yield Progress("repair", 0, None)
                 late, kept = remove_late_duplicates(
                     session,
                     project.id,
@@ -483,21 +475,19 @@ def _push(
             for spool in (pred_spool, ann_spool):
                 if spool is not None:
                     spool.close()
-    yield PushDone(
-        PushReport(
-            project_id=project.id,
-            project_created=project.created,
-            imported=state.imported,
-            skipped=state.skipped,
-            predictions_added=state.predictions_added,
-            predictions_skipped=state.predictions_skipped,
-            annotations_added=state.annotations_added,
-            annotations_skipped=state.annotations_skipped,
-            problems=tuple(problems),
-            project_differences=project.differences,
-            config_updated=project.config_updated,
-            duplicates_removed=removed,
-        )
+    return PushReport(
+        project_id=project.id,
+        project_created=project.created,
+        imported=state.imported,
+        skipped=state.skipped,
+        predictions_added=state.predictions_added,
+        predictions_skipped=state.predictions_skipped,
+        annotations_added=state.annotations_added,
+        annotations_skipped=state.annotations_skipped,
+        problems=tuple(problems),
+        project_differences=project.differences,
+        config_updated=project.config_updated,
+        duplicates_removed=removed,
     )
 
 
@@ -513,7 +503,7 @@ def _push_documents(
     model_version: str,
     batch_size: int,
     total: int | None,
-) -> Iterator[PushProgress]:
+) -> Iterator[Progress]:
     problems = state.problems
     batch: list[tuple[Document, dict[str, Any]]] = []
     in_batch: dict[str, str] = {}  # doc id -> sha256, for repeats within the pending batch
@@ -609,10 +599,10 @@ def _push_documents(
         if len(attach) >= batch_size:
             flush_attach()
         if done % batch_size == 0:
-            yield PushProgress("import", done, total)
+            yield Progress("import", done, total)
     if batch:
         _import_batch(session, project_id, batch, state)
-    yield PushProgress("import", done, total if total is not None else done)
+    yield Progress("import", done, total if total is not None else done)
 
     # Predictions and annotations whose documents were not in this run's input.
     for spool, kind in ((pred_spool, "prediction"), (ann_spool, "annotation")):
@@ -633,9 +623,9 @@ def _push_documents(
                 queue_predictions(key)
                 if len(attach) >= batch_size:
                     flush_attach()
-                    yield PushProgress("predictions", state.predictions_added, None)
+                    yield Progress("predictions", state.predictions_added, None)
             else:
                 state.annotations_skipped += len(spool.take(doc_id))
     if attach:
         flush_attach()
-        yield PushProgress("predictions", state.predictions_added, state.predictions_added)
+        yield Progress("predictions", state.predictions_added, state.predictions_added)

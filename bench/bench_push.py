@@ -107,21 +107,21 @@ def _session(url: str, api_key: str):
 
 
 def push_ours(url: str, api_key: str, title: str, n: int, annotations: bool) -> dict[str, Any]:
-    from eventgold.annotate.push import PushDone, push
+    from eventgold.annotate.push import push
+    from eventgold.progress import drain
     from eventgold.schema import load_schema
 
     session = _session(url, api_key)
-    report = None
-    for event in push(
-        session,
-        project_title=title,
-        documents=(d.without_annotations() for d in docs(n)),
-        annotations=docs(n) if annotations else None,
-        schema=load_schema(),
-        batch_size=BATCH,
-    ):
-        report = event.report if isinstance(event, PushDone) else report
-    assert report is not None
+    report = drain(
+        push(
+            session,
+            project_title=title,
+            documents=(d.without_annotations() for d in docs(n)),
+            annotations=docs(n) if annotations else None,
+            schema=load_schema(),
+            batch_size=BATCH,
+        )
+    )
     return {"imported": report.imported, "skipped": report.skipped}
 
 

@@ -1,10 +1,10 @@
 """Score a prediction file against the gold: every figure, its interval, and the errors.
 
-`iter_evaluate` yields `Progress` events while it works, then the `EvalResult` as its last
-item; `evaluate` is the same without the events. Everything a reader needs to trust
-a number travels with it in `EvalResult.to_json`: the metric-definitions version, the schema,
-the sha256 of each input file, the bootstrap settings, and the per-document counts (so that
-`compare` can run a paired test from two saved results).
+`iter_evaluate` yields `Progress` while it works and returns the `EvalResult` (the protocol of
+`eventgold.progress`); `evaluate` is the same without the progress. Everything a reader needs
+to trust a number travels with it in `EvalResult.to_json`: the metric-definitions version, the
+schema, the sha256 of each input file, the bootstrap settings, and the per-document counts (so
+that `compare` can run a paired test from two saved results).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import itertools
 import json
 import operator
 from collections import Counter
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,7 @@ from eventgold.eval.table import (
     reported,
     scores,
 )
+from eventgold.progress import Progress, Steps, drain
 from eventgold.schema import Schema
 
 # Bump when any definition changes (matching rules, averaging, interval method).
@@ -182,13 +183,6 @@ def confusion_cells(m: SpanMatch) -> list[tuple[str, str]]:
     cells += [(g[0], NONE) for g in m.gold - hit_gold]
     cells += [(NONE, p[0]) for p in m.pred - hit_pred]
     return cells
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    stage: str
-    done: int
-    total: int
 
 
 @dataclass(frozen=True)
@@ -361,8 +355,8 @@ def iter_evaluate(
     bootstrap: int = 1000,
     seed: int = 0,
     tokens: bool = True,
-) -> Iterator[Progress | EvalResult]:
-    """Score, yielding `Progress` events; the last item is the `EvalResult`."""
+) -> Steps[EvalResult]:
+    """Score, yielding progress ("scoring", "bootstrap"); returns the `EvalResult`."""
     gold_path = gold_documents_file(gold) if isinstance(gold, str | Path) else None
     pred_path = Path(predictions) if isinstance(predictions, str | Path) else None
     scores: _Scores | None = None
@@ -386,7 +380,7 @@ def iter_evaluate(
     settings = Bootstrap(resamples=bootstrap, seed=seed)
     cis = intervals(scores.table, settings)
     yield Progress("bootstrap", bootstrap, bootstrap)
-    yield EvalResult(
+    return EvalResult(
         schema_name=schema.name,
         schema_version=schema.version,
         inputs={"gold": _input(gold_path), "predictions": _input(pred_path)},
@@ -413,10 +407,6 @@ def evaluate(
     tokens: bool = True,
 ) -> EvalResult:
     """Score `predictions` against `gold` (a gold folder, a documents JSONL, or documents)."""
-    result = None
-    for event in iter_evaluate(
-        gold, predictions, schema, bootstrap=bootstrap, seed=seed, tokens=tokens
-    ):
-        result = event
-    assert isinstance(result, EvalResult)
-    return result
+    return drain(
+        iter_evaluate(gold, predictions, schema, bootstrap=bootstrap, seed=seed, tokens=tokens)
+    )

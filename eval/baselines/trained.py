@@ -36,6 +36,7 @@ from eventgold.atomic import atomic_dir, write_text_atomic
 from eventgold.documents import Document, Entity, Relation, prediction_meta
 from eventgold.eval.baselines.rules import load_gazetteer, sentence_ids
 from eventgold.problems import Problem, ProblemsError, allowed
+from eventgold.progress import Progress, Steps, drain
 from eventgold.schema import Schema
 
 MODEL_KIND = "eventgold-trained-baseline"
@@ -91,27 +92,6 @@ class TrainedModel:
                 start, end = offset + ent.start_char, offset + ent.end_char
                 found.append(Entity(f"e{len(found)}", start, end, ent.label_, text[start:end]))
         return found
-
-
-@dataclass(frozen=True, slots=True)
-class TrainEvent:
-    """Progress of `fit_steps`: `done` of `total` steps of `stage`; the last one has `model`."""
-
-    stage: str
-    done: int
-    total: int
-    loss: float = 0.0
-    model: TrainedModel | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FoldEvent:
-    """One finished fold of `cross_validate_steps`, with its out-of-fold predictions."""
-
-    fold: int
-    k: int
-    trained_on: tuple[str, ...]
-    predictions: tuple[Document, ...]
 
 
 def _segments(nlp: Language, text: str) -> list[tuple[int, str]]:
@@ -252,8 +232,9 @@ def _check_documents(documents: Sequence[Document], schema: Schema) -> None:
 
 def fit_steps(
     documents: Sequence[Document], schema: Schema, *, seed: int = 0, epochs: int = DEFAULT_EPOCHS
-) -> Iterator[TrainEvent]:
-    """Train in memory, yielding progress; the last event carries the `TrainedModel`."""
+) -> Steps[TrainedModel]:
+    """Train in memory, yielding progress ("entities" per epoch, then "relations"); returns
+    the `TrainedModel`."""
     documents = list(documents)
     _check_documents(documents, schema)
     fix_random_seed(seed)
@@ -270,7 +251,7 @@ def fit_steps(
         losses: dict[str, float] = {}
         for batch in minibatch(examples, size=_BATCH):
             nlp.update(batch, drop=_DROPOUT, sgd=optimizer, losses=losses)
-        yield TrainEvent("entities", epoch + 1, total, losses.get("ner", 0.0))
+        yield Progress("entities", epoch + 1, total, f"loss {losses.get('ner', 0.0):.3f}")
 
     types = tuple(RelationType(r.label, r.head, r.tail) for r in schema.relations)
     triggers = _trigger_words()
@@ -308,19 +289,17 @@ def fit_steps(
             "positive_candidates": sum(ys),
         },
     }
-    model = TrainedModel(
+    yield Progress("relations", total, total)
+    return TrainedModel(
         nlp=nlp, relations=relations, relation_types=types, trigger_words=triggers, meta=meta
     )
-    yield TrainEvent("relations", total, total, model=model)
 
 
 def fit(
     documents: Sequence[Document], schema: Schema, *, seed: int = 0, epochs: int = DEFAULT_EPOCHS
 ) -> TrainedModel:
     """Train in memory and return the model (see `fit_steps` for progress)."""
-    model = list(fit_steps(documents, schema, seed=seed, epochs=epochs))[-1].model
-    assert model is not None  # fit_steps always ends with the model
-    return model
+    return drain(fit_steps(documents, schema, seed=seed, epochs=epochs))
 
 
 def save_model(model: TrainedModel, out_dir: Path) -> Path:
@@ -425,18 +404,20 @@ def cross_validate_steps(
     k: int,
     seed: int = 0,
     epochs: int = DEFAULT_EPOCHS,
-) -> Iterator[FoldEvent]:
-    """Train on k-1 folds, predict the held-out fold, for each fold; yield each fold's result."""
+) -> Steps[list[Document]]:
+    """Train on k-1 folds and predict the held-out fold, for each fold (progress: "fold");
+    returns the out-of-fold predictions of every document, in the input order."""
     parts = folds(documents, k=k, seed=seed)
+    by_id: dict[str, Document] = {}
     for i, held_out in enumerate(parts):
         training = [d for j, part in enumerate(parts) if j != i for d in part]
         model = fit(training, schema, seed=seed, epochs=epochs)
-        preds = []
         for doc in held_out:
             pred = model.predict(doc.without_annotations())
             info = {**pred.meta["model"], "fold": i, "k": k}
-            preds.append(replace(pred, meta={**pred.meta, "model": info}))
-        yield FoldEvent(fold=i, k=k, trained_on=model.trained_on, predictions=tuple(preds))
+            by_id[doc.id] = replace(pred, meta={**pred.meta, "model": info})
+        yield Progress("fold", i + 1, k)
+    return [by_id[d.id] for d in documents]
 
 
 def cross_validate(
@@ -448,7 +429,4 @@ def cross_validate(
     epochs: int = DEFAULT_EPOCHS,
 ) -> list[Document]:
     """Out-of-fold predictions for every document, in the input order."""
-    by_id: dict[str, Document] = {}
-    for event in cross_validate_steps(documents, schema, k=k, seed=seed, epochs=epochs):
-        by_id.update((p.id, p) for p in event.predictions)
-    return [by_id[d.id] for d in documents]
+    return drain(cross_validate_steps(documents, schema, k=k, seed=seed, epochs=epochs))

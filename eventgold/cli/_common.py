@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import contextlib
 import errno
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from label_studio_sdk.core.api_error import ApiError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as Bar
 
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, Session, connect
 from eventgold.problems import Problem, ProblemsError
+from eventgold.progress import Steps
 from eventgold.schema import Schema, default_schema_path, load_schema
 
 out = Console(highlight=False, soft_wrap=True)
@@ -32,6 +34,8 @@ SchemaOpt = Annotated[
     typer.Option("--schema", "-s", help=SCHEMA_HELP, envvar="EVENTGOLD_SCHEMA", show_envvar=True),
 ]
 DEFAULT_SCHEMA_PATH = None  # `get_schema` then takes `default_schema_path()`
+
+R = TypeVar("R")
 
 UrlOpt = Annotated[
     str | None,
@@ -49,9 +53,9 @@ ApiKeyOpt = Annotated[
 MAX_SHOWN = 50
 
 
-def progress_bar() -> Progress:
+def progress_bar() -> Bar:
     """The progress bar of long commands, on stderr so stdout stays clean, cleared when done."""
-    return Progress(
+    return Bar(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -59,6 +63,28 @@ def progress_bar() -> Progress:
         console=err,
         transient=True,
     )
+
+
+def run_steps(steps: Steps[R], stages: Mapping[str, str]) -> R:
+    """Run a long operation, one bar per stage (described by `stages`, else by its name);
+    return its result. The bar starts with the first progress, so errors raised before it
+    (bad input, a project check) print without one."""
+    try:
+        first = next(steps)
+    except StopIteration as stop:
+        return stop.value
+    with progress_bar() as bar:
+        bars: dict[str, TaskID] = {}
+        event = first
+        while True:
+            if event.stage not in bars:
+                described = stages.get(event.stage, event.stage)
+                bars[event.stage] = bar.add_task(described, total=event.total)
+            bar.update(bars[event.stage], completed=event.done, total=event.total)
+            try:
+                event = next(steps)
+            except StopIteration as stop:
+                return stop.value
 
 
 def print_problems(problems: Sequence[Problem], *, title: str = "") -> None:

@@ -82,7 +82,7 @@ def demo_cli(
                     except StopIteration as stop:
                         report: DemoReport = stop.value
                         break
-                    status.update(step.message + "…")
+                    status.update(step.note + "…")
         _summary(report, server.url, time.monotonic() - started, update_gold=update_gold)
         if report.differences:
             fail(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from eventgold.atomic import write_text_atomic
@@ -19,6 +17,7 @@ from eventgold.cli._common import (
     fail,
     get_schema,
     out,
+    run_steps,
     user_errors,
 )
 from eventgold.eval import evaluate as ev
@@ -110,23 +109,6 @@ def print_result(result: ev.EvalResult) -> None:
             )
 
 
-def run_with_progress(events: Iterator[ev.Progress | ev.EvalResult]) -> ev.EvalResult:
-    """Drive `iter_evaluate`, showing a progress bar on stderr."""
-    result = None
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
-        tasks: dict[str, int] = {}
-        for event in events:
-            if isinstance(event, ev.Progress):
-                if event.stage not in tasks:
-                    tasks[event.stage] = bar.add_task(event.stage, total=event.total)
-                bar.update(tasks[event.stage], completed=event.done)
-            else:
-                result = event
-    assert result is not None
-    return result
-
-
 @app.command("eval")
 def eval_cli(
     gold: Annotated[Path, typer.Option(help="Gold folder or documents JSONL.")],
@@ -149,8 +131,9 @@ def eval_cli(
     """Score a prediction file against the gold, with bootstrap confidence intervals."""
     sch = get_schema(schema)
     with user_errors():
-        result = run_with_progress(
-            ev.iter_evaluate(gold, predictions, sch, bootstrap=bootstrap, seed=seed, tokens=tokens)
+        result = run_steps(
+            ev.iter_evaluate(gold, predictions, sch, bootstrap=bootstrap, seed=seed, tokens=tokens),
+            {},
         )
     if not result.table.doc_ids:  # zeros over nothing would read as a model that scored 0
         fail(f"the gold {gold} holds no documents: there is nothing to score")

@@ -19,7 +19,7 @@ from eventgold.cli._common import (
     fail,
     get_schema,
     out,
-    progress_bar,
+    run_steps,
     user_errors,
 )
 from eventgold.problems import allowed
@@ -100,21 +100,7 @@ def pull_cli(
                 selection=selection,
                 agreement_markdown=card_agreement,
             )
-            # The first step comes after the project is found: its errors print without a bar.
-            step = next(steps)
-            with progress_bar() as bar:
-                tasks: dict[str, int] = {}
-                while True:
-                    if step.stage not in tasks:
-                        tasks[step.stage] = bar.add_task(
-                            _STAGES.get(step.stage, step.stage), total=step.total
-                        )
-                    bar.update(tasks[step.stage], completed=step.done, total=step.total)
-                    try:
-                        step = next(steps)
-                    except StopIteration as stop:
-                        report: PullReport = stop.value
-                        break
+            report: PullReport = run_steps(steps, _STAGES)
         except ConnectionProblem as exc:
             fail(str(exc))
     print_pull_report(report)

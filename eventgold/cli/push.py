@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +10,7 @@ import typer
 
 from eventgold.annotate.corpus import DEFAULT_CORPUS
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
-from eventgold.annotate.push import DEFAULT_BATCH_SIZE, PushDone, PushReport, push
+from eventgold.annotate.push import DEFAULT_BATCH_SIZE, PushReport, push
 from eventgold.cli._app import app
 from eventgold.cli._common import (
     DEFAULT_SCHEMA_PATH,
@@ -23,7 +22,7 @@ from eventgold.cli._common import (
     get_schema,
     out,
     print_problems,
-    progress_bar,
+    run_steps,
     user_errors,
 )
 from eventgold.documents import (
@@ -181,21 +180,9 @@ def push_cli(
                 remove_duplicates=remove_duplicates,
                 total=total,
             )
-            report = None
-            # The first event comes after the project checks: their errors print without a bar.
-            first = next(events)
-            with progress_bar() as bar:
-                tasks: dict[str, int] = {}
-                for event in itertools.chain([first], events):
-                    if isinstance(event, PushDone):
-                        report = event.report
-                        continue
-                    if event.stage not in tasks:
-                        tasks[event.stage] = bar.add_task(_STAGES[event.stage], total=event.total)
-                    bar.update(tasks[event.stage], completed=event.done, total=event.total)
+            report = run_steps(events, _STAGES)
         except ConnectionProblem as exc:
             fail(str(exc))
-    assert report is not None  # push always ends with PushDone
     print_push_report(report, title=project)
     if report.problems:
         counts = ", ".join(

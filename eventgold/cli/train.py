@@ -14,7 +14,7 @@ from eventgold.cli._common import (
     fail,
     get_schema,
     out,
-    progress_bar,
+    run_steps,
     user_errors,
 )
 from eventgold.documents import write_documents
@@ -65,22 +65,15 @@ def train_cli(
     with user_errors():
         docs = load_gold(gold, schema=the_schema)
         if cv:
-            predicted = {}
-            with progress_bar() as bar:
-                task = bar.add_task(f"{cv}-fold cross-validation", total=cv)
-                for event in cross_validate_steps(docs, the_schema, k=cv, seed=seed, epochs=epochs):
-                    predicted.update((p.id, p) for p in event.predictions)
-                    bar.advance(task)
-            n = write_documents(predictions_out, [predicted[d.id] for d in docs])
+            steps = cross_validate_steps(docs, the_schema, k=cv, seed=seed, epochs=epochs)
+            predicted = run_steps(steps, {"fold": f"{cv}-fold cross-validation"})
+            n = write_documents(predictions_out, predicted)
             out.print(f"{predictions_out}: out-of-fold predictions for {n} documents ({cv} folds)")
         if out_dir is not None:
-            with progress_bar() as bar:
-                task = bar.add_task("training", total=None)
-                for event in fit_steps(docs, the_schema, seed=seed, epochs=epochs):
-                    bar.update(task, completed=event.done, total=event.total)
-            assert event.model is not None  # fit_steps always ends with the model
-            save_model(event.model, out_dir)
-            stats = event.model.meta["stats"]
+            steps = fit_steps(docs, the_schema, seed=seed, epochs=epochs)
+            model = run_steps(steps, {"entities": "training", "relations": "training"})
+            save_model(model, out_dir)
+            stats = model.meta["stats"]
             out.print(
                 f"{out_dir}: model trained on {len(docs)} documents "
                 f"({stats['gold_entities']} entities, {stats['gold_relations']} relations)"

@@ -31,7 +31,7 @@ import marshal
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Generator, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,7 +70,7 @@ from eventgold.documents import (
     parse_document,
 )
 from eventgold.problems import Problem, ProblemsError
-from eventgold.progress import drain
+from eventgold.progress import Progress, Steps, drain
 from eventgold.schema import Schema
 from eventgold.validate import validate_document
 
@@ -92,15 +92,6 @@ _BATCH_ROWS = 256  # rows per Parquet row group: bounds memory while writing
 
 
 # --- writing -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """A step of `iter_write_gold`; `total` is None while documents are still being read."""
-
-    stage: str  # "read", "write", "hf"
-    done: int
-    total: int | None
 
 
 @dataclass(slots=True)
@@ -321,8 +312,8 @@ def iter_write_gold(
     ratios: SplitRatios = DEFAULT_RATIOS,
     seed: str = DEFAULT_SEED,
     sidecars: Mapping[str, Path] | None = None,
-) -> Generator[Progress, None, GoldSummary]:
-    """`write_gold`, yielding `Progress` events; the summary is the generator's return value.
+) -> Steps[GoldSummary]:
+    """`write_gold`, yielding progress (stages "read", "write", "hf"); returns the summary.
 
     Raises `ProblemsError` (leaving any old gold folder untouched) if a document is invalid
     gold, has an unknown ``meta.split``, or repeats an id.

@@ -9,9 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from eventgold.annotate.pull import annotations_from_project, pull_to_gold
-from eventgold.annotate.push import PushDone, push
+from eventgold.annotate.push import push
 from eventgold.cli import app
 from eventgold.documents import Document, Entity, read_documents
+from eventgold.progress import drain
 from eventgold.schema import load_schema
 
 from ..conftest import TEST_CREDS
@@ -44,7 +45,7 @@ B = replace(
 
 @pytest.fixture
 def two_annotator_project(ls_session, project_title):
-    events = list(
+    report = drain(
         push(
             ls_session,
             project_title=project_title,
@@ -53,8 +54,7 @@ def two_annotator_project(ls_session, project_title):
             annotations=[A, B],
         )
     )
-    report = events[-1]
-    assert isinstance(report, PushDone) and report.report.annotations_added == 2
+    assert report.annotations_added == 2
     return project_title
 
 

@@ -23,7 +23,6 @@ from eventgold.annotate.push import (
     DUPLICATE_INPUT,
     NO_TASK,
     TEXT_DIFFERS,
-    PushDone,
     PushReport,
     push,
     remove_late_duplicates,
@@ -31,6 +30,7 @@ from eventgold.annotate.push import (
 from eventgold.cli import app
 from eventgold.documents import Document, Entity, Relation, write_documents
 from eventgold.problems import ProblemsError
+from eventgold.progress import drain
 from eventgold.schema import load_schema
 
 from ..conftest import TEST_CREDS
@@ -58,11 +58,9 @@ def annotated(d: Document) -> Document:
 
 
 def run(events) -> PushReport:
-    last = None
-    for event in events:
-        last = event
-    assert isinstance(last, PushDone)
-    return last.report
+    report = drain(events)
+    assert isinstance(report, PushReport)
+    return report
 
 
 def task_count(session, project_id: int) -> int:

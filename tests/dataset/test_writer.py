@@ -14,9 +14,10 @@ import pytest
 from eventgold.dataset.features import canonical, features, from_row
 from eventgold.dataset.folder import load_gold_dataset, parquet_files, read_gold
 from eventgold.dataset.splits import BAD_SPLIT, SplitRatios, fill_empty_splits, split_hash, split_of
-from eventgold.dataset.writer import DUPLICATE_DOCUMENT, Progress, iter_write_gold, write_gold
+from eventgold.dataset.writer import DUPLICATE_DOCUMENT, iter_write_gold, write_gold
 from eventgold.documents import Document, Entity, Relation, load_documents
 from eventgold.problems import ProblemsError
+from eventgold.progress import Progress, collect
 from eventgold.schema import load_schema
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "documents.jsonl"
@@ -273,13 +274,7 @@ def test_invalid_gold_is_refused_with_every_problem(tmp_path: Path) -> None:
 
 def test_progress_events_end_with_the_summary(tmp_path: Path) -> None:
     steps = iter_write_gold(gold_docs(), tmp_path / "gold", schema=SCHEMA)
-    events: list[Progress] = []
-    while True:
-        try:
-            events.append(next(steps))
-        except StopIteration as stop:
-            summary = stop.value
-            break
+    events, summary = collect(steps)
     assert events[-1] == Progress("hf", 1, 1)
     assert Progress("write", 5, 5) in events
     assert summary.documents == 5

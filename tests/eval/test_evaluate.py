@@ -14,13 +14,13 @@ from eventgold.documents import Document, Entity
 from eventgold.eval.evaluate import (
     METRICS_VERSION,
     NONE,
-    Progress,
     confusion_cells,
     evaluate,
     iter_evaluate,
     sentence_bounds,
 )
 from eventgold.eval.matching import match_spans
+from eventgold.progress import Progress, collect
 
 
 def test_result_json_carries_figures_and_provenance(gold_dir: Path, pred_file: Path, schema):
@@ -92,9 +92,9 @@ def test_empty_gold_and_empty_predictions(schema) -> None:
 
 
 def test_progress_events_end_with_the_result(gold_docs, pred_docs, schema) -> None:
-    events = list(iter_evaluate(gold_docs, pred_docs, schema, bootstrap=0))
+    events, result = collect(iter_evaluate(gold_docs, pred_docs, schema, bootstrap=0))
     assert isinstance(events[0], Progress) and events[0].stage == "scoring"
-    assert events[-1].table.doc_ids == ("d1", "d2", "d3")
+    assert result.table.doc_ids == ("d1", "d2", "d3")
 
 
 def test_scoring_pauses_the_collector_per_batch_never_across_a_yield(

@@ -6,6 +6,7 @@ import pytest
 
 from eventgold.documents import Document
 from eventgold.eval.baselines.trained import (
+    TrainedModel,
     cross_validate,
     cross_validate_steps,
     fit,
@@ -16,6 +17,7 @@ from eventgold.eval.baselines.trained import (
     train,
 )
 from eventgold.problems import ProblemsError
+from eventgold.progress import collect
 from eventgold.validate import PREDICTION_RULES, validate_document
 
 EPOCHS = 4  # enough to exercise the loop; quality is measured on real gold, not here
@@ -43,12 +45,12 @@ def test_train_saves_a_folder_that_loads_and_predicts_valid_documents(
 
 
 def test_fit_reports_progress_and_ends_with_the_model(gold_documents, schema):
-    events = list(fit_steps(gold_documents, schema, seed=0, epochs=EPOCHS))
+    events, model = collect(fit_steps(gold_documents, schema, seed=0, epochs=EPOCHS))
     assert [(e.stage, e.done) for e in events] == [("entities", i) for i in range(1, 5)] + [
         ("relations", 5)
     ]
     assert all(e.total == 5 for e in events)
-    assert events[-1].model is not None and all(e.model is None for e in events[:-1])
+    assert isinstance(model, TrainedModel) and model.trained_on == ("d1", "d2", "d3")
 
 
 def test_same_seed_same_predictions(gold_documents, schema):
@@ -75,10 +77,11 @@ def test_cross_validation_never_scores_a_document_with_a_model_that_saw_it(gold_
         assert pred.id not in trained_on and len(trained_on) == 2
         assert pred.meta["model"]["k"] == 3
         assert validate_document(pred, schema, rules=PREDICTION_RULES) == []
-    events = list(cross_validate_steps(gold_documents, schema, k=2, seed=0, epochs=1))
-    for event in events:
-        assert not {p.id for p in event.predictions} & set(event.trained_on)
-    assert sorted(p.id for e in events for p in e.predictions) == ["d1", "d2", "d3"]
+    events, preds = collect(cross_validate_steps(gold_documents, schema, k=2, seed=0, epochs=1))
+    assert [(e.stage, e.done, e.total) for e in events] == [("fold", 1, 2), ("fold", 2, 2)]
+    for pred in preds:
+        assert pred.id not in pred.meta["model"]["trained_on"]
+    assert sorted(p.id for p in preds) == ["d1", "d2", "d3"]
 
 
 def test_cross_validation_hides_gold_from_the_model(gold_documents, schema):

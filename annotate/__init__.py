@@ -1,1 +1,1 @@
-"""eventgold: gold datasets for conflict-event extraction, and their scoring."""
+"""The Label Studio round trip: corpus, push, pull, agreement and adjudication."""

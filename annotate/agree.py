@@ -31,7 +31,6 @@ import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +38,9 @@ import krippendorff
 import numpy as np
 
 from eventgold.documents import Document, Entity, load_documents, read_document_file
-from eventgold.problems import Problem, ProblemsError, join
+from eventgold.problems import TEXT_MISMATCH, Problem, ProblemsError, join
 from eventgold.schema import Schema
+from eventgold.timestamps import updated_at
 from eventgold.tokens import tokenize
 from eventgold.validate import PREDICTION_RULES, validate_document
 
@@ -66,7 +66,6 @@ MEASURE_TITLES: dict[str, str] = {
 }
 
 # Problem codes of annotations left out of the comparison.
-TEXT_MISMATCH = "text-mismatch"
 DUPLICATE_ANNOTATOR = "duplicate-annotator"
 INVALID_ANNOTATION = "invalid-annotation"
 
@@ -97,20 +96,6 @@ def annotator_of(doc: Document, *, fallback: str) -> str:
     """``meta["annotator"]`` when set, else `fallback` (an input name or position)."""
     name = doc.meta.get("annotator")
     return str(name) if name not in (None, "") else fallback
-
-
-_OLDEST = datetime.min.replace(tzinfo=timezone.utc)
-
-
-def updated_at(doc: Document) -> datetime:
-    """``meta["updated_at"]`` as an aware time (ISO 8601, ``Z`` accepted, naive read as UTC);
-    missing or unparseable counts as oldest, so an annotation with a time wins over one without.
-    """
-    try:
-        parsed = datetime.fromisoformat(str(doc.meta.get("updated_at")).replace("Z", "+00:00"))
-    except ValueError:
-        return _OLDEST
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def prepare_tasks(

@@ -37,14 +37,14 @@ from eventgold.atomic import remove_stale_scratch, scratch_prefix
 from eventgold.dataset.folder import ANNOTATIONS_FILE, PULL_FILE, REJECTS_FILE, require_gold_target
 from eventgold.dataset.writer import iter_write_gold
 from eventgold.documents import Document
-from eventgold.problems import Problem, ProblemsError, allowed
+from eventgold.problems import DUPLICATE_DOCUMENT, Problem, ProblemsError, allowed
 from eventgold.progress import Progress, Steps, drain
 from eventgold.schema import Schema
+from eventgold.timestamps import updated_at
 from eventgold.tokens import warm_up
 from eventgold.validate import GOLD_RULES, validate_document
 
 TEXT_CHANGED = "text-changed"
-DUPLICATE_DOCUMENT = "duplicate-document"
 BAD_TASK = "bad-task"
 
 # Facts of one Label Studio instance, not of the annotation: kept out of the gold records.
@@ -160,16 +160,8 @@ def annotations_from_project(
 # --- selection -----------------------------------------------------------------------------------
 
 
-def _updated(doc: Document) -> datetime:
-    try:
-        # Python 3.10's fromisoformat does not read the "Z" suffix Label Studio writes.
-        return datetime.fromisoformat(str(doc.meta.get("updated_at")).replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.min.replace(tzinfo=timezone.utc)
-
-
 def _latest_key(doc: Document) -> tuple[datetime, int]:
-    return (_updated(doc), int(doc.meta.get("annotation_id") or 0))
+    return (updated_at(doc), int(doc.meta.get("annotation_id") or 0))
 
 
 SELECTIONS: dict[str, Callable[[Document], tuple[Any, ...]]] = {

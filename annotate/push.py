@@ -20,7 +20,6 @@ report counts those left out.
 from __future__ import annotations
 
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass, field
@@ -29,10 +28,9 @@ from typing import Any
 
 from eventgold.annotate.corpus import text_sha256
 from eventgold.annotate.labelstudio.connection import (
+    Backoff,
     ConnectionProblem,
     Session,
-    describe_error,
-    is_transient,
 )
 from eventgold.annotate.labelstudio.convert import (
     to_prediction,
@@ -53,7 +51,7 @@ from eventgold.annotate.spool import Spool
 from eventgold.documents import (
     Document,
 )
-from eventgold.problems import Problem, ProblemsError
+from eventgold.problems import TEXT_MISMATCH, Problem, ProblemsError
 from eventgold.progress import Progress, Steps
 from eventgold.schema import Schema
 from eventgold.validate import GOLD_RULES, PREDICTION_RULES, Rules, validate_document
@@ -62,7 +60,6 @@ DEFAULT_BATCH_SIZE = 500
 
 # Problem codes of push.
 CONFLICT = "conflict"  # same doc id, different text
-TEXT_DIFFERS = "text-differs"  # a prediction/annotation is over another text than its document
 NO_TASK = "no-task"  # a prediction/annotation for a document in neither the input nor the project
 DUPLICATE_INPUT = "duplicate-input"
 BAD_MODEL_VERSION = "bad-model-version"
@@ -147,7 +144,7 @@ def _matching(
                     f"{kind} for document '{doc_id}'",
                     f"its text (sha256 {text_sha256(d.text)[:12]}…) is not the document's "
                     f"(sha256 {sha256[:12]}…); not pushed",
-                    TEXT_DIFFERS,
+                    TEXT_MISMATCH,
                 )
             )
     return good
@@ -160,7 +157,12 @@ def _import_batch(
     state: _State,
 ) -> None:
     """Import a batch exactly once, even if the server committed it and then the line broke."""
-    delays = session.retry.delays()
+    backoff = Backoff(
+        session.retry,
+        what=f"importing {len(batch)} tasks",
+        url=session.url,
+        hint="re-run push to resume",
+    )
     while batch:
         try:
             answer = post_json(
@@ -170,15 +172,7 @@ def _import_batch(
                 params={"return_task_ids": "true"},
             )
         except Exception as exc:
-            if not is_transient(exc):
-                raise
-            delay = next(delays, None)
-            if delay is None:
-                raise ConnectionProblem(
-                    f"importing {len(batch)} tasks failed {session.retry.attempts} times against "
-                    f"{session.url}: {describe_error(exc)}; re-run push to resume"
-                ) from exc
-            time.sleep(delay)
+            backoff.wait_or_raise(exc)
             # Whatever the server committed before failing has ids above max_id.
             for key in iter_task_keys(session, project_id, after_id=state.max_id):
                 state.keys.setdefault(key.doc_id, key)
@@ -273,7 +267,12 @@ def _import_predictions(
     model_version: str,
 ) -> None:
     # Not retried blindly either: a failure re-reads which tasks already have this version.
-    delays = session.retry.delays()
+    backoff = Backoff(
+        session.retry,
+        what=f"importing {len(preds)} predictions",
+        url=session.url,
+        hint="re-run push to resume",
+    )
     while preds:
         try:
             post_json(
@@ -284,15 +283,7 @@ def _import_predictions(
             )
             return
         except Exception as exc:
-            if not is_transient(exc):
-                raise
-            delay = next(delays, None)
-            if delay is None:
-                raise ConnectionProblem(
-                    f"importing {len(preds)} predictions failed against {session.url}: "
-                    f"{describe_error(exc)}; re-run push to resume"
-                ) from exc
-            time.sleep(delay)
+            backoff.wait_or_raise(exc)
             have = {
                 k.task_id
                 for k in iter_task_keys(session, project_id, with_versions=True)

@@ -32,13 +32,11 @@ from eventgold.documents import (
     parse_document,
 )
 from eventgold.eval.align import AlignmentReport, align_record, needs_alignment
-from eventgold.problems import Problem, ProblemsError, join
+from eventgold.problems import DUPLICATE_DOCUMENT, TEXT_MISMATCH, Problem, ProblemsError, join
 from eventgold.schema import Schema
 from eventgold.validate import GOLD_RULES, PREDICTION_RULES, validate_document
 
 UNKNOWN_DOCUMENT = "unknown-document"
-DUPLICATE_DOCUMENT = "duplicate-document"
-TEXT_MISMATCH = "text-mismatch"
 NOT_JSON = "not-json"
 NOT_A_DOCUMENT = "not-a-document"
 

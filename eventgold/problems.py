@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Problem codes that more than one command reports: one concept, one code.
+DUPLICATE_DOCUMENT = "duplicate-document"  # a document id seen twice where ids must be unique
+TEXT_MISMATCH = "text-mismatch"  # a record's text is not the text of the document it names
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:

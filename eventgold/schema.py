@@ -1,8 +1,8 @@
 """The annotation schema: loaded once from `schemas/*.yaml`, the source of every label set.
 
 `load_schema` refuses a broken file with every problem listed and located; everything else
-(the Label Studio labeling config here, dataset features in `dataset.writer`, the label sets
-used by validation and evaluation) is derived from the `Schema` object.
+(the Label Studio labeling config in `annotate.labelstudio.config`, the dataset features, the
+label sets used by validation and evaluation) is derived from the `Schema` object.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 import yaml
 
@@ -323,43 +322,6 @@ def load_schema(path: Path | None = None) -> Schema:
     if schema is None:
         raise ProblemsError(problems, summary=f"schema {path} has {len(problems)} problem(s)")
     return schema
-
-
-# Label Studio control names; `annotate.labelstudio.convert` reads results by these names.
-LS_TEXT_NAME = "text"
-LS_LABELS_NAME = "label"
-
-
-def to_label_config(schema: Schema) -> str:
-    """The Label Studio labeling config: title header, text, span labels and relations.
-
-    Every value is XML-escaped; `granularity="symbol"` lets annotators select exact characters
-    so spans can be trimmed as the guidelines ask.
-    """
-    q = quoteattr
-    lines = [
-        "<View>",
-        '  <Header value="$title"/>',
-        "  <Relations>",
-    ]
-    lines += [f"    <Relation value={q(r.label)}/>" for r in schema.relations]
-    lines += [
-        "  </Relations>",
-        f"  <Labels name={q(LS_LABELS_NAME)} toName={q(LS_TEXT_NAME)}>",
-    ]
-    for e in schema.entities:
-        attrs = f"value={q(e.label)} background={q(e.color)}"
-        if e.hotkey:
-            attrs += f" hotkey={q(e.hotkey)}"
-        if e.description:
-            attrs += f" hint={q(e.description)}"
-        lines.append(f"    <Label {attrs}/>")
-    lines += [
-        "  </Labels>",
-        f'  <Text name={q(LS_TEXT_NAME)} value="$text" granularity="symbol"/>',
-        "</View>",
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def describe(schema: Schema) -> list[tuple[str, str, str]]:

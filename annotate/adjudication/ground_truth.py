@@ -16,9 +16,9 @@ from eventgold.annotate.labelstudio.connection import (
 from eventgold.annotate.labelstudio.convert import result_to_document, to_annotation
 from eventgold.annotate.labelstudio.project import require_project
 from eventgold.annotate.labelstudio.tasks import iter_task_keys
-from eventgold.annotate.push import NO_TASK, TEXT_DIFFERS
+from eventgold.annotate.push import NO_TASK
 from eventgold.documents import Document, annotation_content
-from eventgold.problems import Problem
+from eventgold.problems import TEXT_MISMATCH, Problem
 from eventgold.schema import Schema
 from eventgold.validate import validate_document
 
@@ -66,7 +66,7 @@ def push_ground_truth(
                     where,
                     f"task {key.task_id} has another text (sha256 {key.sha256[:12]}…, "
                     f"document {text_sha256(doc.text)[:12]}…); not pushed",
-                    TEXT_DIFFERS,
+                    TEXT_MISMATCH,
                 )
             )
             continue

@@ -30,12 +30,12 @@ from eventgold.annotate.agree import (
     Task,
     prepare_tasks,
     relation_keys,
-    updated_at,
 )
 from eventgold.atomic import write_text_atomic
 from eventgold.documents import Document, Entity, Relation, without_annotation_meta
 from eventgold.problems import Problem, ProblemsError, allowed
 from eventgold.schema import Schema
+from eventgold.timestamps import updated_at
 from eventgold.validate import validate_document
 
 # Review entry kinds.

@@ -120,21 +120,39 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
+class Backoff:
+    """The one retry policy of eventgold, for one operation: after a transient failure, wait
+    (`Retry.delays`) and let the caller try again; otherwise, or once the attempts are spent,
+    raise. Callers whose retry must first look at what a failed attempt committed (push's
+    imports) or that stream (the export) keep their own loop and call `wait_or_raise`."""
+
+    def __init__(self, retry: Retry, *, what: str, url: str, hint: str = "") -> None:
+        self.retry, self.what, self.url, self.hint = retry, what, url, hint
+        self._delays = retry.delays()
+
+    def wait_or_raise(self, exc: Exception) -> None:
+        """Sleep before the next attempt; re-raise `exc` if it is not transient, and raise one
+        clear `ConnectionProblem` (with the hint) when no attempt is left."""
+        if not is_transient(exc):
+            raise exc
+        delay = next(self._delays, None)
+        if delay is None:
+            hint = f"; {self.hint}" if self.hint else ""
+            raise ConnectionProblem(
+                f"{self.what} failed {self.retry.attempts} times against {self.url}: "
+                f"{describe_error(exc)}{hint}"
+            ) from exc
+        time.sleep(delay)
+
+
 def with_retry(call: Callable[[], T], *, what: str, url: str, retry: Retry = DEFAULT_RETRY) -> T:
-    """Run `call`, retrying transient failures; then raise one clear `ConnectionProblem`."""
-    delays = retry.delays()
+    """Run `call`, retrying transient failures (`Backoff`); then raise one `ConnectionProblem`."""
+    backoff = Backoff(retry, what=what, url=url)
     while True:
         try:
             return call()
         except Exception as exc:
-            if not is_transient(exc):
-                raise
-            delay = next(delays, None)
-            if delay is None:
-                raise ConnectionProblem(
-                    f"{what} failed {retry.attempts} times against {url}: {describe_error(exc)}"
-                ) from exc
-            time.sleep(delay)
+            backoff.wait_or_raise(exc)
 
 
 def describe_error(exc: BaseException) -> str:

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventgold.annotate.corpus import text_sha256
+from eventgold.annotate.labelstudio.config import LS_LABELS_NAME, LS_TEXT_NAME
 from eventgold.documents import Document, Entity, Relation, without_annotation_meta
 from eventgold.problems import Problem, join
-from eventgold.schema import LS_LABELS_NAME, LS_TEXT_NAME
 from eventgold.validate import MISSING_ENDPOINT, OFFSET_MISMATCH
 
 # Problem codes for results that cannot become entities or relations.

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -36,6 +35,7 @@ import httpx
 import ijson
 
 from eventgold.annotate.labelstudio.connection import (
+    Backoff,
     ConnectionProblem,
     Session,
     describe_error,
@@ -248,8 +248,8 @@ def iter_full_export(session: Session, project_id: int) -> Iterator[dict[str, An
     Transient failures before the first task are retried with backoff; a stream that breaks
     midway raises `ConnectionProblem` (the caller has written nothing final by then).
     """
-    delays = session.retry.delays()
     url = f"{session.url}/api/projects/{project_id}/export"
+    backoff = Backoff(session.retry, what=f"exporting project {project_id}", url=session.url)
     yielded = 0
     while True:
         try:
@@ -280,10 +280,9 @@ def iter_full_export(session: Session, project_id: int) -> Iterator[dict[str, An
                     f"the export of project {project_id} broke after {yielded} tasks: "
                     f"{describe_error(exc)}; nothing was written, run pull again"
                 ) from exc
-            delay = next(delays, None) if is_transient(exc) else None
-            if delay is None:
+            if not is_transient(exc):  # wrong key, project gone, not JSON: one clear line
                 raise ConnectionProblem(
                     f"exporting project {project_id} from {session.url} failed: "
                     f"{describe_error(exc)}"
                 ) from exc
-            time.sleep(delay)
+            backoff.wait_or_raise(exc)

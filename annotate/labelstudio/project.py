@@ -18,9 +18,10 @@ from typing import Any
 
 from label_studio_sdk.core.api_error import ApiError
 
+from eventgold.annotate.labelstudio.config import LS_LABELS_NAME, to_label_config
 from eventgold.annotate.labelstudio.connection import Session
 from eventgold.problems import Problem, ProblemsError
-from eventgold.schema import LS_LABELS_NAME, Schema, to_label_config
+from eventgold.schema import Schema
 
 NOT_FOUND = "project-not-found"
 AMBIGUOUS = "project-ambiguous"

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from eventgold.annotate.labelstudio.config import to_label_config
 from eventgold.cli._app import schema_app
 from eventgold.cli._common import (
     DEFAULT_SCHEMA_PATH,
@@ -18,13 +19,7 @@ from eventgold.cli._common import (
     get_schema,
     out,
 )
-from eventgold.schema import (
-    check_schema_file,
-    default_schema_path,
-    describe,
-    schema_warnings,
-    to_label_config,
-)
+from eventgold.schema import check_schema_file, default_schema_path, describe, schema_warnings
 
 SchemaArg = Annotated[
     Path | None, typer.Argument(help=f"{SCHEMA_HELP} Or --schema.", show_default=False)

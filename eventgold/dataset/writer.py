@@ -69,7 +69,7 @@ from eventgold.documents import (
     dumps_document,
     parse_document,
 )
-from eventgold.problems import Problem, ProblemsError
+from eventgold.problems import DUPLICATE_DOCUMENT, Problem, ProblemsError
 from eventgold.progress import Progress, Steps, drain
 from eventgold.schema import Schema
 from eventgold.validate import validate_document
@@ -79,8 +79,6 @@ if TYPE_CHECKING:  # `datasets` (with pandas) takes ~1.4 s to import: only what 
 
 DEFAULT_SHARD_ROWS = 5_000
 
-
-DUPLICATE_DOCUMENT = "duplicate-document-id"
 
 _BATCH_ROWS = 256  # rows per Parquet row group: bounds memory while writing
 

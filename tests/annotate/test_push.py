@@ -22,14 +22,13 @@ from eventgold.annotate.push import (
     CONFLICT,
     DUPLICATE_INPUT,
     NO_TASK,
-    TEXT_DIFFERS,
     PushReport,
     push,
     remove_late_duplicates,
 )
 from eventgold.cli import app
 from eventgold.documents import Document, Entity, Relation, write_documents
-from eventgold.problems import ProblemsError
+from eventgold.problems import TEXT_MISMATCH, ProblemsError
 from eventgold.progress import drain
 from eventgold.schema import load_schema
 
@@ -131,7 +130,7 @@ def test_predictions_inline_then_attached_once_per_model_version(ls_session, pro
     third = run(push(ls_session, project_title=project_title, documents=(), schema=SCHEMA,
                      predictions=[*other, bad_text], model_version="m2"))  # fmt: skip
     assert third.predictions_added == 3
-    assert [p.code for p in third.problems] == [TEXT_DIFFERS]
+    assert [p.code for p in third.problems] == [TEXT_MISMATCH]
     versions = Counter(
         p.model_version for p in ls_session.client.predictions.list(project=first.project_id)
     )
@@ -305,7 +304,7 @@ def test_batch_committed_but_answer_lost_is_not_imported_twice(
 
     from eventgold.annotate import push as push_mod
 
-    real_post = push_mod._post
+    real_post = push_mod.post_json
     lost = []
 
     def post_then_lose_answer(session, path, body, *, params):
@@ -315,7 +314,7 @@ def test_batch_committed_but_answer_lost_is_not_imported_twice(
             raise httpx.ReadTimeout("answer lost after commit")
         return answer
 
-    monkeypatch.setattr(push_mod, "_post", post_then_lose_answer)
+    monkeypatch.setattr(push_mod, "post_json", post_then_lose_answer)
     session = dataclasses.replace(ls_session, retry=Retry(attempts=3, base_delay=0.01))
     docs = [article(i) for i in range(40)]
     report = run(push(session, project_title=project_title, documents=docs, schema=SCHEMA,

@@ -1,18 +1,10 @@
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-
 import pytest
 import yaml
 
 from eventgold.problems import ProblemsError
-from eventgold.schema import (
-    DEFAULT_SCHEMA,
-    check_schema_data,
-    check_schema_file,
-    load_schema,
-    to_label_config,
-)
+from eventgold.schema import DEFAULT_SCHEMA, check_schema_data, check_schema_file, load_schema
 
 
 def test_default_schema_declares_the_issue_labels():
@@ -63,22 +55,6 @@ def test_yaml_syntax_error_is_located(tmp_path):
     assert str(problems[0]).startswith(f"{path} line ") and "YAML syntax error" in str(problems[0])
     with pytest.raises(ProblemsError, match="has 1 problem"):
         load_schema(path)
-
-
-def test_label_config_is_derived_and_escaped(tmp_path):
-    data = yaml.safe_load(DEFAULT_SCHEMA.read_text())
-    data["entities"].append(
-        {"label": "WEAPON", "description": 'guns & "bombs" <x>', "color": "#abc"}
-    )
-    path = tmp_path / "s.yaml"
-    path.write_text(yaml.safe_dump(data))
-    xml = to_label_config(load_schema(path))
-    root = ET.fromstring(xml)  # well-formed despite &, quotes and angle brackets
-    labels = [el.get("value") for el in root.iter("Label")]
-    assert labels == ["ATTACKER", "VICTIM_GROUP", "LOCATION", "ACTOR", "ATTACK", "WEAPON"]
-    assert root.find(".//Label[@value='WEAPON']").get("hint") == 'guns & "bombs" <x>'
-    assert [el.get("value") for el in root.iter("Relation")] == ["KILLED", "CONDEMNS"]
-    assert root.find("Text").get("name") == "text"
 
 
 def test_hotkeys_case_twins_the_outside_tag_and_float_versions_are_refused():

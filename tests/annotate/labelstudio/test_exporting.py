@@ -16,6 +16,7 @@ import pytest
 from label_studio_sdk import LabelStudio
 
 from eventgold.annotate.labelstudio import exporting
+from eventgold.annotate.labelstudio.config import to_label_config
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, Retry, Session, Target
 from eventgold.annotate.labelstudio.convert import to_task
 from eventgold.annotate.labelstudio.exporting import (
@@ -26,7 +27,7 @@ from eventgold.annotate.labelstudio.exporting import (
     iter_full_export,
 )
 from eventgold.documents import Document
-from eventgold.schema import load_schema, to_label_config
+from eventgold.schema import load_schema
 
 
 @pytest.mark.parametrize("span", [1, 99, 100, 101, 350, 1_000, 1_990, 10_000, 100_000])

@@ -12,9 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from eventgold.annotate.labelstudio import server as srv
+from eventgold.annotate.labelstudio.config import to_label_config
 from eventgold.annotate.labelstudio.connection import Session
 from eventgold.cli import app
-from eventgold.schema import load_schema, to_label_config
+from eventgold.schema import load_schema
 
 from ...conftest import TEST_CREDS, pg_where
 

@@ -4,6 +4,7 @@ import dataclasses
 
 import pytest
 
+from eventgold.annotate.labelstudio.config import to_label_config
 from eventgold.annotate.labelstudio.project import (
     AMBIGUOUS,
     CONFIG_MISMATCH,
@@ -17,7 +18,7 @@ from eventgold.annotate.labelstudio.project import (
     setting_differences,
 )
 from eventgold.problems import ProblemsError
-from eventgold.schema import RelationType, load_schema, to_label_config
+from eventgold.schema import RelationType, load_schema
 
 SCHEMA = load_schema()
 

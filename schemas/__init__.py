@@ -1,0 +1,1 @@
+"""The shipped schema and its guidelines: package data, found by `eventgold.schema`."""

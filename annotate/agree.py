@@ -38,6 +38,7 @@ import krippendorff
 import numpy as np
 
 from eventgold.documents import Document, Entity, load_documents, read_document_file
+from eventgold.eval.matching import match_spans
 from eventgold.problems import TEXT_MISMATCH, Problem, ProblemsError, join
 from eventgold.schema import Schema
 from eventgold.timestamps import updated_at
@@ -250,20 +251,13 @@ def _strict_counts(a: set[Any], b: set[Any]) -> _F1Counts:
 
 
 def overlap_matches(a: Iterable[SpanKey], b: Iterable[SpanKey]) -> int:
-    """Size of a one-to-one matching of same-label overlapping spans (greedy, deterministic)."""
-    candidates = []
-    for x in set(a):
-        for y in set(b):
-            overlap = min(x[2], y[2]) - max(x[1], y[1])
-            if x[0] == y[0] and overlap > 0:
-                candidates.append((x != y, -overlap, x[1], y[1], x[2], y[2], x, y))
-    used_a: set[SpanKey] = set()
-    used_b: set[SpanKey] = set()
-    for *_, x, y in sorted(candidates):
-        if x not in used_a and y not in used_b:
-            used_a.add(x)
-            used_b.add(y)
-    return len(used_a)
+    """Size of a one-to-one matching of same-label overlapping spans: eval's matcher
+    (`eventgold.eval.matching.match_spans`: identical spans first, then closest boundaries),
+    so that an agreement figure and an evaluation figure mean the same pairing. The one
+    difference is the reading: agreement is symmetric (pairwise F1 of two annotators), while
+    eval calls one side gold."""
+    m = match_spans(a, b)
+    return len(m.same) + len(m.same_label)
 
 
 def cohen_kappa(pairs: Sequence[tuple[str, str]]) -> float | None:

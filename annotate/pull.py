@@ -29,10 +29,10 @@ from typing import Any
 
 from eventgold.annotate.corpus import text_sha256
 from eventgold.annotate.labelstudio.connection import Session
-from eventgold.annotate.labelstudio.convert import convert_result
+from eventgold.annotate.labelstudio.convert import convert_result, read_task
 from eventgold.annotate.labelstudio.exporting import iter_export, start_export
 from eventgold.annotate.labelstudio.project import project_config_differences, require_project
-from eventgold.annotate.labelstudio.users import name_for, user_names
+from eventgold.annotate.labelstudio.users import user_names
 from eventgold.atomic import remove_stale_scratch, scratch_prefix
 from eventgold.dataset.folder import ANNOTATIONS_FILE, PULL_FILE, REJECTS_FILE, require_gold_target
 from eventgold.dataset.writer import iter_write_gold
@@ -87,21 +87,12 @@ class PulledTask:
     utf16_converted: int
 
 
-def _annotator(completed_by: Any, emails: Mapping[int, str]) -> str:
-    if isinstance(completed_by, dict):  # some exports inline the user
-        return name_for(str(completed_by.get("email") or completed_by.get("id") or "unknown"))
-    if isinstance(completed_by, int):
-        return emails.get(completed_by, f"user {completed_by}")
-    return "unknown"
-
-
 def task_to_pulled(
     task: Mapping[str, Any], *, schema: Schema, emails: Mapping[int, str]
 ) -> PulledTask:
     """Convert and validate every annotation of one exported task."""
-    task_id = int(task.get("id") or 0)
-    data = task.get("data") if isinstance(task.get("data"), dict) else {}
-    doc_id = str(data.get("doc_id") or f"task-{task_id}")
+    exported = read_task(task, users=emails)
+    task_id, doc_id, data = exported.id, exported.doc_id, exported.data
     text = data.get("text")
     recorded = data.get("sha256")
     changed = ""
@@ -113,14 +104,13 @@ def task_to_pulled(
     docs: list[Document] = []
     rejects: list[Reject] = []
     cancelled = converted = 0
-    for ann in task.get("annotations") or []:
-        ann_id = ann.get("id")
-        annotator = _annotator(ann.get("completed_by"), emails)
-        if ann.get("was_cancelled"):
+    for ann in exported.annotations:
+        ann_id, annotator = ann.id, ann.annotator
+        if ann.cancelled:
             cancelled += 1
             continue
         where = f"task {task_id} / annotation {ann_id}"
-        conv = convert_result(data, ann.get("result"), where=where)
+        conv = convert_result(data, ann.result, where=where)
         converted += conv.utf16_converted
         problems = [Problem(where, changed, TEXT_CHANGED)] if changed else []
         problems += conv.problems
@@ -134,8 +124,8 @@ def task_to_pulled(
             "task_id": task_id,
             "annotation_id": ann_id,
             "annotator": annotator,
-            "ground_truth": bool(ann.get("ground_truth")),
-            "updated_at": str(ann.get("updated_at") or ann.get("created_at") or ""),
+            "ground_truth": ann.ground_truth,
+            "updated_at": ann.updated_at,
         }
         docs.append(replace(conv.document, id=doc_id, meta=meta))
     return PulledTask(task_id, doc_id, tuple(docs), tuple(rejects), cancelled, converted)

@@ -33,13 +33,15 @@ from eventgold.annotate.labelstudio.connection import (
     Session,
 )
 from eventgold.annotate.labelstudio.convert import (
+    TaskKey,
+    inline_counts,
+    pushed_sha256,
     to_prediction,
     to_task,
 )
 from eventgold.annotate.labelstudio.project import ensure_project
 from eventgold.annotate.labelstudio.tasks import (
     SCAN_PAGE_SIZE,
-    TaskKey,
     delete_tasks,
     iter_task_keys,
     post_json,
@@ -193,7 +195,7 @@ def _import_batch(
                 summary="Label Studio answered an import unexpectedly; re-run push to resume",
             )
         for (doc, task), tid in zip(batch, ids, strict=True):
-            state.keys[doc.id] = TaskKey(tid, doc.id, task["data"]["sha256"])
+            state.keys[doc.id] = TaskKey(tid, doc.id, pushed_sha256(task))
             state.max_id = max(state.max_id, tid)
         _count_imported(batch, state)
         return
@@ -201,11 +203,12 @@ def _import_batch(
 
 def _count_imported(batch: list[tuple[Document, dict[str, Any]]], state: _State) -> None:
     state.imported += len(batch)
-    state.annotations_added += sum(len(task.get("annotations", ())) for _, task in batch)
-    state.predictions_added += sum(len(task.get("predictions", ())) for _, task in batch)
     for doc, task in batch:
-        if task.get("annotations"):
-            state.inline_annotations[doc.id] = len(task["annotations"])
+        annotations, predictions = inline_counts(task)
+        state.annotations_added += annotations
+        state.predictions_added += predictions
+        if annotations:
+            state.inline_annotations[doc.id] = annotations
 
 
 def later_copies(

@@ -22,6 +22,7 @@ from typing import Any
 
 from eventgold.annotate.corpus import text_sha256
 from eventgold.annotate.labelstudio.config import LS_LABELS_NAME, LS_TEXT_NAME
+from eventgold.annotate.labelstudio.users import name_for
 from eventgold.documents import Document, Entity, Relation, without_annotation_meta
 from eventgold.problems import Problem, join
 from eventgold.validate import MISSING_ENDPOINT, OFFSET_MISMATCH
@@ -146,6 +147,99 @@ def to_task(
     if predictions:
         task["predictions"] = [to_prediction(p, model_version=model_version) for p in predictions]
     return task
+
+
+def inline_counts(task: Mapping[str, Any]) -> tuple[int, int]:
+    """How many annotations and predictions a `to_task` task carries inline."""
+    return len(task.get("annotations", ())), len(task.get("predictions", ()))
+
+
+def pushed_sha256(task: Mapping[str, Any]) -> str:
+    """The sha256 of the text that a `to_task` task records."""
+    return str(task["data"]["sha256"])
+
+
+# --- tasks as Label Studio lists and exports them -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TaskKey:
+    """What push needs to know about an existing task; never its annotations."""
+
+    task_id: int
+    doc_id: str
+    sha256: str
+    model_versions: frozenset[str] = frozenset()
+    annotations: int = 0  # submitted and cancelled ones
+
+
+def _versions(raw: Any) -> frozenset[str]:
+    # The data manager renders versions as "a,b" (SQLite) or "a, b" (PostgreSQL).
+    if not isinstance(raw, str) or not raw:
+        return frozenset()
+    return frozenset(v.strip() for v in raw.split(",") if v.strip())
+
+
+def task_key(task: Mapping[str, Any]) -> TaskKey:
+    """The key of a task of the task list. Tasks lacking a doc_id (imported by other tools)
+    get ``task-<id>`` so they can still be counted."""
+    data = task.get("data") or {}
+    return TaskKey(
+        task_id=int(task["id"]),
+        doc_id=str(data.get("doc_id") or f"task-{task['id']}"),
+        sha256=str(data.get("sha256") or ""),
+        model_versions=_versions(task.get("predictions_model_versions")),
+        annotations=int(task.get("total_annotations") or 0)
+        + int(task.get("cancelled_annotations") or 0),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedAnnotation:
+    """One annotation of an exported task: the fields pull reads."""
+
+    id: int | None
+    annotator: str
+    cancelled: bool
+    ground_truth: bool
+    updated_at: str
+    result: Any  # checked by `convert_result`
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedTask:
+    """A task of the full JSON export: its document fields and its annotations."""
+
+    id: int
+    doc_id: str
+    data: Mapping[str, Any]  # text, title, doc_id, sha256, source, meta (`task_data`)
+    annotations: tuple[ExportedAnnotation, ...]
+
+
+def _annotator(completed_by: Any, users: Mapping[int, str]) -> str:
+    if isinstance(completed_by, dict):  # some exports inline the user
+        return name_for(str(completed_by.get("email") or completed_by.get("id") or "unknown"))
+    if isinstance(completed_by, int):
+        return users.get(completed_by, f"user {completed_by}")
+    return "unknown"
+
+
+def read_task(task: Mapping[str, Any], *, users: Mapping[int, str]) -> ExportedTask:
+    """An exported task; `users` maps user ids to annotator names (`users.user_names`)."""
+    task_id = int(task.get("id") or 0)
+    data = task.get("data") if isinstance(task.get("data"), dict) else {}
+    annotations = tuple(
+        ExportedAnnotation(
+            id=ann.get("id"),
+            annotator=_annotator(ann.get("completed_by"), users),
+            cancelled=bool(ann.get("was_cancelled")),
+            ground_truth=bool(ann.get("ground_truth")),
+            updated_at=str(ann.get("updated_at") or ann.get("created_at") or ""),
+            result=ann.get("result"),
+        )
+        for ann in task.get("annotations") or []
+    )
+    return ExportedTask(task_id, str(data.get("doc_id") or f"task-{task_id}"), data, annotations)
 
 
 # --- results to documents ------------------------------------------------------------------------

@@ -8,23 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from eventgold.annotate.labelstudio.connection import Session
+from eventgold.annotate.labelstudio.convert import TaskKey, task_key
 
 SCAN_PAGE_SIZE = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class TaskKey:
-    """What push needs to know about an existing task; never its annotations."""
-
-    task_id: int
-    doc_id: str
-    sha256: str
-    model_versions: frozenset[str] = frozenset()
-    annotations: int = 0  # submitted and cancelled ones
 
 
 def task_page(
@@ -72,13 +61,6 @@ def task_page(
     return session.call(f"listing tasks of project {project_id}", get)
 
 
-def _versions(raw: Any) -> frozenset[str]:
-    # The data manager renders versions as "a,b" (SQLite) or "a, b" (PostgreSQL).
-    if not isinstance(raw, str) or not raw:
-        return frozenset()
-    return frozenset(v.strip() for v in raw.split(",") if v.strip())
-
-
 def iter_task_keys(
     session: Session,
     project_id: int,
@@ -90,8 +72,7 @@ def iter_task_keys(
     """Stream the keys of the project's tasks with id > `after_id`, in id order.
 
     Keyset pagination (``id > last``) rather than page numbers, so tasks created meanwhile
-    neither shift nor repeat pages. Tasks lacking a doc_id (imported by other tools) get
-    ``task-<id>`` so they can still be counted.
+    neither shift nor repeat pages.
     """
     last = after_id
     while True:
@@ -103,16 +84,9 @@ def iter_task_keys(
             with_versions=with_versions,
         )
         for task in page:
-            data = task.get("data") or {}
-            yield TaskKey(
-                task_id=int(task["id"]),
-                doc_id=str(data.get("doc_id") or f"task-{task['id']}"),
-                sha256=str(data.get("sha256") or ""),
-                model_versions=_versions(task.get("predictions_model_versions")),
-                annotations=int(task.get("total_annotations") or 0)
-                + int(task.get("cancelled_annotations") or 0),
-            )
-            last = max(last, int(task["id"]))
+            key = task_key(task)
+            yield key
+            last = max(last, key.task_id)
         if len(page) < page_size:
             return
 

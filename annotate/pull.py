@@ -223,8 +223,8 @@ def iter_pull_to_gold(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-users") as pool:
         users = pool.submit(user_names, session)
         export = start_export(session, project.id)
-        # The tokenizer loads (~0.4 s) while the server builds the first chunk; earlier, its
-        # hold on the GIL slowed the calls above.
+        # The tokenizer loads (~0.4 s) while the server builds the first chunk, and only after
+        # the calls above: its hold on the GIL would slow them.
         warm_up()
         try:
             emails = users.result()

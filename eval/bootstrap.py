@@ -30,7 +30,7 @@ from eventgold.eval.table import (
 
 # Resamples per matrix product: at most BLOCK, and at most WEIGHTS / documents, so that a
 # block of weights stays near 64 MB however large the corpus (smaller blocks read the count
-# table more often: 16 MB blocks made the bootstrap 1.6 times slower at 100,000 documents).
+# table more often, and on a large corpus that costs more than the block's memory saves).
 # numpy draws the same resamples whatever the block size (tested).
 BLOCK = 200
 WEIGHTS = 8_000_000
@@ -56,9 +56,9 @@ class Bootstrap:
 
 def _weights(n_docs: int, settings: Bootstrap) -> Iterator[np.ndarray]:
     """Blocks of resamples: how many times each document is drawn in n draws with
-    replacement. That is a multinomial over equal shares, counted from uniform draws, which
-    numpy does 3.5 times faster than `Generator.multinomial` (8 of the 9.6 s of 1,000
-    resamples at 100,000 documents went there)."""
+    replacement. That is a multinomial over equal shares, counted from uniform draws: the same
+    distribution as `Generator.multinomial`, which is several times slower and on a large
+    corpus would be most of the bootstrap's time."""
     rng = np.random.default_rng(settings.seed)
     left = settings.resamples
     block = max(1, min(BLOCK, WEIGHTS // n_docs))

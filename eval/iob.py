@@ -88,8 +88,8 @@ def span_chunks(
     """
     found: set[Chunk] = set()
     free = 0  # tokens before it are tagged already (or lie before every span to come)
-    # Sorted as tuples in tagging order (start, longest first, label): 20% faster than
-    # sorting the spans with a key function.
+    # Sorted as tuples in tagging order (start, longest first, label): tuples compare in C,
+    # where a key function is a Python call per span.
     for start, minus_end, label in sorted([(s, -e, label) for label, s, e in spans]):
         first = bisect_right(ends, start)
         if first < free:

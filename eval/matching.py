@@ -81,7 +81,7 @@ class SpanMatch(NamedTuple):
 
     The pair lists are in no particular order (readers that show pairs sort them). A named
     tuple, not a frozen dataclass: one is made per document, and the dataclass's
-    ``__init__`` (a ``object.__setattr__`` per field) cost 1.9 us against 0.4.
+    ``__init__`` (an ``object.__setattr__`` per field) is several times slower to build.
     """
 
     gold: frozenset[Span]
@@ -124,8 +124,8 @@ def overlaps(gold: Iterable[Span], pred: Iterable[Span]) -> list[Pair]:
 
     One sweep over both sides sorted by start: a prediction that starts more than the longest
     prediction's length before a gold span ends before it, and before every later one, so
-    it is never looked at again. Measured against looking at every prediction from the first
-    for each gold span: 16 instead of 25 us for a document of ~30 spans a side.
+    it is never looked at again, so each gold span looks only at the predictions near it, not
+    at every prediction from the first.
     """
     by_start = sorted(pred, key=_START)
     if not by_start:

@@ -42,7 +42,7 @@ def resolve(spans: dict[str, Span], relations: Iterable[Relation]) -> set[Resolv
     (validation reports them before scoring). A set: a relation listed twice counts once.
 
     Endpoints are looked up without checking first, and checked only when one is missing
-    (rare): 8 instead of 13 us for a side of 30 entities and 8 relations.
+    (rare), so the common case is one dict lookup per endpoint.
     """
     relations = tuple(relations)
     try:

@@ -270,8 +270,8 @@ def paused_gc() -> Iterator[None]:
     """The cyclic garbage collector off for the block, then as it was (also on error).
 
     Scoring allocates millions of short-lived tuples and sets, none in a cycle; each full
-    collection they trigger walks every object alive, the corpus included (measured at
-    100,000 documents: relations cost 5.9 s with the collector on). Keep the block free of
+    collection they trigger walks every object alive, the corpus included, so on a large
+    corpus the collections cost more than the scoring they interrupt. Keep the block free of
     `yield`: the collector must not stay off while a caller does its own work.
     """
     enabled = gc.isenabled()

@@ -38,7 +38,7 @@ from eventgold.validate import (
 EMPTY_SPAN = "empty-span"  # a span with no non-whitespace character has no token
 # Whether a code point is whitespace (str.isspace), for every code point up to the last
 # whitespace one (U+3000) plus one that is not: larger code points are clipped to it (a test
-# checks every code point; checking at import cost every command 0.5 s).
+# checks every code point; checking at import would slow every command's start).
 _IS_SPACE = np.array([chr(c).isspace() for c in range(0x3002)], dtype=bool)
 _NOT_SPACE = len(_IS_SPACE) - 1
 # The same flags for ASCII bytes, as a `bytes.translate` table (other bytes never occur).
@@ -66,9 +66,10 @@ _NLP_LOCK = threading.Lock()
 
 @functools.lru_cache(maxsize=1)
 def _load_nlp() -> Language:
-    # Loaded once per process; only the tokenizer's offsets are used. Without lexical
-    # attribute getters (lower, shape, like_num, ...: 23 functions run for each word the vocab
-    # has not seen) a new word costs 11 instead of 24 us; the offsets are the same (tested).
+    # Loaded once per process; only the tokenizer's offsets are used. The lexical attribute
+    # getters (lower, shape, like_num, ...: 23 functions run for each word the vocab has not
+    # seen) are most of the cost of a new word and nothing here reads them; the offsets are
+    # the same without them (tested).
     import spacy
 
     nlp = spacy.blank("en")
@@ -133,8 +134,8 @@ def _pieces(
     Every edge of a piece is a token edge, a cut, or a change between whitespace and text, so
     the pieces are the segments between consecutive such edges that start on a non-space
     character: spaCy's tokens (plus at most one trailing space each) cover the whole text, so
-    every non-space segment lies inside one token. Tests keep the per-token loop this replaced
-    (10 times slower on bench documents) as the definition.
+    every non-space segment lies inside one token. Tests keep a plain per-token loop as the
+    definition, and check this against it.
     """
     n = len(is_space)
     change = np.flatnonzero(is_space[1:] != is_space[:-1]) + 1

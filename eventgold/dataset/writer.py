@@ -327,7 +327,7 @@ def iter_write_gold(
     feats = features(schema)
     shares = (ratios.train, ratios.validation, ratios.test)
     # Made alongside the first documents (for pull: while the server builds the first chunk),
-    # not after the last, where it cost ~35 ms of a small pull's tail.
+    # not after the last, where it would add to the work left once the server is done.
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-hf")
     hf_files = pool.submit(_hf_split_files, feats)
     pool.shutdown(wait=False)

@@ -12,9 +12,9 @@ Layout written by `write_gold` (atomically: built in a staging folder and swappe
 Streaming: as documents arrive, each is validated, tokenised and encoded. Documents that arrive
 in id order (a pull of a pushed corpus does) are written out at once: JSONL, Parquet and the
 Arrow file per split, written in place in ``hf/`` (no second copy). Otherwise each one's JSONL
-line and dataset row are spooled to a file in the staging folder, with only an index ``(id,
-byte offset, lengths, split)`` in memory (about 300 bytes a document, ~30 MB for 100k
-documents), and a second pass writes them sorted by id (Python string order). Rows go out in
+line and dataset row are spooled to a file in the staging folder, with only an index
+(`Spooled`: id, byte offset, lengths, split) in memory (about 300 bytes a document, ~30 MB for
+100k documents), and a second pass writes them sorted by id (Python string order). Rows go out in
 batches of 256. Output is deterministic: the same documents in any order give byte-identical
 documents.jsonl, card and Parquet shards. Entities and relations are put in a
 canonical order (`canonical`). Splits: see `split_of` and
@@ -35,12 +35,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from eventgold.atomic import atomic_dir
+from eventgold.dataset.card import render_card
 from eventgold.dataset.features import RowEncoder, canonical, features, to_row
 from eventgold.dataset.folder import (
     CARD_FILE,
@@ -298,6 +299,58 @@ def _spooled(
     return line, encode(to_row(doc, schema))
 
 
+class Spooled(NamedTuple):
+    """Where one document's JSONL line and encoded row sit in the writer's spool: what the
+    writer keeps in memory per document (the row length is 0 once it was written out)."""
+
+    id: str
+    offset: int
+    line: int
+    row: int
+    split: int  # index into SPLITS
+
+
+def _summary(
+    path: Path,
+    out: _Outputs,
+    encode: RowEncoder,
+    schema: Schema,
+    n_rejects: int,
+    ratios: SplitRatios,
+    seed: str,
+    shard_rows: int,
+    moved: Mapping[str, int],
+) -> GoldSummary:
+    writers, stats = out.writers, out.stats
+    return GoldSummary(
+        path=path,
+        splits=tuple(
+            SplitSummary(
+                name=name,
+                documents=stats[i].documents,
+                tokens=stats[i].tokens,
+                entities={
+                    label: stats[i].entities[encode.entity[label]] for label in schema.entity_labels
+                },
+                relations={
+                    label: stats[i].relations[encode.relation[label]]
+                    for label in schema.relation_labels
+                },
+                shards=tuple(
+                    f"{DATA_DIR}/{p.name}" for p in (writers[i].paths if i in writers else [])
+                ),
+                ids=tuple(stats[i].ids) if stats[i].documents <= LIST_IDS_MAX else (),
+            )
+            for i, name in enumerate(SPLITS)
+        ),
+        rejects=n_rejects,
+        ratios=ratios,
+        seed=seed,
+        shard_rows=shard_rows,
+        moved=tuple(sorted(moved)),
+    )
+
+
 def iter_write_gold(
     documents: Iterable[Document],
     out_dir: Path,
@@ -316,9 +369,6 @@ def iter_write_gold(
     Raises `ProblemsError` (leaving any old gold folder untouched) if a document is invalid
     gold, has an unknown ``meta.split``, or repeats an id.
     """
-    # Imported here: card imports this module for GoldSummary.
-    from eventgold.dataset.card import render_card
-
     require_gold_target(Path(out_dir))
     if shard_rows < 1:
         raise ProblemsError([Problem("shard_rows", f"must be >= 1, got {shard_rows}")])
@@ -342,7 +392,7 @@ def iter_write_gold(
         # (marshal: fast, rows are plain str/int/list/dict) are spooled, and a second pass
         # writes them in id order. A streamed document spools its line only: if order breaks
         # later, its row is made again from the line.
-        index: list[tuple[str, int, int, int, int]] = []  # id, offset, line, row, split
+        index: list[Spooled] = []
         hashed: list[tuple[str, float, int]] = []  # id, hash, split: only while tiny
         problems: list[Problem] = []
         encode = RowEncoder(feats)
@@ -357,9 +407,9 @@ def iter_write_gold(
                     if found:
                         continue
                     if problems:  # nothing will be written: only ids, for the duplicate check
-                        index.append((doc.id, 0, 0, 0, 0))
+                        index.append(Spooled(doc.id, 0, 0, 0, 0))
                         continue
-                    if in_order and index and doc.id <= index[-1][0]:
+                    if in_order and index and doc.id <= index[-1].id:
                         in_order = False
                         if out is not None:
                             out.discard()
@@ -379,7 +429,7 @@ def iter_write_gold(
                     spool.write(line)
                     packed = b"" if out is not None else marshal.dumps(row)
                     spool.write(packed)
-                    index.append((doc.id, offset, len(line), len(packed), split))
+                    index.append(Spooled(doc.id, offset, len(line), len(packed), split))
                     if out is not None:
                         out.add(split, line, row)
                     elif in_order and splits_settled(seen, shares, len(hashed)):
@@ -391,10 +441,10 @@ def iter_write_gold(
                     if len(index) % 100 == 0:
                         yield Progress("read", len(index), None)
             index.sort()
-            for (a, *_), (b, *_) in itertools.pairwise(index):
-                if a == b:
+            for a, b in itertools.pairwise(index):
+                if a.id == b.id:
                     problems.append(
-                        Problem(f"document '{b}'", "duplicate document id", DUPLICATE_DOCUMENT)
+                        Problem(f"document '{b.id}'", "duplicate document id", DUPLICATE_DOCUMENT)
                     )
             if problems:
                 raise ProblemsError(
@@ -404,10 +454,10 @@ def iter_write_gold(
             if out is not None:
                 out.discard()
             raise
-        counts = Counter(split for *_, split in index)
+        counts = Counter(entry.split for entry in index)
         if out is None and len(hashed) < FILL_MAX:
             moved = fill_empty_splits(hashed, counts, ratios)
-            index = [(i, o, n, r, moved.get(i, s)) for i, o, n, r, s in index]
+            index = [e._replace(split=moved.get(e.id, e.split)) for e in index]
         else:  # streamed: `splits_settled` said no split can change
             moved = {}
         del hashed
@@ -433,39 +483,14 @@ def iter_write_gold(
             out.open_every_split()
         out.close()
         spool_path.unlink()
-        writers, stats = out.writers, out.stats
+        writers = out.writers
 
         yield Progress("hf", 0, 1)
         _hf_metadata(stage / HF_DIR, [SPLITS[i] for i in sorted(writers)], hf_files.result())
         yield Progress("hf", 1, 1)
 
-        summary = GoldSummary(
-            path=Path(out_dir),
-            splits=tuple(
-                SplitSummary(
-                    name=name,
-                    documents=stats[i].documents,
-                    tokens=stats[i].tokens,
-                    entities={
-                        label: stats[i].entities[encode.entity[label]]
-                        for label in schema.entity_labels
-                    },
-                    relations={
-                        label: stats[i].relations[encode.relation[label]]
-                        for label in schema.relation_labels
-                    },
-                    shards=tuple(
-                        f"{DATA_DIR}/{p.name}" for p in (writers[i].paths if i in writers else [])
-                    ),
-                    ids=tuple(stats[i].ids) if stats[i].documents <= LIST_IDS_MAX else (),
-                )
-                for i, name in enumerate(SPLITS)
-            ),
-            rejects=n_rejects,
-            ratios=ratios,
-            seed=seed,
-            shard_rows=shard_rows,
-            moved=tuple(sorted(moved)),
+        summary = _summary(
+            Path(out_dir), out, encode, schema, n_rejects, ratios, seed, shard_rows, moved
         )
         card = render_card(
             summary,

@@ -21,6 +21,7 @@ from eventgold.annotate.push import push
 from eventgold.cli import app
 from eventgold.dataset.folder import load_gold_dataset
 from eventgold.documents import Document, Entity, Relation, read_documents
+from eventgold.progress import drain
 from eventgold.schema import load_schema
 
 EXPORT = Path(__file__).resolve().parents[1] / "data" / "ls_export_full.json"
@@ -139,7 +140,7 @@ def pulled_project(ls_session, tmp_path_factory) -> dict:
     bad = _bad_annotations()
     # Push creates the project and the good submissions; the bad ones cannot go through push
     # (it validates), so they are imported raw, as another tool or the UI would leave them.
-    events = list(
+    report = drain(
         push(
             ls_session,
             project_title=title,
@@ -150,7 +151,6 @@ def pulled_project(ls_session, tmp_path_factory) -> dict:
             annotations=[good, ml, doc("d-changed", GOOD_ENTS[:1])],
         )
     )  # fmt: skip
-    report = events[-1].report
     assert report.problems == () and report.annotations_added == 3
     raw = [to_task(d.without_annotations(), annotations=[d]) for d in bad.values()]
     cancel = to_task(doc("d-cancel"))
@@ -306,10 +306,10 @@ def test_pull_of_a_project_without_annotations_writes_an_empty_gold(
     from ..conftest import TEST_CREDS
 
     title = f"pull-unannotated-{time.time_ns()}"
-    events = list(
+    report = drain(
         push(ls_session, project_title=title, documents=[doc("d-a"), doc("d-b")], schema=SCHEMA)
     )
-    assert events[-1].report.imported == 2
+    assert report.imported == 2
     out = tmp_path / "gold"
     result = CliRunner().invoke(
         app,

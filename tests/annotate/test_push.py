@@ -3,21 +3,18 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import time
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from eventgold.annotate.adjudication.ground_truth import GROUND_TRUTH_DIFFERS, push_ground_truth
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, Retry, connect
 from eventgold.annotate.labelstudio.convert import to_annotation, to_task
 from eventgold.annotate.labelstudio.server import stop_pid
 from eventgold.annotate.labelstudio.tasks import iter_task_keys
 from eventgold.annotate.lock import PUSH_RUNNING, push_lock
-from eventgold.annotate.pull import pull, pull_to_gold
+from eventgold.annotate.pull import pull_to_gold
 from eventgold.annotate.push import (
     CONFLICT,
     DUPLICATE_INPUT,
@@ -160,37 +157,6 @@ def test_annotations_round_trip_and_invalid_ones_are_reported(
     for a in anns:
         assert got[a.id]["entities"] == [e.to_json() for e in a.entities]
         assert got[a.id]["relations"] == [r.to_json() for r in a.relations]
-
-
-def test_ground_truth_push_wins_selection(ls_session, project_title):
-    docs = [article(i) for i in range(2)]
-    run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA,
-             annotations=[annotated(d) for d in docs]))  # fmt: skip
-    time.sleep(1.1)
-    full = annotated(docs[0])
-    gt = full.with_annotations(entities=full.entities[:2], relations=full.relations[:1])
-    report = push_ground_truth(
-        ls_session, project_title=project_title, documents=[gt, article(9)], schema=SCHEMA
-    )
-    assert report.created == 1 and [p.code for p in report.problems] == [NO_TASK]
-    tasks = {t.doc_id: t for t in pull(ls_session, project_title=project_title, schema=SCHEMA)}
-    chosen = [a for a in tasks[docs[0].id].annotations if a.meta["ground_truth"]]
-    assert len(chosen) == 1 and chosen[0].relations == gt.relations
-    # Again, with other entity ids: the same content, so nothing is added twice.
-    renamed = gt.with_annotations(
-        entities=[replace(e, id=f"x-{e.id}") for e in gt.entities],
-        relations=[replace(r, head=f"x-{r.head}", tail=f"x-{r.tail}") for r in gt.relations],
-    )
-    again = push_ground_truth(ls_session, project_title=project_title, documents=[renamed])
-    assert (again.created, again.unchanged, again.problems) == (0, 1, ())
-    # Another content: reported with the task and the earlier annotation, never overwritten.
-    other = gt.with_annotations(entities=gt.entities[:1], relations=[])
-    clash = push_ground_truth(ls_session, project_title=project_title, documents=[other])
-    assert clash.created == 0 and [p.code for p in clash.problems] == [GROUND_TRUTH_DIFFERS]
-    assert f"document '{gt.id}'" in str(clash.problems[0])
-    assert "already has another ground truth (annotation" in str(clash.problems[0])
-    tasks = {t.doc_id: t for t in pull(ls_session, project_title=project_title, schema=SCHEMA)}
-    assert sum(bool(a.meta["ground_truth"]) for a in tasks[docs[0].id].annotations) == 1
 
 
 def test_generator_failing_midway_then_rerun_gives_each_document_once(

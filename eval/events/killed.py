@@ -203,3 +203,34 @@ def parse_killed(text: str) -> Killed | None:
             return Killed(None, num.value, num.value, text)
         return Killed(num.value, num.value, num.value, text)
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class EventKilled:
+    """An event's figures from its killed victim groups, each mention kept beside them.
+
+    Victim groups of one event often overlap (``96 people ... Among the dead were 73
+    civilians and 23 Taliban members``; ``200 people, including 13 U.S. service members``),
+    so figures are not added up: low and best are the largest of the mentions' (the toll is at
+    least the largest group), and high is the sum of the highs (all groups disjoint), None if
+    any mention has no high.
+    """
+
+    low: int | None
+    best: int
+    high: int | None
+    mentions: tuple[tuple[str, Killed], ...]  # (entity id, its figures), in text order
+
+    @classmethod
+    def combine(cls, mentions: list[tuple[str, Killed]]) -> EventKilled | None:
+        if not mentions:
+            return None
+        counts = [k for _, k in mentions]
+        lows = [k.low for k in counts if k.low is not None]
+        highs = [k.high for k in counts]
+        return cls(
+            low=max(lows) if lows else None,
+            best=max(k.best for k in counts),
+            high=None if any(h is None for h in highs) else sum(h for h in highs if h is not None),
+            mentions=tuple(mentions),
+        )

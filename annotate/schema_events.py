@@ -36,7 +36,7 @@ class EventSpec:
     killed: str  # relation anchor|attacker -> victims: the killed victim groups
     condemns: str  # relation condemned_by -> anchor|attacker
     group: str = "reference"
-    attach: str = "sentence"
+    attach: str = "nearest"
     description: str = ""
 
     def role_labels(self) -> dict[str, str]:
@@ -148,6 +148,6 @@ def events_from_data(data: Mapping[str, Any] | None) -> EventSpec | None:
         killed=data["killed"],
         condemns=data["condemns"],
         group=data.get("group", "reference"),
-        attach=data.get("attach", "sentence"),
+        attach=data.get("attach", "nearest"),
         description=str(data.get("description") or ""),
     )

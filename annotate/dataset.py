@@ -601,6 +601,7 @@ def iter_write_gold(
     """
     # Imported here: card imports this module for GoldSummary.
     from eventgold.annotate.card import render_card
+    from eventgold.eval.events.rows import EventSample
 
     require_gold_target(Path(out_dir))
     if shard_rows < 1:
@@ -629,6 +630,7 @@ def iter_write_gold(
         hashed: list[tuple[str, float, int]] = []  # id, hash, split: only while tiny
         problems: list[Problem] = []
         encode = RowEncoder(feats)
+        events = EventSample(schema) if schema.events is not None else None  # for the card
         seen: Counter[int] = Counter()  # documents per split index so far
         out: _Outputs | None = None  # set while documents are written as they come
         in_order = True
@@ -648,6 +650,8 @@ def iter_write_gold(
                             out.discard()
                             out = None
                     doc = canonical(doc)
+                    if events is not None:
+                        events.add(doc)
                     line = (dumps_document(doc) + "\n").encode("utf-8")
                     row = encode(to_row(doc, schema))
                     if doc.meta.get("split") is None:
@@ -755,6 +759,7 @@ def iter_write_gold(
             schema=schema,
             provenance=provenance or {},
             agreement_markdown=agreement_markdown,
+            events=events,
         )
         (stage / CARD_FILE).write_text(card, encoding="utf-8", newline="\n")
         # Run-specific files (e.g. Label Studio ids, pull time) ride along in the same swap.

@@ -226,3 +226,13 @@ class _Desc:
 
     def __lt__(self, other: _Desc) -> bool:
         return self.key > other.key
+
+
+def predicted_event_rows(gold: Path, predictions: Path, schema: Schema) -> list[EventRow]:
+    """The event rows of a prediction file checked against the gold (for the HTML report)."""
+    from eventgold.eval.inputs import index_gold, load_predictions
+
+    gold_file = index_gold(gold, schema)
+    preds = load_predictions(predictions, gold_file, schema)
+    docs = (preds.for_gold(g) for g in gold_file)
+    return [EventRow(e) for a in event_table(docs, schema) for e in a.events]

@@ -142,7 +142,9 @@ class AttachNearest:
         if found is not None:
             return found
         par = seg.paragraph(mention.start)
-        before = [p for p in placed if seg.paragraph(p[0].start) == par and p[0].end <= mention.start]
+        before = [
+            p for p in placed if seg.paragraph(p[0].start) == par and p[0].end <= mention.start
+        ]
         return _nearest(mention, before)
 
 

@@ -28,7 +28,9 @@ from eventgold.eval.events.segments import Segments
 _COLUMNS = ("anchors", "attacker", "victims", "location", "condemned_by")
 
 
-def _key_event(doc: Document, entry: Mapping[str, Any], where: str) -> tuple[Event | None, list[Problem]]:
+def _key_event(
+    doc: Document, entry: Mapping[str, Any], where: str
+) -> tuple[Event | None, list[Problem]]:
     by_id = doc.entity_by_id()
     problems: list[Problem] = []
     cols: dict[str, tuple[Entity, ...]] = {}

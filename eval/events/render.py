@@ -61,6 +61,5 @@ def events_html(rows: Sequence[EventRow], *, title: str = "Events") -> str:
         for row in rows
     )
     return (
-        f"<h2>{escape(title)}</h2><p>{len(rows)} event(s).</p>"
-        f"<table><tr>{head}</tr>{body}</table>"
+        f"<h2>{escape(title)}</h2><p>{len(rows)} event(s).</p><table><tr>{head}</tr>{body}</table>"
     )

@@ -163,9 +163,7 @@ def write_event_table(assemblies: Iterable[Assembly], out_dir: Path) -> EventsWr
         if batch or not n_events:
             flush()  # an empty table still gets its columns
         writer.close()
-    return EventsWritten(
-        n_docs, n_events, n_unplaced, (out_dir / PARQUET_FILE, out_dir / CSV_FILE)
-    )
+    return EventsWritten(n_docs, n_events, n_unplaced, (out_dir / PARQUET_FILE, out_dir / CSV_FILE))
 
 
 def events(

@@ -163,7 +163,7 @@ def count_table(docs: Sequence[DocumentCounts], slots: Sequence[str]) -> CountTa
         row = [*d.events.as_tuple()]
         for s in slots:
             row += d.slots[s].as_tuple()
-        rows.append(row + [*overall.as_tuple()])
+        rows.append([*row, *overall.as_tuple()])
     counts = np.array(rows, dtype=np.int64).reshape(len(docs), 3 * (len(slots) + 2))
     return CountTable(tuple(d.doc_id for d in docs), _groups(slots), counts)
 
@@ -202,7 +202,9 @@ class EventScores:
         slots = [g[2] for g in self.table.groups if g[1] == SLOTS_RULE and g[2] != OVERALL]
         sums = self.table.counts.sum(axis=0).astype(np.float64)
         names = f1_metrics(self.table)
-        macro = float(np.nan_to_num(f1_values(self.table, sums))[names.index((FAMILY, SLOTS_RULE, MACRO))])
+        macro = float(
+            np.nan_to_num(f1_values(self.table, sums))[names.index((FAMILY, SLOTS_RULE, MACRO))]
+        )
         ci = self.intervals.get((FAMILY, SLOTS_RULE, MACRO))
         return {
             "events": self.figure(EVENTS_RULE, OVERALL),
@@ -280,7 +282,9 @@ def score_events(
             problems.append(Problem(f"prediction '{d.id}'", "no gold document has this id"))
         preds[d.id] = d
     if problems:
-        raise ProblemsError(problems, summary=f"{len(problems)} prediction(s) match no gold document")
+        raise ProblemsError(
+            problems, summary=f"{len(problems)} prediction(s) match no gold document"
+        )
     missing = [d.id for d in gold if d.id not in preds]
     triples = (
         (

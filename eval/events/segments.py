@@ -14,7 +14,29 @@ import re
 from dataclasses import dataclass
 
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr st gen col lt sgt capt maj prof rev sen rep gov no vs etc jr sr".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "maj",
+        "prof",
+        "rev",
+        "sen",
+        "rep",
+        "gov",
+        "no",
+        "vs",
+        "etc",
+        "jr",
+        "sr",
+    ]
 )
 _STOP = re.compile(r"[.!?]+(?=\s)")
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?$")

@@ -25,7 +25,8 @@ from eventgold.annotate.schema_events import EventSpec
 from eventgold.eval.events.killed import EventKilled, Killed, parse_killed
 from eventgold.eval.events.segments import Segments
 
-Placed = tuple[Entity, int]  # an anchor mention and the index of its event
+# An anchor mention, the index of its event, and its sentence and paragraph indexes.
+Placed = tuple[Entity, int, int, int]
 
 
 class GroupRule(Protocol):
@@ -121,7 +122,7 @@ class AttachSentence:
 
     def attach(self, mention: Entity, placed: Sequence[Placed], seg: Segments) -> int | None:
         s = seg.sentence(mention.start)
-        return _nearest(mention, [p for p in placed if seg.sentence(p[0].start) == s])
+        return _nearest(mention, [p for p in placed if p[2] == s])
 
 
 class AttachParagraph:
@@ -130,7 +131,7 @@ class AttachParagraph:
 
     def attach(self, mention: Entity, placed: Sequence[Placed], seg: Segments) -> int | None:
         par = seg.paragraph(mention.start)
-        return _nearest(mention, [p for p in placed if seg.paragraph(p[0].start) == par])
+        return _nearest(mention, [p for p in placed if p[3] == par])
 
 
 class AttachNearest:
@@ -142,9 +143,7 @@ class AttachNearest:
         if found is not None:
             return found
         par = seg.paragraph(mention.start)
-        before = [
-            p for p in placed if seg.paragraph(p[0].start) == par and p[0].end <= mention.start
-        ]
+        before = [p for p in placed if p[3] == par and p[0].end <= mention.start]
         return _nearest(mention, before)
 
 
@@ -219,7 +218,7 @@ def assemble(
             drafts.append(_Draft())
         drafts[i].anchors.append(a)
         event_of[a.id] = i
-        placed.append((a, i))
+        placed.append((a, i, seg.sentence(a.start), seg.paragraph(a.start)))
 
     killed_heads: dict[str, list[str]] = {}  # victim id -> heads of its killed relations
     killers: set[str] = set()
@@ -244,7 +243,7 @@ def assemble(
         if i is None:
             i = len(drafts)
             drafts.append(_Draft(anchors=[e]))
-            placed.append((e, i))
+            placed.append((e, i, seg.sentence(e.start), seg.paragraph(e.start)))
         join(e, "attacker", i)
 
     def linked(ids: list[str]) -> int | None:

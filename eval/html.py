@@ -7,10 +7,13 @@ report opens offline and can be archived next to the result JSON it was made fro
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
 from eventgold.eval.evaluate import ERROR_KINDS, NONE, ErrorCase, EvalResult
+from eventgold.eval.events.render import events_html
+from eventgold.eval.events.rows import EventRow
 from eventgold.eval.table import MACRO, OVERALL
 
 MAX_SHOWN_ERRORS = 1000
@@ -183,8 +186,10 @@ def error_table(result: EvalResult) -> str:
     )
 
 
-def render_html(result: EvalResult, *, title: str = "eventgold evaluation") -> str:
-    """The whole report as one HTML string."""
+def render_html(
+    result: EvalResult, *, title: str = "eventgold evaluation", events: Sequence[EventRow] = ()
+) -> str:
+    """The whole report as one HTML string; `events`, the predicted event table, if given."""
     data = result.to_json()
     figures = data["figures"]
     inputs = "".join(
@@ -217,5 +222,6 @@ def render_html(result: EvalResult, *, title: str = "eventgold evaluation") -> s
         f"{boot['confidence']:.0%} percentile intervals</li></ul>"
         f"{''.join(sections)}"
         "<h2>Label confusion over overlapping spans</h2>"
-        f"{confusion_table(result.confusion)}{error_table(result)}</body></html>"
+        f"{confusion_table(result.confusion)}{error_table(result)}"
+        f"{events_html(events, title='Predicted events') if events else ''}</body></html>"
     )

@@ -37,7 +37,7 @@ MACRO = "MACRO"  # scope of the unweighted mean of per-label F1
 SPAN = "span"  # SemEval counts
 SET = "set"  # tp/fp/fn counts
 COUNT_NAMES: dict[str, tuple[str, ...]] = {SPAN: SPAN_COUNT_NAMES, SET: PRF_COUNT_NAMES}
-FAMILY_KIND = {"entities": SPAN, "relations": SET, "tokens": SET}
+FAMILY_KIND = {"entities": SPAN, "relations": SET, "tokens": SET, "events": SET}
 
 GroupKey = tuple[str, str, str]  # (family, rule, scope)
 TokenEdges = Callable[[Document], tuple[list[int], list[int]]]  # gold -> token starts, ends

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from eventgold.problems import Problem, ProblemsError, allowed
+from eventgold.schema_events import EventSpec, check_events_data, events_from_data
 
 
 def _shipped_schemas() -> Path:
@@ -41,7 +42,7 @@ _LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 _COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _VERSION_RE = re.compile(r"^\d+(?:\.\d+){0,2}$")
 IOB_OUTSIDE = "O"  # the IOB2 tag outside every entity: not available as a label
-_TOP_KEYS = {"name", "version", "description", "guidelines", "entities", "relations"}
+_TOP_KEYS = {"name", "version", "description", "guidelines", "entities", "relations", "events"}
 _ENTITY_KEYS = {"label", "description", "color", "hotkey"}
 _RELATION_KEYS = {"label", "description", "head", "tail"}
 
@@ -71,6 +72,7 @@ class Schema:
     relations: tuple[RelationType, ...]
     guidelines: str = ""
     path: str = ""
+    events: EventSpec | None = None  # the optional `events:` section (annotate.schema_events)
 
     @property
     def entity_labels(self) -> tuple[str, ...]:
@@ -241,6 +243,8 @@ def check_schema_data(data: Any, *, path: str = "schema") -> list[Problem]:
                             f"unknown entity label {name!r}; allowed: {allowed(labels)}",
                         )
                     )
+    if data.get("events") is not None:
+        p += check_events_data(data["events"], labels=labels, relations=relations, path=path)
     return p
 
 
@@ -274,6 +278,7 @@ def schema_from_data(data: dict[str, Any], *, path: str = "") -> Schema:
             )
             for r in data.get("relations") or []
         ),
+        events=events_from_data(data.get("events")),
     )
 
 

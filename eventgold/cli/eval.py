@@ -21,6 +21,7 @@ from eventgold.cli._common import (
     user_errors,
 )
 from eventgold.eval import evaluate as ev
+from eventgold.eval.events.rows import predicted_event_rows
 from eventgold.eval.html import render_html
 from eventgold.eval.table import MACRO, OVERALL
 
@@ -147,5 +148,8 @@ def eval_cli(
         result.write_json(json_out)
         out.print(f"wrote {json_out}")
     if html_out is not None:
-        write_text_atomic(html_out, render_html(result, title=f"eventgold eval: {predictions}"))
+        with user_errors():  # the predicted event table, when the schema declares events
+            rows = predicted_event_rows(gold, predictions, sch) if sch.events else []
+        title = f"eventgold eval: {predictions}"
+        write_text_atomic(html_out, render_html(result, title=title, events=rows))
         out.print(f"wrote {html_out}")

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from eventgold.dataset.folder import DATA_DIR, DOCUMENTS_FILE, HF_DIR, REJECTS_FILE
 from eventgold.dataset.summary import GoldSummary
 from eventgold.schema import DEFAULT_SCHEMA, Schema
+
+if TYPE_CHECKING:
+    from eventgold.eval.events.rows import EventSample
 
 SHIPPED_GUIDELINES = DEFAULT_SCHEMA.parent / "GUIDELINES.md"
 
@@ -209,8 +212,10 @@ def render_card(
     schema: Schema,
     provenance: Mapping[str, Any],
     agreement_markdown: str | None,
+    events: EventSample | None = None,
 ) -> str:
-    """The dataset card as Markdown with YAML front matter; deterministic."""
+    """The dataset card as Markdown with YAML front matter; deterministic. `events` (when
+    the schema declares events) adds an "Events" section."""
     parts: list[str] = [
         _front_matter(summary, schema),
         f"# {schema.name} gold (schema {schema.version})",
@@ -229,6 +234,7 @@ def render_card(
         "",
         *_agreement_section(agreement_markdown),
         "",
+        *_events_section(events),
         "## Offsets",
         "",
         "`start`/`end` of entities and `token_starts`/`token_ends` are indices into `text` in "
@@ -257,6 +263,14 @@ def render_card(
         "(sorted by id); `eventgold export` turns it into spaCy DocBin or CoNLL.",
     ]
     return "\n".join(parts) + "\n"
+
+
+def _events_section(sample: EventSample | None) -> list[str]:
+    if sample is None:
+        return []
+    from eventgold.eval.events.render import events_markdown
+
+    return [events_markdown(sample.rows, total=sample.events), ""]
 
 
 def _agreement_section(markdown: str | None) -> list[str]:

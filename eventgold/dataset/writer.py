@@ -369,6 +369,9 @@ def iter_write_gold(
     Raises `ProblemsError` (leaving any old gold folder untouched) if a document is invalid
     gold, has an unknown ``meta.split``, or repeats an id.
     """
+    # Imported here: the event layer is scoring code, loaded only when a gold is written.
+    from eventgold.eval.events.rows import EventSample
+
     require_gold_target(Path(out_dir))
     if shard_rows < 1:
         raise ProblemsError([Problem("shard_rows", f"must be >= 1, got {shard_rows}")])
@@ -396,6 +399,7 @@ def iter_write_gold(
         hashed: list[tuple[str, float, int]] = []  # id, hash, split: only while tiny
         problems: list[Problem] = []
         encode = RowEncoder(feats)
+        events = EventSample(schema) if schema.events is not None else None  # for the card
         seen: Counter[int] = Counter()  # documents per split index so far
         out: _Outputs | None = None  # set while documents are written as they come
         in_order = True
@@ -415,6 +419,8 @@ def iter_write_gold(
                             out.discard()
                             out = None
                     doc = canonical(doc)
+                    if events is not None:
+                        events.add(doc)
                     line = (dumps_document(doc) + "\n").encode("utf-8")
                     row = encode(to_row(doc, schema))
                     if doc.meta.get("split") is None:
@@ -497,6 +503,7 @@ def iter_write_gold(
             schema=schema,
             provenance=provenance or {},
             agreement_markdown=agreement_markdown,
+            events=events,
         )
         (stage / CARD_FILE).write_text(card, encoding="utf-8", newline="\n")
         # Run-specific files (e.g. Label Studio ids, pull time) ride along in the same swap.

@@ -41,7 +41,7 @@ def test_empty_label_list_and_unknown_keys():
         for p in check_schema_data({"name": "x", "version": "1", "colour": 1, "entities": []})
     ]
     assert (
-        "schema: colour: unknown key; allowed: description, entities, guidelines, name, relations, version"
+        "schema: colour: unknown key; allowed: description, entities, events, guidelines, name, relations, version"
         in problems
     )
     assert "schema: entities: must be a non-empty list of labels, got []" in problems

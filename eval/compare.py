@@ -18,6 +18,13 @@ from eventgold.problems import Problem, ProblemsError
 from eventgold.schema import Schema
 
 
+# The one method behind both the interval and the p-value (`bootstrap.percentile_test`).
+TEST_METHOD = (
+    "paired document bootstrap, percentile method for both the interval of A - B and the "
+    "two-sided p for F1(A) = F1(B): the interval excludes 0 exactly when p < 1 - confidence"
+)
+
+
 @dataclass(frozen=True)
 class Comparison:
     a: str
@@ -31,7 +38,7 @@ class Comparison:
             "a": self.a,
             "b": self.b,
             "bootstrap": self.bootstrap.to_json(),
-            "test": "paired document bootstrap, two-sided, H0: F1(A) = F1(B)",
+            "test": TEST_METHOD,
             "metrics": [
                 {"metric": "/".join(name), **row.to_json()} for name, row in self.rows.items()
             ],

@@ -76,7 +76,9 @@ def compare_cli(
     if result.bootstrap.resamples:
         out.print(
             f"paired document bootstrap: {result.bootstrap.resamples} resamples, seed "
-            f"{result.bootstrap.seed}; p is two-sided for F1(A) = F1(B)"
+            f"{result.bootstrap.seed}; p is two-sided for F1(A) = F1(B); interval and p come "
+            "from one method (percentile), so the 95% interval excludes 0 exactly when "
+            "p < 0.05 (docs/compare.md)"
         )
     else:
         out.print("no bootstrap (--bootstrap 0): no interval and no test")

@@ -17,7 +17,6 @@ from eventgold.eval.table import CountTable, GroupKey
 from eventgold.problems import Problem, ProblemsError
 from eventgold.schema import Schema
 
-
 # The one method behind both the interval and the p-value (`bootstrap.percentile_test`).
 TEST_METHOD = (
     "paired document bootstrap, percentile method for both the interval of A - B and the "

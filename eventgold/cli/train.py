@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from eventgold.cli._app import app
+from eventgold.cli._splits import SplitOpt
 from eventgold.cli._common import (
     DEFAULT_SCHEMA_PATH,
     SchemaOpt,
@@ -49,6 +50,7 @@ def train_cli(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same model).")] = 0,
     epochs: Annotated[int, typer.Option(min=1, help="NER training epochs.")] = DEFAULT_EPOCHS,
     schema: SchemaOpt = DEFAULT_SCHEMA_PATH,
+    split: SplitOpt = None,
 ) -> None:
     """Train the spaCy NER + relation-classifier baseline on gold; optionally cross-validate."""
     if out_dir is None and not cv:
@@ -58,12 +60,17 @@ def train_cli(
     if predictions_out is not None and not cv:
         fail("--predictions-out needs --cv K (the predictions are the out-of-fold ones)")
     # Imported here: spaCy and scikit-learn take seconds to import; other commands skip that.
+    from eventgold.dataset.membership import gold_splits, parse_splits, select_splits
     from eventgold.eval.baselines.gold import load_gold
     from eventgold.eval.baselines.trained import cross_validate_steps, fit_steps, save_model
 
     the_schema = get_schema(schema)
     with user_errors():
+        splits = parse_splits(split or ())
         docs = load_gold(gold, schema=the_schema)
+        if splits:
+            assignment = gold_splits(gold, docs)
+            docs = select_splits(docs, splits, assignment, gold=str(gold))
         if cv:
             predicted = {}
             with progress_bar() as bar:

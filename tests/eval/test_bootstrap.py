@@ -134,8 +134,12 @@ def test_the_interval_excludes_zero_exactly_when_p_is_below_alpha() -> None:
         # B finds a share of the gold spans drawn around A's: small and large differences.
         hit_a = rng.binomial(gold, 0.6)
         hit_b = rng.binomial(gold, float(rng.uniform(0.3, 0.8)))
-        rows_a = [[h, 0, 0, g - h, int(rng.integers(0, 2))] for g, h in zip(gold, hit_a)]
-        rows_b = [[h, 0, 0, g - h, int(rng.integers(0, 2))] for g, h in zip(gold, hit_b)]
+        rows_a = [
+            [h, 0, 0, g - h, int(rng.integers(0, 2))] for g, h in zip(gold, hit_a, strict=True)
+        ]
+        rows_b = [
+            [h, 0, 0, g - h, int(rng.integers(0, 2))] for g, h in zip(gold, hit_b, strict=True)
+        ]
         for resamples in (100, 1000):
             settings = Bootstrap(resamples=resamples, seed=case)
             row = paired_test(table(rows_a), table(rows_b), settings)[STRICT]

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from eventgold.cli._app import app
-from eventgold.cli._splits import SplitOpt
 from eventgold.cli._common import (
     DEFAULT_SCHEMA_PATH,
     SchemaOpt,
@@ -18,6 +17,7 @@ from eventgold.cli._common import (
     progress_bar,
     user_errors,
 )
+from eventgold.cli._splits import SplitOpt
 from eventgold.documents import write_documents
 
 # Mirrors trained.DEFAULT_EPOCHS; that module is imported only when the command runs.

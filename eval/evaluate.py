@@ -309,9 +309,10 @@ def _predictions(
     schema: Schema,
     *,
     strict: bool,
+    outside: frozenset[str],
 ) -> Predictions:
     if isinstance(predictions, str | Path):
-        return load_predictions(Path(predictions), gold, schema, strict=strict)
+        return load_predictions(Path(predictions), gold, schema, strict=strict, outside=outside)
     if isinstance(predictions, Predictions):
         return predictions
     # Documents handed over in code are trusted as they are; files are checked.
@@ -393,11 +394,13 @@ def iter_evaluate(
     pred_path = Path(predictions) if isinstance(predictions, str | Path) else None
     gold_name = str(gold) if gold_path is not None else "(documents)"
     splits = tuple(splits)
+    outside: frozenset[str] = frozenset()  # gold documents of the splits not scored
     if splits:  # the documents of those splits, held: a split is a part of the gold
         folder = Path(gold) if gold_path is not None else None  # holds shards, if a folder
         everything = load_gold(gold, schema) if gold_path is not None else list(gold)
         assignment = gold_splits(folder, everything)
         gold = select_splits(everything, splits, assignment, gold=gold_name)
+        outside = frozenset(assignment) - {d.id for d in gold}
         del everything
     scores: _Scores | None = None
     ignored = 0
@@ -415,7 +418,7 @@ def iter_evaluate(
         # Files are checked whole (every problem listed), then read again a document at a
         # time while scoring (see `eval.inputs`).
         gold_docs = index_gold(gold, schema) if isinstance(gold, str | Path) else list(gold)
-        preds = _predictions(predictions, gold_docs, schema, strict=strict)
+        preds = _predictions(predictions, gold_docs, schema, strict=strict, outside=outside)
         overlap = TrainingOverlap((g, preds.for_gold(g)) for g in gold_docs)
         views = GoldTokens(gold) if tokens else None
         scores = yield from _score(overlap, len(gold_docs), tokens=views)

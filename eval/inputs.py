@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -289,9 +289,11 @@ class _PredictionCheck:
         total: int,
         *,
         strict: bool = False,
+        outside: Container[str] = frozenset(),
     ):
         self.path = path
         self.strict = strict  # a prediction of a document not in the gold is a problem
+        self.outside = outside  # gold ids not scored (other splits): ignored, even if strict
         self.ignored = 0  # such predictions, when not strict
         self.schema = schema
         self.known = known
@@ -322,7 +324,7 @@ class _PredictionCheck:
             doc_id = obj["id"]
             dwhere = join(where, f"document '{doc_id}'")
             if not self.known(doc_id):
-                if not self.strict:
+                if not self.strict or doc_id in self.outside:
                     self.ignored += 1
                     continue
                 problems.append(
@@ -367,13 +369,19 @@ class _PredictionCheck:
 
 
 def check_predictions(
-    path: Path, gold: GoldFile | Sequence[Document], schema: Schema, *, strict: bool = False
+    path: Path,
+    gold: GoldFile | Sequence[Document],
+    schema: Schema,
+    *,
+    strict: bool = False,
+    outside: Container[str] = frozenset(),
 ) -> tuple[Predictions, list[Problem]]:
     """Read a prediction file against the gold: the predictions and every problem found.
 
     Records may omit ``text`` (the gold text is used); entities without offsets are aligned
     to the gold text (`eval.align`). A prediction of a document the gold does not hold is
-    ignored and counted (`Predictions.ignored`), or with `strict` a problem.
+    ignored and counted (`Predictions.ignored`), or with `strict` a problem unless its id is
+    in `outside` (gold documents not scored, such as those of other splits).
     """
     path = Path(path)
     if isinstance(gold, GoldFile):
@@ -382,7 +390,7 @@ def check_predictions(
     else:
         by_id = {d.id: d for d in gold}
         known, get_gold = by_id.__contains__, by_id.__getitem__
-    check = _PredictionCheck(path, schema, known, len(gold), strict=strict)
+    check = _PredictionCheck(path, schema, known, len(gold), strict=strict, outside=outside)
     lines: dict[str, Line] = {}
     held: dict[str, Document] = {}
     for _, doc, line in check.documents(get_gold):
@@ -496,11 +504,16 @@ class OnePass:
 
 
 def load_predictions(
-    path: Path, gold: GoldFile | Sequence[Document], schema: Schema, *, strict: bool = False
+    path: Path,
+    gold: GoldFile | Sequence[Document],
+    schema: Schema,
+    *,
+    strict: bool = False,
+    outside: Container[str] = frozenset(),
 ) -> Predictions:
     """`check_predictions`, raising `ProblemsError` with every problem if there is any."""
     _no_predictions(path)
-    predictions, problems = check_predictions(path, gold, schema, strict=strict)
+    predictions, problems = check_predictions(path, gold, schema, strict=strict, outside=outside)
     if problems:
         raise ProblemsError(problems, summary=f"predictions {path} have {len(problems)} problem(s)")
     return predictions

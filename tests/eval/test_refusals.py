@@ -64,3 +64,19 @@ def test_predictions_outside_the_gold_are_ignored_and_counted(
     with pytest.raises(ProblemsError) as caught:
         evaluate(gold_dir, path, schema, bootstrap=0, strict=True)
     assert [p.code for p in caught.value.problems] == ["unknown-document"] * 2
+
+
+def test_with_splits_other_splits_are_ignored_even_when_strict(
+    tmp_path: Path, gold_dir: Path, pred_docs, schema
+) -> None:
+    path = tmp_path / "p.jsonl"
+    write_documents(path, pred_docs)
+    scoring = {"bootstrap": 0, "tokens": False, "splits": ["test"], "strict": True}
+    result = evaluate(gold_dir, path, schema, **scoring)
+    assert (len(result.table.doc_ids), result.ignored, result.splits) == (1, 2, ("test",))
+    write_documents(path, [*pred_docs, Document(id="x9", text="Elsewhere.")])
+    with pytest.raises(ProblemsError) as caught:
+        evaluate(gold_dir, path, schema, **scoring)
+    assert [str(p) for p in caught.value.problems] == [
+        "p.jsonl line 4 / document 'x9': document id 'x9' is not in the gold (1 documents)"
+    ]

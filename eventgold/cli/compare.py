@@ -14,6 +14,7 @@ from eventgold.cli._app import app
 from eventgold.cli._common import (
     DEFAULT_SCHEMA_PATH,
     SchemaOpt,
+    err,
     get_schema,
     out,
     user_errors,
@@ -73,6 +74,8 @@ def compare_cli(
                 a, b, gold=gold, schema=sch, resamples=bootstrap, seed=seed
             )
     out.print(comparison_table(result, all_labels=labels))
+    for warning in result.warnings():
+        err.print(f"warning: {warning}", markup=False)
     if result.bootstrap.resamples:
         out.print(
             f"paired document bootstrap: {result.bootstrap.resamples} resamples, seed "

@@ -34,3 +34,18 @@ def test_evaluate_lists_the_scored_documents_the_model_saw(
     assert result.to_json()["documents"]["seen_in_training"] == ["d1", "d3"]
     clean = evaluate(gold_dir, pred_docs, schema, bootstrap=0, tokens=False)
     assert clean.seen_in_training == ()
+
+
+def test_compare_names_the_system_scored_on_its_training_documents(
+    tmp_path: Path, gold_dir: Path, pred_docs, schema
+) -> None:
+    from eventgold.eval.compare import compare_predictions
+
+    seen, clean = tmp_path / "seen.jsonl", tmp_path / "clean.jsonl"
+    write_documents(seen, [by_model(d, ["d1", "d2", "d3"]) for d in pred_docs])
+    write_documents(clean, pred_docs)
+    result = compare_predictions(seen, clean, gold=gold_dir, schema=schema, resamples=0)
+    assert result.warnings() == [
+        f"{seen}: 3 scored document(s) were training documents of the model that predicted "
+        "them, so its figures overstate it"
+    ]

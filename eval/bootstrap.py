@@ -100,9 +100,9 @@ def intervals(table: CountTable, settings: Bootstrap) -> dict[GroupKey, tuple[fl
 class PairedResult:
     """F1 of systems A and B on the same documents, and the bootstrap test of A - B.
 
-    ``p_value`` is two-sided for "no difference": the share of resampled differences at least
-    as far from the observed difference as the observed difference is from 0 (the resampled
-    distribution shifted to the null), with add-one smoothing so it is never exactly 0.
+    Interval and p-value come from one distribution, the resampled differences (see
+    `percentile_test`), so they never disagree: the interval at the settings' confidence
+    excludes 0 exactly when ``p_value < 1 - confidence``.
     """
 
     f1_a: float
@@ -161,25 +161,55 @@ def paired_test(a: CountTable, b: CountTable, settings: Bootstrap) -> dict[Group
     diffs = np.concatenate(
         [f1_values(a, w @ ca) - f1_values(b, w @ cb) for w in _weights(n, settings)]
     )
-    tail = (1 - settings.confidence) / 2 * 100
-    # A resample where either system has no F1 for a metric (see the module docstring) says
-    # nothing about their difference: it is left out, per metric (a metric with no defined
-    # resample at all gets the interval [0, 0] rather than numpy's all-NaN warning).
-    defined = ~np.isnan(diffs)
-    low, high = np.nanpercentile(
-        np.where(defined.any(axis=0), diffs, 0.0), [tail, 100 - tail], axis=0
-    )
-    # Compare with a tolerance so float noise in equal systems is not read as a difference.
-    extreme = np.abs(np.where(defined, diffs, 0.0) - delta) >= np.abs(delta) - 1e-12
-    p = ((extreme & defined).sum(axis=0) + 1) / (defined.sum(axis=0) + 1)
+    # Rounded: 1 - 0.95 is 0.05000000000000004 in floats, which a p of exactly 0.05 is below.
+    low, high, p = percentile_test(diffs, round(1 - settings.confidence, 12))
     return {
         name: PairedResult(
             f1_a=float(x),
             f1_b=float(y),
             delta=float(d),
-            low=float(lo),
-            high=float(hi),
+            low=None if np.isnan(lo) else float(lo),
+            high=None if np.isnan(hi) else float(hi),
             p_value=float(min(1.0, pv)),
         )
         for name, x, y, d, lo, hi, pv in zip(names, obs_a, obs_b, delta, low, high, p, strict=True)
     }
+
+
+# Differences this close to 0 are float noise (equal systems): they count as 0 on both sides.
+NOISE = 1e-12
+
+
+def percentile_test(diffs: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Interval and two-sided p-value per column of ``(resamples, metrics)`` differences.
+
+    One method for both, the percentile bootstrap, read two ways. Per metric, of its m
+    defined resamples (a resample where either system has no F1 says nothing about their
+    difference: NaN, left out), ``c`` is the smaller of how many are <= 0 and how many are
+    >= 0; then
+
+    - ``p = min(1, (2c + 1) / (m + 1))``: twice the share on the far side of 0, with add-one
+      smoothing so it is never exactly 0;
+    - the interval is ``[d_k, d_(m+1-k)]`` (sorted differences, 1-based), k the smallest
+      count with ``p < alpha`` exactly when ``c < k``: ``k = ceil((alpha (m+1) - 1) / 2)``,
+      about the alpha/2 and 1 - alpha/2 percentiles (k = 25 of 1,000 at 95%).
+
+    So the interval excludes 0 if and only if p < alpha. With fewer resamples than that
+    needs (k < 1: m < 20 at 95%) no p is below alpha, and the interval is NaN (none). A
+    metric with no defined resample gets the interval [0, 0] and p = 1.
+    """
+    diffs = np.where(np.abs(diffs) < NOISE, 0.0, diffs)
+    defined = ~np.isnan(diffs)
+    m = defined.sum(axis=0)
+    c = np.minimum((defined & (diffs <= 0)).sum(axis=0), (defined & (diffs >= 0)).sum(axis=0))
+    p = np.minimum(1.0, (2 * c + 1) / (m + 1))
+    k = np.ceil((alpha * (m + 1) - 1) / 2 - NOISE).astype(np.int64)
+    ordered = np.sort(diffs, axis=0)  # NaN last
+    low = np.full(diffs.shape[1], np.nan)
+    high = np.full(diffs.shape[1], np.nan)
+    for j in range(diffs.shape[1]):
+        if m[j] == 0:
+            low[j] = high[j] = 0.0
+        elif k[j] >= 1:
+            low[j], high[j] = ordered[k[j] - 1, j], ordered[m[j] - k[j], j]
+    return low, high, p

@@ -7,7 +7,7 @@ possible without the original files) or two prediction files scored here against
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,12 @@ from eventgold.eval.table import CountTable, GroupKey
 from eventgold.problems import Problem, ProblemsError
 from eventgold.schema import Schema
 
+# The one method behind both the interval and the p-value (`bootstrap.percentile_test`).
+TEST_METHOD = (
+    "paired document bootstrap, percentile method for both the interval of A - B and the "
+    "two-sided p for F1(A) = F1(B): the interval excludes 0 exactly when p < 1 - confidence"
+)
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -24,6 +30,17 @@ class Comparison:
     b: str
     bootstrap: Bootstrap
     rows: dict[GroupKey, PairedResult]
+    # Per system scored here (`compare_predictions`): scored documents its model trained on.
+    seen_in_training: tuple[int, int] = (0, 0)
+
+    def warnings(self) -> list[str]:
+        """What makes the comparison unfair, for the user."""
+        return [
+            f"{name}: {n} scored document(s) were training documents of the model that "
+            "predicted them, so its figures overstate it"
+            for name, n in zip((self.a, self.b), self.seen_in_training, strict=True)
+            if n
+        ]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -31,7 +48,7 @@ class Comparison:
             "a": self.a,
             "b": self.b,
             "bootstrap": self.bootstrap.to_json(),
-            "test": "paired document bootstrap, two-sided, H0: F1(A) = F1(B)",
+            "test": TEST_METHOD,
             "metrics": [
                 {"metric": "/".join(name), **row.to_json()} for name, row in self.rows.items()
             ],
@@ -109,6 +126,8 @@ def compare_predictions(
     """Score two prediction files against `gold`, then test the difference."""
     ra = evaluate(gold, a, schema, bootstrap=0, seed=seed)
     rb = evaluate(gold, b, schema, bootstrap=0, seed=seed)
-    return compare_tables(
+    result = compare_tables(
         ra.table, rb.table, names=(str(a), str(b)), resamples=resamples, seed=seed
     )
+    seen = (len(ra.seen_in_training), len(rb.seen_in_training))
+    return replace(result, seen_in_training=seen)

@@ -5,6 +5,9 @@
 to trust a number travels with it in `EvalResult.to_json`: the metric-definitions version, the
 schema, the sha256 of each input file, the bootstrap settings, and the per-document counts (so
 that `compare` can run a paired test from two saved results).
+
+What is refused (an empty gold, predictions matching none of it) is `eval.refusals`; with
+``splits``, only the gold documents of those splits are scored (`dataset.membership`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from eventgold.atomic import atomic_file
+from eventgold.dataset.membership import gold_splits, select_splits
 from eventgold.documents import Document, gold_documents_file
 from eventgold.eval.align import AlignmentReport
 from eventgold.eval.bootstrap import Bootstrap, intervals
@@ -33,10 +37,12 @@ from eventgold.eval.inputs import (
     Predictions,
     gold_ids,
     index_gold,
+    load_gold,
     load_predictions,
     sha256_file,
 )
 from eventgold.eval.matching import Span, SpanMatch, overlaps
+from eventgold.eval.refusals import refuse_unscorable
 from eventgold.eval.table import (
     COUNT_NAMES,
     FAMILY_KIND,
@@ -52,6 +58,7 @@ from eventgold.eval.table import (
     reported,
     scores,
 )
+from eventgold.eval.training_overlap import TrainingOverlap
 from eventgold.progress import Progress, Steps, drain
 from eventgold.schema import Schema
 
@@ -203,6 +210,10 @@ class EvalResult:
     # tokenizing the text ("tokenized"), and the gold shards that could not be read
     # ("unreadable"); None when tokens were not scored.
     token_sources: dict[str, Any] | None = None
+    ignored: int = 0  # predictions of documents not scored (not in the gold, or its splits)
+    splits: tuple[str, ...] = ()  # the gold splits scored; () for the whole gold
+    # Scored documents that the model which predicted them was trained on.
+    seen_in_training: tuple[str, ...] = ()
 
     def figure(self, family: str, rule: str, scope: str) -> dict[str, Any]:
         """Counts, precision, recall, F1 and interval of one group (F1 only for MACRO)."""
@@ -262,6 +273,9 @@ class EvalResult:
             "documents": {
                 "gold": len(self.table.doc_ids),
                 "missing_predictions": list(self.missing),
+                "ignored_predictions": self.ignored,
+                "splits": list(self.splits) or None,
+                "seen_in_training": list(self.seen_in_training),
                 "token_offsets": self.token_sources,
             },
             "alignment": self.alignment.to_json() if self.alignment else None,
@@ -287,15 +301,20 @@ def _predictions(
     predictions: Path | Predictions | Sequence[Document],
     gold: GoldFile | list[Document],
     schema: Schema,
+    *,
+    strict: bool,
+    outside: frozenset[str],
 ) -> Predictions:
     if isinstance(predictions, str | Path):
-        return load_predictions(Path(predictions), gold, schema)
+        return load_predictions(Path(predictions), gold, schema, strict=strict, outside=outside)
     if isinstance(predictions, Predictions):
         return predictions
     # Documents handed over in code are trusted as they are; files are checked.
-    docs = {d.id: d for d in predictions}
+    wanted = set(gold_ids(gold))
+    docs = {d.id: d for d in predictions if d.id in wanted}
     missing = tuple(i for i in gold_ids(gold) if i not in docs)
-    return Predictions(documents=docs, missing=missing, alignment=None)
+    ignored = sum(d.id not in wanted for d in predictions)
+    return Predictions(documents=docs, missing=missing, alignment=None, ignored=ignored)
 
 
 @dataclass
@@ -355,28 +374,56 @@ def iter_evaluate(
     bootstrap: int = 1000,
     seed: int = 0,
     tokens: bool = True,
+    strict: bool = False,
+    splits: Sequence[str] = (),
 ) -> Steps[EvalResult]:
-    """Score, yielding progress ("scoring", "bootstrap"); returns the `EvalResult`."""
+    """Score, yielding progress ("scoring", "bootstrap"); returns the `EvalResult`.
+
+    Only the gold documents in `splits` are scored when it is not empty. Predictions of
+    documents not scored are ignored and counted (`EvalResult.ignored`), or with `strict`,
+    those of documents not in the gold are refused. Raises `ProblemsError` for what
+    `eval.refusals` refuses.
+    """
     gold_path = gold_documents_file(gold) if isinstance(gold, str | Path) else None
     pred_path = Path(predictions) if isinstance(predictions, str | Path) else None
+    gold_name = str(gold) if gold_path is not None else "(documents)"
+    splits = tuple(splits)
+    outside: frozenset[str] = frozenset()  # gold documents of the splits not scored
+    if splits:  # the documents of those splits, held: a split is a part of the gold
+        folder = Path(gold) if gold_path is not None else None  # holds shards, if a folder
+        everything = load_gold(gold, schema) if gold_path is not None else list(gold)
+        assignment = gold_splits(folder, everything)
+        gold = select_splits(everything, splits, assignment, gold=gold_name)
+        outside = frozenset(assignment) - {d.id for d in gold}
+        del everything
     scores: _Scores | None = None
-    if pred_path is not None:
+    ignored = 0
+    overlap: TrainingOverlap | None = None
+    if pred_path is not None and not splits:
         # Predictions in the gold's order (the usual case) are checked and scored in one
         # pass over both files; anything else starts again the two-pass way.
         one_pass = OnePass(gold, pred_path, schema)
         views = GoldTokens(gold) if tokens else None
         with contextlib.suppress(NotOnePass):
-            scores = yield from _score(one_pass, one_pass.total, tokens=views)
+            overlap = TrainingOverlap(one_pass)
+            scores = yield from _score(overlap, one_pass.total, tokens=views)
             missing, alignment = one_pass.missing, one_pass.alignment
     if scores is None:
         # Files are checked whole (every problem listed), then read again a document at a
         # time while scoring (see `eval.inputs`).
         gold_docs = index_gold(gold, schema) if isinstance(gold, str | Path) else list(gold)
-        preds = _predictions(predictions, gold_docs, schema)
-        pairs = ((g, preds.for_gold(g)) for g in gold_docs)
+        preds = _predictions(predictions, gold_docs, schema, strict=strict, outside=outside)
+        overlap = TrainingOverlap((g, preds.for_gold(g)) for g in gold_docs)
         views = GoldTokens(gold) if tokens else None
-        scores = yield from _score(pairs, len(gold_docs), tokens=views)
-        missing, alignment = preds.missing, preds.alignment
+        scores = yield from _score(overlap, len(gold_docs), tokens=views)
+        missing, alignment, ignored = preds.missing, preds.alignment, preds.ignored
+    refuse_unscorable(
+        gold=gold_name,
+        predictions=str(pred_path) if pred_path is not None else "the predictions",
+        documents=len(scores.table.doc_ids),
+        missing=len(missing),
+        splits=splits,
+    )
     settings = Bootstrap(resamples=bootstrap, seed=seed)
     cis = intervals(scores.table, settings)
     yield Progress("bootstrap", bootstrap, bootstrap)
@@ -394,6 +441,9 @@ def iter_evaluate(
         error_counts=dict(scores.error_counts),
         tokens=tokens,
         token_sources=views.sources() if views is not None else None,
+        ignored=ignored,
+        splits=splits,
+        seen_in_training=tuple(overlap.seen),
     )
 
 
@@ -405,8 +455,20 @@ def evaluate(
     bootstrap: int = 1000,
     seed: int = 0,
     tokens: bool = True,
+    strict: bool = False,
+    splits: Sequence[str] = (),
 ) -> EvalResult:
-    """Score `predictions` against `gold` (a gold folder, a documents JSONL, or documents)."""
+    """Score `predictions` against `gold` (a gold folder, a documents JSONL, or documents);
+    see `iter_evaluate`."""
     return drain(
-        iter_evaluate(gold, predictions, schema, bootstrap=bootstrap, seed=seed, tokens=tokens)
+        iter_evaluate(
+            gold,
+            predictions,
+            schema,
+            bootstrap=bootstrap,
+            seed=seed,
+            tokens=tokens,
+            strict=strict,
+            splits=splits,
+        )
     )

@@ -4,7 +4,9 @@ Scoring a file that does not fit the gold would produce numbers that mean nothin
 problem is collected first (unknown document ids, texts that differ from the gold, offsets
 outside the text, labels missing from the schema, duplicate ids, relations to missing
 entities) and the whole list is raised at once. Documents the predictions leave out are
-scored as empty predictions and listed.
+scored as empty predictions and listed. Predictions of documents the gold does not hold (a
+model run over the whole corpus, scored on the part that is annotated) are ignored and
+counted, or refused with `strict`.
 
 Files are read one document at a time, so that scoring 100,000 documents does not hold
 100,000 documents. Predictions in the gold's order (the usual case) are checked and scored in
@@ -18,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -255,6 +257,7 @@ class Predictions:
     documents: Mapping[str, Document]
     missing: tuple[str, ...]  # gold ids with no prediction: scored as empty
     alignment: AlignmentReport | None  # None when every entity came with offsets
+    ignored: int = 0  # predictions of documents the gold does not hold (not `strict`)
 
     def for_gold(self, gold: Document) -> Document:
         return self.documents.get(gold.id) or gold.without_annotations()
@@ -276,8 +279,20 @@ class _PredictionCheck:
     each good prediction with where its line is, and keeps the problems, the ids seen and
     the alignment report of the records read so far."""
 
-    def __init__(self, path: Path, schema: Schema, known: Callable[[str], bool], total: int):
+    def __init__(
+        self,
+        path: Path,
+        schema: Schema,
+        known: Callable[[str], bool],
+        total: int,
+        *,
+        strict: bool = False,
+        outside: Container[str] = frozenset(),
+    ):
         self.path = path
+        self.strict = strict  # a prediction of a document not in the gold is a problem
+        self.outside = outside  # gold ids not scored (other splits): ignored, even if strict
+        self.ignored = 0  # such predictions, when not strict
         self.schema = schema
         self.known = known
         self.total = total  # gold documents, for messages
@@ -307,6 +322,9 @@ class _PredictionCheck:
             doc_id = obj["id"]
             dwhere = join(where, f"document '{doc_id}'")
             if not self.known(doc_id):
+                if not self.strict or doc_id in self.outside:
+                    self.ignored += 1
+                    continue
                 problems.append(
                     Problem(
                         dwhere,
@@ -349,12 +367,19 @@ class _PredictionCheck:
 
 
 def check_predictions(
-    path: Path, gold: GoldFile | Sequence[Document], schema: Schema
+    path: Path,
+    gold: GoldFile | Sequence[Document],
+    schema: Schema,
+    *,
+    strict: bool = False,
+    outside: Container[str] = frozenset(),
 ) -> tuple[Predictions, list[Problem]]:
     """Read a prediction file against the gold: the predictions and every problem found.
 
     Records may omit ``text`` (the gold text is used); entities without offsets are aligned
-    to the gold text (`eval.align`).
+    to the gold text (`eval.align`). A prediction of a document the gold does not hold is
+    ignored and counted (`Predictions.ignored`), or with `strict` a problem unless its id is
+    in `outside` (gold documents not scored, such as those of other splits).
     """
     path = Path(path)
     if isinstance(gold, GoldFile):
@@ -363,7 +388,7 @@ def check_predictions(
     else:
         by_id = {d.id: d for d in gold}
         known, get_gold = by_id.__contains__, by_id.__getitem__
-    check = _PredictionCheck(path, schema, known, len(gold))
+    check = _PredictionCheck(path, schema, known, len(gold), strict=strict, outside=outside)
     lines: dict[str, Line] = {}
     held: dict[str, Document] = {}
     for _, doc, line in check.documents(get_gold):
@@ -373,7 +398,9 @@ def check_predictions(
             lines[doc.id] = line
     missing = tuple(i for i in gold_ids(gold) if i not in check.seen)
     documents = PredictionFile(path, lines, held, get_gold)
-    predictions = Predictions(documents=documents, missing=missing, alignment=check.report)
+    predictions = Predictions(
+        documents=documents, missing=missing, alignment=check.report, ignored=check.ignored
+    )
     return predictions, check.problems
 
 
@@ -475,11 +502,16 @@ class OnePass:
 
 
 def load_predictions(
-    path: Path, gold: GoldFile | Sequence[Document], schema: Schema
+    path: Path,
+    gold: GoldFile | Sequence[Document],
+    schema: Schema,
+    *,
+    strict: bool = False,
+    outside: Container[str] = frozenset(),
 ) -> Predictions:
     """`check_predictions`, raising `ProblemsError` with every problem if there is any."""
     _no_predictions(path)
-    predictions, problems = check_predictions(path, gold, schema)
+    predictions, problems = check_predictions(path, gold, schema, strict=strict, outside=outside)
     if problems:
         raise ProblemsError(problems, summary=f"predictions {path} have {len(problems)} problem(s)")
     return predictions

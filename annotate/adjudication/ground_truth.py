@@ -1,4 +1,5 @@
-"""Adjudicated gold back into Label Studio, as each task's ground-truth annotation."""
+"""Adjudicated gold back into Label Studio, as each task's ground-truth annotation, completed
+by the `ADJUDICATOR` user so that it is never read back as an annotator's vote (`marker`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from eventgold.annotate.adjudication.marker import ADJUDICATOR
 from eventgold.annotate.corpus import text_sha256
 from eventgold.annotate.labelstudio.connection import (
     ConnectionProblem,
@@ -16,6 +18,7 @@ from eventgold.annotate.labelstudio.connection import (
 from eventgold.annotate.labelstudio.convert import result_to_document, to_annotation
 from eventgold.annotate.labelstudio.project import require_project
 from eventgold.annotate.labelstudio.tasks import iter_task_keys
+from eventgold.annotate.labelstudio.users import ensure_users
 from eventgold.annotate.push import NO_TASK
 from eventgold.documents import Document, annotation_content
 from eventgold.problems import TEXT_MISMATCH, Problem
@@ -50,6 +53,7 @@ def push_ground_truth(
     """
     project = require_project(session, project_title)
     keys = {k.doc_id: k for k in iter_task_keys(session, project.id)}
+    adjudicator: int | None = None  # the user id, made or found at the first push
     problems: list[Problem] = []
     created = unchanged = 0
     for doc in documents:
@@ -90,11 +94,13 @@ def push_ground_truth(
             )
             continue
         ann = to_annotation(doc)
+        if adjudicator is None:
+            adjudicator = ensure_users(session, [ADJUDICATOR])[ADJUDICATOR]
         # One POST per document (no bulk endpoint for distinct results), and not retried: a
         # retry after a lost response would add the annotation twice (a re-run finds it).
         try:
             session.client.annotations.create(
-                id=key.task_id, result=ann["result"], ground_truth=True
+                id=key.task_id, result=ann["result"], ground_truth=True, completed_by=adjudicator
             )
         except Exception as exc:
             if not is_transient(exc):

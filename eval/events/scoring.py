@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -295,3 +296,36 @@ def score_events(
         for d in gold
     )
     return score_event_lists(triples, tolerance=tolerance, bootstrap=bootstrap, missing=missing)
+
+
+def score_event_files(
+    gold: Path,
+    predictions: Path,
+    schema: Schema,
+    *,
+    strict: bool = False,
+    tolerance: float = DEFAULT_TOLERANCE,
+    bootstrap: Bootstrap | None = None,
+) -> EventScores:
+    """`score_events` over a gold folder or file and a prediction file, with eval's checks
+    and refusals (`eval.inputs`, `eval.refusals`): predictions of documents the gold does not
+    hold are ignored, or with `strict` refused; no gold, or no matching prediction, is refused.
+    """
+    from eventgold.eval.inputs import index_gold, load_predictions
+    from eventgold.eval.refusals import refuse_unscorable
+
+    gold_file = index_gold(gold, schema)
+    preds = load_predictions(predictions, gold_file, schema, strict=strict)
+    refuse_unscorable(
+        gold=str(gold),
+        predictions=str(predictions),
+        documents=len(gold_file),
+        missing=len(preds.missing),
+    )
+    return score_events(
+        list(gold_file),
+        list(preds.documents.values()),
+        schema,
+        tolerance=tolerance,
+        bootstrap=bootstrap,
+    )

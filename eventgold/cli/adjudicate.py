@@ -15,6 +15,7 @@ from eventgold.annotate.adjudication.merge import (
     adjudicate,
     write_review,
 )
+from eventgold.annotate.sources import sources_for_adjudication
 from eventgold.cli._app import app
 from eventgold.cli._common import (
     DEFAULT_SCHEMA_PATH,
@@ -29,7 +30,7 @@ from eventgold.cli._common import (
     print_problems,
     user_errors,
 )
-from eventgold.cli.agree import InputsArg, read_groups
+from eventgold.cli.agree import InputsArg, report_sources
 from eventgold.documents import write_documents
 from eventgold.problems import allowed
 
@@ -82,10 +83,14 @@ def adjudicate_cli(
     schema = get_schema(schema_path)
     # Connect before any work, so a wrong key fails fast rather than after merging.
     session = open_session(url, api_key) if push else None
-    # With --push, --project names where to send; annotations come from it only without inputs.
-    groups = read_groups(
-        inputs, project if not inputs else None, schema=schema, url=url, api_key=api_key
-    )
+    with user_errors():
+        sources = sources_for_adjudication(
+            inputs or (),
+            project,
+            schema=schema,
+            session=lambda: session or open_session(url, api_key),
+        )
+    groups = report_sources(sources)
     with user_errors():
         merged, entries = adjudicate(
             groups, schema, strategy=strategy, annotator=annotator, senior=senior, tie=tie

@@ -23,8 +23,8 @@ from eventgold.annotate.agree import (
     PairAgreement,
     agree,
     agreement_markdown,
-    load_annotation_inputs,
 )
+from eventgold.annotate.sources import AnnotationSources, sources_for_agreement
 from eventgold.atomic import write_text_atomic
 from eventgold.cli._app import app
 from eventgold.cli._common import (
@@ -58,6 +58,23 @@ ProjectOpt = Annotated[
 ]
 
 
+def report_sources(sources: AnnotationSources) -> list[tuple[str, list[Document]]]:
+    """Warn about what the sources left out, say what was read, and give the groups."""
+    if sources.counts.rejected:
+        print_problems(
+            sources.problems,
+            title=f"warning: {sources.counts.rejected} annotation(s) left out, as pull "
+            "rejects them:",
+        )
+    elif sources.problems:
+        print_problems(
+            sources.problems, title=f"warning: {len(sources.problems)} input problem(s), skipped"
+        )
+    if sources.origin != "files" or sources.counts.adjudicated:
+        err.print(f"{sources.origin}: {sources.counts.describe()}", markup=False)
+    return [(key, list(docs)) for key, docs in sources.groups]
+
+
 def read_groups(
     inputs: Sequence[Path] | None,
     project: str | None,
@@ -66,23 +83,12 @@ def read_groups(
     url: str | None = None,
     api_key: str | None = None,
 ) -> list[tuple[str, list[Document]]]:
-    """Annotations grouped by task from files or from Label Studio; warn about bad inputs."""
-    if project is not None and inputs:
-        fail("give input files or --project, not both")
-    if project is not None:
-        from eventgold.annotate.pull import annotations_from_project
-
-        session = open_session(url, api_key)
-        with user_errors():
-            return list(annotations_from_project(session, project_title=project, schema=schema))
-    if not inputs:
-        fail("give one or more input files or folders, or --project TITLE")
-    groups, problems = load_annotation_inputs(inputs)
-    if problems:
-        print_problems(problems, title=f"warning: {len(problems)} input problem(s), skipped")
-    if not groups:
-        fail("no documents found in the inputs")
-    return groups
+    """`agree`'s annotations (`annotate.sources`), with what was left out reported."""
+    with user_errors():
+        sources = sources_for_agreement(
+            inputs or (), project, schema=schema, session=lambda: open_session(url, api_key)
+        )
+    return report_sources(sources)
 
 
 def _pair_table(report: AgreementReport) -> Table:

@@ -14,6 +14,7 @@ from eventgold.cli._app import app
 from eventgold.cli._common import (
     DEFAULT_SCHEMA_PATH,
     SchemaOpt,
+    err,
     get_schema,
     out,
     user_errors,
@@ -73,10 +74,14 @@ def compare_cli(
                 a, b, gold=gold, schema=sch, resamples=bootstrap, seed=seed
             )
     out.print(comparison_table(result, all_labels=labels))
+    for warning in result.warnings():
+        err.print(f"warning: {warning}", markup=False)
     if result.bootstrap.resamples:
         out.print(
             f"paired document bootstrap: {result.bootstrap.resamples} resamples, seed "
-            f"{result.bootstrap.seed}; p is two-sided for F1(A) = F1(B)"
+            f"{result.bootstrap.seed}; p is two-sided for F1(A) = F1(B); interval and p come "
+            "from one method (percentile), so the 95% interval excludes 0 exactly when "
+            "p < 0.05 (docs/compare.md)"
         )
     else:
         out.print("no bootstrap (--bootstrap 0): no interval and no test")

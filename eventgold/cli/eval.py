@@ -14,12 +14,13 @@ from eventgold.cli._common import (
     DEFAULT_SCHEMA_PATH,
     SchemaOpt,
     err,
-    fail,
     get_schema,
     out,
     run_steps,
     user_errors,
 )
+from eventgold.cli._splits import SplitOpt
+from eventgold.dataset.membership import parse_splits
 from eventgold.eval import evaluate as ev
 from eventgold.eval.events.rows import predicted_event_rows
 from eventgold.eval.html import render_html
@@ -73,6 +74,21 @@ def print_result(result: ev.EvalResult) -> None:
         err.print(
             f"warning: the intervals rest on {n_docs} documents (fewer than {FEW_DOCUMENTS}); "
             "read them as rough"
+        )
+    if result.splits:
+        out.print(f"scored split(s): {', '.join(result.splits)}")
+    if result.ignored:
+        out.print(
+            f"{result.ignored} prediction(s) ignored: their documents are not in the gold"
+            + (" split(s) scored" if result.splits else "")
+            + " (--strict refuses predictions of documents not in the gold)"
+        )
+    if result.seen_in_training:
+        err.print(
+            f"warning: {len(result.seen_in_training)} of the {n_docs} scored document(s) were "
+            "training documents of the model that predicted them, so these figures overstate "
+            "it: score documents it was not trained on (e.g. train --split train, then eval "
+            "--split test)"
         )
     if result.missing:
         shown = ", ".join(result.missing[:MISSING_SHOWN])
@@ -128,21 +144,31 @@ def eval_cli(
     tokens: Annotated[
         bool, typer.Option("--tokens/--no-tokens", help="Also score IOB2 token tags.")
     ] = True,
+    split: SplitOpt = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse predictions of documents the gold does not hold (default: ignore "
+            "and count them).",
+        ),
+    ] = False,
 ) -> None:
     """Score a prediction file against the gold, with bootstrap confidence intervals."""
     sch = get_schema(schema)
     with user_errors():
-        result = run_steps(
-            ev.iter_evaluate(gold, predictions, sch, bootstrap=bootstrap, seed=seed, tokens=tokens),
-            {},
+        splits = parse_splits(split or ())
+        events = ev.iter_evaluate(
+            gold,
+            predictions,
+            sch,
+            bootstrap=bootstrap,
+            seed=seed,
+            tokens=tokens,
+            strict=strict,
+            splits=splits,
         )
-    if not result.table.doc_ids:  # zeros over nothing would read as a model that scored 0
-        fail(f"the gold {gold} holds no documents: there is nothing to score")
-    if len(result.missing) == len(result.table.doc_ids):  # an empty file, or another corpus's
-        fail(
-            f"{predictions} has a prediction for none of the {len(result.missing)} gold "
-            "document(s); a model that finds nothing still writes each document, with no entities"
-        )
+        result = run_steps(events, {})
     print_result(result)
     if json_out is not None:
         result.write_json(json_out)

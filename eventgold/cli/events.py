@@ -86,28 +86,28 @@ def score_cli(
         int, typer.Option(min=0, help="Bootstrap resamples (0: no intervals).")
     ] = 1000,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    strict: Annotated[
+        bool,
+        typer.Option(help="Refuse predictions of documents the gold does not hold."),
+    ] = False,
     schema: SchemaOpt = DEFAULT_SCHEMA_PATH,
 ) -> None:
     """Score predicted events against the gold's: one-to-one matching, then slot by slot."""
     import json
 
     from eventgold.eval.bootstrap import Bootstrap
-    from eventgold.eval.events.scoring import score_events
-    from eventgold.eval.inputs import index_gold, load_predictions
+    from eventgold.eval.events.scoring import score_event_files
 
     sch = get_schema(schema)
     with user_errors():
-        gold_file = index_gold(gold, sch)
-        preds = load_predictions(predictions, gold_file, sch)
-        result = score_events(
-            list(gold_file),
-            list(preds.documents.values()),
+        result = score_event_files(
+            gold,
+            predictions,
             sch,
+            strict=strict,
             tolerance=tolerance,
             bootstrap=Bootstrap(resamples=bootstrap, seed=seed),
         )
-    if not result.documents:
-        fail(f"the gold {gold} holds no documents: there is nothing to score")
     figures = result.figures()
     table = Table(title=f"events (killed within {tolerance:.0%})")
     for col in ("", "P", "R", "F1 [95% CI]", "tp", "fp", "fn"):

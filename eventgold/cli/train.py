@@ -17,6 +17,7 @@ from eventgold.cli._common import (
     run_steps,
     user_errors,
 )
+from eventgold.cli._splits import SplitOpt
 from eventgold.documents import write_documents
 
 # Mirrors trained.DEFAULT_EPOCHS; that module is imported only when the command runs.
@@ -49,6 +50,7 @@ def train_cli(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same model).")] = 0,
     epochs: Annotated[int, typer.Option(min=1, help="NER training epochs.")] = DEFAULT_EPOCHS,
     schema: SchemaOpt = DEFAULT_SCHEMA_PATH,
+    split: SplitOpt = None,
 ) -> None:
     """Train the spaCy NER + relation-classifier baseline on gold; optionally cross-validate."""
     if out_dir is None and not cv:
@@ -58,12 +60,17 @@ def train_cli(
     if predictions_out is not None and not cv:
         fail("--predictions-out needs --cv K (the predictions are the out-of-fold ones)")
     # Imported here: spaCy and scikit-learn take seconds to import; other commands skip that.
+    from eventgold.dataset.membership import gold_splits, parse_splits, select_splits
     from eventgold.eval.baselines.gold import load_gold
     from eventgold.eval.baselines.trained import cross_validate_steps, fit_steps, save_model
 
     the_schema = get_schema(schema)
     with user_errors():
+        splits = parse_splits(split or ())
         docs = load_gold(gold, schema=the_schema)
+        if splits:
+            assignment = gold_splits(gold, docs)
+            docs = select_splits(docs, splits, assignment, gold=str(gold))
         if cv:
             steps = cross_validate_steps(docs, the_schema, k=cv, seed=seed, epochs=epochs)
             predicted = run_steps(steps, {"fold": f"{cv}-fold cross-validation"})

@@ -73,3 +73,17 @@ def test_compare_without_resamples_gives_figures_and_no_test(
     rows = json.loads(out.read_text())["metrics"]
     assert all(r["ci"] is None and r["p_value"] is None for r in rows)
     assert runner.invoke(app, [*args, "--bootstrap", "-5"]).exit_code == 2  # refused by the CLI
+
+
+def test_compare_refuses_a_prediction_file_matching_no_gold_document_as_eval_does(
+    tmp_path: Path, gold_dir: Path, pred_file: Path
+) -> None:
+    """Issue 18, defect 6: it scored 0 against 1 with p = 0.02 and exit 0."""
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    expected = f"{empty} has a prediction for none of the 3 gold document(s)"
+    result = runner.invoke(app, ["compare", str(empty), str(pred_file), "--gold", str(gold_dir)])
+    assert result.exit_code == 1 and expected in result.output
+    assert "F1 A" not in result.output
+    result = runner.invoke(app, ["eval", "--gold", str(gold_dir), "--predictions", str(empty)])
+    assert result.exit_code == 1 and expected in result.output

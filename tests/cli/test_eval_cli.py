@@ -32,7 +32,8 @@ def test_eval_bad_predictions_exit_1_with_located_problems(
     tmp_path: Path, gold_dir: Path, jsonl
 ) -> None:
     bad = jsonl(tmp_path / "bad.jsonl", [{"id": "zzz", "entities": []}])
-    result = runner.invoke(app, ["eval", "--gold", str(gold_dir), "--predictions", str(bad)])
+    args = ["eval", "--gold", str(gold_dir), "--predictions", str(bad), "--strict"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 1
     assert "bad.jsonl have 1 problem(s)" in result.output
     assert "document id 'zzz' is not in the gold (3 documents)" in result.output

@@ -90,8 +90,12 @@ def test_score_prints_figures_and_writes_json(tmp_path: Path) -> None:
 def test_score_bad_predictions_exit_1_with_located_problems(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"id": "zzz", "entities": []}) + "\n")
-    args = ["events", "score", "--gold", str(GOLD), "--predictions", str(bad)]
+    args = ["events", "score", "--gold", str(GOLD), "--predictions", str(bad), "--strict"]
     result = runner.invoke(app, args)
     assert result.exit_code == 1
     assert "document id 'zzz' is not in the gold (5 documents)" in result.output
+    # Without --strict the prediction is ignored, and a file matching no gold is refused as eval refuses it.
+    result = runner.invoke(app, args[:-1])
+    assert result.exit_code == 1
+    assert "has a prediction for none of the 5 gold document(s)" in result.output
     assert "Traceback" not in result.output

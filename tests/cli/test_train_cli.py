@@ -111,3 +111,69 @@ def test_train_usage_errors(tmp_path):
 
 def test_cli_default_epochs_match_the_library():
     assert train_command.DEFAULT_EPOCHS == trained.DEFAULT_EPOCHS
+
+
+def test_ml_walk_through_on_a_partly_annotated_corpus(tmp_path):
+    """Issue 18, defect 11: predict over the whole corpus, eval on the gold part; train and
+    eval on splits; a warning when the scored documents trained the model."""
+    from eventgold.dataset.membership import gold_splits
+    from eventgold.documents import write_documents
+
+    gold = tmp_path / "gold-set"
+    write_documents(gold / "documents.jsonl", load_documents_of(gold_folder(tmp_path)))
+    gold_docs = [d.without_annotations() for d in load_documents_of(gold)]
+    corpus = tmp_path / "corpus.jsonl"
+    unannotated = [Document(id=f"c{i}", text=f"Nothing annotated here {i}.") for i in (1, 2)]
+    write_documents(corpus, [*gold_docs, *unannotated])
+    splits = gold_splits(gold, load_documents_of(gold))
+    train_doc = next(i for i, s in splits.items() if s == "train")
+
+    def train_and_predict(name, *split):
+        model, preds = tmp_path / name, tmp_path / f"{name}.jsonl"
+        args = ["train", "--gold", str(gold), "--out", str(model), "--epochs", "1", *split]
+        assert (result := runner.invoke(app, args)).exit_code == 0, result.output
+        args = ["predict", "-m", str(model), "--corpus", str(corpus), "--out", str(preds)]
+        assert (result := runner.invoke(app, args)).exit_code == 0, result.output
+        return model, preds
+
+    model, preds = train_and_predict("all")
+    scoring = ["eval", "--gold", str(gold), "--predictions", str(preds), "--bootstrap", "0"]
+    result = runner.invoke(app, [*scoring, "--no-tokens"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "2 prediction(s) ignored: their documents are not in the gold (--strict refuses "
+        "predictions of documents not in the gold)" in result.stdout
+    )
+    assert (
+        "warning: 3 of the 3 scored document(s) were training documents of the model that "
+        "predicted them, so these figures overstate it: score documents it was not trained on "
+        "(e.g. train --split train, then eval --split test)" in result.stderr
+    )
+    result = runner.invoke(app, [*scoring, "--no-tokens", "--strict"])
+    assert result.exit_code == 1
+    assert "document id 'c1' is not in the gold (3 documents)" in result.output
+
+    model, preds = train_and_predict("train-split", "--split", "train")
+    assert json.loads((model / "meta.json").read_text())["trained_on"] == [train_doc]
+    scoring[4] = str(preds)
+    result = runner.invoke(app, [*scoring, "--no-tokens", "--split", "test"])
+    assert result.exit_code == 0, result.output
+    assert "scored split(s): test" in result.stdout
+    assert "4 prediction(s) ignored: their documents are not in the gold split(s) scored" in (
+        result.stdout
+    )
+    assert "training documents" not in result.output
+    result = runner.invoke(app, [*scoring, "--no-tokens", "--split", "train,validation"])
+    assert result.exit_code == 0, result.output
+    assert "warning: 1 of the 2 scored document(s) were training documents" in result.stderr
+    result = runner.invoke(app, [*scoring, "--split", "dev"])
+    assert result.exit_code == 1
+    assert "--split: unknown split 'dev'; allowed: test, train, validation" in result.output
+
+
+def load_documents_of(folder):
+    from eventgold.eval.baselines.gold import read_document_set
+
+    docs, problems = read_document_set(folder)
+    assert problems == []
+    return docs

@@ -121,3 +121,39 @@ def test_paired_test_leaves_out_resamples_without_the_label() -> None:
     assert (actor.low, actor.high) == (1.0, 1.0)  # never 0: resamples without d19 left out
     same = paired_test(perfect, perfect, Bootstrap(resamples=300, seed=1))
     assert all(r.delta == 0 and r.p_value == 1.0 for r in same.values())
+
+
+def test_the_interval_excludes_zero_exactly_when_p_is_below_alpha() -> None:
+    """One method for both (issue 18, defect 12): an interval [-0.289, -0.068] with p = 0.066
+    was possible when they came from two methods."""
+    rng = np.random.default_rng(12)
+    significant = seen = 0
+    for case in range(40):
+        n = int(rng.integers(8, 40))
+        gold = rng.integers(1, 5, size=n)
+        # B finds a share of the gold spans drawn around A's: small and large differences.
+        hit_a = rng.binomial(gold, 0.6)
+        hit_b = rng.binomial(gold, float(rng.uniform(0.3, 0.8)))
+        rows_a = [
+            [h, 0, 0, g - h, int(rng.integers(0, 2))] for g, h in zip(gold, hit_a, strict=True)
+        ]
+        rows_b = [
+            [h, 0, 0, g - h, int(rng.integers(0, 2))] for g, h in zip(gold, hit_b, strict=True)
+        ]
+        for resamples in (100, 1000):
+            settings = Bootstrap(resamples=resamples, seed=case)
+            row = paired_test(table(rows_a), table(rows_b), settings)[STRICT]
+            excludes_zero = row.low > 0 or row.high < 0
+            assert excludes_zero == (row.p_value < 0.05), (case, resamples, row)
+            significant += excludes_zero
+            seen += 1
+    assert 0 < significant < seen  # both kinds of case were tried
+
+
+def test_too_few_resamples_for_a_95_interval_give_none_and_no_small_p() -> None:
+    a = table([[3, 0, 0, 0, 0]] * 30)
+    b = table([[1, 0, 0, 2, 2]] * 30)
+    row = paired_test(a, b, Bootstrap(resamples=19, seed=1))[STRICT]
+    assert (row.low, row.high, row.p_value) == (None, None, 0.05)
+    row = paired_test(a, b, Bootstrap(resamples=20, seed=1))[STRICT]
+    assert row.low == row.high == pytest.approx(row.delta) and row.p_value == 1 / 21

@@ -20,6 +20,7 @@ from eventgold.eval.evaluate import (
     sentence_bounds,
 )
 from eventgold.eval.matching import match_spans
+from eventgold.problems import ProblemsError
 from eventgold.progress import Progress, collect
 
 
@@ -86,9 +87,13 @@ def test_missing_predictions_are_empty_and_reported(gold_docs, schema) -> None:
 
 
 def test_empty_gold_and_empty_predictions(schema) -> None:
-    result = evaluate([], [], schema, bootstrap=10)
-    overall = result.figures()["entities"]["type"]["overall"]
-    assert (overall["f1"], overall["ci"]) == (0.0, None)
+    # Refused in the library (issue 18: eval's refusals are policy, for every caller).
+    with pytest.raises(ProblemsError) as caught:
+        evaluate([], [], schema, bootstrap=10)
+    assert caught.value.summary == (
+        "the gold (documents) holds no documents: there is nothing to score"
+    )
+    assert [p.code for p in caught.value.problems] == ["empty-gold"]
 
 
 def test_progress_events_end_with_the_result(gold_docs, pred_docs, schema) -> None:
@@ -276,8 +281,9 @@ def test_problems_in_predictions_in_gold_order_are_all_listed(
     records.insert(20, {"id": "nope", "entities": []})
     path = jsonl(tmp_path / "bad.jsonl", records)
     with pytest.raises(ProblemsError) as caught:
-        evaluate(tmp_path / "gold.jsonl", path, schema, bootstrap=0)
-    _, expected = check_predictions(path, index_gold(tmp_path / "gold.jsonl", schema), schema)
+        evaluate(tmp_path / "gold.jsonl", path, schema, bootstrap=0, strict=True)
+    gold_file = index_gold(tmp_path / "gold.jsonl", schema)
+    _, expected = check_predictions(path, gold_file, schema, strict=True)
     assert caught.value.problems == expected and len(expected) == 3
     assert "bad.jsonl have 3 problem(s)" in str(caught.value.summary)
 

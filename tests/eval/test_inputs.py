@@ -50,7 +50,7 @@ def test_bad_prediction_file_lists_every_problem_located(tmp_path: Path, gold_do
         ],
     )
     (tmp_path / "bad.jsonl").write_text(path.read_text() + "{not json\n")
-    _, problems = check_predictions(path, gold_docs, schema)
+    _, problems = check_predictions(path, gold_docs, schema, strict=True)
     lines = [str(p) for p in problems]
     assert lines == [
         "bad.jsonl line 1 / document 'nope': document id 'nope' is not in the gold (3 documents)",
@@ -69,7 +69,7 @@ def test_bad_prediction_file_lists_every_problem_located(tmp_path: Path, gold_do
         "line 1 column 2 (char 1)",
     ]
     with pytest.raises(ProblemsError) as exc:
-        load_predictions(path, gold_docs, schema)
+        load_predictions(path, gold_docs, schema, strict=True)
     assert exc.value.summary.endswith("bad.jsonl have 8 problem(s)")
 
 

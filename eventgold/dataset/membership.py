@@ -1,0 +1,114 @@
+"""Which split each gold document is in, and choosing splits (`train --split`, `eval --split`).
+
+A gold folder's Parquet shards (``data/<split>-*.parquet``) say where `write_gold` put each
+document; a documents file without shards (or a document added after them) gets the split
+`write_gold` would give it: ``meta.split``, else the hash of its id, with
+`fill_empty_splits` in a tiny corpus.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from eventgold.dataset.folder import parquet_files
+from eventgold.dataset.splits import (
+    DEFAULT_RATIOS,
+    DEFAULT_SEED,
+    FILL_MAX,
+    SPLITS,
+    SplitRatios,
+    fill_empty_splits,
+    split_by_hash,
+    split_hash,
+)
+from eventgold.documents import Document
+from eventgold.problems import Problem, ProblemsError, allowed
+
+UNKNOWN_SPLIT = "unknown-split"
+EMPTY_SPLIT = "empty-split"
+
+
+def parse_splits(values: Sequence[str]) -> tuple[str, ...]:
+    """Split names from repeated options and comma lists (``train,validation``), in the
+    order of `SPLITS`, each once; raise `ProblemsError` naming any unknown one."""
+    names = [v.strip() for value in values for v in value.split(",") if v.strip()]
+    bad = [
+        Problem("--split", f"unknown split {name!r}; allowed: {allowed(SPLITS)}", UNKNOWN_SPLIT)
+        for name in dict.fromkeys(names)
+        if name not in SPLITS
+    ]
+    if bad:
+        raise ProblemsError(bad, summary=f"unknown split(s): {len(bad)}")
+    return tuple(s for s in SPLITS if s in names)
+
+
+def assign_splits(
+    documents: Iterable[Document],
+    *,
+    ratios: SplitRatios = DEFAULT_RATIOS,
+    seed: str = DEFAULT_SEED,
+) -> dict[str, str]:
+    """Document id -> split, by the rule `write_gold` follows (see the module doc)."""
+    index: dict[str, int] = {}
+    hashed: list[tuple[str, float, int]] = []
+    for doc in documents:
+        explicit = doc.meta.get("split")
+        if explicit in SPLITS:
+            index[doc.id] = SPLITS.index(str(explicit))
+            continue
+        u = split_hash(doc.id, seed=seed)
+        index[doc.id] = split_by_hash(u, ratios)
+        if len(hashed) < FILL_MAX:
+            hashed.append((doc.id, u, index[doc.id]))
+    if len(hashed) < FILL_MAX:
+        index.update(fill_empty_splits(hashed, Counter(index.values()), ratios))
+    return {doc_id: SPLITS[k] for doc_id, k in index.items()}
+
+
+def stored_splits(gold: Path | None) -> dict[str, str]:
+    """Document id -> split as a gold folder's Parquet shards hold them (empty without)."""
+    if gold is None or not Path(gold).is_dir():
+        return {}
+    import pyarrow.parquet as pq
+
+    found: dict[str, str] = {}
+    for split, files in parquet_files(gold).items():
+        for file in files:
+            found.update(
+                dict.fromkeys(pq.read_table(file, columns=["id"]).column(0).to_pylist(), split)
+            )
+    return found
+
+
+def gold_splits(gold: Path | None, documents: Iterable[Document]) -> dict[str, str]:
+    """Document id -> split for the `documents` of `gold` (its shards if it is a gold folder
+    that has them, else the rule); `gold` None: documents in memory, the rule."""
+    docs = list(documents)
+    stored = stored_splits(gold)
+    assigned = assign_splits(d for d in docs if d.id not in stored)
+    return {d.id: stored.get(d.id) or assigned[d.id] for d in docs}
+
+
+def select_splits(
+    documents: Sequence[Document],
+    splits: Sequence[str],
+    assignment: Mapping[str, str],
+    *,
+    gold: str,
+) -> list[Document]:
+    """The `documents` in `splits` (all of them when `splits` is empty); raise
+    `ProblemsError` if none is, with how many each split holds."""
+    if not splits:
+        return list(documents)
+    chosen = [d for d in documents if assignment[d.id] in splits]
+    if not chosen:
+        sizes = Counter(assignment[d.id] for d in documents)
+        held = ", ".join(f"{s} {sizes[s]}" for s in SPLITS)
+        message = f"no document in split(s) {', '.join(splits)} (documents per split: {held})"
+        raise ProblemsError(
+            [Problem(gold, message, EMPTY_SPLIT)],
+            summary=f"the gold {gold} holds no documents in split(s) {', '.join(splits)}",
+        )
+    return chosen

@@ -1,0 +1,69 @@
+"""Which split each gold document is in, and choosing splits (issue 18, defect 11)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from eventgold.dataset.membership import (
+    assign_splits,
+    gold_splits,
+    parse_splits,
+    select_splits,
+)
+from eventgold.dataset.splits import split_of
+from eventgold.dataset.writer import write_gold
+from eventgold.documents import Document
+from eventgold.problems import ProblemsError
+from eventgold.schema import load_schema
+
+
+def docs(n: int) -> list[Document]:
+    return [Document(id=f"doc-{i:03d}", text=f"Text {i}.") for i in range(n)]
+
+
+def test_parse_splits_takes_repeats_and_comma_lists_in_split_order() -> None:
+    assert parse_splits(["test", "train,validation", "test"]) == ("train", "validation", "test")
+    assert parse_splits([]) == ()
+    with pytest.raises(ProblemsError) as caught:
+        parse_splits(["train,dev"])
+    assert [str(p) for p in caught.value.problems] == [
+        "--split: unknown split 'dev'; allowed: test, train, validation"
+    ]
+
+
+def test_assignment_is_the_writers_in_a_tiny_corpus_and_the_hash_in_a_large_one(
+    tmp_path: Path,
+) -> None:
+    tiny = docs(3)
+    assigned = assign_splits(tiny)
+    assert sorted(assigned.values()) == ["test", "train", "validation"]  # filled, as written
+    write_gold(tiny, tmp_path / "gold", schema=load_schema())
+    assert gold_splits(tmp_path / "gold", tiny) == assigned
+    many = docs(200)
+    assert assign_splits(many) == {d.id: split_of(d) for d in many}
+    pinned = replace(many[0], meta={"split": "test"})
+    assert assign_splits([pinned])[pinned.id] == "test"
+
+
+def test_a_gold_folders_shards_win_over_the_rule(tmp_path: Path) -> None:
+    gold = [replace(d, meta={"split": "validation"}) for d in docs(4)]
+    write_gold(gold, tmp_path / "gold", schema=load_schema())
+    bare = [replace(d, meta={}) for d in gold]  # e.g. meta edited after the pull
+    assert set(gold_splits(tmp_path / "gold", bare).values()) == {"validation"}
+    assert set(gold_splits(None, bare).values()) != {"validation"}
+
+
+def test_select_splits_refuses_an_empty_choice_with_the_sizes() -> None:
+    tiny = docs(3)
+    assignment = {"doc-000": "train", "doc-001": "train", "doc-002": "validation"}
+    assert [d.id for d in select_splits(tiny, ["validation"], assignment, gold="g")] == ["doc-002"]
+    assert select_splits(tiny, [], assignment, gold="g") == tiny
+    with pytest.raises(ProblemsError) as caught:
+        select_splits(tiny, ["test"], assignment, gold="g")
+    assert caught.value.summary == "the gold g holds no documents in split(s) test"
+    assert [str(p) for p in caught.value.problems] == [
+        "g: no document in split(s) test (documents per split: train 2, validation 1, test 0)"
+    ]

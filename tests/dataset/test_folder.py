@@ -50,8 +50,10 @@ def test_every_gold_folder_carries_the_marker_and_is_a_target_again(tmp_path: Pa
     empty.mkdir()
     assert gold_target_problems(empty) == [] and gold_target_problems(tmp_path / "new") == []
     write_gold(docs(), empty, schema=SCHEMA)
-    assert (empty / GOLD_MARKER).read_text(encoding="utf-8").startswith(
-        "A gold folder written by eventgold"
+    assert (
+        (empty / GOLD_MARKER)
+        .read_text(encoding="utf-8")
+        .startswith("A gold folder written by eventgold")
     )
     assert gold_target_problems(empty) == []
     write_gold(docs()[:1], empty, schema=SCHEMA)

@@ -160,9 +160,10 @@ def eval_cli(
             "document(s); a model that finds nothing still writes each document, with no entities"
         )
     print_result(result)
-    if json_out is not None:
-        result.write_json(json_out)
-        out.print(f"wrote {json_out}")
-    if html_out is not None:
-        write_text_atomic(html_out, render_html(result, title=f"eventgold eval: {predictions}"))
-        out.print(f"wrote {html_out}")
+    with user_errors():
+        if json_out is not None:
+            result.write_json(json_out)
+            out.print(f"wrote {json_out}")
+        if html_out is not None:
+            write_text_atomic(html_out, render_html(result, title=f"eventgold eval: {predictions}"))
+            out.print(f"wrote {html_out}")

@@ -11,8 +11,10 @@ from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
 from eventgold.annotate.pull import DEFAULT_SELECTION, SELECTIONS, PullReport, iter_pull_to_gold
 from eventgold.cli._app import app
 from eventgold.cli._common import (
+    DEFAULT_HOME_PATH,
     DEFAULT_SCHEMA_PATH,
     ApiKeyOpt,
+    HomeOpt,
     SchemaOpt,
     UrlOpt,
     err,
@@ -84,6 +86,7 @@ def pull_cli(
     ] = None,
     url: UrlOpt = None,
     api_key: ApiKeyOpt = None,
+    home: HomeOpt = DEFAULT_HOME_PATH,
     schema_path: SchemaOpt = DEFAULT_SCHEMA_PATH,
 ) -> None:
     """Pull annotations into a validated gold folder; rejects are listed with reasons."""
@@ -91,7 +94,7 @@ def pull_cli(
     with user_errors():
         card_agreement = agreement.read_text(encoding="utf-8") if agreement is not None else None
         try:
-            session = connect(url=url, api_key=api_key)
+            session = connect(url=url, api_key=api_key, home=home)
             steps = iter_pull_to_gold(
                 session,
                 project_title=project,

@@ -36,7 +36,9 @@ DEFAULT_SCHEMA_PATH = None  # `get_schema` then takes `default_schema_path()`
 
 UrlOpt = Annotated[
     str | None,
-    typer.Option("--url", help="Label Studio URL (else LABEL_STUDIO_URL, else the server of --home)."),
+    typer.Option(
+        "--url", help="Label Studio URL (else LABEL_STUDIO_URL, else the server of --home)."
+    ),
 ]
 ApiKeyOpt = Annotated[
     str | None,

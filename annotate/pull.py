@@ -161,11 +161,14 @@ def annotations_from_project(
 
 
 def _updated(doc: Document) -> datetime:
+    """``meta["updated_at"]`` as an aware time; a naive one is read as UTC (as agree reads it),
+    since naive and aware times cannot be compared."""
     try:
         # Python 3.10's fromisoformat does not read the "Z" suffix Label Studio writes.
-        return datetime.fromisoformat(str(doc.meta.get("updated_at")).replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(str(doc.meta.get("updated_at")).replace("Z", "+00:00"))
     except ValueError:
         return datetime.min.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def _latest_key(doc: Document) -> tuple[datetime, int]:

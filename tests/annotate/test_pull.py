@@ -343,3 +343,19 @@ def test_pull_warns_when_the_project_labels_differ_from_the_schema(ls_session, p
     assert report.config_differences == (
         "entity labels in the project but not in the schema: LOCATION",
     )
+
+
+def test_choose_reads_a_naive_updated_at_as_utc():
+    # A mix of naive and aware times raised TypeError (issue 18, defect 8).
+    def ann(annotation_id: int, updated_at: str) -> Document:
+        meta = {"annotation_id": annotation_id, "updated_at": updated_at}
+        return Document(id="d", text="x", meta=meta)
+
+    naive_later = ann(1, "2026-05-01T12:00:00.5")
+    aware_earlier = ann(2, "2026-05-01T11:00:00Z")
+    aware_offset = ann(3, "2026-05-01T13:30:00+02:00")  # 11:30 UTC
+    for selection in ("latest", "ground-truth-then-latest"):
+        assert (
+            choose([aware_earlier, naive_later, aware_offset], selection=selection) is naive_later
+        )
+    assert choose([aware_earlier, ann(4, "2026-05-01T10:00:00")]) is aware_earlier

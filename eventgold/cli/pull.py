@@ -38,6 +38,7 @@ def print_pull_report(report: PullReport) -> None:
     out.print(
         f"{report.out_dir}: {report.documents} gold document(s) from {report.tasks} task(s) "
         f"({report.annotations} usable annotation(s), {report.unannotated} task(s) unannotated, "
+        f"{report.rejected_tasks} task(s) with every annotation rejected, "
         f"{report.cancelled} cancelled/skipped)"
     )
     if report.utf16_converted:

@@ -32,6 +32,25 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _utf16(raw: bytes) -> str | None:
+    """How `raw` looks like UTF-16 text, or None: a byte order mark, or (without one) NUL
+    bytes in every other position, as ASCII-range text in UTF-16 has."""
+    boms = {
+        b"\xff\xfe": "little-endian, with a byte order mark",
+        b"\xfe\xff": "big-endian, with a byte order mark",
+    }
+    for bom, what in boms.items():
+        if raw.startswith(bom) and not raw.startswith(b"\xff\xfe\x00\x00"):  # not UTF-32
+            return what
+    if len(raw) < 2 or len(raw) % 2:
+        return None
+    even, odd = raw[0::2], raw[1::2]
+    for zeros, other, what in ((odd, even, "little-endian"), (even, odd, "big-endian")):
+        if zeros.count(0) >= 0.9 * len(zeros) and other.count(0) == 0:
+            return what
+    return None
+
+
 def document_from_file(path: Path) -> tuple[Document | None, list[Problem]]:
     """Read one article file into a document, or report why it cannot be one."""
     path = Path(path)
@@ -40,6 +59,14 @@ def document_from_file(path: Path) -> tuple[Document | None, list[Problem]]:
         raw = path.read_bytes()
     except OSError as exc:
         return None, [Problem(where, f"cannot read: {exc.strerror}", UNREADABLE)]
+    if (utf16 := _utf16(raw)) is not None:
+        return None, [
+            Problem(
+                where,
+                f"is UTF-16 ({utf16}); expected UTF-8: re-save the file as UTF-8",
+                NOT_UTF8,
+            )
+        ]
     if b"\x00" in raw:
         return None, [
             Problem(where, "looks binary (contains NUL bytes); expected a UTF-8 text file", BINARY)

@@ -20,6 +20,7 @@ from eventgold.annotate.agree import agree, agreement_markdown, load_annotation_
 from eventgold.annotate.labelstudio.connection import Session
 from eventgold.annotate.pull import PullReport, annotations_from_project, iter_pull_to_gold
 from eventgold.annotate.push import PushReport, push
+from eventgold.dataset.differences import document_differences, row_differences
 from eventgold.dataset.folder import CARD_FILE, DATA_DIR, DOCUMENTS_FILE, HF_DIR, REJECTS_FILE
 from eventgold.documents import Document, read_documents
 from eventgold.problems import ProblemsError
@@ -133,18 +134,25 @@ def gold_differences(a: Path, b: Path) -> list[str]:
     """How two gold folders differ in content; empty when they hold the same dataset.
 
     The records, rejects and card are compared byte for byte, the Parquet shards and the
-    `save_to_disk` copy as Arrow tables (their file metadata names temporary paths). Files of
+    `save_to_disk` copy as Arrow tables (their file metadata names temporary paths). A
+    difference in the data names the documents (or rows) and what differs in them. Files of
     the pull run itself (`pull.json`, `annotations.jsonl`) are allowed to differ.
     """
     a, b = Path(a), Path(b)
     if not b.exists():
         return [f"{b} does not exist"]
+    names = (str(a), str(b))
     out: list[str] = []
     for name in (DOCUMENTS_FILE, REJECTS_FILE, CARD_FILE):
         pa, pb = a / name, b / name
         if not pa.exists() or not pb.exists():
             out.append(f"{name}: missing in {a if not pa.exists() else b}")
-        elif pa.read_bytes() != pb.read_bytes():
+        elif pa.read_bytes() == pb.read_bytes():
+            continue
+        elif name == DOCUMENTS_FILE:  # the data: which document, and what in it
+            found = document_differences(pa, pb, names) or [_first_line_difference(pa, pb)]
+            out += [f"{name}: {d}" for d in found]
+        else:
             out.append(f"{name}: {_first_line_difference(pa, pb)}")
     shards_a = sorted(p.name for p in (a / DATA_DIR).glob("*.parquet"))
     shards_b = sorted(p.name for p in (b / DATA_DIR).glob("*.parquet"))
@@ -152,8 +160,10 @@ def gold_differences(a: Path, b: Path) -> list[str]:
         out.append(f"{DATA_DIR}/: shards {shards_a} != {shards_b}")
     else:
         for name in shards_a:
-            if not pq.read_table(a / DATA_DIR / name).equals(pq.read_table(b / DATA_DIR / name)):
-                out.append(f"{DATA_DIR}/{name}: rows differ")
+            ta, tb = pq.read_table(a / DATA_DIR / name), pq.read_table(b / DATA_DIR / name)
+            if not ta.equals(tb):
+                found = row_differences(ta.to_pylist(), tb.to_pylist(), names)
+                out += [f"{DATA_DIR}/{name}: {d}" for d in found or ["rows differ"]]
     import datasets  # ~1.4 s to import: loaded only when a demo compares two gold folders
 
     try:
@@ -165,8 +175,10 @@ def gold_differences(a: Path, b: Path) -> list[str]:
         out.append(f"{HF_DIR}/: splits {sorted(hf_a)} != {sorted(hf_b)}")
     else:
         for split in sorted(hf_a):
-            if not hf_a[split].data.table.equals(hf_b[split].data.table):
-                out.append(f"{HF_DIR}/{split}: rows differ")
+            ta, tb = hf_a[split].data.table, hf_b[split].data.table
+            if not ta.equals(tb):
+                found = row_differences(ta.to_pylist(), tb.to_pylist(), names)
+                out += [f"{HF_DIR}/{split}: {d}" for d in found or ["rows differ"]]
             elif hf_a[split].features != hf_b[split].features:
                 out.append(f"{HF_DIR}/{split}: features differ")
     return out

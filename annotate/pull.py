@@ -195,6 +195,8 @@ class PullReport:
     # How the project's labels differ from the schema's (`config_differences`): a label the
     # schema lacks gets its annotations rejected; one the project lacks, none at all.
     config_differences: tuple[str, ...] = ()
+    # Tasks whose annotations were all rejected: tasks = documents + unannotated + these.
+    rejected_tasks: int = 0
 
 
 def iter_pull_to_gold(
@@ -279,6 +281,8 @@ def iter_pull_to_gold(
                         yield gold_doc
                     elif not rejects:  # a duplicate document's task was annotated
                         counts["unannotated"] += 1
+                    else:  # every annotation rejected (a duplicate document's included)
+                        counts["rejected_tasks"] += 1
             # The card gets what is true of the annotations themselves, so the same annotations
             # give a byte-identical gold; where and when they were pulled goes to pull.json.
             provenance.update(
@@ -341,6 +345,7 @@ def iter_pull_to_gold(
         reject_codes=dict(sorted(codes.items())),
         utf16_converted=counts["utf16"],
         config_differences=tuple(differences),
+        rejected_tasks=counts["rejected_tasks"],
     )
 
 

@@ -312,8 +312,15 @@ def document_from_line(raw: bytes, *, where: str) -> tuple[Document | None, list
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
-        return None, [Problem(where, f"not valid JSON ({exc.msg} at column {exc.colno})")]
+        return None, [Problem(where, f"not valid JSON ({json_error(exc)})")]
     return parse_document(obj, where=where)
+
+
+def json_error(exc: json.JSONDecodeError) -> str:
+    """``<reason> at column N``: some of json's reasons end in "at" already ("Unterminated
+    string starting at"), which is not said twice."""
+    at = "" if exc.msg.endswith(" at") else " at"
+    return f"{exc.msg}{at} column {exc.colno}"
 
 
 def iter_jsonl_documents(path: Path) -> Iterator[tuple[str, Document | None, list[Problem]]]:

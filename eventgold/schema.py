@@ -17,6 +17,7 @@ import yaml
 
 from eventgold.problems import Problem, ProblemsError, allowed
 from eventgold.schema_events import EventSpec, check_events_data, events_from_data
+from eventgold.strict_yaml import load_yaml
 
 
 def _shipped_schemas() -> Path:
@@ -134,6 +135,12 @@ def _entry_problems(
     return where, label, found
 
 
+def _is_one_key(hotkey: Any) -> bool:
+    """One printable character that is not a space: a key an annotator can press alone."""
+    text = str(hotkey) if isinstance(hotkey, str | int) and not isinstance(hotkey, bool) else ""
+    return len(text) == 1 and text.isprintable() and not text.isspace()
+
+
 def check_schema_data(data: Any, *, path: str = "schema") -> list[Problem]:
     """Every problem of a decoded schema mapping, each located by its key path."""
     p: list[Problem] = []
@@ -190,8 +197,14 @@ def check_schema_data(data: Any, *, path: str = "schema") -> list[Problem]:
                 _problem(path, f"{where}.color", f"must be #rgb or #rrggbb hex, got {color!r}")
             )
         hotkey = ent.get("hotkey")
-        if hotkey is not None and (not isinstance(hotkey, str | int) or len(str(hotkey)) != 1):
-            p.append(_problem(path, f"{where}.hotkey", f"must be one character, got {hotkey!r}"))
+        if hotkey is not None and not _is_one_key(hotkey):
+            p.append(
+                _problem(
+                    path,
+                    f"{where}.hotkey",
+                    f"must be a single key (one character such as '1' or 'a'), got {hotkey!r:.60}",
+                )
+            )
         elif hotkey is not None and str(hotkey) in hotkeys:
             p.append(
                 _problem(
@@ -291,7 +304,7 @@ def check_schema_file(path: Path) -> tuple[Schema | None, list[Problem]]:
     except OSError as exc:
         return None, [Problem(where, f"cannot read schema file: {exc.strerror}")]
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data, duplicates = load_yaml(raw.decode("utf-8"), where=where)
     except UnicodeDecodeError as exc:
         return None, [Problem(where, f"not valid UTF-8 at byte {exc.start}")]
     except yaml.YAMLError as exc:
@@ -299,7 +312,7 @@ def check_schema_file(path: Path) -> tuple[Schema | None, list[Problem]]:
         loc = f"{where} line {mark.line + 1} column {mark.column + 1}" if mark else where
         reason = getattr(exc, "problem", None) or str(exc)
         return None, [Problem(loc, f"YAML syntax error: {reason}")]
-    problems = check_schema_data(data, path=where)
+    problems = duplicates + check_schema_data(data, path=where)
     if problems:
         return None, problems
     return schema_from_data(data, path=str(path)), []

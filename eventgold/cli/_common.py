@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, Tim
 from rich.progress import Progress as Bar
 
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, Session, connect
+from eventgold.annotate.labelstudio.server import DEFAULT_HOME
 from eventgold.problems import Problem, ProblemsError
 from eventgold.progress import Steps
 from eventgold.schema import Schema, default_schema_path, load_schema
@@ -39,7 +40,9 @@ R = TypeVar("R")
 
 UrlOpt = Annotated[
     str | None,
-    typer.Option("--url", help="Label Studio URL (else LABEL_STUDIO_URL, else `eventgold serve`)."),
+    typer.Option(
+        "--url", help="Label Studio URL (else LABEL_STUDIO_URL, else the server of --home)."
+    ),
 ]
 ApiKeyOpt = Annotated[
     str | None,
@@ -49,6 +52,14 @@ ApiKeyOpt = Annotated[
         show_default=False,
     ),
 ]
+
+HOME_ENV = "EVENTGOLD_HOME"
+HOME_HELP = (
+    "Folder of the local Label Studio that `eventgold serve` runs (its data, credentials and "
+    "address); commands find that server and its key there when no --url/--api-key is given."
+)
+HomeOpt = Annotated[Path, typer.Option("--home", help=HOME_HELP, envvar=HOME_ENV, show_envvar=True)]
+DEFAULT_HOME_PATH = DEFAULT_HOME
 
 MAX_SHOWN = 50
 
@@ -138,6 +149,7 @@ _DEVICE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
 # What an `OSError` about a path means for the user, most specific first.
 _OS_ERRORS: dict[type[OSError], str] = {
     FileNotFoundError: "file not found",
+    FileExistsError: "a file where a folder is expected",
     IsADirectoryError: "a folder where a file is expected",
     NotADirectoryError: "not a folder",
     PermissionError: "permission denied",
@@ -152,10 +164,11 @@ def api_detail(body: object) -> str:
     return str(body)[:300]
 
 
-def open_session(url: str | None, api_key: str | None) -> Session:
-    """Connect to Label Studio or end the command with one line (never the key)."""
+def open_session(url: str | None, api_key: str | None, home: Path = DEFAULT_HOME) -> Session:
+    """Connect to Label Studio (`home`: where `eventgold serve` keeps the local server) or end
+    the command with one line (never the key)."""
     with user_errors():
-        return connect(url=url, api_key=api_key)
+        return connect(url=url, api_key=api_key, home=home)
 
 
 def get_schema(path: Path | None) -> Schema:

@@ -18,8 +18,10 @@ from eventgold.annotate.adjudication.merge import (
 from eventgold.annotate.sources import sources_for_adjudication
 from eventgold.cli._app import app
 from eventgold.cli._common import (
+    DEFAULT_HOME_PATH,
     DEFAULT_SCHEMA_PATH,
     ApiKeyOpt,
+    HomeOpt,
     SchemaOpt,
     UrlOpt,
     err,
@@ -76,19 +78,20 @@ def adjudicate_cli(
     schema_path: SchemaOpt = DEFAULT_SCHEMA_PATH,
     url: UrlOpt = None,
     api_key: ApiKeyOpt = None,
+    home: HomeOpt = DEFAULT_HOME_PATH,
 ) -> None:
     """Merge several annotations of each document into gold, and list what to review."""
     if push and project is None:
         fail("--push needs --project TITLE")
     schema = get_schema(schema_path)
     # Connect before any work, so a wrong key fails fast rather than after merging.
-    session = open_session(url, api_key) if push else None
+    session = open_session(url, api_key, home) if push else None
     with user_errors():
         sources = sources_for_adjudication(
             inputs or (),
             project,
             schema=schema,
-            session=lambda: session or open_session(url, api_key),
+            session=lambda: session or open_session(url, api_key, home),
         )
     groups = report_sources(sources)
     with user_errors():
@@ -100,9 +103,10 @@ def adjudicate_cli(
         err.print(f"warning: {entry.message}", markup=False)
     if not merged:
         fail("nothing merged: no document had an annotation the strategy could use")
-    write_documents(out_path, merged)
     review_path = review if review is not None else out_path.with_suffix(".review.md")
-    written = write_review(review_path, entries, title=f"Adjudication review ({strategy})")
+    with user_errors():
+        write_documents(out_path, merged)
+        written = write_review(review_path, entries, title=f"Adjudication review ({strategy})")
     to_check = sum(e.kind != DECIDED for e in entries)
     out.print(f"wrote {len(merged)} merged document(s) to {out_path}")
     out.print(f"review: {', '.join(map(str, written))} ({to_check} item(s) to check)")

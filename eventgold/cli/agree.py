@@ -28,8 +28,10 @@ from eventgold.annotate.sources import AnnotationSources, sources_for_agreement
 from eventgold.atomic import write_text_atomic
 from eventgold.cli._app import app
 from eventgold.cli._common import (
+    DEFAULT_HOME_PATH,
     DEFAULT_SCHEMA_PATH,
     ApiKeyOpt,
+    HomeOpt,
     SchemaOpt,
     UrlOpt,
     err,
@@ -82,11 +84,12 @@ def read_groups(
     schema: Schema,
     url: str | None = None,
     api_key: str | None = None,
+    home: Path = DEFAULT_HOME_PATH,
 ) -> list[tuple[str, list[Document]]]:
     """`agree`'s annotations (`annotate.sources`), with what was left out reported."""
     with user_errors():
         sources = sources_for_agreement(
-            inputs or (), project, schema=schema, session=lambda: open_session(url, api_key)
+            inputs or (), project, schema=schema, session=lambda: open_session(url, api_key, home)
         )
     return report_sources(sources)
 
@@ -131,10 +134,11 @@ def agree_cli(
     schema_path: SchemaOpt = DEFAULT_SCHEMA_PATH,
     url: UrlOpt = None,
     api_key: ApiKeyOpt = None,
+    home: HomeOpt = DEFAULT_HOME_PATH,
 ) -> None:
     """Agreement between annotators: span and relation F1, token kappa and alpha."""
     schema = get_schema(schema_path)
-    groups = read_groups(inputs, project, schema=schema, url=url, api_key=api_key)
+    groups = read_groups(inputs, project, schema=schema, url=url, api_key=api_key, home=home)
     with user_errors():
         report = agree(groups, schema, min_items=min_items)
     if report.problems:
@@ -149,9 +153,10 @@ def agree_cli(
         f"† fewer than {report.min_items} items, or undefined. Kappa and alpha are token-level "
         f"(spaCy blank English tokens); {report.single} single-annotation document(s) skipped."
     )
-    if json_out is not None:
-        write_text_atomic(json_out, json.dumps(report.to_json(), indent=2, ensure_ascii=False))
-        err.print(f"wrote {json_out}")
-    if markdown is not None:
-        write_text_atomic(markdown, agreement_markdown(report))
-        err.print(f"wrote {markdown}")
+    with user_errors():
+        if json_out is not None:
+            write_text_atomic(json_out, json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+            err.print(f"wrote {json_out}")
+        if markdown is not None:
+            write_text_atomic(markdown, agreement_markdown(report))
+            err.print(f"wrote {markdown}")

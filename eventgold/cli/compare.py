@@ -86,5 +86,6 @@ def compare_cli(
     else:
         out.print("no bootstrap (--bootstrap 0): no interval and no test")
     if json_out is not None:
-        write_text_atomic(json_out, json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+        with user_errors():
+            write_text_atomic(json_out, json.dumps(result.to_json(), ensure_ascii=False) + "\n")
         out.print(f"wrote {json_out}")

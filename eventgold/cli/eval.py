@@ -170,12 +170,13 @@ def eval_cli(
         )
         result = run_steps(events, {})
     print_result(result)
-    if json_out is not None:
-        result.write_json(json_out)
-        out.print(f"wrote {json_out}")
-    if html_out is not None:
-        with user_errors():  # the predicted event table, when the schema declares events
+    with user_errors():
+        if json_out is not None:
+            result.write_json(json_out)
+            out.print(f"wrote {json_out}")
+        if html_out is not None:
+            # the predicted event table, when the schema declares events
             rows = predicted_event_rows(gold, predictions, sch) if sch.events else []
-        title = f"eventgold eval: {predictions}"
-        write_text_atomic(html_out, render_html(result, title=title, events=rows))
-        out.print(f"wrote {html_out}")
+            title = f"eventgold eval: {predictions}"
+            write_text_atomic(html_out, render_html(result, title=title, events=rows))
+            out.print(f"wrote {html_out}")

@@ -17,7 +17,7 @@ from eventgold.cli._common import (
     progress_bar,
     user_errors,
 )
-from eventgold.dataset.export import EXPORTERS, export
+from eventgold.dataset.export import EXPORTERS, SPLIT_FORMATS, export, export_gold_splits
 from eventgold.dataset.folder import count_gold, read_gold
 
 T = TypeVar("T")
@@ -43,10 +43,19 @@ def export_cli(
 ) -> None:
     """Export the gold documents as JSONL records, a spaCy DocBin or CoNLL (token TAB tag).
 
+    conll and spacy from a gold folder: one file per split, the split's name before the
+    suffix (gold.conll -> gold.train.conll, gold.validation.conll, gold.test.conll).
     spacy: PATH ending in .spacy is one DocBin file; any other PATH is a folder of DocBin
     shards (5,000 documents each) that `spacy train` reads as one corpus.
     """
     schema = get_schema(schema_path)
+    if fmt in SPLIT_FORMATS and gold.is_dir():
+        with user_errors(), progress_bar() as bar:
+            bar.add_task(f"export {fmt} per split", total=None)
+            written = export_gold_splits(gold, out_path, fmt=fmt, schema=schema)
+        for path, n in written.items():
+            out.print(f"{path}: {n} documents as {fmt}")
+        return
     with user_errors():
         total = count_gold(gold)
         docs = _tracked(read_gold(gold), total=total, description=f"export {fmt}")

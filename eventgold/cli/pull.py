@@ -11,8 +11,10 @@ from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
 from eventgold.annotate.pull import DEFAULT_SELECTION, SELECTIONS, PullReport, iter_pull_to_gold
 from eventgold.cli._app import app
 from eventgold.cli._common import (
+    DEFAULT_HOME_PATH,
     DEFAULT_SCHEMA_PATH,
     ApiKeyOpt,
+    HomeOpt,
     SchemaOpt,
     UrlOpt,
     err,
@@ -36,6 +38,7 @@ def print_pull_report(report: PullReport) -> None:
     out.print(
         f"{report.out_dir}: {report.documents} gold document(s) from {report.tasks} task(s) "
         f"({report.annotations} usable annotation(s), {report.unannotated} task(s) unannotated, "
+        f"{report.rejected_tasks} task(s) with every annotation rejected, "
         f"{report.cancelled} cancelled/skipped)"
     )
     if report.utf16_converted:
@@ -84,6 +87,7 @@ def pull_cli(
     ] = None,
     url: UrlOpt = None,
     api_key: ApiKeyOpt = None,
+    home: HomeOpt = DEFAULT_HOME_PATH,
     schema_path: SchemaOpt = DEFAULT_SCHEMA_PATH,
 ) -> None:
     """Pull annotations into a validated gold folder; rejects are listed with reasons."""
@@ -91,7 +95,7 @@ def pull_cli(
     with user_errors():
         card_agreement = agreement.read_text(encoding="utf-8") if agreement is not None else None
         try:
-            session = connect(url=url, api_key=api_key)
+            session = connect(url=url, api_key=api_key, home=home)
             steps = iter_pull_to_gold(
                 session,
                 project_title=project,

@@ -13,8 +13,10 @@ from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
 from eventgold.annotate.push import DEFAULT_BATCH_SIZE, PushReport, push
 from eventgold.cli._app import app
 from eventgold.cli._common import (
+    DEFAULT_HOME_PATH,
     DEFAULT_SCHEMA_PATH,
     ApiKeyOpt,
+    HomeOpt,
     SchemaOpt,
     UrlOpt,
     err,
@@ -148,6 +150,7 @@ def push_cli(
     batch_size: Annotated[int, typer.Option(help="Tasks per import request.")] = DEFAULT_BATCH_SIZE,
     url: UrlOpt = None,
     api_key: ApiKeyOpt = None,
+    home: HomeOpt = DEFAULT_HOME_PATH,
     schema_path: SchemaOpt = DEFAULT_SCHEMA_PATH,
 ) -> None:
     """Push documents to a Label Studio project, idempotently (re-runs skip what is there)."""
@@ -166,7 +169,7 @@ def push_cli(
             check_jsonl(predictions)
         ann_paths = annotation_files(annotations) if annotations is not None else None
         try:
-            session = connect(url=url, api_key=api_key)
+            session = connect(url=url, api_key=api_key, home=home)
             events = push(
                 session,
                 project_title=project,

@@ -10,22 +10,46 @@ import typer
 
 from eventgold.annotate.labelstudio import server as srv
 from eventgold.cli._app import app
-from eventgold.cli._common import err, fail, out
+from eventgold.cli._common import (
+    DEFAULT_HOME_PATH,
+    HOME_ENV,
+    HOME_HELP,
+    HomeOpt,
+    err,
+    fail,
+    out,
+    user_errors,
+)
 
 serve_app = typer.Typer(
     help="Run a local Label Studio (SQLite by default) for annotators.", invoke_without_command=True
 )
 app.add_typer(serve_app, name="serve")
 
-HomeOpt = Annotated[
-    Path, typer.Option("--home", help="Folder for the server's data, secrets and pid.")
+# `serve stop --home X` and `serve --home X stop` both work: the subcommand's own --home wins,
+# else the one given to `serve` (which also reads EVENTGOLD_HOME), else the default.
+SubHomeOpt = Annotated[
+    Path | None,
+    typer.Option("--home", help=f"{HOME_HELP} Default: serve's --home, else {HOME_ENV}."),
 ]
+
+
+def _home(ctx: typer.Context, home: Path | None) -> srv.Home:
+    if home is not None:
+        return srv.Home(home)
+    given = ctx.obj if isinstance(ctx.obj, srv.Home) else None
+    return given or srv.Home(DEFAULT_HOME_PATH)
+
+
+def home_options(home: srv.Home) -> str:
+    """`` --home X`` to repeat in a command line, or "" for the default home."""
+    return "" if home.root == DEFAULT_HOME_PATH else f" --home {home.root}"
 
 
 @serve_app.callback(invoke_without_command=True)
 def serve_cli(
     ctx: typer.Context,
-    home: HomeOpt = srv.DEFAULT_HOME,
+    home: HomeOpt = DEFAULT_HOME_PATH,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (refused if busy).")] = srv.DEFAULT_PORT,
     db: Annotated[
@@ -41,14 +65,16 @@ def serve_cli(
     ] = False,
 ) -> None:
     """Start the local Label Studio, creating its admin user and token on first run."""
-    if ctx.invoked_subcommand is not None:
-        return
     the_home = srv.Home(home)
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = the_home  # for `serve --home X stop|status`
+        return
     try:
-        srv.require_free_port(host, port)  # before saying that a long first run starts
-        if not (the_home.data_dir / ".eventgold-initialised").exists():
-            err.print("first run: initialising Label Studio (about 30 s)…")
-        server = srv.serve(the_home, host=host, port=port, db=srv.Database(db))
+        with user_errors():
+            srv.require_free_port(host, port)  # before saying that a long first run starts
+            if not (the_home.data_dir / ".eventgold-initialised").exists():
+                err.print("first run: initialising Label Studio (about 30 s)…")
+            server = srv.serve(the_home, host=host, port=port, db=srv.Database(db))
     except srv.ServerError as exc:
         fail(str(exc))
     creds = server.credentials
@@ -57,9 +83,15 @@ def serve_cli(
     out.print(f"  password and API token: in {the_home.credentials} (owner-only)")
     if show_token:
         out.print(f"  API token: {creds.token}")
-    out.print("  other commands find this server automatically from this folder")
+    if home_options(the_home):
+        out.print(
+            f"  other commands find this server with --home {the_home.root} or "
+            f"{HOME_ENV}={the_home.root}"
+        )
+    else:
+        out.print("  other commands find this server automatically from this folder")
     if detach:
-        out.print("  stop it with: eventgold serve stop")
+        out.print(f"  stop it with: eventgold serve{home_options(the_home)} stop")
         return
     out.print("  press Ctrl+C to stop")
     try:
@@ -72,16 +104,23 @@ def serve_cli(
 
 
 @serve_app.command("stop")
-def stop_cli(home: HomeOpt = srv.DEFAULT_HOME) -> None:
+def stop_cli(ctx: typer.Context, home: SubHomeOpt = None) -> None:
     """Stop the local Label Studio started from this folder."""
-    stopped = srv.stop_home(srv.Home(home))
+    the_home = _home(ctx, home)
+    with user_errors():
+        stopped = srv.stop_home(the_home)
     out.print("stopped" if stopped else "no server was running")
 
 
 @serve_app.command("status")
-def status_cli(home: HomeOpt = srv.DEFAULT_HOME) -> None:
+def status_cli(ctx: typer.Context, home: SubHomeOpt = None) -> None:
     """Say whether the local Label Studio is running, and where."""
-    state = srv.running_server(srv.Home(home))
+    the_home = _home(ctx, home)
+    with user_errors():
+        state = srv.running_server(the_home)
     if state is None:
-        fail("no local Label Studio is running (start one with `eventgold serve`)")
+        fail(
+            f"no local Label Studio is running from {the_home.root} (start one with "
+            f"`eventgold serve{home_options(the_home)}`)"
+        )
     out.print(f"running at {state['url']} (pid {state['pid']}, {state.get('db', 'SQLite')})")

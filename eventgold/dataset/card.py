@@ -14,12 +14,10 @@ import yaml
 
 from eventgold.dataset.folder import DATA_DIR, DOCUMENTS_FILE, HF_DIR, REJECTS_FILE
 from eventgold.dataset.summary import GoldSummary
-from eventgold.schema import DEFAULT_SCHEMA, Schema
+from eventgold.schema import Schema
 
 if TYPE_CHECKING:
     from eventgold.eval.events.rows import EventSample
-
-SHIPPED_GUIDELINES = DEFAULT_SCHEMA.parent / "GUIDELINES.md"
 
 LICENSE_NOTE = (
     "The texts are excerpts of news and Wikipedia articles and stay under their publishers' "
@@ -106,11 +104,10 @@ def _schema_section(schema: Schema) -> list[str]:
             ],
         )
     lines += ["", f"`ner_tags` are IOB2: {', '.join(f'`{t}`' for t in schema.iob_labels)}."]
+    # Named by the schema alone, never by where the files are: the same annotations give the
+    # same card whichever checkout or installed package the schema was read from.
     guidelines = schema.guidelines_path()
-    if guidelines is not None and guidelines.resolve() == SHIPPED_GUIDELINES.resolve():
-        rel = f"{guidelines.parent.name}/{guidelines.name}"
-        lines += ["", f"Annotation guidelines: [`{rel}`](../{rel}) in the eventgold repository."]
-    elif guidelines is not None and guidelines.is_file():  # a project's own schema and guidelines
+    if guidelines is not None and guidelines.is_file():
         lines += [
             "",
             f"Annotation guidelines: `{guidelines.name}`, beside the schema file "

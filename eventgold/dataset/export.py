@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eventgold.atomic import atomic_dir, atomic_file, replaced_folder_problems
-from eventgold.dataset.folder import read_gold
+from eventgold.dataset.folder import parquet_files, read_gold
+from eventgold.dataset.splits import SPLITS
 from eventgold.documents import Document, write_documents
 from eventgold.problems import Problem, ProblemsError, allowed
 from eventgold.schema import Schema
@@ -259,3 +260,56 @@ def _checked(documents: Iterable[Document], schema: Schema) -> Iterator[Document
 def export_gold(gold_dir: Path, out: Path, *, fmt: str, schema: Schema) -> int:
     """`export` the documents of a gold folder."""
     return export(read_gold(gold_dir), out, fmt=fmt, schema=schema)
+
+
+# Formats written one file per split (a training tool reads train and dev apart); jsonl is the
+# record format itself, one file like the gold's documents.jsonl.
+SPLIT_FORMATS = frozenset({"conll", "spacy"})
+
+
+def split_path(out: Path, split: str) -> Path:
+    """Where split `split` of an export to `out` goes: ``gold.conll`` -> ``gold.train.conll``,
+    a folder ``spacy/`` -> ``spacy.train/``."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}.{split}{out.suffix}")
+
+
+def gold_splits(gold_dir: Path) -> dict[str, str]:
+    """Document id -> split, as the gold folder's Parquet shards hold them (the writer's own
+    placement, small-corpus rule included); empty for a documents file."""
+    import pyarrow.parquet as pq
+
+    if not Path(gold_dir).is_dir():
+        return {}
+    return {
+        doc_id: split
+        for split, files in parquet_files(gold_dir).items()
+        for file in files
+        for doc_id in pq.read_table(file, columns=["id"]).column("id").to_pylist()
+    }
+
+
+def export_gold_splits(gold_dir: Path, out: Path, *, fmt: str, schema: Schema) -> dict[Path, int]:
+    """`export` a gold folder one file per split (`split_path`); return the count per file.
+
+    Every document is checked first, so a bad one leaves no split written."""
+    by_split = gold_splits(gold_dir)
+    if fmt not in SPLIT_FORMATS or not by_split:
+        raise ProblemsError(
+            [
+                Problem(
+                    str(gold_dir),
+                    f"one file per split needs a gold folder and a format of "
+                    f"{allowed(SPLIT_FORMATS)}, got {fmt!r}",
+                    UNKNOWN_FORMAT,
+                )
+            ]
+        )
+    for _ in _checked(read_gold(gold_dir), schema):
+        pass
+    written: dict[Path, int] = {}
+    for split in sorted(set(by_split.values()), key=SPLITS.index):
+        docs = (d for d in read_gold(gold_dir) if by_split.get(d.id) == split)
+        target = split_path(out, split)
+        written[target] = EXPORTERS[fmt](docs, target, schema)
+    return written

@@ -22,10 +22,26 @@ HF_DIR = "hf"
 HF_ARROW = "data-00000-of-00001.arrow"  # the one data file per split, as save_to_disk names it
 ANNOTATIONS_FILE = "annotations.jsonl"  # pull: doc id -> the Label Studio task and annotation
 PULL_FILE = "pull.json"  # pull: where and when the gold was pulled
+# Written into every gold folder: only a folder holding it (or a new or empty one) is replaced,
+# so a corpus folder, whose documents.jsonl has a gold file's name, is never taken for one.
+GOLD_MARKER = ".eventgold-gold"
+GOLD_MARKER_TEXT = (
+    "A gold folder written by eventgold: `eventgold pull` and `eventgold demo --update-gold` "
+    "replace it whole.\n"
+)
 # Everything a gold folder may hold: writing one replaces the folder whole, so a folder with
 # anything else in it is refused rather than wiped.
 GOLD_ENTRIES = frozenset(
-    {DOCUMENTS_FILE, REJECTS_FILE, CARD_FILE, DATA_DIR, HF_DIR, ANNOTATIONS_FILE, PULL_FILE}
+    {
+        DOCUMENTS_FILE,
+        REJECTS_FILE,
+        CARD_FILE,
+        DATA_DIR,
+        HF_DIR,
+        ANNOTATIONS_FILE,
+        PULL_FILE,
+        GOLD_MARKER,
+    }
 )
 GOLD_TARGET = "gold-target"
 
@@ -38,14 +54,31 @@ def require_gold_target(out_dir: Path) -> None:
 
 def gold_target_problems(out_dir: Path) -> list[Problem]:
     """Why `out_dir` cannot be (re)written as a gold folder: empty if it is new, empty, or a
-    gold folder. Anything else would be lost, since the folder is replaced whole."""
-    return replaced_folder_problems(
-        Path(out_dir),
+    gold folder eventgold wrote (it holds `GOLD_MARKER`, and nothing a gold folder does not).
+    Anything else would be lost, since the folder is replaced whole."""
+    out_dir = Path(out_dir)
+    found = replaced_folder_problems(
+        out_dir,
         what="gold folder",
         owned=GOLD_ENTRIES.__contains__,
         holds=allowed(GOLD_ENTRIES),
         code=GOLD_TARGET,
     )
+    if found or not out_dir.is_dir():
+        return found
+    names = sorted(p.name for p in out_dir.iterdir())
+    if not names or GOLD_MARKER in names:
+        return []
+    corpus = " (a corpus?)" if DOCUMENTS_FILE in names else ""
+    return [
+        Problem(
+            f"gold folder {out_dir}",
+            f"holds {', '.join(names)} but no {GOLD_MARKER} marker, so it is not a gold folder "
+            f"that eventgold wrote{corpus}, and a gold folder is replaced whole; name a new or "
+            "empty folder",
+            GOLD_TARGET,
+        )
+    ]
 
 
 def read_gold(gold_dir: Path) -> Iterator[Document]:

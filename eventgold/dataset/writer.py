@@ -3,6 +3,7 @@
 Layout written by `write_gold` (atomically: built in a staging folder and swapped in)::
 
     gold/
+      .eventgold-gold                    the marker: only a folder holding it is replaced
       README.md                          dataset card (dataset.card)
       documents.jsonl                    the gold in the record format, sorted by id
       rejects.jsonl                      rejected annotations with located reasons
@@ -47,6 +48,8 @@ from eventgold.dataset.folder import (
     CARD_FILE,
     DATA_DIR,
     DOCUMENTS_FILE,
+    GOLD_MARKER,
+    GOLD_MARKER_TEXT,
     HF_ARROW,
     HF_DIR,
     REJECTS_FILE,
@@ -506,6 +509,7 @@ def iter_write_gold(
             events=events,
         )
         (stage / CARD_FILE).write_text(card, encoding="utf-8", newline="\n")
+        (stage / GOLD_MARKER).write_text(GOLD_MARKER_TEXT, encoding="utf-8", newline="\n")
         # Run-specific files (e.g. Label Studio ids, pull time) ride along in the same swap.
         for name, source in sorted((sidecars or {}).items()):
             shutil.copyfile(source, stage / name)

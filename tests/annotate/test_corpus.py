@@ -99,3 +99,24 @@ def test_one_text_under_a_second_id_and_a_folder_without_files_are_problems(tmp_
     ]
     again = add_files([articles / "one.txt"], corpus=corpus)  # its own text: unchanged
     assert (again.unchanged, again.problems) == (["one"], [])
+
+
+def test_a_utf16_file_is_named_as_utf16_not_binary(tmp_path):
+    text = "Title\nGunmen struck Kabul."
+    files = [
+        write(tmp_path / "le_bom.txt", text.encode("utf-16")),  # with a BOM, little-endian here
+        write(tmp_path / "be_bom.txt", b"\xfe\xff" + text.encode("utf-16-be")),
+        write(tmp_path / "le.txt", text.encode("utf-16-le")),
+        write(tmp_path / "be.txt", text.encode("utf-16-be")),
+    ]
+    report = add_files(files, corpus=tmp_path / "c.jsonl")
+    assert [(str(p), p.code) for p in report.problems] == [
+        (f"{tmp_path}/{name}: is UTF-16 ({how}); expected UTF-8: re-save the file as UTF-8",
+         "not-utf8")
+        for name, how in (
+            ("le_bom.txt", "little-endian, with a byte order mark"),
+            ("be_bom.txt", "big-endian, with a byte order mark"),
+            ("le.txt", "little-endian"),
+            ("be.txt", "big-endian"),
+        )
+    ]  # fmt: skip

@@ -48,7 +48,28 @@ def test_gold_differences_sees_content_changes(tmp_path):
     first["entities"] = first["entities"][1:]
     (copy / "documents.jsonl").write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
     diffs = gold_differences(copy, ROOT / "gold")
-    assert len(diffs) == 1 and diffs[0].startswith("documents.jsonl: line 1 differs")
+    # Issue 18, defect 10: the check names the document and what differs in it.
+    dropped = json.loads(lines[0])["entities"][0]
+    span = f"{dropped['label']} {dropped['start']}-{dropped['end']} {dropped['text']!r}"
+    assert diffs[0] == (
+        f"documents.jsonl: document '{first['id']}': entities only in {ROOT / 'gold'}: {span}"
+    )
+    assert all(d.startswith(f"documents.jsonl: document '{first['id']}': ") for d in diffs)
     assert gold_differences(copy, tmp_path / "nothing") == [
         f"{tmp_path / 'nothing'} does not exist"
+    ]
+
+
+def test_gold_differences_name_the_rows_that_differ(tmp_path):
+    import pyarrow.parquet as pq
+
+    copy = tmp_path / "gold"
+    shutil.copytree(ROOT / "gold", copy)
+    shard = next((copy / "data").glob("test-*.parquet"))
+    table = pq.read_table(shard)
+    rows = table.to_pylist()
+    rows[0]["title"] = "Another title"
+    pq.write_table(table.from_pylist(rows, schema=table.schema), shard)
+    assert gold_differences(copy, ROOT / "gold") == [
+        f"data/{shard.name}: rows that differ (columns): '{rows[0]['id']}' (title)"
     ]

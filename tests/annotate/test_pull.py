@@ -219,6 +219,9 @@ def test_pull_to_gold_keeps_good_rejects_bad_with_reasons(ls_session, pulled_pro
     assert (report.tasks, report.documents, report.cancelled, report.rejected) == (12, 3, 1, 7)
     # d-empty, and d-cancel whose only annotation was skipped (not d-good's second task)
     assert report.unannotated == 2
+    # The counts add up: the other 7 tasks had every annotation rejected (issue 18, defect 13).
+    assert report.rejected_tasks == 7
+    assert report.documents + report.unannotated + report.rejected_tasks == report.tasks
     assert report.reject_codes["text-changed"] == 1
     assert (out / "README.md").exists()
     # Label Studio's run facts are kept beside the gold, not in its records or card.
@@ -260,6 +263,10 @@ def test_pull_cli_prints_summary_and_keeps_old_gold_on_failure(ls_server, pulled
     assert result.exit_code == 0, result.output
     assert "## Agreement\n\nStrict span F1 0.9 between" in (out / "README.md").read_text()
     assert "3 gold document(s) from 12 task(s)" in result.output
+    assert (
+        "2 task(s) unannotated, 7 task(s) with every annotation rejected, 1 cancelled/skipped)\n"
+        in result.output
+    )
     assert "differ from the schema" not in result.output
     assert "7 annotation(s) rejected" in result.output and "offset-mismatch: 1" in result.output
     before = (out / "documents.jsonl").read_bytes()
@@ -343,3 +350,19 @@ def test_pull_warns_when_the_project_labels_differ_from_the_schema(ls_session, p
     assert report.config_differences == (
         "entity labels in the project but not in the schema: LOCATION",
     )
+
+
+def test_choose_reads_a_naive_updated_at_as_utc():
+    # A mix of naive and aware times raised TypeError (issue 18, defect 8).
+    def ann(annotation_id: int, updated_at: str) -> Document:
+        meta = {"annotation_id": annotation_id, "updated_at": updated_at}
+        return Document(id="d", text="x", meta=meta)
+
+    naive_later = ann(1, "2026-05-01T12:00:00.5")
+    aware_earlier = ann(2, "2026-05-01T11:00:00Z")
+    aware_offset = ann(3, "2026-05-01T13:30:00+02:00")  # 11:30 UTC
+    for selection in ("latest", "ground-truth-then-latest"):
+        assert (
+            choose([aware_earlier, naive_later, aware_offset], selection=selection) is naive_later
+        )
+    assert choose([aware_earlier, ann(4, "2026-05-01T10:00:00")]) is aware_earlier

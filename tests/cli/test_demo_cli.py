@@ -31,7 +31,11 @@ def test_demo_reports_a_gold_that_differs_from_the_reference(tmp_path, monkeypat
     assert result.exit_code == 1
     assert "pull: 5 tasks, 12 annotations, 5 gold documents, 0 rejected" in result.output
     assert f"the round trip's gold differs from {reference}" in result.output
-    assert "documents.jsonl: line 1 differs" in result.output
+    # What differs in the data, by document (issue 18, defect 10), not "line 1 differs".
+    assert (
+        f"  - documents.jsonl: document '{first['id']}': relations only in "
+        f"{tmp_path / 'work' / 'gold'}: "
+    ) in result.output
     assert "eventgold demo --update-gold" in result.output
     # The server it started is stopped again.
     assert "left running" not in result.output

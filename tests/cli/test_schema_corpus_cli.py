@@ -81,3 +81,17 @@ def test_a_project_folder_schema_is_the_default(tmp_path, monkeypatch):
     (tmp_path / "schemas" / "conflict_events.yaml").write_text(own)
     assert "conflict_events 1.2.0" in runner.invoke(app, ["schema", "check"]).stdout
     assert "conflict_events 1.2.0" in runner.invoke(app, ["schema", "show"]).stdout
+
+
+def test_schema_check_fails_on_an_unclosed_quote_with_located_problems(tmp_path):
+    from eventgold.schema import DEFAULT_SCHEMA
+
+    bad = tmp_path / "s.yaml"
+    bad.write_text(DEFAULT_SCHEMA.read_text().replace('hotkey: "2"', 'hotkey: "2'))
+    result = runner.invoke(app, ["schema", "check", str(bad)])
+    assert result.exit_code == 1 and "ok:" not in result.stdout
+    assert f"error: schema {bad} has 2 problem(s)" in result.stderr  # + the events section's
+    assert (
+        f"  - {bad}: entities[1] (VICTIM_GROUP).hotkey: key 'hotkey' given twice, at line 18"
+        in result.stderr
+    )

@@ -77,7 +77,10 @@ def test_bad_lines_are_located_and_reading_goes_on(tmp_path):
         "x.jsonl line 4",
     ]
     assert rows[0][1] is not None and not rows[0][2]
-    assert "not valid JSON" in str(rows[1][2][0])
+    # json's reason ends in "at": not "starting at at column" (issue 18, defect 13).
+    assert str(rows[1][2][0]) == (
+        "x.jsonl line 2: not valid JSON (Invalid control character at column 27)"
+    )
     assert (
         str(rows[2][2][0]) == "x.jsonl line 3 / document 'c': field 'text' must be str, got int 5"
     )

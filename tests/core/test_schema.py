@@ -92,3 +92,54 @@ def test_a_missing_version_is_reported_once_and_long_values_are_cut():
         "schema: version: required, got None",
         "schema: relations: must be a list, got {'k': '" + "v" * 53,
     ]
+
+
+def test_a_repeated_key_is_a_located_error_not_last_wins(tmp_path):
+    # Issue 18: an unclosed quote swallowed LOCATION's lines up to its colour's quote, its
+    # hotkey then replaced VICTIM_GROUP's, and the check said "ok: 4 entity labels".
+    path = tmp_path / "s.yaml"
+    path.write_text(DEFAULT_SCHEMA.read_text().replace('hotkey: "2"', 'hotkey: "2'))
+    schema, problems = check_schema_file(path)
+    assert schema is None
+    assert [(str(p), p.code) for p in problems] == [
+        (
+            f"{path}: entities[1] (VICTIM_GROUP).hotkey: key 'hotkey' given twice, at line 18 "
+            "('2 - label: LOCATION description: Place …') and at line 22 ('3'); YAML would keep "
+            "only the last: give each key once (an unclosed quote above it can swallow the "
+            "lines after it)",
+            "duplicate-key",
+        ),
+        # The events section names LOCATION too: the swallowed label is caught there as well.
+        (
+            f"{path}: events.roles.location: unknown entity label 'LOCATION'; allowed: ACTOR, "
+            "ATTACK, ATTACKER, VICTIM_GROUP",
+            "",
+        ),
+    ]
+    path.write_text("name: x\nname: y\nversion: '1.0'\nentities: [{label: A, label: B}]\n")
+    assert [str(p) for p in check_schema_file(path)[1]] == [
+        f"{path}: name: key 'name' given twice, at line 1 ('x') and at line 2 ('y'); YAML would "
+        "keep only the last: give each key once (an unclosed quote above it can swallow the "
+        "lines after it)",
+        f"{path}: entities[0] (B).label: key 'label' given twice, at line 4 ('A') and at line 4 "
+        "('B'); YAML would keep only the last: give each key once (an unclosed quote above it "
+        "can swallow the lines after it)",
+    ]
+
+
+def test_a_hotkey_is_a_single_key():
+    data = yaml.safe_load(DEFAULT_SCHEMA.read_text())
+    for i, hotkey in enumerate(["2 - label: LOCATION", " ", "\t", True, "ctrl+1"]):
+        data["entities"][i]["hotkey"] = hotkey
+    assert [str(p) for p in check_schema_data(data, path="s.yaml")] == [
+        "s.yaml: entities[0] (ATTACKER).hotkey: must be a single key (one character such as "
+        "'1' or 'a'), got '2 - label: LOCATION'",
+        "s.yaml: entities[1] (VICTIM_GROUP).hotkey: must be a single key (one character such "
+        "as '1' or 'a'), got ' '",
+        "s.yaml: entities[2] (LOCATION).hotkey: must be a single key (one character such as "
+        "'1' or 'a'), got '\\t'",
+        "s.yaml: entities[3] (ACTOR).hotkey: must be a single key (one character such as '1' "
+        "or 'a'), got True",
+        "s.yaml: entities[4] (ATTACK).hotkey: must be a single key (one character such as '1' "
+        "or 'a'), got 'ctrl+1'",
+    ]

@@ -88,7 +88,7 @@ def test_body_has_schema_counts_provenance_agreement_and_loading() -> None:
         "Annotated in Label Studio project 12. 3 annotator(s). 2 rejected annotation(s)",
         "| pulled | 2026-11-01 |",
         "| ATTACKER | 0.81 |",
-        "Annotation guidelines: [`schemas/GUIDELINES.md`](../schemas/GUIDELINES.md)",
+        "Annotation guidelines: `GUIDELINES.md`, beside the schema file `conflict_events.yaml`.",
         'gold = datasets.load_from_disk("gold/hf")  # DatasetDict',
     ):
         assert line in card, line
@@ -127,4 +127,30 @@ def test_a_project_schema_names_its_own_guidelines_without_a_repository_link(tmp
     missing = dataclasses.replace(own, guidelines="nowhere.md")
     assert "Annotation guidelines" not in render_card(
         SUMMARY, schema=missing, provenance={}, agreement_markdown=None
+    )
+
+
+def test_the_card_does_not_depend_on_where_the_schema_was_read_from(tmp_path: Path) -> None:
+    # Issue 18, defect 10: eventgold installed from another checkout read the shipped schema
+    # from there, and the card's guidelines line changed with that path.
+    from eventgold.schema import DEFAULT_SCHEMA
+
+    elsewhere = tmp_path / "another-checkout" / "schemas"
+    elsewhere.mkdir(parents=True)
+    for name in (DEFAULT_SCHEMA.name, "GUIDELINES.md"):
+        (elsewhere / name).write_bytes((DEFAULT_SCHEMA.parent / name).read_bytes())
+    there = load_schema(elsewhere / DEFAULT_SCHEMA.name)
+    card = render()
+    assert (
+        render_card(
+            SUMMARY,
+            schema=there,
+            provenance={"label_studio_project": 12, "annotators": 3, "pulled": "2026-11-01"},
+            agreement_markdown="| label | alpha |\n|---|---|\n| ATTACKER | 0.81 |",
+        )
+        == card
+    )
+    assert (
+        "\nAnnotation guidelines: `GUIDELINES.md`, beside the schema file "
+        "`conflict_events.yaml`.\n" in card
     )

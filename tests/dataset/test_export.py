@@ -20,7 +20,7 @@ from eventgold.dataset.export import (
     to_spacy_doc,
 )
 from eventgold.dataset.features import canonical
-from eventgold.dataset.folder import read_gold
+from eventgold.dataset.folder import load_gold_dataset, read_gold
 from eventgold.dataset.writer import write_gold
 from eventgold.documents import Document, Entity, Relation, load_documents
 from eventgold.problems import ProblemsError
@@ -89,9 +89,18 @@ def test_docbin_file_is_readable_by_spacy(gold: Path, tmp_path: Path) -> None:
     out = tmp_path / "gold.spacy"
     result = runner.invoke(app, ["export", "--gold", str(gold), "-f", "spacy", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "4 documents as spacy" in result.output
+    # One DocBin per split (issue 18, defect 13), each holding that split's documents.
+    splits = {name: ds["id"] for name, ds in load_gold_dataset(gold).items() if len(ds)}
+    for name, ids in splits.items():
+        assert f"{tmp_path / f'gold.{name}.spacy'}: {len(ids)} documents as spacy" in result.output
+    assert not out.exists()
     nlp = spacy.blank("en")
-    loaded = {d.user_data["id"]: d for d in DocBin().from_disk(out).get_docs(nlp.vocab)}
+    loaded = {}
+    for name, ids in splits.items():
+        part = DocBin().from_disk(tmp_path / f"gold.{name}.spacy").get_docs(nlp.vocab)
+        docs_of_split = {d.user_data["id"]: d for d in part}
+        assert sorted(docs_of_split) == sorted(ids)
+        loaded.update(docs_of_split)
     for doc in docs():
         sdoc = loaded[doc.id]
         assert sdoc.text == doc.text
@@ -115,10 +124,19 @@ def test_conll_parses_back_to_the_spans(gold: Path, tmp_path: Path) -> None:
     out = tmp_path / "gold.conll"
     result = runner.invoke(app, ["export", "--gold", str(gold), "-f", "conll", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    lines = out.read_text(encoding="utf-8").split("\n")
-    assert lines[0] == f"{DOCSTART}\t{min(d.id for d in docs())}"
-    assert all(line.count("\t") == 1 for line in lines if line)
-    parsed = {c.id: c for c in read_conll(out)}
+    parsed = {}
+    # One file per split (issue 18, defect 13): gold.train.conll, gold.validation.conll, ...
+    splits = {name: ds["id"] for name, ds in load_gold_dataset(gold).items() if len(ds)}
+    assert sorted(p.name for p in tmp_path.glob("gold.*.conll")) == sorted(
+        f"gold.{name}.conll" for name in splits
+    )
+    for name, ids in splits.items():
+        part = tmp_path / f"gold.{name}.conll"
+        lines = part.read_text(encoding="utf-8").split("\n")
+        assert lines[0] == f"{DOCSTART}\t{min(ids)}"
+        assert all(line.count("\t") == 1 for line in lines if line)
+        assert [c.id for c in read_conll(part)] == sorted(ids)
+        parsed.update({c.id: c for c in read_conll(part)})
     assert sorted(parsed) == sorted(d.id for d in docs())
     for doc in docs():
         tt = tokens_and_tags(doc, SCHEMA)

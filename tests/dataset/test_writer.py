@@ -173,6 +173,7 @@ def test_gold_round_trip_and_layout(gold: Path) -> None:
 
     assert (gold / "rejects.jsonl").read_text(encoding="utf-8").count("\n") == 1
     assert sorted(p.name for p in gold.iterdir()) == [
+        ".eventgold-gold",
         "README.md",
         "data",
         "documents.jsonl",
@@ -396,7 +397,7 @@ def test_a_folder_that_is_not_gold_is_refused_not_wiped(
     assert problem.code == GOLD_TARGET
     assert str(problem).startswith(
         f"gold folder {mine}: holds what a gold folder does not (notes.txt), and a gold folder "
-        "is replaced whole; name a new folder, or move those out (a gold folder holds: README.md,"
+        "is replaced whole; name a new folder, or move those out (a gold folder holds: .eventgold-gold, README.md,"
     )
     assert (mine / "notes.txt").read_text() == "keep me"
     assert not list(tmp_path.glob(".important.*"))  # no staging folder left behind

@@ -1,0 +1,79 @@
+"""YAML read strictly: a key given twice in one mapping is a located problem, not "last wins".
+
+PyYAML keeps the last value of a repeated key without a word. In a schema that hides real
+mistakes: an unclosed quote (``hotkey: "2``) swallows the lines after it up to the next quote,
+and the next entry's keys then land in the entry above, where they silently replace its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+
+from eventgold.problems import Problem
+
+DUPLICATE_KEY = "duplicate-key"
+_SHOWN = 40  # characters of a value quoted in a message
+
+
+def _short(node: yaml.Node) -> str:
+    if not isinstance(node, yaml.ScalarNode):
+        return f"a {'list' if isinstance(node, yaml.SequenceNode) else 'mapping'}"
+    value = " ".join(str(node.value).split())
+    return repr(value if len(value) <= _SHOWN else value[: _SHOWN - 1] + "…")
+
+
+def _label(node: yaml.Node) -> str | None:
+    """The scalar ``label`` of a mapping node (how schema entries are named), if any."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    found = [
+        v.value for k, v in node.value if k.value == "label" and isinstance(v, yaml.ScalarNode)
+    ]
+    return str(found[-1]) if found else None
+
+
+def _duplicates(node: yaml.Node, where: str) -> Iterator[tuple[str, str, yaml.Node, yaml.Node]]:
+    """``(key path, key, first value, repeated value)`` for every repeated key under `node`."""
+    if isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            label = _label(item)
+            yield from _duplicates(item, f"{where}[{i}]" + (f" ({label})" if label else ""))
+    elif isinstance(node, yaml.MappingNode):
+        first: dict[str, yaml.Node] = {}
+        for key, value in node.value:
+            name = str(key.value) if isinstance(key, yaml.ScalarNode) else ""
+            path = f"{where}.{name}" if where else name
+            if name in first:
+                yield path, name, first[name], value
+            elif name:
+                first[name] = value
+            yield from _duplicates(value, path)
+
+
+def load_yaml(text: str, *, where: str) -> tuple[Any, list[Problem]]:
+    """Decode YAML `text`; return the data and one problem per repeated key, located by its
+    key path and lines (`where` names the file). Syntax errors raise `yaml.YAMLError`."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, []
+        # Found before constructing, which flattens merge keys (<<) into the mappings.
+        found = list(_duplicates(node, ""))
+        data = loader.construct_document(node)
+    finally:
+        loader.dispose()
+    return data, [
+        Problem(
+            f"{where}: {path}",
+            f"key '{name}' given twice, at line {first.start_mark.line + 1} ({_short(first)}) "
+            f"and at line {again.start_mark.line + 1} ({_short(again)}); YAML would keep only "
+            "the last: give each key once (an unclosed quote above it can swallow the lines "
+            "after it)",
+            DUPLICATE_KEY,
+        )
+        for path, name, first, again in found
+    ]

@@ -1,0 +1,133 @@
+"""One way to name the local server's home for every command: --home or EVENTGOLD_HOME
+(issue 18, defect 5)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from eventgold.annotate.labelstudio import server as srv
+from eventgold.cli import app
+from eventgold.documents import Document, write_documents
+from tests.conftest import TEST_CREDS
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def sleeper() -> Iterator[subprocess.Popen]:
+    """A process in its own session, standing in for a server that `serve stop` stops."""
+    proc = subprocess.Popen(["sleep", "120"], start_new_session=True)
+    yield proc
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+
+
+@pytest.fixture
+def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run from a folder without a default home, with no Label Studio in the environment."""
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    for name in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "EVENTGOLD_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    return cwd
+
+
+def record(home: Path, url: str, pid: int) -> None:
+    """What `eventgold serve` leaves in its home: credentials and the server's address."""
+    srv.save_credentials(srv.Home(home).credentials, TEST_CREDS)
+    srv.Home(home).state.write_text(json.dumps({"url": url, "pid": pid, "db": "SQLite"}))
+
+
+@pytest.mark.parametrize(
+    "where", [["serve", "--home", "{home}", "stop"], ["serve", "stop", "--home", "{home}"]]
+)
+def test_serve_stop_takes_the_home_before_or_after_stop(
+    tmp_path: Path, elsewhere: Path, sleeper: subprocess.Popen, where: list[str]
+) -> None:
+    home = tmp_path / "my-home"
+    record(home, "http://127.0.0.1:9", sleeper.pid)
+    result = runner.invoke(app, [w.format(home=home) for w in where])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "stopped\n"
+    assert sleeper.wait(timeout=10) is not None and not srv.Home(home).state.exists()
+
+
+def test_serve_stop_takes_the_home_from_the_environment(
+    tmp_path: Path, elsewhere: Path, sleeper: subprocess.Popen
+) -> None:
+    home = tmp_path / "env-home"
+    record(home, "http://127.0.0.1:9", sleeper.pid)
+    result = runner.invoke(app, ["serve", "stop"], env={"EVENTGOLD_HOME": str(home)})
+    assert result.exit_code == 0 and result.stdout == "stopped\n"
+    assert sleeper.wait(timeout=10) is not None
+
+
+@pytest.mark.labelstudio
+def test_serve_status_takes_the_home_before_or_after_status(
+    ls_server, tmp_path: Path, elsewhere: Path, sleeper: subprocess.Popen
+) -> None:
+    home = tmp_path / "my-home"
+    record(home, ls_server.url, sleeper.pid)
+    running = f"running at {ls_server.url} (pid {sleeper.pid}, SQLite)\n"
+    for args in (
+        ["serve", "--home", str(home), "status"],
+        ["serve", "status", "--home", str(home)],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0 and result.stdout == running, result.output
+    result = runner.invoke(app, ["serve", "status"], env={"EVENTGOLD_HOME": str(home)})
+    assert result.exit_code == 0 and result.stdout == running
+    result = runner.invoke(app, ["serve", "status"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: no local Label Studio is running from .eventgold (start one with `eventgold "
+        "serve`)\n"
+    )
+
+
+@pytest.mark.labelstudio
+@pytest.mark.parametrize("by", ["option", "environment"])
+def test_every_server_command_finds_the_server_from_the_home(
+    ls_server, tmp_path: Path, elsewhere: Path, sleeper: subprocess.Popen, by: str
+) -> None:
+    home = tmp_path / "my-home"
+    record(home, ls_server.url, sleeper.pid)
+    corpus = tmp_path / "corpus.jsonl"
+    write_documents(corpus, [Document(id="h1", text="Gunmen struck Kabul.")])
+    title = f"home-{by}"
+    missing = "no-such-project-for-home"
+    merged = str(tmp_path / "merged.jsonl")
+    inputs = tmp_path / "a.jsonl"
+    write_documents(
+        inputs, [Document(id="h1", text="Gunmen struck Kabul.", meta={"annotator": "x"})]
+    )
+    commands = [
+        (["push", "--project", title, "--corpus", str(corpus)], 0, "1 task(s) imported"),
+        (["pull", "--project", title, "--out", str(tmp_path / "gold")], 0, "from 1 task(s)"),
+        (["agree", "--project", missing], 1, f"project '{missing}' not found"),
+        (
+            ["adjudicate", str(inputs), "--strategy", "majority", "--out", merged, "--push",
+             "--project", missing],
+            1,
+            f"project '{missing}' not found",
+        ),
+    ]  # fmt: skip
+    for args, code, said in commands:
+        if by == "option":
+            result = runner.invoke(app, [*args, "--home", str(home)])
+        else:
+            result = runner.invoke(app, args, env={"EVENTGOLD_HOME": str(home)})
+        assert result.exit_code == code, (args, result.output)
+        assert said in result.output, (args, result.output)
+        assert "no Label Studio to talk to" not in result.output
+        assert TEST_CREDS.token not in result.output
+    result = runner.invoke(app, ["agree", "--project", missing])  # the default home: none
+    assert result.exit_code == 1 and "no Label Studio to talk to" in result.output

@@ -31,10 +31,11 @@ DEMO_PROJECT = "eventgold gold"
 REVIEWER = "reviewer"
 
 AGREEMENT_CAVEAT = (
-    "Read these figures with one caveat: the guidelines quote many examples from these same "
-    "articles, so the second annotator had several decisions made in advance. Agreement on "
-    "unseen articles will be lower. Disagreements and their adjudication: "
-    "`annotations/adjudication.md`."
+    "Read these figures with one caveat: the guidelines quote many examples from the five seed "
+    "articles, so on those a second annotator had several decisions made in advance. The "
+    "doubly annotated articles added later were annotated blind, from guidelines that quoted "
+    "none of their text, and their figures alone are in `annotations/agreement/`. "
+    "Disagreements and their adjudication: `annotations/adjudication.md`."
 )
 
 

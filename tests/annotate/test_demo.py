@@ -32,9 +32,9 @@ def test_shipped_gold_is_reproducible_from_the_sources(ls_session, tmp_path):
         )
     )
     assert report.differences == ()
-    assert (report.pull.documents, report.pull.rejected) == (5, 0)
-    assert report.push.annotations_added == 12  # 5 + 2 passes, 5 ground truths
-    assert report.agreement_tasks == 2
+    assert (report.pull.documents, report.pull.rejected) == (17, 0)
+    assert report.push.annotations_added == 42  # 17 + 8 passes, 17 ground truths
+    assert report.agreement_tasks == 8
 
 
 def test_gold_differences_sees_content_changes(tmp_path):

@@ -73,7 +73,7 @@ def test_damaged_or_foreign_shards_are_tokenized_and_named(
     docs = _shipped()
     views = GoldTokens(folder)
     assert [views.edges(d) for d in docs] == [token_edges(d) for d in docs]
-    assert views.tokenized == 4 and views.stored == 1  # the one validation document
+    assert views.tokenized == 15 and views.stored == 2  # the two validation documents
     assert len(views.unreadable) == 2
     assert views.unreadable[0].startswith("split 'train': ")
     assert (
@@ -161,7 +161,7 @@ def test_cli_says_when_some_documents_were_tokenized_again(tmp_path: Path, schem
     result = CliRunner().invoke(app, [*args, "--bootstrap", "0"])
     assert result.exit_code == 0, result.output
     assert (
-        "tokens: 4 document(s) from the gold folder's IOB view, 1 tokenized again (they differ "
+        "tokens: 16 document(s) from the gold folder's IOB view, 1 tokenized again (they differ "
         "from the folder's shards)" in result.output
     )
     # A split whose shards cannot be read: its documents are tokenized, and the reason says so.

@@ -21,11 +21,36 @@ if TYPE_CHECKING:
 
 LICENSE_NOTE = (
     "The texts are excerpts of news and Wikipedia articles and stay under their publishers' "
-    "terms (Wikipedia: CC BY-SA 4.0). Each document's `source` is only the file it was read "
-    "from: no publisher or address is recorded, so the data alone cannot tell whose terms "
-    "apply. The annotations are released with the eventgold project. Check the texts' terms "
-    "before redistributing them."
+    "terms (Wikipedia: CC BY-SA 4.0). A document that records its licence and attribution "
+    "(`meta.licence`, `meta.attribution`) is listed below; for any other, its `source` is only "
+    "the file it was read from, so the data alone cannot tell whose terms apply. Check the "
+    "texts' terms before redistributing them."
 )
+SHARE_ALIKE = "BY-SA"  # a licence naming this keeps share-alike: so must the whole gold set
+
+
+def _share_alike(summary: GoldSummary) -> bool:
+    return any(SHARE_ALIKE in lic.upper() for lic, _, _ in summary.sources)
+
+
+def _license_section(summary: GoldSummary) -> list[str]:
+    lines = ["## License", "", LICENSE_NOTE]
+    if _share_alike(summary):
+        lines += [
+            "",
+            "Some texts are CC BY-SA, whose share-alike terms the dataset keeps: the gold set, "
+            "annotations included, is released under CC BY-SA 4.0, with each text's "
+            "attribution as listed.",
+        ]
+    if summary.sources:
+        listed = sum(n for _, _, n in summary.sources)
+        lines += [
+            "",
+            *_table(["licence", "attribution", "documents"], [list(s) for s in summary.sources]),
+        ]
+        if listed < summary.documents:
+            lines += ["", f"{summary.documents - listed} document(s) record no licence."]
+    return lines
 
 
 def _annotators(value: Any) -> str:
@@ -61,9 +86,15 @@ def _front_matter(summary: GoldSummary, schema: Schema) -> str:
     meta: dict[str, Any] = {
         "pretty_name": f"{schema.name} gold (schema {schema.version})",
         "language": ["en"],
-        "license": "other",
-        "license_name": "publishers-terms",
-        "license_details": LICENSE_NOTE,
+        **(
+            {"license": "cc-by-sa-4.0"}
+            if _share_alike(summary)
+            else {
+                "license": "other",
+                "license_name": "publishers-terms",
+                "license_details": LICENSE_NOTE,
+            }
+        ),
         "task_categories": ["token-classification"],
         "task_ids": ["named-entity-recognition"],
         "tags": ["event-extraction", "relation-extraction", "conflict", "news"],
@@ -239,9 +270,7 @@ def render_card(
         "`text[start:end] == entity text`. Tokens are split at every entity boundary, so the "
         "IOB2 tags give back exactly the entity spans.",
         "",
-        "## License",
-        "",
-        LICENSE_NOTE,
+        *_license_section(summary),
         "",
         "## Loading",
         "",

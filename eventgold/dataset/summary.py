@@ -31,6 +31,9 @@ class GoldSummary:
     seed: str
     shard_rows: int
     moved: tuple[str, ...] = ()  # ids placed by the small-corpus rule (fill_empty_splits)
+    # (licence, attribution, documents) from the documents' ``meta.licence`` and
+    # ``meta.attribution``, sorted; documents that record no licence are not counted here.
+    sources: tuple[tuple[str, str, int], ...] = ()
 
     @property
     def documents(self) -> int:

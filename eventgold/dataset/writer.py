@@ -34,7 +34,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
@@ -404,6 +404,7 @@ def iter_write_gold(
         encode = RowEncoder(feats)
         events = EventSample(schema) if schema.events is not None else None  # for the card
         seen: Counter[int] = Counter()  # documents per split index so far
+        sources: Counter[tuple[str, str]] = Counter()  # (licence, attribution) -> documents
         out: _Outputs | None = None  # set while documents are written as they come
         in_order = True
         try:
@@ -422,6 +423,9 @@ def iter_write_gold(
                             out.discard()
                             out = None
                     doc = canonical(doc)
+                    if doc.meta.get("licence"):
+                        attribution = str(doc.meta.get("attribution") or "")
+                        sources[(str(doc.meta["licence"]), attribution)] += 1
                     if events is not None:
                         events.add(doc)
                     line = (dumps_document(doc) + "\n").encode("utf-8")
@@ -500,6 +504,9 @@ def iter_write_gold(
 
         summary = _summary(
             Path(out_dir), out, encode, schema, n_rejects, ratios, seed, shard_rows, moved
+        )
+        summary = replace(
+            summary, sources=tuple((lic, who, n) for (lic, who), n in sorted(sources.items()))
         )
         card = render_card(
             summary,

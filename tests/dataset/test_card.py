@@ -154,3 +154,22 @@ def test_the_card_does_not_depend_on_where_the_schema_was_read_from(tmp_path: Pa
         "\nAnnotation guidelines: `GUIDELINES.md`, beside the schema file "
         "`conflict_events.yaml`.\n" in card
     )
+
+
+def test_licences_are_listed_and_share_alike_sets_the_dataset_licence() -> None:
+    from dataclasses import replace
+
+    plain = render_card(SUMMARY, schema=SCHEMA, provenance={}, agreement_markdown=None)
+    assert yaml.safe_load(plain.split("---")[1])["license"] == "other"
+    assert "| licence |" not in plain
+    sources = (
+        ("CC BY 2.5", "Wikinews contributors", 1),
+        ("CC BY-SA 4.0", "Wikipedia contributors", 2),
+    )
+    card = render_card(
+        replace(SUMMARY, sources=sources), schema=SCHEMA, provenance={}, agreement_markdown=None
+    )
+    assert yaml.safe_load(card.split("---")[1])["license"] == "cc-by-sa-4.0"
+    assert "| CC BY-SA 4.0 | Wikipedia contributors | 2 |" in card
+    assert "released under CC BY-SA 4.0, with each text's attribution as listed" in card
+    assert "1 document(s) record no licence." in card  # 4 documents, 3 with a licence

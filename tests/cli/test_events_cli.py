@@ -1,4 +1,4 @@
-"""`eventgold events` and `eventgold events score` end to end (CliRunner, shipped gold)."""
+"""`eventgold events` and `eventgold events score` end to end (CliRunner, the shipped seed gold)."""
 
 from __future__ import annotations
 
@@ -7,22 +7,29 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 import yaml
 from typer.testing import CliRunner
 
 from eventgold.cli import app
 from eventgold.schema import DEFAULT_SCHEMA
+from tests.eval.events.helpers import seed_gold_file
 
 ROOT = Path(__file__).resolve().parents[2]
-GOLD = ROOT / "gold"
 runner = CliRunner()
 
 
-def test_events_writes_parquet_and_csv_with_traceable_cells(tmp_path: Path) -> None:
+@pytest.fixture
+def gold(tmp_path: Path) -> Path:
+    """The shipped gold's five seed articles, which these figures were made on."""
+    return seed_gold_file(tmp_path)
+
+
+def test_events_writes_parquet_and_csv_with_traceable_cells(tmp_path: Path, gold: Path) -> None:
     out = tmp_path / "events"
     out.mkdir()
     (out / "notes.txt").write_text("mine")  # other files in the folder are left alone
-    result = runner.invoke(app, ["events", "--gold", str(GOLD), "--out", str(out)])
+    result = runner.invoke(app, ["events", "--gold", str(gold), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "20 event(s) from 5 document(s) of" in result.output
     assert "15 mention(s) of an event column joined no event" in result.output
@@ -33,7 +40,7 @@ def test_events_writes_parquet_and_csv_with_traceable_cells(tmp_path: Path) -> N
     assert first["event_id"] == "000_825f39275db574bb/E1"
     assert first["killed_best"] == 35 and first["killed_text"] == "35 students"
     assert first["killed_spans"] == [{"id": "T6", "start": 765, "end": 776, "text": "35 students"}]
-    text = json.loads((GOLD / "documents.jsonl").read_text().splitlines()[0])["text"]
+    text = json.loads((gold).read_text().splitlines()[0])["text"]
     for column in ("anchor", "attacker", "victims", "location", "condemned_by"):
         for span in first[f"{column}_spans"]:  # every cell leads back to its spans
             assert text[span["start"] : span["end"]] == span["text"]
@@ -44,11 +51,11 @@ def test_events_writes_parquet_and_csv_with_traceable_cells(tmp_path: Path) -> N
     assert json.loads(rows[0]["killed_spans"]) == first["killed_spans"]
 
 
-def test_events_over_a_prediction_file(tmp_path: Path) -> None:
-    lines = (GOLD / "documents.jsonl").read_text().splitlines()
+def test_events_over_a_prediction_file(tmp_path: Path, gold: Path) -> None:
+    lines = (gold).read_text().splitlines()
     preds = tmp_path / "p.jsonl"
     preds.write_text(lines[-1] + "\n")  # only document 004: the others predict nothing
-    args = ["events", "--gold", str(GOLD), "--predictions", str(preds), "--out", str(tmp_path)]
+    args = ["events", "--gold", str(gold), "--predictions", str(preds), "--out", str(tmp_path)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "1 event(s) from 5 document(s) of" in result.output
@@ -56,12 +63,12 @@ def test_events_over_a_prediction_file(tmp_path: Path) -> None:
     assert row["event_id"] == "004_20b7060dfb18cd1a/E1" and row["killed_best"] == 21
 
 
-def test_events_without_an_events_section_says_so(tmp_path: Path) -> None:
+def test_events_without_an_events_section_says_so(tmp_path: Path, gold: Path) -> None:
     data = yaml.safe_load(DEFAULT_SCHEMA.read_text())
     del data["events"]
     schema = tmp_path / "s.yaml"
     schema.write_text(yaml.safe_dump(data))
-    args = ["events", "--gold", str(GOLD), "--out", str(tmp_path / "e"), "--schema", str(schema)]
+    args = ["events", "--gold", str(gold), "--out", str(tmp_path / "e"), "--schema", str(schema)]
     result = runner.invoke(app, args)
     assert result.exit_code == 1
     assert "declares no events: section" in result.output
@@ -69,14 +76,14 @@ def test_events_without_an_events_section_says_so(tmp_path: Path) -> None:
     assert "Traceback" not in result.output and not (tmp_path / "e").exists()
 
 
-def test_events_needs_gold_and_out() -> None:
-    result = runner.invoke(app, ["events", "--gold", str(GOLD)])
+def test_events_needs_gold_and_out(gold: Path) -> None:
+    result = runner.invoke(app, ["events", "--gold", str(gold)])
     assert result.exit_code == 1 and "give --gold and --out" in result.output
 
 
-def test_score_prints_figures_and_writes_json(tmp_path: Path) -> None:
+def test_score_prints_figures_and_writes_json(tmp_path: Path, gold: Path) -> None:
     out = tmp_path / "s.json"
-    args = ["events", "score", "--gold", str(GOLD), "--predictions", str(GOLD / "documents.jsonl")]
+    args = ["events", "score", "--gold", str(gold), "--predictions", str(gold)]
     result = runner.invoke(app, [*args, "--json", str(out), "--bootstrap", "50"])
     assert result.exit_code == 0, result.output
     assert "events (killed within 10%)" in result.output
@@ -87,10 +94,10 @@ def test_score_prints_figures_and_writes_json(tmp_path: Path) -> None:
     assert data["bootstrap"]["resamples"] == 50 and data["killed_tolerance"] == 0.1
 
 
-def test_score_bad_predictions_exit_1_with_located_problems(tmp_path: Path) -> None:
+def test_score_bad_predictions_exit_1_with_located_problems(tmp_path: Path, gold: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"id": "zzz", "entities": []}) + "\n")
-    args = ["events", "score", "--gold", str(GOLD), "--predictions", str(bad), "--strict"]
+    args = ["events", "score", "--gold", str(gold), "--predictions", str(bad), "--strict"]
     result = runner.invoke(app, args)
     assert result.exit_code == 1
     assert "document id 'zzz' is not in the gold (5 documents)" in result.output

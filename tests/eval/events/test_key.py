@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from eventgold.documents import Document, read_documents
+from eventgold.documents import Document
 from eventgold.eval.bootstrap import Bootstrap
 from eventgold.eval.events.assembly import ATTACH_RULES, assemble
 from eventgold.eval.events.key import KeyGroup, compare_rules, load_key, relations_needed
 from eventgold.eval.events.scoring import score_event_lists
 from eventgold.problems import ProblemsError
 from eventgold.schema import load_schema
+from tests.eval.events.helpers import seed_gold
 
 ROOT = Path(__file__).resolve().parents[3]
 KEY = ROOT / "tests" / "data" / "events_key.yaml"
@@ -40,7 +41,7 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def gold() -> list[Document]:
-    return list(read_documents(ROOT / "gold" / "documents.jsonl"))
+    return seed_gold()
 
 
 def test_every_rule_pair_against_the_key(gold: list[Document]) -> None:

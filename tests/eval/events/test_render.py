@@ -8,13 +8,14 @@ from eventgold.documents import read_documents
 from eventgold.eval.events.render import events_html, events_markdown
 from eventgold.eval.events.rows import EventSample
 from eventgold.schema import load_schema
+from tests.eval.events.helpers import seed_gold
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def sample(limit: int, *, reverse: bool = False) -> EventSample:
+def sample(limit: int, *, reverse: bool = False, docs: list | None = None) -> EventSample:
     s = EventSample(load_schema(), limit=limit)
-    docs = list(read_documents(ROOT / "gold" / "documents.jsonl"))
+    docs = seed_gold() if docs is None else docs
     for d in reversed(docs) if reverse else docs:
         s.add(d)
     return s
@@ -41,7 +42,7 @@ def test_html_escapes_and_shows_every_row() -> None:
 
 def test_shipped_card_shows_the_event_table() -> None:
     card = (ROOT / "gold" / "README.md").read_text(encoding="utf-8")
-    s = sample(20)
+    s = sample(20, docs=list(read_documents(ROOT / "gold" / "documents.jsonl")))
     assert events_markdown(s.rows, total=s.events) + "\n\n## Offsets" in card
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from eventgold.documents import Document, Entity, read_documents
+from eventgold.documents import Document, Entity
 from eventgold.eval.bootstrap import Bootstrap
 from eventgold.eval.counts import PRF
 from eventgold.eval.events.assembly import Event, assemble
@@ -23,6 +23,7 @@ from eventgold.eval.events.scoring import (
 )
 from eventgold.problems import ProblemsError
 from eventgold.schema import load_schema, schema_from_data
+from tests.eval.events.helpers import seed_gold
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = load_schema()
@@ -33,7 +34,7 @@ NO_BOOT = Bootstrap(resamples=0)
 
 @pytest.fixture(scope="module")
 def gold() -> list[Document]:
-    return list(read_documents(ROOT / "gold" / "documents.jsonl"))
+    return seed_gold()
 
 
 def ent(eid: str, text: str, start: int = 0, label: str = "X") -> Entity:

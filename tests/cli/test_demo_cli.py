@@ -29,7 +29,7 @@ def test_demo_reports_a_gold_that_differs_from_the_reference(tmp_path, monkeypat
         app, ["demo", "--gold", str(reference), "--workdir", str(tmp_path / "work")]
     )
     assert result.exit_code == 1
-    assert "pull: 5 tasks, 12 annotations, 5 gold documents, 0 rejected" in result.output
+    assert "pull: 17 tasks, 42 annotations, 17 gold documents, 0 rejected" in result.output
     assert f"the round trip's gold differs from {reference}" in result.output
     # What differs in the data, by document (issue 18, defect 10), not "line 1 differs".
     assert (

@@ -109,8 +109,14 @@ def connect_backend(
         else:
             backend = session.call(
                 "updating the ML backend",
+                # Label Studio 1.23.2 answers HTTP 500 to an update that does not name the
+                # project (its check calls /setup without one).
                 lambda: session.client.ml.update(
-                    id=existing, url=url, is_interactive=interactive, title=title
+                    id=existing,
+                    project=project.id,
+                    url=url,
+                    is_interactive=interactive,
+                    title=title,
                 ),
             )
     except ApiError as exc:

@@ -20,7 +20,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from eventgold.annotate.backend.models import ModelHolder
@@ -44,7 +44,9 @@ DEFAULT_EVERY = 5
 class LearningConfig:
     """Where the gold comes from, and when to train."""
 
-    connect: Callable[[], Session]  # a new session on the project's server (closed after use)
+    # A new session on the project's server (closed after use); it holds the API key, so it
+    # stays out of the repr.
+    connect: Callable[[], Session] = field(repr=False)
     project_title: str
     every: int = DEFAULT_EVERY  # valid annotations between trainings
     seed: int = 0

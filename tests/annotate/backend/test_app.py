@@ -151,3 +151,15 @@ def test_learner_is_absent_without_a_project(client: TestClient) -> None:
         "status": "ok",
         "learning": False,
     }
+
+
+def test_the_learning_config_never_shows_the_key() -> None:
+    import functools
+
+    from eventgold.annotate.labelstudio.connection import connect
+
+    config = LearningConfig(
+        connect=functools.partial(connect, url="http://x", api_key="s3cret-token"),
+        project_title="events",
+    )
+    assert "s3cret" not in repr(config) and "project_title='events'" in repr(config)

@@ -130,10 +130,50 @@ def _pull(argv: list[str]) -> BenchResult:
     return BenchResult(figures=figures, summary="\n".join(lines))
 
 
+def _backend(argv: list[str]) -> BenchResult:
+    from bench import bench_backend
+
+    figures = bench_backend.run(argv)
+    lines = [
+        "backend: predict latency per task (one task a POST /predict to the backend on "
+        "uvicorn, 127.0.0.1) against the served model's own predict on the same article, and "
+        f"retrain time (`trained.fit`, {figures['epochs']} epochs) against annotated documents.",
+        "",
+        f"Latency over {figures['repeat']} requests after 3 warm-up ones; the trained model is "
+        "scored against the rules (both run per request), the rules alone have no second model.",
+        "",
+        "| model / article | characters | backend p50 ms | backend p95 ms | model alone p50 ms "
+        "| model alone p95 ms | backend / model (p50) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, r in figures["latency"].items():
+        lines.append(
+            f"| {name} | {r['characters']:,} | {r['backend']['p50_ms']} | {r['backend']['p95_ms']} "
+            f"| {r['model_alone']['p50_ms']} | {r['model_alone']['p95_ms']} | {r['ratio_p50']}x |"
+        )
+    lines += [
+        "",
+        "| annotated documents | characters | retrain s | / first size |",
+        "|---|---|---|---|",
+    ]
+    for n, r in figures["retrain"].items():
+        lines.append(f"| {n} | {r['characters']:,} | {r['seconds']} | {r['ratio_to_first']}x |")
+    return BenchResult(figures=figures, summary="\n".join(lines))
+
+
+def _curve(argv: list[str]) -> BenchResult:
+    from bench import bench_curve
+
+    figures, summary = bench_curve.run(argv)
+    return BenchResult(figures=figures, summary=summary)
+
+
 BENCHMARKS: dict[str, Callable[[list[str]], BenchResult]] = {
     "eval": _eval,
     "push": _push,
     "pull": _pull,
+    "backend": _backend,
+    "curve": _curve,
 }
 
 

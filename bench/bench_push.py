@@ -126,8 +126,9 @@ def push_ours(url: str, api_key: str, title: str, n: int, annotations: bool) -> 
 
 
 def push_raw(url: str, api_key: str, title: str, n: int, annotations: bool) -> dict[str, Any]:
+    from eventgold.annotate.labelstudio.config import to_label_config
     from eventgold.annotate.labelstudio.convert import to_task
-    from eventgold.schema import load_schema, to_label_config
+    from eventgold.schema import load_schema
 
     session = _session(url, api_key)
     client = session.client

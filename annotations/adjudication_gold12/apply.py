@@ -21,9 +21,9 @@ import json
 import sys
 from pathlib import Path
 
-from eventgold.annotate.documents import parse_document, write_document_file
-from eventgold.annotate.schema import load_schema
-from eventgold.annotate.validate import GOLD_RULES, validate_document
+from eventgold.documents import parse_document, write_document_file
+from eventgold.schema import load_schema
+from eventgold.validate import GOLD_RULES, validate_document
 
 HERE = Path(__file__).resolve().parent
 ANN = HERE.parent

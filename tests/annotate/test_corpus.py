@@ -3,7 +3,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from eventgold.annotate.corpus import add_files, document_from_file, text_sha256
+import pytest
+
+from eventgold.annotate.corpus import add_files, document_from_file, text_sha256, title_from_line
 from eventgold.documents import read_documents
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,3 +101,32 @@ def test_one_text_under_a_second_id_and_a_folder_without_files_are_problems(tmp_
     ]
     again = add_files([articles / "one.txt"], corpus=corpus)  # its own text: unchanged
     assert (again.unchanged, again.problems) == (["one"], [])
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("Home / Latest / Taliban say US behind IS-K and unrest in Afghanistan",
+         "Taliban say US behind IS-K and unrest in Afghanistan"),
+        ("home > World > Asia > Kabul raid: 5/6 killed", "Kabul raid: 5/6 killed"),
+        ("Home › News › Raid, one › another", "another"),
+        ("Home » News » ", "News"),
+        ("Home / ", "Home /"),
+        ("Homeland security / a review", "Homeland security / a review"),
+        ("The road home / the road back", "The road home / the road back"),
+        ("  Plain headline  ", "Plain headline"),
+    ],
+)  # fmt: skip
+def test_a_breadcrumb_title_line_gives_its_last_segment(line, title):
+    assert title_from_line(line) == title
+
+
+def test_the_shipped_articles_have_their_headlines_as_titles():
+    docs = {d.id: d for d in read_documents(ROOT / "corpus" / "documents.jsonl")}
+    for path in sorted((ROOT / "corpus" / "articles").glob("*.txt")):
+        doc, _ = document_from_file(path)
+        assert doc is not None and doc.title == docs[doc.id].title
+        assert not doc.title.lower().startswith("home /")
+    assert docs["004_20b7060dfb18cd1a"].title == (
+        "Taliban say US behind IS-K and unrest in Afghanistan"
+    )

@@ -3,15 +3,16 @@
 Entities come from phrase lists kept as data (`gazetteer.yaml`) and token patterns for counted
 victim groups ("73 civilians", "five members of the Taliban"); following the annotation
 guidelines, places, perpetrators and victims are kept only in sentences about an attack and
-actors only in sentences that condemn one, and nothing in the lines the guidelines never
-annotate (reference lists, by-lines, captions, page boilerplate: `boilerplate`). Relations
-come from trigger words in a sentence: KILLED links the attack or attacker nearest a kill
-verb to the victim groups on the verb's victim side (after an active verb, before a passive
-one), or, when the sentence names no attack, the nearest attack of the previous few sentences; CONDEMNS links the actors before a
-condemn verb (or "described ... as barbaric") to the attack it names. Rules refer to *roles*;
-the gazetteer maps roles to schema labels so a renamed label is a data edit (a copy of the
-gazetteer passed as ``--model my-gazetteer.yaml``), a role mapped to null is switched off (for a
-schema without that label), and a label the schema lacks is refused when the extractor is built.
+actors only in sentences that condemn one, and nothing is found in the lines the guidelines
+never annotate (reference lists, by-lines, captions, page boilerplate: `boilerplate`).
+Relations come from trigger words in a sentence: KILLED links the attack or attacker nearest a
+kill verb to the victim groups on the verb's victim side (after an active verb, before a
+passive one), or, when the sentence names no attack, the nearest attack of the previous few
+sentences; CONDEMNS links the actors before a condemn verb (or "described ... as barbaric") to
+the attack it names. Rules refer to *roles*; the gazetteer maps roles to schema labels so a
+renamed label is a data edit (a copy of the gazetteer passed as ``--model my-gazetteer.yaml``),
+a role mapped to null is switched off (for a schema without that label), and a label the
+schema lacks is refused when the extractor is built.
 """
 
 from __future__ import annotations

@@ -359,7 +359,7 @@ def test_pull_of_a_project_without_annotations_writes_an_empty_gold(
     report = drain(
         push(ls_session, project_title=title, documents=[doc("d-a"), doc("d-b")], schema=SCHEMA)
     )
-    assert events[-1].report.imported == 2
+    assert report.imported == 2
     out = tmp_path / "gold"
     result = CliRunner().invoke(
         app,

@@ -130,10 +130,18 @@ def _pull(argv: list[str]) -> BenchResult:
     return BenchResult(figures=figures, summary="\n".join(lines))
 
 
+def _browser(argv: list[str]) -> BenchResult:
+    from bench import bench_browser
+
+    figures = bench_browser.run(argv)
+    return BenchResult(figures=figures, summary="\n".join(bench_browser.summary(figures)))
+
+
 BENCHMARKS: dict[str, Callable[[list[str]], BenchResult]] = {
     "eval": _eval,
     "push": _push,
     "pull": _pull,
+    "browser": _browser,
 }
 
 

@@ -1,7 +1,8 @@
 """Text files to corpus documents.
 
 A text file is UTF-8, its first non-blank line the title and the rest the body that annotators
-see. The document id is the file stem, stable across runs. Line ends are normalised to ``\\n``
+see. A title line that is a breadcrumb trail (`title_from_line`) gives its last segment as the
+title. The document id is the file stem, stable across runs. Line ends are normalised to ``\\n``
 (so an offset means the same thing in the file, in Label Studio and in the dataset) and the body
 is stripped of surrounding blank space; nothing else in the text is changed.
 """
@@ -9,6 +10,7 @@ is stripped of surrounding blank space; nothing else in the text is changed.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +28,25 @@ CHANGED = "changed-text"
 DUPLICATE_ID = "duplicate-id"
 DUPLICATE_TEXT = "duplicate-text"
 NO_FILES = "no-files"
+
+
+# A breadcrumb trail, as scraped pages keep it above the headline: "Home", then segments
+# separated by one of these, the last being the page's own name.
+_BREADCRUMB = re.compile(r"^home\s*(?P<sep> / | > | › | » )", re.IGNORECASE)
+
+
+def title_from_line(line: str) -> str:
+    """The title a file's first line gives: the line itself, or, for a breadcrumb trail
+    (``Home / Latest / Taliban say ...``: "Home" then segments separated by " / ", " > ",
+    " › " or " » "), its last non-empty segment, the article's headline."""
+    line = line.strip()
+    found = _BREADCRUMB.match(line)
+    if found is None:
+        return line
+    mark = re.escape(found.group("sep").strip())
+    segments = [s.strip() for s in re.split(rf"\s+{mark}(?:\s+|$)", line)]
+    named = [s for s in segments[1:] if s]
+    return named[-1] if named else line
 
 
 def text_sha256(text: str) -> str:
@@ -96,7 +117,7 @@ def document_from_file(path: Path) -> tuple[Document | None, list[Problem]]:
         Document(
             id=path.stem,
             text=body,
-            title=title.strip(),
+            title=title_from_line(title),
             source=path.name,
             meta={"sha256": text_sha256(body)},
         ),

@@ -5,9 +5,13 @@ ids, the next fetched while the current one is worked on (`annotate.labelstudio.
 100k-task project is never in memory whole. Each
 annotation is converted (`annotate.labelstudio.convert`) and validated with the gold rules plus
 a text check: the text's sha256 must still be the one recorded when the task was pushed.
-Cancelled (skipped) annotations are counted, not used. An annotation that fails any check is
-rejected whole, with the task id, document id, annotation id, annotator and every located
-reason; nothing is dropped without a trace.
+Cancelled (skipped) annotations are counted, not used. An annotation whose only problems are
+relations (no label or several, a label or endpoint types the schema does not allow, a missing
+endpoint, head and tail the same, a repeat) is kept without those relations: an annotator's
+work on a task is never lost for one relation. Each dropped relation is counted and written to
+`rejects.jsonl` with the task's link, the annotator and both regions' texts. An annotation with
+any other problem (a span, the text) is rejected whole, with the task id and link, document id,
+annotation id, annotator and every located reason; nothing is dropped without a trace.
 
 Selection, one annotation per task (``ground-truth-then-latest``): an annotation marked ground
 truth wins (e.g. adjudicated), then the most recently updated one, then the highest annotation
@@ -22,16 +26,17 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from eventgold.annotate.corpus import text_sha256
 from eventgold.annotate.labelstudio.connection import Session
-from eventgold.annotate.labelstudio.convert import convert_result, read_task
+from eventgold.annotate.labelstudio.convert import DroppedRelation, convert_result, read_task
 from eventgold.annotate.labelstudio.exporting import iter_export, start_export
 from eventgold.annotate.labelstudio.project import project_config_differences, require_project
+from eventgold.annotate.labelstudio.tasks import task_link
 from eventgold.annotate.labelstudio.users import user_names
 from eventgold.atomic import remove_stale_scratch, scratch_prefix
 from eventgold.dataset.folder import ANNOTATIONS_FILE, PULL_FILE, REJECTS_FILE, require_gold_target
@@ -42,7 +47,7 @@ from eventgold.progress import Progress, Steps, drain
 from eventgold.schema import Schema
 from eventgold.timestamps import updated_at
 from eventgold.tokens import warm_up
-from eventgold.validate import GOLD_RULES, validate_document
+from eventgold.validate import GOLD_RULES, relation_where, validate_document
 
 TEXT_CHANGED = "text-changed"
 BAD_TASK = "bad-task"
@@ -64,12 +69,42 @@ class Reject:
     annotator: str
     problems: tuple[Problem, ...]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, task_url: str = "") -> dict[str, Any]:
         return {
+            "kind": "annotation",
             "task_id": self.task_id,
+            "task_url": task_url,
             "doc_id": self.doc_id,
             "annotation_id": self.annotation_id,
             "annotator": self.annotator,
+            "codes": sorted({p.code for p in self.problems}),
+            "problems": [p.to_json() for p in self.problems],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """A relation left out of an annotation that was kept without it."""
+
+    task_id: int
+    doc_id: str
+    annotation_id: int | None
+    annotator: str
+    relation: DroppedRelation
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return self.relation.problems
+
+    def to_json(self, *, task_url: str = "") -> dict[str, Any]:
+        return {
+            "kind": "relation",
+            "task_id": self.task_id,
+            "task_url": task_url,
+            "doc_id": self.doc_id,
+            "annotation_id": self.annotation_id,
+            "annotator": self.annotator,
+            "relation": self.relation.to_json(),
             "codes": sorted({p.code for p in self.problems}),
             "problems": [p.to_json() for p in self.problems],
         }
@@ -85,6 +120,41 @@ class PulledTask:
     rejects: tuple[Reject, ...]
     cancelled: int
     utf16_converted: int
+    dropped: tuple[Dropped, ...] = ()  # relations left out of kept annotations
+
+
+def drop_invalid_relations(
+    doc: Document, problems: list[Problem], *, where: str
+) -> tuple[Document, list[DroppedRelation], list[Problem]]:
+    """`doc` without the relations that `problems` (of `validate_document` under `where`)
+    locate, those relations with their problems, and the problems located elsewhere."""
+    at = {relation_where(where, i, r): i for i, r in enumerate(doc.relations)}
+    found: dict[int, list[Problem]] = {}
+    rest: list[Problem] = []
+    for p in problems:
+        if p.where in at:
+            found.setdefault(at[p.where], []).append(p)
+        else:
+            rest.append(p)
+    if not found:
+        return doc, [], rest
+    by_id = doc.entity_by_id()
+    dropped = []
+    for i, bad in sorted(found.items()):
+        r = doc.relations[i]
+        head, tail = by_id.get(r.head), by_id.get(r.tail)
+        dropped.append(
+            DroppedRelation(
+                labels=(r.label,),
+                head_id=r.head,
+                tail_id=r.tail,
+                head_text=head.text if head is not None else "",
+                tail_text=tail.text if tail is not None else "",
+                problems=tuple(bad),
+            )
+        )
+    kept = tuple(r for i, r in enumerate(doc.relations) if i not in found)
+    return replace(doc, relations=kept), dropped, rest
 
 
 def task_to_pulled(
@@ -103,6 +173,7 @@ def task_to_pulled(
         )
     docs: list[Document] = []
     rejects: list[Reject] = []
+    dropped: list[Dropped] = []
     cancelled = converted = 0
     for ann in exported.annotations:
         ann_id, annotator = ann.id, ann.annotator
@@ -110,25 +181,35 @@ def task_to_pulled(
             cancelled += 1
             continue
         where = f"task {task_id} / annotation {ann_id}"
-        conv = convert_result(data, ann.result, where=where)
+        conv = convert_result(data, ann.result, where=where, drop_bad_relations=True)
         converted += conv.utf16_converted
         problems = [Problem(where, changed, TEXT_CHANGED)] if changed else []
         problems += conv.problems
-        if conv.document is not None:
-            problems += validate_document(conv.document, schema, rules=GOLD_RULES, where=where)
-        if problems or conv.document is None:
+        document = conv.document
+        bad_relations = list(conv.dropped)
+        if document is not None:
+            found = validate_document(document, schema, rules=GOLD_RULES, where=where)
+            kept, invalid, rest = drop_invalid_relations(document, found, where=where)
+            if problems or rest:  # rejected whole: every reason, relations' too
+                problems += found
+            else:
+                document, bad_relations = kept, bad_relations + invalid
+        if problems or document is None:
             rejects.append(Reject(task_id, doc_id, ann_id, annotator, tuple(problems)))
             continue
+        dropped += [Dropped(task_id, doc_id, ann_id, annotator, r) for r in bad_relations]
         meta = {
-            **conv.document.meta,
+            **document.meta,
             "task_id": task_id,
             "annotation_id": ann_id,
             "annotator": annotator,
             "ground_truth": ann.ground_truth,
             "updated_at": ann.updated_at,
         }
-        docs.append(replace(conv.document, id=doc_id, meta=meta))
-    return PulledTask(task_id, doc_id, tuple(docs), tuple(rejects), cancelled, converted)
+        docs.append(replace(document, id=doc_id, meta=meta))
+    return PulledTask(
+        task_id, doc_id, tuple(docs), tuple(rejects), cancelled, converted, tuple(dropped)
+    )
 
 
 def pull(session: Session, *, project_title: str, schema: Schema) -> Iterator[PulledTask]:
@@ -192,6 +273,9 @@ class PullReport:
     rejected: int
     reject_codes: Mapping[str, int]
     utf16_converted: int
+    # Relations left out of kept annotations, and their problem codes (in rejects.jsonl too).
+    relations_dropped: int = 0
+    dropped_codes: Mapping[str, int] = field(default_factory=dict)
     # How the project's labels differ from the schema's (`config_differences`): a label the
     # schema lacks gets its annotations rejected; one the project lacks, none at all.
     config_differences: tuple[str, ...] = ()
@@ -236,6 +320,7 @@ def iter_pull_to_gold(
     total = export.total
     counts: Counter[str] = Counter()
     codes: Counter[str] = Counter()
+    dropped_codes: Counter[str] = Counter()
     # The card's provenance: filled in once the export has been read, before the card is made.
     provenance: dict[str, Any] = {}
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -268,10 +353,15 @@ def iter_pull_to_gold(
                     if chosen is not None and chosen.id in first_task:
                         rejects.append(_duplicate(pulled.task_id, chosen, first_task[chosen.id]))
                         chosen = None
+                    link = task_link(session.url, project.id, pulled.task_id)
                     for r in rejects:
-                        rfh.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
+                        rfh.write(json.dumps(r.to_json(task_url=link), ensure_ascii=False) + "\n")
                         codes.update({p.code or "other" for p in r.problems})
                     counts["rejected"] += len(rejects)
+                    for d in pulled.dropped:
+                        rfh.write(json.dumps(d.to_json(task_url=link), ensure_ascii=False) + "\n")
+                        dropped_codes.update({p.code or "other" for p in d.problems})
+                    counts["dropped"] += len(pulled.dropped)
                     if chosen is not None:
                         first_task[chosen.id] = pulled.task_id
                         annotators.add(str(chosen.meta.get("annotator")))
@@ -346,6 +436,8 @@ def iter_pull_to_gold(
         utf16_converted=counts["utf16"],
         config_differences=tuple(differences),
         rejected_tasks=counts["rejected_tasks"],
+        relations_dropped=counts["dropped"],
+        dropped_codes=dict(sorted(dropped_codes.items())),
     )
 
 

@@ -85,6 +85,10 @@ class PushReport:
     # Tasks this run found twice (a request the server committed after it timed out, or
     # another push at the same time) and deleted, keeping each document's first task.
     duplicates_removed: int = 0
+    # The project's model version when predictions were pushed, and whether this run set it
+    # (it was another one, or none): the labeling stream shows only that version's predictions.
+    model_version: str = ""
+    model_version_set: bool = False
 
     @property
     def problem_counts(self) -> dict[str, int]:
@@ -295,6 +299,27 @@ def _import_predictions(
             preds = [p for p in preds if p["task"] not in have]
 
 
+def set_model_version(session: Session, project_id: int, model_version: str) -> bool:
+    """Make `model_version` the project's; True if it was another one (or none) before.
+
+    Why: Label Studio's labeling stream ("Label All Tasks", ``/api/projects/{id}/next``) shows
+    only the predictions of the project's model version. A push of documents with their
+    predictions sets it, but predictions attached to tasks already present leave it as it was
+    (measured on 1.23.2: empty after a push of documents, then of predictions), so annotators
+    working through the stream saw no pre-annotations while the task list showed them.
+    """
+    project = session.call(
+        f"reading project {project_id}", lambda: session.client.projects.get(id=project_id)
+    )
+    if (project.model_version or "") == model_version:
+        return False
+    session.call(
+        f"setting the model version of project {project_id}",
+        lambda: session.client.projects.update(id=project_id, model_version=model_version),
+    )
+    return True
+
+
 def push(
     session: Session,
     *,
@@ -469,6 +494,7 @@ def _push(
             for spool in (pred_spool, ann_spool):
                 if spool is not None:
                     spool.close()
+    version_set = predictions is not None and set_model_version(session, project.id, model_version)
     return PushReport(
         project_id=project.id,
         project_created=project.created,
@@ -482,6 +508,8 @@ def _push(
         project_differences=project.differences,
         config_updated=project.config_updated,
         duplicates_removed=removed,
+        model_version=model_version if predictions is not None else "",
+        model_version_set=version_set,
     )
 
 

@@ -168,12 +168,20 @@ def _curve(argv: list[str]) -> BenchResult:
     return BenchResult(figures=figures, summary=summary)
 
 
+def _browser(argv: list[str]) -> BenchResult:
+    from bench import bench_browser
+
+    figures = bench_browser.run(argv)
+    return BenchResult(figures=figures, summary="\n".join(bench_browser.summary(figures)))
+
+
 BENCHMARKS: dict[str, Callable[[list[str]], BenchResult]] = {
     "eval": _eval,
     "push": _push,
     "pull": _pull,
     "backend": _backend,
     "curve": _curve,
+    "browser": _browser,
 }
 
 

@@ -15,13 +15,15 @@ def to_label_config(schema: Schema) -> str:
     """The Label Studio labeling config: title header, text, span labels and relations.
 
     Every value is XML-escaped; `granularity="symbol"` lets annotators select exact characters
-    so spans can be trimmed as the guidelines ask.
+    so spans can be trimmed as the guidelines ask. `choice="single"` on the relations: without
+    it Label Studio 1.23 lets one relation take several labels (a browser check ticked KILLED
+    and CONDEMNS on one), which the schema's one-label relations cannot hold.
     """
     q = quoteattr
     lines = [
         "<View>",
         '  <Header value="$title"/>',
-        "  <Relations>",
+        '  <Relations choice="single">',
     ]
     lines += [f"    <Relation value={q(r.label)}/>" for r in schema.relations]
     lines += [

@@ -246,12 +246,39 @@ def read_task(task: Mapping[str, Any], *, users: Mapping[int, str]) -> ExportedT
 
 
 @dataclass(frozen=True, slots=True)
+class DroppedRelation:
+    """A relation result left out of a kept annotation, with what a person needs to find it
+    on the labeling page: its labels as given and the texts of both regions."""
+
+    labels: tuple[str, ...]
+    head_id: str
+    tail_id: str
+    head_text: str  # "" when the region is missing
+    tail_text: str
+    problems: tuple[Problem, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "labels": list(self.labels),
+            "head": {"id": self.head_id, "text": self.head_text},
+            "tail": {"id": self.tail_id, "text": self.tail_text},
+        }
+
+    def describe(self) -> str:
+        """``KILLED 'IS-K' -> 'civilians'``, or ``(no label)``/``KILLED+CONDEMNS``."""
+        labels = "+".join(self.labels) or "(no label)"
+        return f"{labels} {self.head_text!r} -> {self.tail_text!r}"
+
+
+@dataclass(frozen=True, slots=True)
 class Conversion:
     """One annotation's results as a document, or the reasons it cannot be one."""
 
     document: Document | None
     problems: tuple[Problem, ...]
     utf16_converted: int  # spans whose offsets were UTF-16 units, converted to code points
+    # Relations left out of `document` (`convert_result(..., drop_bad_relations=True)`).
+    dropped: tuple[DroppedRelation, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,8 +384,20 @@ def _relation(
     return Relation(head=head, tail=tail, label=label), []
 
 
-def convert_result(task_data: Mapping[str, Any], result: Any, *, where: str) -> Conversion:
-    """Turn one annotation's result list into a `Document` over the task's text."""
+def _raw_labels(result: Mapping[str, Any]) -> tuple[str, ...]:
+    labels = result.get("labels")
+    return tuple(str(x) for x in labels) if isinstance(labels, list) else ()
+
+
+def convert_result(
+    task_data: Mapping[str, Any], result: Any, *, where: str, drop_bad_relations: bool = False
+) -> Conversion:
+    """Turn one annotation's result list into a `Document` over the task's text.
+
+    A relation result that cannot be a relation (no label or several, no head and tail, an
+    endpoint that is no span) is a problem of the whole annotation, or, with
+    `drop_bad_relations`, left out of the document and returned in `Conversion.dropped`.
+    """
     text = task_data.get("text")
     if not isinstance(text, str):
         return Conversion(None, (Problem(where, "task data has no 'text' string", BAD_RESULT),), 0)
@@ -390,10 +429,25 @@ def convert_result(task_data: Mapping[str, Any], result: Any, *, where: str) -> 
                     UNKNOWN_RESULT_TYPE,
                 )
             )
-    ids = {e.id for e in entities}
+    by_id = {e.id: e for e in entities}
+    ids = set(by_id)
     relations: list[Relation] = []
+    dropped: list[DroppedRelation] = []
     for n, (i, item) in enumerate(relation_items):
         rel, found = _relation(item, ids, join(where, f"relation {n} (result {i})"))
+        if found and drop_bad_relations:
+            head, tail = str(item.get("from_id")), str(item.get("to_id"))
+            dropped.append(
+                DroppedRelation(
+                    labels=_raw_labels(item),
+                    head_id=head,
+                    tail_id=tail,
+                    head_text=by_id[head].text if head in by_id else "",
+                    tail_text=by_id[tail].text if tail in by_id else "",
+                    problems=tuple(found),
+                )
+            )
+            continue
         problems += found
         relations += [rel] if rel is not None else []
     if problems:
@@ -407,7 +461,7 @@ def convert_result(task_data: Mapping[str, Any], result: Any, *, where: str) -> 
         entities=tuple(sorted(entities, key=lambda e: (e.start, e.end, e.label, e.id))),
         relations=tuple(relations),
     )
-    return Conversion(doc, (), converted)
+    return Conversion(doc, (), converted, tuple(dropped))
 
 
 def _document_meta(task_data: Mapping[str, Any]) -> dict[str, Any]:

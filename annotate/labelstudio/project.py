@@ -9,17 +9,15 @@ returned to be told (`setting_differences`), and applied only on request as well
 
 from __future__ import annotations
 
-import html
-import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from label_studio_sdk.core.api_error import ApiError
 
 from eventgold.annotate.labelstudio.config import LS_LABELS_NAME, to_label_config
 from eventgold.annotate.labelstudio.connection import Session
+from eventgold.annotate.labelstudio.guidelines import guidelines_html
 from eventgold.problems import Problem, ProblemsError
 from eventgold.schema import Schema
 
@@ -206,69 +204,6 @@ def _read_project(session: Session, project: ProjectRef) -> Any:
     return session.call(
         f"reading project {project.title!r}", lambda: session.client.projects.get(id=project.id)
     )
-
-
-def guidelines_html(schema: Schema) -> str:
-    """The schema's guidelines (Markdown) as simple HTML for the project's instructions."""
-    path = schema.guidelines_path()
-    if path is None or not Path(path).is_file():
-        return ""
-    return markdown_to_html(Path(path).read_text(encoding="utf-8"))
-
-
-_INLINE = (
-    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
-    (re.compile(r"\*\*([^*]+)\*\*"), r"<b>\1</b>"),
-    (re.compile(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])"), r"<i>\1</i>"),
-)
-
-
-def _inline(text: str) -> str:
-    out = html.escape(text, quote=False)
-    for pattern, repl in _INLINE:
-        out = pattern.sub(repl, out)
-    return out
-
-
-def markdown_to_html(markdown: str) -> str:
-    """Headings, paragraphs, bullet lists, code and emphasis: enough for annotation guidelines.
-
-    Everything is HTML-escaped first, so the guidelines cannot inject markup into Label Studio.
-    """
-    blocks: list[str] = []
-    para: list[str] = []
-    items: list[str] = []
-
-    def flush() -> None:
-        if para:
-            blocks.append(f"<p>{_inline(' '.join(para))}</p>")
-            para.clear()
-        if items:
-            blocks.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
-            items.clear()
-
-    for line in markdown.splitlines():
-        stripped = line.strip()
-        heading = re.match(r"^(#{1,6})\s+(.*)$", stripped)
-        bullet = re.match(r"^[-*]\s+(.*)$", stripped)
-        if not stripped:
-            flush()
-        elif heading:
-            flush()
-            level = len(heading.group(1))
-            blocks.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
-        elif bullet:
-            if para:
-                flush()
-            items.append(bullet.group(1))
-        elif items and line[:1].isspace():
-            items[-1] += " " + stripped  # continuation of a list item
-        else:
-            if items:
-                flush()
-            para.append(stripped)
-    flush()
-    return "\n".join(blocks)
 
 
 def ensure_project(

@@ -134,3 +134,8 @@ def delete_tasks(session: Session, project_id: int, task_ids: list[int]) -> None
             resp.raise_for_status()
 
         session.call(f"deleting {len(ids)} duplicate task(s) of project {project_id}", delete)
+
+
+def task_link(url: str, project_id: int, task_id: int) -> str:
+    """Where a person opens the task on the labeling page of the project's data view."""
+    return f"{url.rstrip('/')}/projects/{project_id}/data?task={task_id}"

@@ -3,14 +3,16 @@
 Entities come from phrase lists kept as data (`gazetteer.yaml`) and token patterns for counted
 victim groups ("73 civilians", "five members of the Taliban"); following the annotation
 guidelines, places, perpetrators and victims are kept only in sentences about an attack and
-actors only in sentences that condemn one. Relations come from trigger words in a sentence:
-KILLED links the attack or attacker nearest a kill verb to the victim groups on the verb's
-victim side (after an active verb, before a passive one), or, when the sentence names no
-attack, the nearest attack of the previous few sentences; CONDEMNS links the actors before a
-condemn verb (or "described ... as barbaric") to the attack it names. Rules refer to *roles*;
-the gazetteer maps roles to schema labels so a renamed label is a data edit (a copy of the
-gazetteer passed as ``--model my-gazetteer.yaml``), a role mapped to null is switched off (for a
-schema without that label), and a label the schema lacks is refused when the extractor is built.
+actors only in sentences that condemn one, and nothing is found in the lines the guidelines
+never annotate (reference lists, by-lines, captions, page boilerplate: `boilerplate`).
+Relations come from trigger words in a sentence: KILLED links the attack or attacker nearest a
+kill verb to the victim groups on the verb's victim side (after an active verb, before a
+passive one), or, when the sentence names no attack, the nearest attack of the previous few
+sentences; CONDEMNS links the actors before a condemn verb (or "described ... as barbaric") to
+the attack it names. Rules refer to *roles*; the gazetteer maps roles to schema labels so a
+renamed label is a data edit (a copy of the gazetteer passed as ``--model my-gazetteer.yaml``),
+a role mapped to null is switched off (for a schema without that label), and a label the
+schema lacks is refused when the extractor is built.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from eventgold.documents import Document, Entity, Relation, prediction_meta
+from eventgold.eval.baselines.boilerplate import Skipped, inside, skipped_lines
 from eventgold.problems import Problem, ProblemsError, allowed
 from eventgold.schema import Schema
 
@@ -216,6 +219,11 @@ class RuleExtractor:
         sdoc = self.nlp(doc.text)
         sent = sentence_ids(sdoc)
         mentions, triggers = self._match(sdoc, sent)
+        # Reference lists, by-lines, captions and page boilerplate are never annotated.
+        skipped = list(skipped_lines(doc.text))
+        if skipped:
+            mentions = [m for m in mentions if not _skipped(sdoc, m.start, m.end, skipped)]
+            triggers = [(r, t) for r, t in triggers if not _skipped(sdoc, t, t + 1, skipped)]
         spans = filter_spans([Span(sdoc, m.start, m.end, label=m.role) for m in mentions])
         spans.sort(key=lambda s: (s.start, s.end))
         found = [_Mention(s.label_, s.start, s.end) for s in spans]
@@ -280,6 +288,11 @@ class RuleExtractor:
                 for start, end in _names_before(sdoc, sent, t, words, taken):
                     mentions.append(_Mention("actor", start, end))
         return mentions, sorted(set(triggers), key=lambda rt: (rt[1], rt[0]))
+
+
+def _skipped(sdoc: Doc, start: int, end: int, skipped: list[Skipped]) -> bool:
+    span = sdoc[start:end]
+    return inside(skipped, span.start_char, span.end_char)
 
 
 def _extend_places(mentions: list[_Mention], sdoc: Doc, types: frozenset[str]) -> list[_Mention]:

@@ -67,6 +67,12 @@ def print_pull_report(report: PullReport) -> None:
         out.print(
             f"  {report.rejected} annotation(s) rejected ({codes}); see {report.rejects_path}"
         )
+    if report.relations_dropped:
+        codes = ", ".join(f"{code}: {n}" for code, n in report.dropped_codes.items())
+        out.print(
+            f"  {report.relations_dropped} relation(s) left out of kept annotations ({codes}); "
+            f"each with its task link, annotator and regions in {report.rejects_path}"
+        )
 
 
 @app.command("pull")

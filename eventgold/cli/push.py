@@ -107,6 +107,11 @@ def print_push_report(report: PushReport, *, title: str) -> None:
             f"  predictions: {report.predictions_added} added, "
             f"{report.predictions_skipped} already there"
         )
+    if report.model_version_set:
+        out.print(
+            f"  set the project's model version to '{report.model_version}': the labeling "
+            "stream (Label All Tasks) shows its predictions"
+        )
     if report.annotations_added or report.annotations_skipped:
         out.print(
             f"  annotations: {report.annotations_added} added, {report.annotations_skipped} not "

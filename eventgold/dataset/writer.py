@@ -479,7 +479,8 @@ def iter_write_gold(
         with (stage / REJECTS_FILE).open("w", encoding="utf-8", newline="\n") as fh:
             for reject in rejects:
                 fh.write(json.dumps(reject, ensure_ascii=False, default=_json_default) + "\n")
-                n_rejects += 1
+                # Rows of relations left out of kept annotations (pull) are not rejections.
+                n_rejects += reject.get("kind") != "relation"
 
         total = len(index)
         if out is None:

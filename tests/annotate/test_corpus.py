@@ -3,7 +3,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from eventgold.annotate.corpus import add_files, document_from_file, text_sha256
+import pytest
+
+from eventgold.annotate.corpus import add_files, document_from_file, text_sha256, title_from_line
 from eventgold.documents import read_documents
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,3 +134,32 @@ def test_a_utf16_file_is_named_as_utf16_not_binary(tmp_path):
             ("be.txt", "big-endian"),
         )
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("Home / Latest / Taliban say US behind IS-K and unrest in Afghanistan",
+         "Taliban say US behind IS-K and unrest in Afghanistan"),
+        ("home > World > Asia > Kabul raid: 5/6 killed", "Kabul raid: 5/6 killed"),
+        ("Home › News › Raid, one › another", "another"),
+        ("Home » News » ", "News"),
+        ("Home / ", "Home /"),
+        ("Homeland security / a review", "Homeland security / a review"),
+        ("The road home / the road back", "The road home / the road back"),
+        ("  Plain headline  ", "Plain headline"),
+    ],
+)  # fmt: skip
+def test_a_breadcrumb_title_line_gives_its_last_segment(line, title):
+    assert title_from_line(line) == title
+
+
+def test_the_shipped_articles_have_their_headlines_as_titles():
+    docs = {d.id: d for d in read_documents(ROOT / "corpus" / "documents.jsonl")}
+    for path in sorted((ROOT / "corpus" / "articles").glob("*.txt")):
+        doc, _ = document_from_file(path)
+        assert doc is not None and doc.title == docs[doc.id].title
+        assert not doc.title.lower().startswith("home /")
+    assert docs["004_20b7060dfb18cd1a"].title == (
+        "Taliban say US behind IS-K and unrest in Afghanistan"
+    )

@@ -55,29 +55,43 @@ def recorded() -> dict[str, dict]:
     return {t["data"]["doc_id"]: t for t in json.loads(EXPORT.read_text(encoding="utf-8"))}
 
 
-def test_every_bad_annotation_is_rejected_with_its_reason(recorded):
+def test_bad_spans_reject_the_annotation_bad_relations_only_their_relation(recorded):
     pulled = task_to_pulled(recorded["d-bad"], schema=SCHEMA, emails={1: "ann@x.org"})
-    assert pulled.annotations == ()
     assert [sorted({p.code for p in r.problems}) for r in pulled.rejects] == [
         ["unknown-entity-label"],
         ["offset-mismatch"],
-        ["missing-endpoint"],
-        ["endpoint-type"],
         ["overlapping-spans"],
     ]
-    first = pulled.rejects[0].to_json()
-    assert (
-        first["task_id"] == 7 and first["doc_id"] == "d-bad" and first["annotator"] == "ann@x.org"
+    first = pulled.rejects[0].to_json(task_url="http://ls/projects/1/data?task=7")
+    assert (first["kind"], first["task_id"], first["doc_id"], first["annotator"]) == (
+        "annotation",
+        7,
+        "d-bad",
+        "ann@x.org",
     )
+    assert first["task_url"] == "http://ls/projects/1/data?task=7"
     assert first["problems"][0]["where"] == "task 7 / annotation 5 / entity 0 (e1)"
     assert first["problems"][0]["message"] == (
         "label 'WEAPON' is not in schema 'conflict_events'; allowed: ACTOR, ATTACK, ATTACKER, "
         "LOCATION, VICTIM_GROUP"
     )
-    assert str(pulled.rejects[3].problems[0]) == (
+    # The annotations whose only problem is a relation are kept without it, and say so.
+    assert [(d.annotation_id, d.relation.describe()) for d in pulled.dropped] == [
+        (7, "KILLED 'Rebels' -> ''"),
+        (8, "CONDEMNS 'attack' -> 'UN'"),
+    ]
+    assert [a.meta["annotation_id"] for a in pulled.annotations] == [7, 8]
+    assert all(a.relations == () for a in pulled.annotations)
+    assert [p.code for p in pulled.dropped[0].problems] == ["missing-endpoint"]
+    assert str(pulled.dropped[1].problems[0]) == (
         "task 7 / annotation 8 / relation 0 (CONDEMNS e4 -> e3): head 'e4' is ATTACK; "
         "CONDEMNS allows head labels: ACTOR"
     )
+    row = pulled.dropped[1].to_json(task_url="u")
+    assert row["kind"] == "relation" and row["annotator"] == "ann@x.org"
+    assert row["relation"] == {
+        "labels": ["CONDEMNS"], "head": {"id": "e4", "text": "attack"}, "tail": {"id": "e3", "text": "UN"}
+    }  # fmt: skip
 
 
 def test_recorded_text_change_rejects_and_cancelled_is_counted(recorded):
@@ -157,6 +171,12 @@ def pulled_project(ls_session, tmp_path_factory) -> dict:
     cancel["annotations"] = [
         {**to_annotation(doc("d-cancel", GOOD_ENTS[:1])), "was_cancelled": True}
     ]
+    # Relations as Label Studio 1.23 let them be submitted without choice="single": two
+    # labels on one, and none (Alt+R with no label given).
+    for doc_id, labels in (("d-twolabels", ["KILLED", "CONDEMNS"]), ("d-nolabel", [])):
+        task = to_task(doc(doc_id), annotations=[doc(doc_id, GOOD_ENTS[:2], GOOD_RELS[:1])])
+        task["annotations"][0]["result"][-1]["labels"] = labels
+        raw.append(task)
     raw += [
         cancel,
         to_task(doc("d-select"), annotations=[doc("d-select", GOOD_ENTS[:2], GOOD_RELS[:1])]),
@@ -193,7 +213,9 @@ def test_pull_to_gold_keeps_good_rejects_bad_with_reasons(ls_session, pulled_pro
         ls_session, project_title=pulled_project["title"], out_dir=out, schema=SCHEMA
     )
     gold = {d.id: d for d in read_documents(out / "documents.jsonl")}
-    assert sorted(gold) == ["d-good", "d-multiline", "d-select"]
+    assert sorted(gold) == [
+        "d-endpoint", "d-good", "d-missing", "d-multiline", "d-nolabel", "d-select", "d-twolabels"
+    ]  # fmt: skip
     for key in ("good", "multiline"):
         want = pulled_project[key]
         got = gold[want.id]
@@ -206,17 +228,41 @@ def test_pull_to_gold_keeps_good_rejects_bad_with_reasons(ls_session, pulled_pro
     assert "d-good" in load_gold_dataset(out)["test"]["id"]
     assert len(gold["d-select"].relations) == 1
     rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
-    assert {r["doc_id"]: r["codes"] for r in rejects} == {
+    whole = [r for r in rejects if r["kind"] == "annotation"]
+    assert {r["doc_id"]: r["codes"] for r in whole} == {
         "d-label": ["unknown-entity-label"],
         "d-offset": ["offset-mismatch"],
-        "d-missing": ["missing-endpoint"],
-        "d-endpoint": ["endpoint-type"],
         "d-overlap": ["overlapping-spans"],
         "d-changed": ["text-changed"],
         "d-good": ["duplicate-document"],
     }
+    # Bad relations cost only themselves: their annotations are gold, without them.
+    dropped = {r["doc_id"]: r for r in rejects if r["kind"] == "relation"}
+    assert {k: r["codes"] for k, r in dropped.items()} == {
+        "d-missing": ["missing-endpoint"],
+        "d-endpoint": ["endpoint-type"],
+        "d-twolabels": ["label-count"],
+        "d-nolabel": ["label-count"],
+    }
+    two = dropped["d-twolabels"]
+    assert two["relation"] == {
+        "labels": ["KILLED", "CONDEMNS"],
+        "head": {"id": "e1", "text": "Rebels"},
+        "tail": {"id": "e2", "text": "five villagers"},
+    }
+    assert two["annotator"] == "admin@eventgold.test"
+    assert two["task_url"] == (
+        f"{ls_session.url}/projects/{pulled_project['project_id']}/data?task={two['task_id']}"
+    )
+    assert two["problems"][0]["message"] == "needs exactly 1 label, got 2: ['KILLED', 'CONDEMNS']"
+    assert all(gold[k].relations == () and gold[k].entities for k in dropped)
     assert all(r["annotation_id"] and r["task_id"] and r["annotator"] for r in rejects)
-    assert (report.tasks, report.documents, report.cancelled, report.rejected) == (12, 3, 1, 7)
+    assert all(r["task_url"].endswith(f"?task={r['task_id']}") for r in rejects)
+    assert (report.tasks, report.documents, report.cancelled, report.rejected) == (14, 7, 1, 5)
+    assert (report.relations_dropped, report.dropped_codes) == (
+        4, {"endpoint-type": 1, "label-count": 2, "missing-endpoint": 1}
+    )  # fmt: skip
+    assert "5 rejected annotation(s)" in (out / "README.md").read_text()
     # d-empty, and d-cancel whose only annotation was skipped (not d-good's second task)
     assert report.unannotated == 2
     # The counts add up: the other 7 tasks had every annotation rejected (issue 18, defect 13).
@@ -226,11 +272,11 @@ def test_pull_to_gold_keeps_good_rejects_bad_with_reasons(ls_session, pulled_pro
     assert (out / "README.md").exists()
     # Label Studio's run facts are kept beside the gold, not in its records or card.
     traces = [json.loads(line) for line in (out / "annotations.jsonl").read_text().splitlines()]
-    assert sorted(t["doc_id"] for t in traces) == ["d-good", "d-multiline", "d-select"]
+    assert sorted(t["doc_id"] for t in traces) == sorted(gold)
     assert all(t["task_id"] and t["annotation_id"] and t["updated_at"] for t in traces)
     assert all("task_id" not in d.meta and "updated_at" not in d.meta for d in gold.values())
     run = json.loads((out / "pull.json").read_text())
-    assert run["project_title"] == pulled_project["title"] and run["tasks"] == 12
+    assert run["project_title"] == pulled_project["title"] and run["tasks"] == 14
     assert run["utf16_converted"] == report.utf16_converted == 0  # code points throughout
     assert "pulled_at" not in (out / "README.md").read_text()
 
@@ -268,7 +314,11 @@ def test_pull_cli_prints_summary_and_keeps_old_gold_on_failure(ls_server, pulled
         in result.output
     )
     assert "differ from the schema" not in result.output
-    assert "7 annotation(s) rejected" in result.output and "offset-mismatch: 1" in result.output
+    assert "5 annotation(s) rejected" in result.output and "offset-mismatch: 1" in result.output
+    assert (
+        "4 relation(s) left out of kept annotations (endpoint-type: 1, label-count: 2, "
+        "missing-endpoint: 1); each with its task link, annotator and regions in"
+    ) in result.output
     before = (out / "documents.jsonl").read_bytes()
     dead = f"http://127.0.0.1:{free_port()}"
     result = runner.invoke(app, [*args, "--url", dead, "--api-key", TEST_CREDS.token])

@@ -22,3 +22,8 @@ def test_label_config_is_derived_and_escaped(tmp_path):
     assert root.find(".//Label[@value='WEAPON']").get("hint") == 'guns & "bombs" <x>'
     assert [el.get("value") for el in root.iter("Relation")] == ["KILLED", "CONDEMNS"]
     assert root.find("Text").get("name") == "text"
+
+
+def test_a_relation_takes_one_label():
+    root = ET.fromstring(to_label_config(load_schema()))
+    assert root.find("Relations").get("choice") == "single"

@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 
 from eventgold.annotate.labelstudio.config import to_label_config
+from eventgold.annotate.labelstudio.guidelines import guidelines_html
 from eventgold.annotate.labelstudio.project import (
     AMBIGUOUS,
     CONFIG_MISMATCH,
@@ -12,8 +13,6 @@ from eventgold.annotate.labelstudio.project import (
     ensure_project,
     find_project,
     find_projects,
-    guidelines_html,
-    markdown_to_html,
     project_description,
     setting_differences,
 )
@@ -89,21 +88,6 @@ def test_setting_differences_name_each_attribute_and_the_version():
     assert setting_differences(**{**project, "instructions": "<p>old</p>"}, schema=SCHEMA) == [
         "the instructions differ from the schema's guidelines file"
     ]
-
-
-def test_markdown_is_escaped_simple_html():
-    html = markdown_to_html("# Title <x>\n\nSome **bold** and `code`.\n\n- one\n- two & *three*\n")
-    assert html == (
-        "<h1>Title &lt;x&gt;</h1>\n<p>Some <b>bold</b> and <code>code</code>.</p>\n"
-        "<ul><li>one</li><li>two &amp; <i>three</i></li></ul>"
-    )
-
-
-def test_guidelines_are_rendered_only_when_the_file_exists(tmp_path):
-    (tmp_path / "G.md").write_text("## Spans\nTrim them.\n", encoding="utf-8")
-    schema = dataclasses.replace(SCHEMA, guidelines="G.md", path=str(tmp_path / "s.yaml"))
-    assert guidelines_html(schema) == "<h2>Spans</h2>\n<p>Trim them.</p>"
-    assert guidelines_html(dataclasses.replace(schema, guidelines="missing.md")) == ""
 
 
 @pytest.mark.labelstudio

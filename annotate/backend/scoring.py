@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from eventgold.annotate.agree import relation_keys
 from eventgold.documents import Document, Entity
 
 EntityKey = tuple[str, int, int]
-RelationKey = tuple[str, EntityKey, EntityKey]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,15 +33,6 @@ class Scored:
 
 def entity_keys(doc: Document) -> set[EntityKey]:
     return {e.key for e in doc.entities}
-
-
-def relation_keys(doc: Document) -> set[RelationKey]:
-    by_id = doc.entity_by_id()
-    return {
-        (r.label, by_id[r.head].key, by_id[r.tail].key)
-        for r in doc.relations
-        if r.head in by_id and r.tail in by_id
-    }
 
 
 def agreement(a: Document, b: Document) -> float:

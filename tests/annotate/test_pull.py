@@ -266,7 +266,8 @@ def test_pull_to_gold_keeps_good_rejects_bad_with_reasons(ls_session, pulled_pro
     # d-empty, and d-cancel whose only annotation was skipped (not d-good's second task)
     assert report.unannotated == 2
     # The counts add up: the other 7 tasks had every annotation rejected (issue 18, defect 13).
-    assert report.rejected_tasks == 7
+    # Tasks whose annotations had only bad relations keep them (the relations are left out).
+    assert report.rejected_tasks == 5
     assert report.documents + report.unannotated + report.rejected_tasks == report.tasks
     assert report.reject_codes["text-changed"] == 1
     assert (out / "README.md").exists()
@@ -308,9 +309,9 @@ def test_pull_cli_prints_summary_and_keeps_old_gold_on_failure(ls_server, pulled
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "## Agreement\n\nStrict span F1 0.9 between" in (out / "README.md").read_text()
-    assert "3 gold document(s) from 12 task(s)" in result.output
+    assert "7 gold document(s) from 14 task(s)" in result.output
     assert (
-        "2 task(s) unannotated, 7 task(s) with every annotation rejected, 1 cancelled/skipped)\n"
+        "2 task(s) unannotated, 5 task(s) with every annotation rejected, 1 cancelled/skipped)\n"
         in result.output
     )
     assert "differ from the schema" not in result.output

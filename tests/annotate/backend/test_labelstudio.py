@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections.abc import Callable, Iterator
@@ -174,8 +175,10 @@ def test_a_submission_retrains_and_the_next_prediction_has_the_new_version(
     assert backend.learner is not None
     with serve(backend) as url:
         pid = connect_backend(ml_session, project_title=project, url=url).project_id
-        # A submission that pull would reject is reported and not trained on.
-        bad = gold[4].with_annotations(entities=gold[4].entities[:1], relations=gold[4].relations)
+        # A submission that pull would reject is reported and not trained on: a span whose
+        # text is not the document's there (a bad relation alone would be dropped, not fatal).
+        wrong = dataclasses.replace(gold[4].entities[0], text=gold[4].entities[0].text + "!")
+        bad = gold[4].with_annotations(entities=[wrong], relations=[])
         annotate(ml_session, pid, bad)
         status = backend.learner.status()
         assert status["counts"]["rejected"] == 1 and status["counts"].get("valid", 0) == 0

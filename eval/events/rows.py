@@ -9,6 +9,7 @@ each of them a ``*_spans`` cell lists every mention that fills it as ``{"id", "s
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import heapq
 import json
@@ -227,9 +228,16 @@ class _Desc:
 
 
 def predicted_event_rows(gold: Path, predictions: Path, schema: Schema) -> list[EventRow]:
-    """The event rows of a prediction file checked against the gold (for the HTML report)."""
-    from eventgold.eval.inputs import index_gold, load_predictions
+    """The event rows of a prediction file checked against the gold (for the HTML report).
 
+    Predictions in the gold's order are read in one pass with the gold (`OnePass`, which
+    parses each document once); anything else the two-pass way, which also lists problems.
+    """
+    from eventgold.eval.inputs import NotOnePass, OnePass, index_gold, load_predictions
+
+    with contextlib.suppress(NotOnePass):
+        docs: Iterable[Document] = (p for _, p in OnePass(gold, predictions, schema))
+        return [EventRow(e) for a in event_table(docs, schema) for e in a.events]
     gold_file = index_gold(gold, schema)
     preds = load_predictions(predictions, gold_file, schema)
     docs = (preds.for_gold(g) for g in gold_file)

@@ -157,3 +157,17 @@ def test_too_few_resamples_for_a_95_interval_give_none_and_no_small_p() -> None:
     assert (row.low, row.high, row.p_value) == (None, None, 0.05)
     row = paired_test(a, b, Bootstrap(resamples=20, seed=1))[STRICT]
     assert row.low == row.high == pytest.approx(row.delta) and row.p_value == 1 / 21
+
+
+def test_resampled_sums_are_the_float64_product_below_and_above_float32s_exact_range():
+    from eventgold.eval.bootstrap import EXACT_FLOAT32, ResampledSums
+
+    rng = np.random.default_rng(3)
+    weights = rng.integers(0, 5, size=(7, 50)).astype(np.float32)
+    small = rng.integers(0, 40, size=(50, 6))
+    assert np.array_equal(ResampledSums(small).times(weights), weights.astype(float) @ small)
+    # Sums beyond 2**24 would round in float32: they are made in float64.
+    large = small + EXACT_FLOAT32 // 8
+    exact = weights.astype(np.float64) @ large.astype(np.float64)
+    assert exact.max() > EXACT_FLOAT32
+    assert np.array_equal(ResampledSums(large).times(weights), exact)

@@ -1,0 +1,28 @@
+"""`predicted_event_rows`: the event rows of a prediction file, read in one pass or two."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from eventgold.documents import write_documents
+from eventgold.eval.events.rows import predicted_event_rows
+from eventgold.schema import load_schema
+from tests.eval.events.helpers import seed_gold, seed_gold_file
+
+
+def _cells(rows: list) -> list[dict]:
+    return [r.to_record() for r in rows]
+
+
+def test_rows_are_the_same_read_in_one_pass_or_two(tmp_path: Path) -> None:
+    schema = load_schema()
+    gold = seed_gold_file(tmp_path)
+    docs = seed_gold()
+    in_order, shuffled = tmp_path / "in-order.jsonl", tmp_path / "shuffled.jsonl"
+    write_documents(in_order, docs[1:])  # the first document without a prediction
+    # Out of the gold's order: read the two-pass way.
+    write_documents(shuffled, [*docs[2:], docs[1]])
+    one_pass = predicted_event_rows(gold, in_order, schema)
+    two_pass = predicted_event_rows(gold, shuffled, schema)
+    assert one_pass and _cells(one_pass) == _cells(two_pass)
+    assert docs[0].id not in {r.event.doc_id for r in one_pass}

@@ -7,7 +7,7 @@ report opens offline and can be archived next to the result JSON it was made fro
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -186,17 +186,23 @@ def error_table(result: EvalResult) -> str:
     )
 
 
+def _input_item(name: str, where: Mapping[str, str | None]) -> str:
+    # Documents passed as objects (a Python caller) have no file to name or hash.
+    if where.get("path") is None:
+        return f"<li>{escape(name)}: documents given in memory (no file)</li>"
+    return (
+        f"<li>{escape(name)}: <code>{escape(str(where['path']))}</code> sha256 "
+        f"<code>{escape(str(where['sha256']))}</code></li>"
+    )
+
+
 def render_html(
     result: EvalResult, *, title: str = "eventgold evaluation", events: Sequence[EventRow] = ()
 ) -> str:
     """The whole report as one HTML string; `events`, the predicted event table, if given."""
     data = result.to_json()
     figures = data["figures"]
-    inputs = "".join(
-        f"<li>{escape(k)}: <code>{escape(str(v['path']))}</code> sha256 "
-        f"<code>{escape(str(v['sha256']))}</code></li>"
-        for k, v in data["inputs"].items()
-    )
+    inputs = "".join(_input_item(k, v) for k, v in data["inputs"].items())
     boot = data["bootstrap"]
     missing = len(result.missing)
     align = result.alignment

@@ -19,3 +19,12 @@ def test_report_is_self_contained(gold_docs, pred_docs, schema) -> None:
     assert 'Rebels attacked <mark class="gp">Kabul</mark>.' in html
     # The boundary error marks the predicted-only part and the shared part separately.
     assert 'The UN condemned <mark class="p">the </mark><mark class="gp">attack</mark>.' in html
+
+
+def test_documents_given_in_memory_are_named_as_such(gold_docs, pred_docs, schema) -> None:
+    from eventgold.eval.evaluate import evaluate
+    from eventgold.eval.html import render_html
+
+    html = render_html(evaluate(gold_docs, pred_docs, schema, bootstrap=0))
+    assert "<li>gold: documents given in memory (no file)</li>" in html
+    assert "sha256 <code>None</code>" not in html

@@ -21,6 +21,7 @@ id. ``latest`` ignores the ground-truth mark.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import tempfile
 from collections import Counter
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from eventgold.annotate.corpus import text_sha256
+from eventgold.annotate.labelstudio.changes import project_state
 from eventgold.annotate.labelstudio.connection import Session
 from eventgold.annotate.labelstudio.convert import DroppedRelation, convert_result, read_task
 from eventgold.annotate.labelstudio.exporting import iter_export, start_export
@@ -54,6 +56,12 @@ BAD_TASK = "bad-task"
 
 # Facts of one Label Studio instance, not of the annotation: kept out of the gold records.
 RUN_META = ("task_id", "annotation_id", "updated_at")
+
+
+def schema_fingerprint(schema: Schema) -> str:
+    """What the schema says, hashed (not where it was read from): a re-pull under another
+    schema is a full one (`annotate.repull`)."""
+    return hashlib.sha256(repr(replace(schema, path="")).encode("utf-8")).hexdigest()
 
 
 # --- one task ------------------------------------------------------------------------------------
@@ -306,6 +314,8 @@ def iter_pull_to_gold(
     require_gold_target(out_dir)  # before the export, not after it
     project = require_project(session, project_title)
     differences = project_config_differences(session, project, schema)  # listed: no request
+    # The server's time before anything is read: a re-pull fetches the tasks updated since.
+    started = project_state(session, project.id).server_time
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-users") as pool:
         users = pool.submit(user_names, session)
         export = start_export(session, project.id)
@@ -345,6 +355,7 @@ def iter_pull_to_gold(
                 for task in export.tasks():
                     pulled = task_to_pulled(task, schema=schema, emails=emails)
                     counts["tasks"] += 1
+                    counts["highest"] = max(counts["highest"], pulled.task_id)
                     counts["annotations"] += len(pulled.annotations)
                     counts["cancelled"] += pulled.cancelled
                     counts["utf16"] += pulled.utf16_converted
@@ -381,23 +392,17 @@ def iter_pull_to_gold(
                 selection=selection,
                 schema=f"{schema.name} {schema.version}",
             )
-            run.write_text(
-                json.dumps(
-                    {
-                        "label_studio_url": session.url,
-                        "project_id": project.id,
-                        "project_title": project_title,
-                        "pulled_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                        "tasks": counts["tasks"],
-                        "selection": selection,
-                        # Spans whose offsets came as UTF-16 units (Label Studio 1.23's
-                        # frontend stores code points: a browser check found none).
-                        "utf16_converted": counts["utf16"],
-                    },
-                    indent=2,
-                )
-                + "\n",
-                encoding="utf-8",
+            write_pull_facts(
+                run,
+                url=session.url,
+                project_id=project.id,
+                project_title=project_title,
+                started=started,
+                tasks=counts["tasks"],
+                highest_task_id=counts["highest"],
+                selection=selection,
+                schema=schema,
+                utf16_converted=counts["utf16"],
             )
 
         steps = iter_write_gold(
@@ -439,6 +444,37 @@ def iter_pull_to_gold(
         relations_dropped=counts["dropped"],
         dropped_codes=dict(sorted(dropped_codes.items())),
     )
+
+
+def write_pull_facts(
+    path: Path,
+    *,
+    url: str,
+    project_id: int,
+    project_title: str,
+    started: datetime,
+    tasks: int,
+    highest_task_id: int,
+    selection: str,
+    schema: Schema,
+    utf16_converted: int,
+) -> None:
+    """Write pull.json: where and when the gold was pulled, and what a re-pull checks."""
+    facts = {
+        "label_studio_url": url,
+        "project_id": project_id,
+        "project_title": project_title,
+        "pulled_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "started_at": started.isoformat(),  # the server's clock, before anything was read
+        "tasks": tasks,
+        "highest_task_id": highest_task_id,
+        "selection": selection,
+        "schema": schema_fingerprint(schema),
+        # Spans whose offsets came as UTF-16 units (Label Studio 1.23's frontend stores code
+        # points: a browser check found none).
+        "utf16_converted": utf16_converted,
+    }
+    path.write_text(json.dumps(facts, indent=2) + "\n", encoding="utf-8")
 
 
 def _duplicate(task_id: int, chosen: Document, first: int) -> Reject:

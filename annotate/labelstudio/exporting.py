@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -52,7 +52,7 @@ _READ_BYTES = 64 * 1024
 T = TypeVar("T")
 
 
-def _export_params(ids: range | None) -> list[tuple[str, str]]:
+def _export_params(ids: Sequence[int] | None) -> list[tuple[str, str]]:
     params = [("exportType", "JSON"), ("download_all_tasks", "true")]
     return params + [("ids[]", str(i)) for i in ids or ()]
 
@@ -198,11 +198,32 @@ def iter_export(
     yield from start_export(session, project_id, chunk=chunk).tasks()
 
 
+def iter_export_ids(
+    session: Session, project_id: int, ids: Sequence[int]
+) -> Iterator[dict[str, Any]]:
+    """The tasks `ids` (any ids, ascending) as the full JSON export gives them, `MAX_IDS` per
+    request; a task missing from the answer (deleted meanwhile) is an error."""
+    never = threading.Event()
+    for at in range(0, len(ids), MAX_IDS):
+        part = ids[at : at + MAX_IDS]
+        tasks = _decode(_fetch_chunk(session, project_id, part, never), project_id, part)
+        got = {int(t["id"]) for t in tasks if isinstance(t, dict) and "id" in t}
+        if missing := sorted(set(part) - got):
+            raise ConnectionProblem(
+                f"project {project_id} changed while it was read: task(s) "
+                f"{', '.join(map(str, missing[:10]))} were not exported; nothing was written, "
+                "run pull again"
+            )
+        yield from tasks
+
+
 class Abandoned(Exception):
     """A chunk fetch whose export was closed (`Export.close`): not retried, not read."""
 
 
-def _fetch_chunk(session: Session, project_id: int, ids: range, closed: threading.Event) -> bytes:
+def _fetch_chunk(
+    session: Session, project_id: int, ids: Sequence[int], closed: threading.Event
+) -> bytes:
     def get() -> bytes:
         if closed.is_set():
             raise Abandoned(f"export of project {project_id} closed")
@@ -217,7 +238,7 @@ def _fetch_chunk(session: Session, project_id: int, ids: range, closed: threadin
         resp.raise_for_status()
         return resp.content
 
-    what = f"exporting tasks {ids.start}-{ids.stop - 1} of project {project_id}"
+    what = f"exporting tasks {ids[0]}-{ids[-1]} of project {project_id}"
     return _call(session, what, get)
 
 
@@ -229,14 +250,14 @@ def _call(session: Session, what: str, fn: Callable[[], T]) -> T:
         raise ConnectionProblem(f"{what} from {session.url} failed: {describe_error(exc)}") from exc
 
 
-def _decode(body: bytes, project_id: int, ids: range) -> list[dict[str, Any]]:
+def _decode(body: bytes, project_id: int, ids: Sequence[int]) -> list[dict[str, Any]]:
     try:
         tasks = json.loads(body)
     except ValueError as exc:
         tasks = exc
     if not isinstance(tasks, list):
         raise ConnectionProblem(
-            f"the export of tasks {ids.start}-{ids.stop - 1} of project {project_id} is not a "
+            f"the export of tasks {ids[0]}-{ids[-1]} of project {project_id} is not a "
             f"JSON list of tasks; nothing was written, run pull again"
         )
     return tasks

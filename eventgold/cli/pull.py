@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
-from eventgold.annotate.pull import DEFAULT_SELECTION, SELECTIONS, PullReport, iter_pull_to_gold
+from eventgold.annotate.pull import DEFAULT_SELECTION, SELECTIONS, PullReport
+from eventgold.annotate.repull import RepullReport, iter_repull_to_gold
 from eventgold.cli._app import app
 from eventgold.cli._common import (
     DEFAULT_HOME_PATH,
@@ -34,12 +35,21 @@ _STAGES = {
 }
 
 
-def print_pull_report(report: PullReport) -> None:
+def print_pull_report(report: PullReport, *, read: str = "") -> None:
+    """`read` replaces the annotations and cancellations seen (an incremental pull saw a few)."""
+    tasks = (
+        f"{report.unannotated} task(s) unannotated, "
+        f"{report.rejected_tasks} task(s) with every annotation rejected"
+    )
+    counts = (
+        f"{read}; {tasks}"
+        if read
+        else f"{report.annotations} usable annotation(s), {tasks}, {report.cancelled} "
+        "cancelled/skipped"
+    )
     out.print(
         f"{report.out_dir}: {report.documents} gold document(s) from {report.tasks} task(s) "
-        f"({report.annotations} usable annotation(s), {report.unannotated} task(s) unannotated, "
-        f"{report.rejected_tasks} task(s) with every annotation rejected, "
-        f"{report.cancelled} cancelled/skipped)"
+        f"({counts})"
     )
     if report.utf16_converted:
         out.print(
@@ -91,26 +101,52 @@ def pull_cli(
             "`eventgold agree --markdown` wrote."
         ),
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="Read every task, even into a gold folder a previous pull wrote."
+        ),
+    ] = False,
     url: UrlOpt = None,
     api_key: ApiKeyOpt = None,
     home: HomeOpt = DEFAULT_HOME_PATH,
     schema_path: SchemaOpt = DEFAULT_SCHEMA_PATH,
 ) -> None:
-    """Pull annotations into a validated gold folder; rejects are listed with reasons."""
+    """Pull annotations into a validated gold folder; rejects are listed with reasons.
+
+    Into a gold folder a previous pull of the project wrote, only the tasks changed since are
+    read (see docs/labelstudio.md), unless --full is given.
+    """
     schema = get_schema(schema_path)
     with user_errors():
         card_agreement = agreement.read_text(encoding="utf-8") if agreement is not None else None
         try:
             session = connect(url=url, api_key=api_key, home=home)
-            steps = iter_pull_to_gold(
+            steps = iter_repull_to_gold(
                 session,
                 project_title=project,
                 out_dir=out_dir,
                 schema=schema,
                 selection=selection,
                 agreement_markdown=card_agreement,
+                full=full,
             )
-            report: PullReport = run_steps(steps, _STAGES)
+            repull: RepullReport = run_steps(steps, _STAGES)
         except ConnectionProblem as exc:
             fail(str(exc))
-    print_pull_report(report)
+    print_repull(repull)
+
+
+def print_repull(repull: RepullReport) -> None:
+    if not repull.incremental:
+        if repull.full_reason:
+            out.print(f"full pull: {repull.full_reason}", markup=False)
+        print_pull_report(repull.report)
+        return
+    report = repull.report
+    read = (
+        f"incremental: {repull.fetched} changed task(s) read with {report.annotations} usable "
+        f"annotation(s) and {report.cancelled} cancelled/skipped, {repull.deleted} deleted "
+        "task(s) dropped"
+    )
+    print_pull_report(report, read=read)

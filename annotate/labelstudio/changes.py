@@ -1,0 +1,102 @@
+"""What changed in a project since a time, over the data manager's task list (ids only).
+
+Label Studio 1.23.2 sets a task's ``updated_at`` whenever one of its annotations is saved,
+created or deleted (checked against the server in tests/annotate/test_repull.py), and the task
+list filters on it (``filter:tasks:updated_at``, a Datetime in `DATETIME_FORMAT`, the only form
+the server parses). Times are the server's own: the cutoff of the next re-pull is the ``Date``
+header of a response sent before this pull read anything, so the two clocks never meet.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from eventgold.annotate.labelstudio.connection import Session
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # data_manager/managers.py parses only this
+ID_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectState:
+    """The project as one task-list call saw it: the server's time, task count, highest id."""
+
+    server_time: datetime  # UTC, whole seconds (the HTTP Date header)
+    tasks: int
+    highest_id: int  # 0 if the project has no tasks
+
+
+def _id_page(
+    session: Session, project_id: int, *, items: list[dict[str, Any]], page_size: int, order: str
+) -> tuple[list[int], int, str]:
+    """Task ids of one page (filters `items`), the filtered total, and the response's Date."""
+    query = {"filters": {"conjunction": "and", "items": items}, "ordering": [order]}
+
+    def get() -> tuple[list[int], int, str]:
+        resp = session.http.get(
+            f"{session.url}/api/tasks",
+            params={
+                "project": project_id,
+                "page": 1,
+                "page_size": page_size,
+                "include": "id",
+                "query": json.dumps(query),
+            },
+            headers=session.headers(),
+            timeout=session.timeout,
+        )
+        resp.raise_for_status()
+        body = resp.json()
+        ids = [int(t["id"]) for t in body.get("tasks") or []]
+        return ids, int(body.get("total") or 0), resp.headers.get("date", "")
+
+    return session.call(f"listing tasks of project {project_id}", get)
+
+
+def project_state(session: Session, project_id: int) -> ProjectState:
+    """Task count and highest id, with the server's time at the call (see the module doc)."""
+    ids, total, date = _id_page(session, project_id, items=[], page_size=1, order="-tasks:id")
+    if not date:
+        raise ValueError(f"{session.url} sent no Date header: its time is unknown")
+    when = parsedate_to_datetime(date).astimezone(timezone.utc)
+    return ProjectState(when, total, ids[0] if ids else 0)
+
+
+def _keyset(
+    session: Session, project_id: int, extra: list[dict[str, Any]], page_size: int
+) -> Iterator[int]:
+    last = 0
+    while True:
+        after: dict[str, Any] = {"filter": "filter:tasks:id", "operator": "greater"}
+        after.update(type="Number", value=last)
+        ids, _, _ = _id_page(
+            session, project_id, items=[after, *extra], page_size=page_size, order="tasks:id"
+        )
+        yield from ids
+        if len(ids) < page_size:
+            return
+        last = ids[-1]
+
+
+def changed_task_ids(
+    session: Session, project_id: int, *, since: datetime, page_size: int = ID_PAGE_SIZE
+) -> list[int]:
+    """Ids of the tasks updated after `since` (new tasks included), ascending."""
+    value = since.astimezone(timezone.utc).strftime(DATETIME_FORMAT)
+    updated = {
+        "filter": "filter:tasks:updated_at",
+        "operator": "greater",
+        "type": "Datetime",
+        "value": value,
+    }
+    return list(_keyset(session, project_id, [updated], page_size))
+
+
+def task_ids(session: Session, project_id: int, *, page_size: int = ID_PAGE_SIZE) -> set[int]:
+    """Every task id of the project (a scan: only when tasks were deleted)."""
+    return set(_keyset(session, project_id, [], page_size))

@@ -168,6 +168,29 @@ def _curve(argv: list[str]) -> BenchResult:
     return BenchResult(figures=figures, summary=summary)
 
 
+def _repull(argv: list[str]) -> BenchResult:
+    from bench import bench_repull
+
+    options = _options("repull", argv, repeat=bench_repull.REPEAT)
+    figures = bench_repull.run(options.sizes, repeat=options.repeat)
+    lines = [
+        f"repull: a pull into the previous gold folder after {figures['changed']} annotations "
+        "changed (only the tasks updated since are exported) against a full pull (`--full`) "
+        "of the same project into the same folder; both write the whole gold folder. Medians "
+        f"of {figures['repeat']} rounds, each in a fresh process.",
+        "",
+        "| tasks | re-pull s | tasks read (each round) | full pull s | re-pull / full |",
+        "|---|---|---|---|---|",
+    ]
+    for n, r in figures["sizes"].items():
+        read = ", ".join(str(t) for t in r["repull"]["tasks_read"])
+        lines.append(
+            f"| {n} | {r['repull']['seconds']} | {read} | {r['full']['seconds']} "
+            f"| {r['ratio_of_medians']}x |"
+        )
+    return BenchResult(figures=figures, summary="\n".join(lines))
+
+
 def _browser(argv: list[str]) -> BenchResult:
     from bench import bench_browser
 
@@ -182,6 +205,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], BenchResult]] = {
     "backend": _backend,
     "curve": _curve,
     "browser": _browser,
+    "repull": _repull,
 }
 
 

@@ -66,6 +66,16 @@ def ls_server(start_ls: Callable[..., RunningServer]) -> RunningServer:
 
 
 @pytest.fixture(scope="session")
+def ml_server(start_ls: Callable[..., RunningServer]) -> RunningServer:
+    """A Label Studio that may call an ML backend on 127.0.0.1 and post webhooks to it
+    (1.23.2 refuses both by default)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ML_BLOCK_LOCAL_IP", "false")
+        mp.setenv("SSRF_PROTECTION_ENABLED", "false")
+        return start_ls()
+
+
+@pytest.fixture(scope="session")
 def ls_session(ls_server: RunningServer) -> Iterator[Session]:
     with connect(url=ls_server.url, api_key=TEST_CREDS.token) as session:
         yield session

@@ -9,7 +9,6 @@ header of a response sent before this pull read anything, so the two clocks neve
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -17,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from eventgold.annotate.labelstudio.connection import Session
+from eventgold.annotate.labelstudio.tasks import after, get_task_list
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # data_manager/managers.py parses only this
 ID_PAGE_SIZE = 1000
@@ -35,22 +35,11 @@ def _id_page(
     session: Session, project_id: int, *, items: list[dict[str, Any]], page_size: int, order: str
 ) -> tuple[list[int], int, str]:
     """Task ids of one page (filters `items`), the filtered total, and the response's Date."""
-    query = {"filters": {"conjunction": "and", "items": items}, "ordering": [order]}
 
     def get() -> tuple[list[int], int, str]:
-        resp = session.http.get(
-            f"{session.url}/api/tasks",
-            params={
-                "project": project_id,
-                "page": 1,
-                "page_size": page_size,
-                "include": "id",
-                "query": json.dumps(query),
-            },
-            headers=session.headers(),
-            timeout=session.timeout,
+        resp = get_task_list(
+            session, project_id, items=items, ordering=order, page_size=page_size, include="id"
         )
-        resp.raise_for_status()
         body = resp.json()
         ids = [int(t["id"]) for t in body.get("tasks") or []]
         return ids, int(body.get("total") or 0), resp.headers.get("date", "")
@@ -72,10 +61,8 @@ def _keyset(
 ) -> Iterator[int]:
     last = 0
     while True:
-        after: dict[str, Any] = {"filter": "filter:tasks:id", "operator": "greater"}
-        after.update(type="Number", value=last)
         ids, _, _ = _id_page(
-            session, project_id, items=[after, *extra], page_size=page_size, order="tasks:id"
+            session, project_id, items=[after(last), *extra], page_size=page_size, order="tasks:id"
         )
         yield from ids
         if len(ids) < page_size:

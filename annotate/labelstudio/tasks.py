@@ -10,10 +10,53 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
+
 from eventgold.annotate.labelstudio.connection import Session
 from eventgold.annotate.labelstudio.convert import TaskKey, task_key
 
 SCAN_PAGE_SIZE = 1000
+
+
+def after(task_id: int) -> dict[str, Any]:
+    """The data-manager filter item ``id > task_id``: keyset pagination in id order."""
+    return {"filter": "filter:tasks:id", "operator": "greater", "type": "Number", "value": task_id}
+
+
+def get_task_list(
+    session: Session,
+    project_id: int,
+    *,
+    items: list[dict[str, Any]],
+    ordering: str,
+    page_size: int,
+    include: str | None = None,
+    hidden_columns: dict[str, list[str]] | None = None,
+) -> httpx.Response:
+    """One page (the first) of the data manager's task list under the filter `items`, all of
+    which must hold; the caller retries it (`Session.call`) and reads the answer."""
+    query: dict[str, Any] = {
+        "filters": {"conjunction": "and", "items": items},
+        "ordering": [ordering],
+    }
+    if hidden_columns is not None:
+        query["hiddenColumns"] = hidden_columns
+    params: dict[str, Any] = {
+        "project": project_id,
+        "page": 1,
+        "page_size": page_size,
+        "query": json.dumps(query),
+    }
+    if include is not None:
+        params["include"] = include
+    resp = session.http.get(
+        f"{session.url}/api/tasks",
+        params=params,
+        headers=session.headers(),
+        timeout=session.timeout,
+    )
+    resp.raise_for_status()
+    return resp
 
 
 def task_page(
@@ -24,38 +67,23 @@ def task_page(
     page_size: int,
     with_versions: bool,
 ) -> list[dict[str, Any]]:
-    query: dict[str, Any] = {
-        "filters": {
-            "conjunction": "and",
-            "items": [
-                {
-                    "filter": "filter:tasks:id",
-                    "operator": "greater",
-                    "type": "Number",
-                    "value": after_id,
-                }
-            ],
-        },
-        "ordering": ["tasks:id"],
-    }
-    if with_versions:
-        # Any hiddenColumns makes the data manager compute the shown columns, including the
-        # prediction model versions; hide the one that costs a join we do not need.
-        query["hiddenColumns"] = {"explore": ["tasks:annotators"], "labeling": ["tasks:annotators"]}
+    # Any hiddenColumns makes the data manager compute the shown columns, including the
+    # prediction model versions; hide the one that costs a join we do not need.
+    hidden = (
+        {"explore": ["tasks:annotators"], "labeling": ["tasks:annotators"]}
+        if with_versions
+        else None
+    )
 
     def get() -> list[dict[str, Any]]:
-        resp = session.http.get(
-            f"{session.url}/api/tasks",
-            params={
-                "project": project_id,
-                "page": 1,
-                "page_size": page_size,
-                "query": json.dumps(query),
-            },
-            headers=session.headers(),
-            timeout=session.timeout,
+        resp = get_task_list(
+            session,
+            project_id,
+            items=[after(after_id)],
+            ordering="tasks:id",
+            page_size=page_size,
+            hidden_columns=hidden,
         )
-        resp.raise_for_status()
         return resp.json()["tasks"]
 
     return session.call(f"listing tasks of project {project_id}", get)

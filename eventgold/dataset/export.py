@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eventgold.atomic import atomic_dir, atomic_file, replaced_folder_problems
-from eventgold.dataset.folder import parquet_files, read_gold
+from eventgold.dataset.folder import read_gold
+from eventgold.dataset.membership import stored_splits
 from eventgold.dataset.splits import SPLITS
 from eventgold.documents import Document, write_documents
 from eventgold.problems import Problem, ProblemsError, allowed
@@ -274,26 +275,11 @@ def split_path(out: Path, split: str) -> Path:
     return out.with_name(f"{out.stem}.{split}{out.suffix}")
 
 
-def gold_splits(gold_dir: Path) -> dict[str, str]:
-    """Document id -> split, as the gold folder's Parquet shards hold them (the writer's own
-    placement, small-corpus rule included); empty for a documents file."""
-    import pyarrow.parquet as pq
-
-    if not Path(gold_dir).is_dir():
-        return {}
-    return {
-        doc_id: split
-        for split, files in parquet_files(gold_dir).items()
-        for file in files
-        for doc_id in pq.read_table(file, columns=["id"]).column("id").to_pylist()
-    }
-
-
 def export_gold_splits(gold_dir: Path, out: Path, *, fmt: str, schema: Schema) -> dict[Path, int]:
     """`export` a gold folder one file per split (`split_path`); return the count per file.
 
     Every document is checked first, so a bad one leaves no split written."""
-    by_split = gold_splits(gold_dir)
+    by_split = stored_splits(gold_dir)
     if fmt not in SPLIT_FORMATS or not by_split:
         raise ProblemsError(
             [

@@ -8,7 +8,6 @@ so what is drawn came from the backend at that moment.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import pytest
 
@@ -16,7 +15,7 @@ from eventgold.annotate.backend.build import build_backend
 from eventgold.annotate.backend.connect import connect_backend
 from eventgold.annotate.backend.serving import running
 from eventgold.annotate.labelstudio.connection import connect
-from eventgold.annotate.labelstudio.server import RunningServer, free_port
+from eventgold.annotate.labelstudio.server import free_port
 from eventgold.annotate.push import push
 from eventgold.documents import Document
 from eventgold.progress import drain
@@ -28,15 +27,6 @@ from . import labeling as ui
 pytestmark = [pytest.mark.browser, pytest.mark.labelstudio]
 SCHEMA = load_schema()
 TEXT = "Gunmen killed five villagers in Kabul on Friday, officials said."
-
-
-@pytest.fixture(scope="module")
-def ml_server(start_ls: Callable[..., RunningServer]) -> RunningServer:
-    """A Label Studio that may call a backend on 127.0.0.1 (1.23.2 refuses by default)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ML_BLOCK_LOCAL_IP", "false")
-        mp.setenv("SSRF_PROTECTION_ENABLED", "false")
-        return start_ls()
 
 
 def test_a_connected_backends_suggestions_appear_when_a_task_opens(ml_server, browser) -> None:

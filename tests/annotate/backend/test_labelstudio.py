@@ -36,15 +36,6 @@ _titles = itertools.count()
 
 
 @pytest.fixture(scope="module")
-def ml_server(start_ls: Callable[..., RunningServer]) -> RunningServer:
-    """A Label Studio that may call a backend on 127.0.0.1 and post webhooks to it."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ML_BLOCK_LOCAL_IP", "false")
-        mp.setenv("SSRF_PROTECTION_ENABLED", "false")
-        return start_ls()
-
-
-@pytest.fixture(scope="module")
 def ml_session(ml_server: RunningServer) -> Iterator[Session]:
     with connect(url=ml_server.url, api_key=TEST_CREDS.token) as session:
         yield session

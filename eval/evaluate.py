@@ -338,7 +338,7 @@ def _score(
     if tokens is None:
         builder = TableBuilder(tokens=False)
     else:
-        builder = TableBuilder(tokens=True, token_edges=tokens.edges)
+        builder = TableBuilder(tokens=True, token_edges=tokens.arrays)
     confusion: Counter[tuple[str, str]] = Counter()
     errors: list[ErrorCase] = []
     error_counts: Counter[str] = Counter({k: 0 for k in ERROR_KINDS})

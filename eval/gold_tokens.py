@@ -25,22 +25,27 @@ from typing import Any
 import numpy as np
 
 from eventgold.documents import Document
-from eventgold.eval.iob import token_edges
+from eventgold.eval.iob import token_edge_arrays
 
 BATCH_ROWS = 256  # rows read from a split at a time
 
 # (id, text, entity boundaries, token starts, token ends) of one stored row
-_Row = tuple[str, str, set[int], list[int], list[int]]
+_Row = tuple[str, str, set[int], np.ndarray, np.ndarray]
 _COLUMNS = ["id", "text", "entities", "token_starts", "token_ends"]
 
 
-def _ints(arr: Any) -> list[int]:
-    """An integer array without nulls as a list, read from its data buffer: pyarrow's own
+def _array(arr: Any) -> np.ndarray:
+    """An integer array without nulls as a numpy view of its data buffer: pyarrow's own
     conversions import pandas on first use (0.4 s, more than reading a small gold)."""
     if arr.null_count:
         raise ValueError(f"unexpected nulls in a gold token column ({arr.type})")
     data = np.frombuffer(arr.buffers()[1], dtype=np.dtype(f"<i{arr.type.bit_width // 8}"))
-    return data[arr.offset : arr.offset + len(arr)].tolist()
+    return data[arr.offset : arr.offset + len(arr)]
+
+
+def _ints(arr: Any) -> list[int]:
+    """`_array` as a list."""
+    return _array(arr).tolist()
 
 
 def _rows(files: list[str], batch_rows: int) -> Iterator[_Row]:
@@ -56,9 +61,10 @@ def _rows(files: list[str], batch_rows: int) -> Iterator[_Row]:
                 ents = batch.column("entities")
                 e_at, e_start = _ints(ents.offsets), _ints(ents.values.field("start"))
                 e_end = _ints(ents.values.field("end"))
+                # Token offsets stay numpy views (scoring counts chunks with numpy).
                 starts, ends = batch.column("token_starts"), batch.column("token_ends")
-                t_at, t_start = _ints(starts.offsets), _ints(starts.values)
-                u_at, t_end = _ints(ends.offsets), _ints(ends.values)
+                t_at, t_start = _ints(starts.offsets), _array(starts.values)
+                u_at, t_end = _ints(ends.offsets), _array(ends.values)
                 for i, doc_id in enumerate(ids):
                     a, b = e_at[i], e_at[i + 1]
                     bounds = set(e_start[a:b])
@@ -97,6 +103,11 @@ class GoldTokens:
 
     def edges(self, gold: Document) -> tuple[list[int], list[int]]:
         """Starts and ends of the tokens of the gold document's IOB view."""
+        starts, ends = self.arrays(gold)
+        return starts.tolist(), ends.tolist()
+
+    def arrays(self, gold: Document) -> tuple[np.ndarray, np.ndarray]:
+        """`edges` as integer arrays."""
         for k, head in enumerate(self._heads):
             if head is None or head[0] != gold.id:
                 continue
@@ -107,7 +118,7 @@ class GoldTokens:
                 return starts, ends
             break  # the row is stale: tokenize
         self.tokenized += 1
-        return token_edges(gold)
+        return token_edge_arrays(gold)
 
     def sources(self) -> dict[str, Any]:
         """Where the offsets came from (see `EvalResult.token_sources`)."""

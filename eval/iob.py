@@ -20,6 +20,8 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 from eventgold.documents import Document, Entity
 from eventgold.eval.counts import PRF
 from eventgold.tokens import token_arrays
@@ -29,10 +31,13 @@ Chunk = tuple[str, int, int]  # (label, first token, end token exclusive)
 
 def token_edges(gold: Document) -> tuple[list[int], list[int]]:
     """Starts and ends of the tokens of the gold document's IOB view."""
-    starts, ends = token_arrays(
-        gold.text, boundaries=[b for e in gold.entities for b in (e.start, e.end)]
-    )
+    starts, ends = token_edge_arrays(gold)
     return starts.tolist(), ends.tolist()
+
+
+def token_edge_arrays(gold: Document) -> tuple[np.ndarray, np.ndarray]:
+    """`token_edges` as integer arrays."""
+    return token_arrays(gold.text, boundaries=[b for e in gold.entities for b in (e.start, e.end)])
 
 
 def token_offsets(gold: Document) -> list[tuple[int, int]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import numpy as np
 from eventgold.documents import Document
 from eventgold.eval import iob
 from eventgold.eval.counts import PRF_COUNT_NAMES, SPAN_COUNT_NAMES
+from eventgold.eval.iob_counts import ChunkCounts
 from eventgold.eval.matching import (
     RULES,
     Span,
@@ -40,7 +42,8 @@ COUNT_NAMES: dict[str, tuple[str, ...]] = {SPAN: SPAN_COUNT_NAMES, SET: PRF_COUN
 FAMILY_KIND = {"entities": SPAN, "relations": SET, "tokens": SET, "events": SET}
 
 GroupKey = tuple[str, str, str]  # (family, rule, scope)
-TokenEdges = Callable[[Document], tuple[list[int], list[int]]]  # gold -> token starts, ends
+TokenEdges = Callable[[Document], tuple[np.ndarray, np.ndarray]]  # gold -> token starts, ends
+TOKENS = ("tokens", "iob2")  # the family and rule of the IOB2 token scores
 
 
 def group_width(g: GroupKey) -> int:
@@ -136,14 +139,15 @@ class TableBuilder:
         *,
         relations: bool = True,
         tokens: bool = True,
-        token_edges: TokenEdges = iob.token_edges,
+        token_edges: TokenEdges = iob.token_edge_arrays,
     ) -> None:
         self.relations = relations
         self.tokens = tokens
-        self._token_edges = token_edges  # e.g. `GoldTokens.edges`: the gold folder's view
+        self._token_edges = token_edges  # e.g. `GoldTokens.arrays`: the gold folder's view
+        # Token chunks are counted a batch of documents at a time, with numpy.
+        self._chunks = ChunkCounts() if tokens else None
         self.doc_ids: list[str] = []
         families = [f"relations/{name}" for name in RELATION_RULES] if relations else []
-        families += ["tokens/iob2"] if tokens else []
         self._families = families
         # Event kinds in a fixed order, each a list of labels (strings, which the garbage
         # collector never scans). Sides are stored as disjoint parts, so that every span or
@@ -180,13 +184,8 @@ class TableBuilder:
             for rule, tp_labels, fn_labels, fp_labels in self._relation_slots:
                 g, p = rule.keys(gold_rel), rule.keys(pred_rel)
                 sizes += _split_sets(g, p, tp_labels, fn_labels, fp_labels)
-        if self.tokens:
-            starts, ends = self._token_edges(gold)
-            g = iob.span_chunks(starts, ends, gold_spans)
-            p = iob.span_chunks(starts, ends, pred_spans)
-            sizes += _split_sets(
-                g, p, flat["tokens/iob2/tp"], flat["tokens/iob2/fn"], flat["tokens/iob2/fp"]
-            )
+        if self._chunks is not None:
+            self._chunks.add(*self._token_edges(gold), gold_spans, pred_spans)
         sizes += (bounds, len(m.closest), len(m.same_label), len(m.cross_label))
         self._sizes.append(sizes)
         return m
@@ -230,6 +229,9 @@ class TableBuilder:
         for prefix in self._families:
             family, name = prefix.split("/")
             groups += [(family, name, scope) for scope in (OVERALL, *vocabs[prefix])]
+        chunks = self._chunks.matrices() if self._chunks is not None else None
+        if chunks is not None:
+            groups += [(*TOKENS, scope) for scope in (OVERALL, *chunks[0])]
         offsets = group_offsets(groups)
         counts = np.zeros((n, sum(group_width(g) for g in groups)), dtype=np.int64)
 
@@ -256,11 +258,14 @@ class TableBuilder:
             for j, label in enumerate(vocab):
                 t = label_tally(gold[:, j], pred[:, j], same[:, j], paired[:, j])
                 add(("entities", name, label), span_counts(t, rule.matched(t)).as_tuple())
-        for prefix in self._families:
-            family, name = prefix.split("/")
-            tp, fn, fp = matrices(prefix, set_kinds, vocabs[prefix])
+        sets = (  # one family's matrices at a time
+            (prefix.split("/"), vocabs[prefix], *matrices(prefix, set_kinds, vocabs[prefix]))
+            for prefix in self._families
+        )
+        tokens = [(TOKENS, *chunks)] if chunks is not None else []
+        for (family, name), vocab, tp, fn, fp in itertools.chain(sets, tokens):
             add((family, name, OVERALL), (tp.sum(1), fp.sum(1), fn.sum(1)))
-            for j, label in enumerate(vocabs[prefix]):
+            for j, label in enumerate(vocab):
                 add((family, name, label), (tp[:, j], fp[:, j], fn[:, j]))
         return CountTable(doc_ids=tuple(self.doc_ids), groups=tuple(groups), counts=counts)
 

@@ -27,8 +27,10 @@ import numpy as np
 from eventgold.atomic import atomic_file
 from eventgold.dataset.membership import gold_splits, select_splits
 from eventgold.documents import Document, gold_documents_file
+from eventgold.eval import gold_ahead
 from eventgold.eval.align import AlignmentReport
 from eventgold.eval.bootstrap import Bootstrap, intervals
+from eventgold.eval.gold_ahead import GoldAhead
 from eventgold.eval.gold_tokens import GoldTokens
 from eventgold.eval.inputs import (
     GoldFile,
@@ -49,6 +51,7 @@ from eventgold.eval.table import (
     MACRO,
     OVERALL,
     CountTable,
+    GoldParts,
     GroupKey,
     TableBuilder,
     f1_metrics,
@@ -331,14 +334,16 @@ def _score(
     pairs: Iterable[tuple[Document, Document]],
     total: int,
     *,
-    tokens: GoldTokens | None,
+    tokens: GoldTokens | GoldAhead | None,
+    parts: GoldParts | None = None,
 ) -> Generator[Progress, None, _Scores]:
     """Score (gold, prediction) pairs, yielding `Progress`; returns the `_Scores`. Token
-    scores are made, on the offsets `tokens` gives, unless it is None."""
+    scores are made, on the offsets `tokens` gives, unless it is None; the gold's spans and
+    relations come from `parts` if given (see `TableBuilder`)."""
     if tokens is None:
-        builder = TableBuilder(tokens=False)
+        builder = TableBuilder(tokens=False, parts=parts)
     else:
-        builder = TableBuilder(tokens=True, token_edges=tokens.arrays)
+        builder = TableBuilder(tokens=True, token_edges=tokens.arrays, parts=parts)
     confusion: Counter[tuple[str, str]] = Counter()
     errors: list[ErrorCase] = []
     error_counts: Counter[str] = Counter({k: 0 for k in ERROR_KINDS})
@@ -401,13 +406,21 @@ def iter_evaluate(
     overlap: TrainingOverlap | None = None
     if pred_path is not None and not splits:
         # Predictions in the gold's order (the usual case) are checked and scored in one
-        # pass over both files; anything else starts again the two-pass way.
-        one_pass = OnePass(gold, pred_path, schema)
-        views = GoldTokens(gold) if tokens else None
-        with contextlib.suppress(NotOnePass):
-            overlap = TrainingOverlap(one_pass)
-            scores = yield from _score(overlap, one_pass.total, tokens=views)
-            missing, alignment = one_pass.missing, one_pass.alignment
+        # pass over both files, the gold read by a second process when there is a second
+        # CPU; anything else starts again the two-pass way.
+        with contextlib.ExitStack() as stack:
+            ahead = None
+            if gold_path is not None and gold_ahead.available():
+                ahead = stack.enter_context(GoldAhead(gold_path, Path(gold), schema, tokens=tokens))
+            one_pass = OnePass(gold, pred_path, schema, gold_documents=ahead)
+            views: GoldTokens | GoldAhead | None = None
+            if tokens:
+                views = GoldTokens(gold) if ahead is None else ahead
+            with contextlib.suppress(NotOnePass):
+                overlap = TrainingOverlap(one_pass)
+                parts = ahead.parts if ahead is not None else None
+                scores = yield from _score(overlap, one_pass.total, tokens=views, parts=parts)
+                missing, alignment = one_pass.missing, one_pass.alignment
     if scores is None:
         # Files are checked whole (every problem listed), then read again a document at a
         # time while scoring (see `eval.inputs`).

@@ -427,7 +427,7 @@ def count_lines(path: Path) -> int:
     return n + (last != b"\n")
 
 
-def _checked_gold(file: Path, schema: Schema) -> Iterator[Document]:
+def checked_gold(file: Path, schema: Schema) -> Iterator[Document]:
     """A gold documents JSONL in file order, checked as `index_gold` checks it; the first
     problem raises `NotOnePass` (`index_gold` then lists them all)."""
     for _, doc, problems in _gold_lines(file, schema):
@@ -455,8 +455,17 @@ class OnePass:
     After a full iteration, `missing` and `alignment` are those of `Predictions`.
     """
 
-    def __init__(self, gold: Path | Sequence[Document], predictions: Path, schema: Schema):
+    def __init__(
+        self,
+        gold: Path | Sequence[Document],
+        predictions: Path,
+        schema: Schema,
+        *,
+        gold_documents: Iterable[Document] | None = None,
+    ):
         self.gold_path = _existing_gold(gold) if isinstance(gold, str | Path) else None
+        # The gold's checked documents when another reader gives them (`eval.gold_ahead`).
+        self.gold_documents = gold_documents
         _no_predictions(predictions)
         self.gold = gold
         self.predictions = Path(predictions)
@@ -467,8 +476,10 @@ class OnePass:
         self.alignment: AlignmentReport | None = None
 
     def __iter__(self) -> Iterator[tuple[Document, Document]]:
-        if self.gold_path is not None:
-            docs = _checked_gold(self.gold_path, self.schema)
+        if self.gold_documents is not None:
+            docs = iter(self.gold_documents)
+        elif self.gold_path is not None:
+            docs = checked_gold(self.gold_path, self.schema)
         else:
             docs = iter(self.gold)  # type: ignore[arg-type]
         passed: list[Document] = []  # gold documents moved over: no prediction

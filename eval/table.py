@@ -44,6 +44,8 @@ FAMILY_KIND = {"entities": SPAN, "relations": SET, "tokens": SET, "events": SET}
 GroupKey = tuple[str, str, str]  # (family, rule, scope)
 TokenEdges = Callable[[Document], tuple[np.ndarray, np.ndarray]]  # gold -> token starts, ends
 TOKENS = ("tokens", "iob2")  # the family and rule of the IOB2 token scores
+# gold -> its spans (`Entity.key`, in entity order) and its relations resolved to them
+GoldParts = Callable[[Document], tuple[list[Span], set[Resolved]]]
 
 
 def group_width(g: GroupKey) -> int:
@@ -114,6 +116,12 @@ def _resolve(doc: Document, spans: list[Span]) -> set[Resolved]:
     return resolve(dict(zip(map(_id, doc.entities), spans, strict=True)), doc.relations)
 
 
+def gold_parts(gold: Document) -> tuple[list[Span], set[Resolved]]:
+    """What scoring reads of a gold document: its spans, and its relations resolved."""
+    spans = list(map(_span, gold.entities))
+    return spans, _resolve(gold, spans)
+
+
 def _split_sets(
     gold: set, pred: set, tp_labels: list[str], fn_labels: list[str], fp_labels: list[str]
 ) -> tuple[int, int, int]:
@@ -140,10 +148,12 @@ class TableBuilder:
         relations: bool = True,
         tokens: bool = True,
         token_edges: TokenEdges = iob.token_edge_arrays,
+        parts: GoldParts | None = None,
     ) -> None:
         self.relations = relations
         self.tokens = tokens
         self._token_edges = token_edges  # e.g. `GoldTokens.arrays`: the gold folder's view
+        self._parts = parts  # `gold_parts` made elsewhere (`GoldAhead.parts`), or None
         # Token chunks are counted a batch of documents at a time, with numpy.
         self._chunks = ChunkCounts() if tokens else None
         self.doc_ids: list[str] = []
@@ -165,10 +175,15 @@ class TableBuilder:
         ]
 
     def add(self, gold: Document, pred: Document) -> SpanMatch:
-        """Score one document pair; return its span pairing (for error listings)."""
+        """Score one document pair; return its span pairing (for error listings). With
+        `parts`, the gold's spans and relations come from it, not from `gold`."""
         self.doc_ids.append(gold.id)
         flat = self._flat
-        gold_spans = list(map(_span, gold.entities))
+        gold_rel: set[Resolved] | None = None
+        if self._parts is not None:
+            gold_spans, gold_rel = self._parts(gold)
+        else:
+            gold_spans = list(map(_span, gold.entities))
         pred_spans = list(map(_span, pred.entities))
         m = match_spans(gold_spans, pred_spans)
         flat["entities/same"] += map(_first, m.same)
@@ -179,7 +194,8 @@ class TableBuilder:
         sizes = [len(m.same), len(m.left_gold), len(m.left_pred), len(m.same_label)]
         # Entity ids resolve to the spans just built (relations are scored by what they join).
         if self._relation_slots:
-            gold_rel = _resolve(gold, gold_spans)
+            if gold_rel is None:
+                gold_rel = _resolve(gold, gold_spans)
             pred_rel = _resolve(pred, pred_spans)
             for rule, tp_labels, fn_labels, fp_labels in self._relation_slots:
                 g, p = rule.keys(gold_rel), rule.keys(pred_rel)

@@ -46,12 +46,18 @@ _DONE, _STOPPED, _FAILED = "done", "stopped", "failed"
 
 
 def available() -> bool:
-    """Whether a second process can read the gold: ``fork`` exists and there are 2 CPUs."""
+    """Whether a second process can read the gold: ``fork`` exists, there are 2 CPUs, and
+    this process may start one (a daemonic process, such as a `multiprocessing.Pool`'s
+    worker, may not)."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cpus = os.cpu_count() or 1
-    return cpus > 1 and "fork" in multiprocessing.get_all_start_methods()
+    return (
+        cpus > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+    )
 
 
 def _read(conn: Connection, file: Path, gold: Path, schema: Schema, tokens: bool) -> None:

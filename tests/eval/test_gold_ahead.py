@@ -82,3 +82,15 @@ def test_eval_scores_the_same_with_and_without_a_second_process(
             here = evaluate(gold, pred_file, schema, bootstrap=50).to_json()
         assert ahead == here
     assert list(read_documents(folder / "documents.jsonl"))  # the folder was read, not emptied
+
+
+def _available_in_a_pool_worker() -> bool:
+    return gold_ahead.available()
+
+
+def test_not_available_in_a_daemonic_process() -> None:
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_available_in_a_pool_worker) is False
+    assert gold_ahead.available() is True

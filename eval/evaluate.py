@@ -13,6 +13,7 @@ What is refused (an empty gold, predictions matching none of it) is `eval.refusa
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import operator
@@ -223,17 +224,26 @@ class EvalResult:
         ci = self.intervals.get((family, rule, scope))
         ci_json = list(ci) if ci is not None else None
         if scope == MACRO:
-            f1 = _observed(self.table)[family, rule, MACRO]
+            f1 = self._observed[family, rule, MACRO]
             return {"f1": f1, "ci": ci_json}
         kind = FAMILY_KIND[family]
         j = self.table.offsets[family, rule, scope]
-        sums = self.table.counts[:, j : j + len(COUNT_NAMES[kind])].sum(axis=0)
+        sums = self._column_sums[j : j + len(COUNT_NAMES[kind])]
         p, r, f = scores(kind, sums)
         _, actual, possible = parts(kind, sums)
         out: dict[str, Any] = dict(zip(COUNT_NAMES[kind], map(int, sums), strict=True))
         out.update(possible=int(possible), actual=int(actual))
         out.update(precision=float(p), recall=float(r), f1=float(f), ci=ci_json)
         return out
+
+    # Summed once: every figure is read off the column sums (the table has a row a document).
+    @functools.cached_property
+    def _column_sums(self) -> np.ndarray:
+        return self.table.counts.sum(axis=0)
+
+    @functools.cached_property
+    def _observed(self) -> dict[GroupKey, float]:
+        return _observed(self.table, self._column_sums)
 
     def figures(self) -> dict[str, dict[str, dict[str, Any]]]:
         """``{family: {rule: {"overall", "macro", "labels": {label: figure}}}}``."""
@@ -291,8 +301,9 @@ class EvalResult:
         }
 
 
-def _observed(table: CountTable) -> dict[GroupKey, float]:
-    values = reported(f1_values(table, table.counts.sum(axis=0).astype(np.float64)))
+def _observed(table: CountTable, sums: np.ndarray) -> dict[GroupKey, float]:
+    """Every F1 of `table` from its column sums `sums`."""
+    values = reported(f1_values(table, sums.astype(np.float64)))
     return dict(zip(f1_metrics(table), map(float, values), strict=True))
 
 

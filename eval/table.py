@@ -93,7 +93,7 @@ class CountTable:
         for at in range(0, len(self.counts), block_rows):
             if at:
                 fh.write(", ")
-            fh.write(json.dumps(self.counts[at : at + block_rows].tolist())[1:-1])
+            fh.write(_rows_json(self.counts[at : at + block_rows]))
         fh.write("]}")
 
     @classmethod
@@ -102,6 +102,19 @@ class CountTable:
         width = sum(group_width(g) for g in groups)
         counts = np.asarray(data["counts"], dtype=np.int64).reshape(len(data["doc_ids"]), width)
         return cls(doc_ids=tuple(data["doc_ids"]), groups=groups, counts=counts)  # type: ignore[arg-type]
+
+
+# The JSON of the counts 0 to 4095 (nearly every count), by value.
+_INT_JSON = np.array([str(i) for i in range(4096)], dtype=object)
+
+
+def _rows_json(rows: np.ndarray) -> str:
+    """``json.dumps(rows.tolist())[1:-1]`` for a 2-D integer array: its rows, each a JSON
+    list, joined by ", ". Counts below 4096 are looked up rather than formatted, four times
+    faster than json's encoder (writing the per-document counts was 8% of eval's time)."""
+    if not rows.size or rows.min() < 0 or rows.max() >= len(_INT_JSON):
+        return json.dumps(rows.tolist())[1:-1]
+    return ", ".join(["[" + ", ".join(row) + "]" for row in _INT_JSON[rows].tolist()])
 
 
 # C-level accessors: scoring reads hundreds of thousands of spans.

@@ -23,9 +23,12 @@ every index of document k + 1.
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 import numpy as np
 
 Span = tuple[str, int, int]  # (label, start, end)
+_LABEL, _START, _END = itemgetter(0), itemgetter(1), itemgetter(2)
 
 SHIFT = 1 << 40  # document k's offsets are shifted by k * SHIFT: more than any text's length
 BATCH_DOCUMENTS = 512  # documents counted at a time
@@ -87,7 +90,7 @@ class ChunkCounts:
         shift = np.repeat(np.arange(n, dtype=np.int64) * SHIFT, lengths)
         token_starts = np.concatenate(self._starts).astype(np.int64) + shift
         token_ends = np.concatenate(self._ends).astype(np.int64) + shift
-        labels = sorted({s[0] for s in self._gold.spans} | {s[0] for s in self._pred.spans})
+        labels = sorted({*map(_LABEL, self._gold.spans), *map(_LABEL, self._pred.spans)})
         rank = {label: i for i, label in enumerate(labels)}  # string order: the tagging order
         width = len(labels)
         gold = _chunks(self._gold, rank, token_starts, token_ends)
@@ -122,11 +125,11 @@ def _chunks(
     if not side.spans:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
-    labels, starts, ends = zip(*side.spans, strict=True)
+    count = len(side.spans)
     doc = np.repeat(np.arange(n, dtype=np.int64), side.sizes)
-    lab = np.fromiter(map(rank.__getitem__, labels), dtype=np.int64, count=len(labels))
-    start = np.array(starts, dtype=np.int64) + doc * SHIFT
-    end = np.array(ends, dtype=np.int64) + doc * SHIFT
+    lab = np.fromiter(map(rank.__getitem__, map(_LABEL, side.spans)), np.int64, count=count)
+    start = np.fromiter(map(_START, side.spans), np.int64, count=count) + doc * SHIFT
+    end = np.fromiter(map(_END, side.spans), np.int64, count=count) + doc * SHIFT
     order = np.lexsort((lab, -end, start))  # by start, longest first, then label
     doc, lab, start, end = doc[order], lab[order], start[order], end[order]
     first = np.searchsorted(token_ends, start, side="right")  # the first token it touches

@@ -18,6 +18,7 @@ way, which lists every problem or raises the error itself.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -76,11 +77,18 @@ def _read(conn: Connection, file: Path, gold: Path, schema: Schema, tokens: bool
         conn.send(batch)
         conn.send((_DONE, views.sources() if views is not None else None))
     except NotOnePass as exc:
-        conn.send((_STOPPED, str(exc)))
+        _last_word(conn, (_STOPPED, str(exc)))
     except BaseException as exc:  # anything: the caller reads the gold again itself
-        conn.send((_FAILED, f"{type(exc).__name__}: {exc}"))
+        _last_word(conn, (_FAILED, f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
+
+
+def _last_word(conn: Connection, message: tuple[str, str]) -> None:
+    """Tell the caller how the reading ended, unless it is gone (it stopped reading: the pipe
+    is closed), which is no error of this process's."""
+    with contextlib.suppress(OSError):
+        conn.send(message)
 
 
 class GoldAhead:

@@ -19,7 +19,7 @@ PUSH_RUNNING = "push-running"  # another push to the project runs on this machin
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 
 
-def _server_key(url: str) -> str:
+def server_key(url: str) -> str:
     """One spelling per server: scheme, host (loopback names as one) and port."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
@@ -35,7 +35,7 @@ def push_lock(url: str, project_title: str) -> Iterator[None]:
     The lock file is removed on release; a run that opened it before then checks, once it
     holds the lock, that it is still the file at that path, and otherwise starts over.
     """
-    name = hashlib.sha256(f"{_server_key(url)}\0{project_title}".encode()).hexdigest()[:16]
+    name = hashlib.sha256(f"{server_key(url)}\0{project_title}".encode()).hexdigest()[:16]
     path = Path(tempfile.gettempdir()) / f"eventgold-push-{name}.lock"
     while True:
         fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held until released below

@@ -1,13 +1,14 @@
 """Push documents (with optional predictions and annotations) to a Label Studio project.
 
-Idempotent by design: the project's existing task keys ``(doc_id, sha256)`` are streamed first
-(keyset pagination, data only, never annotations), so a document already present with the same
-text is skipped and one present with a different text is reported as a conflict instead of
-being imported twice. New documents go in bulk batches with their predictions and annotations
-inline (one request per batch). A failed batch is never blindly retried: the tasks created
-since the last known id are re-read first, because the server may have committed the batch
-before the connection broke. So a re-run, or a run after a crash, leaves each document
-present exactly once.
+Idempotent by design: the project's existing task keys ``(doc_id, sha256)`` are known first,
+so a document already present with the same text is skipped and one present with a different
+text is reported as a conflict instead of being imported twice. They come from the ledger of
+this machine's last push and the tasks changed since, or from a scan of every task (keyset
+pagination, data only, never annotations): see `annotate.project_keys`. New documents go in
+bulk batches with their predictions and annotations inline (one request per batch). A failed
+batch is never blindly retried: the tasks created since the last known id are re-read first,
+because the server may have committed the batch before the connection broke. So a re-run, or a
+run after a crash, leaves each document present exactly once.
 
 Predictions and annotations are joined to documents by id. They are spooled to a temporary
 file with an in-memory index of offsets (tens of bytes per document), so no input is held in
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from eventgold.annotate.corpus import text_sha256
+from eventgold.annotate.labelstudio.changes import ProjectState, project_state
 from eventgold.annotate.labelstudio.connection import (
     Backoff,
     ConnectionProblem,
@@ -41,14 +43,15 @@ from eventgold.annotate.labelstudio.convert import (
 )
 from eventgold.annotate.labelstudio.project import ensure_project
 from eventgold.annotate.labelstudio.tasks import (
-    SCAN_PAGE_SIZE,
     delete_tasks,
     iter_task_keys,
     post_json,
-    task_count,
+    tasks_with_version,
 )
 from eventgold.annotate.labelstudio.users import ensure_users
-from eventgold.annotate.lock import push_lock
+from eventgold.annotate.ledger import Ledger, ledger_path, write_ledger
+from eventgold.annotate.lock import push_lock, server_key
+from eventgold.annotate.project_keys import ProjectKeys, next_ledger_time, project_keys
 from eventgold.annotate.spool import Spool
 from eventgold.documents import (
     Document,
@@ -89,6 +92,13 @@ class PushReport:
     # (it was another one, or none): the labeling stream shows only that version's predictions.
     model_version: str = ""
     model_version_set: bool = False
+    # How the project's task keys were known: from the ledger of this machine's last push and
+    # the tasks changed since, or by reading every task (and why).
+    keys_from_ledger: bool = False
+    full_scan_reason: str = ""
+    keys_read: int = 0  # task keys read before importing
+    ids_listed: int = 0  # task ids listed because the task count showed deletions
+    tasks_gone: int = 0  # tasks of the ledger deleted since (their documents pushed again)
 
     @property
     def problem_counts(self) -> dict[str, int]:
@@ -125,9 +135,12 @@ def _spool(
 class _State:
     """Mutable tallies of one push run (private); frozen into `PushReport` at the end."""
 
-    keys: dict[str, TaskKey]
+    keys: dict[str, TaskKey]  # doc id -> its first task
     max_id: int
     problems: list[Problem] = field(default_factory=list)
+    tasks: dict[int, TaskKey] = field(default_factory=dict)  # every task known (the ledger's)
+    own: list[int] = field(default_factory=list)  # ids of the tasks this run's imports created
+    versioned: frozenset[int] = frozenset()  # tasks with a prediction of the model version
     imported: int = 0
     skipped: int = 0
     predictions_added: int = 0
@@ -182,6 +195,7 @@ def _import_batch(
             # Whatever the server committed before failing has ids above max_id.
             for key in iter_task_keys(session, project_id, after_id=state.max_id):
                 state.keys.setdefault(key.doc_id, key)
+                state.tasks[key.task_id] = key
                 state.max_id = max(state.max_id, key.task_id)
             committed = [(doc, task) for doc, task in batch if doc.id in state.keys]
             _count_imported(committed, state)
@@ -199,7 +213,9 @@ def _import_batch(
                 summary="Label Studio answered an import unexpectedly; re-run push to resume",
             )
         for (doc, task), tid in zip(batch, ids, strict=True):
-            state.keys[doc.id] = TaskKey(tid, doc.id, pushed_sha256(task))
+            key = TaskKey(tid, doc.id, pushed_sha256(task), annotations=inline_counts(task)[0])
+            state.keys[doc.id] = state.tasks[tid] = key
+            state.own.append(tid)
             state.max_id = max(state.max_id, tid)
         _count_imported(batch, state)
         return
@@ -257,13 +273,32 @@ def remove_late_duplicates(
     and is sent again; two pushes at once each import what the other is importing. The first
     task of each document is kept, so runs that repair at the same time agree on which.
     """
+    extra, problems = _remove_late_duplicates(
+        session,
+        project_id,
+        known=known,
+        after_id=after_id,
+        inline_annotations=inline_annotations,
+    )
+    return len(extra), problems
+
+
+def _remove_late_duplicates(
+    session: Session,
+    project_id: int,
+    *,
+    known: Iterable[str],
+    after_id: int,
+    inline_annotations: Mapping[str, int],
+) -> tuple[list[int], list[Problem]]:
+    """`remove_late_duplicates`, returning the ids of the deleted tasks."""
     extra, problems = later_copies(
         iter_task_keys(session, project_id, after_id=after_id),
         first=dict.fromkeys(known, 0),
         inline_annotations=inline_annotations,
     )
     delete_tasks(session, project_id, extra)
-    return len(extra), problems
+    return extra, problems
 
 
 def _import_predictions(
@@ -291,11 +326,7 @@ def _import_predictions(
             return
         except Exception as exc:
             backoff.wait_or_raise(exc)
-            have = {
-                k.task_id
-                for k in iter_task_keys(session, project_id, with_versions=True)
-                if model_version in k.model_versions
-            }
+            have = tasks_with_version(session, project_id, model_version)
             preds = [p for p in preds if p["task"] not in have]
 
 
@@ -333,6 +364,8 @@ def push(
     update_config: bool = False,
     remove_duplicates: bool = False,
     total: int | None = None,
+    ledger_dir: Path | None = None,
+    rescan: bool = False,
 ) -> Steps[PushReport]:
     """Push `documents` (and predictions/annotations joined by id); yield progress, return the
     report.
@@ -343,6 +376,10 @@ def push(
     Tasks found twice for a document when the push starts (left by an earlier run or another
     tool) are reported; with `remove_duplicates` the later ones are deleted first, unless they
     hold annotations (`remove_late_duplicates`).
+
+    With `ledger_dir` (`ledger.default_ledger_dir()` for the user's cache), the project's task
+    keys come from the ledger of the last push from there and the tasks changed since, and the
+    ledger is written at the end; `rescan` reads every task instead (`annotate.project_keys`).
     """
     with push_lock(session.url, project_title):
         return (
@@ -358,6 +395,8 @@ def push(
                 update_config=update_config,
                 remove_duplicates=remove_duplicates,
                 total=total,
+                ledger_dir=ledger_dir,
+                rescan=rescan,
             )
         )
 
@@ -375,6 +414,8 @@ def _push(
     update_config: bool,
     remove_duplicates: bool,
     total: int | None,
+    ledger_dir: Path | None,
+    rescan: bool,
 ) -> Steps[PushReport]:
     if predictions is not None and (not model_version or "," in model_version):
         raise ProblemsError(
@@ -418,18 +459,21 @@ def _push(
                 )
             # Annotator names become Label Studio users once, before any task is imported.
             annotators = ensure_users(session, ann_spool.annotators) if ann_spool else {}
-            state = _State(keys={}, max_id=0, problems=problems)
             # A project created just now has no tasks to skip: no scan (a re-run after a crash
-            # finds the project, so it scans).
-            existing = (
-                iter(())
-                if project.created
-                else iter_task_keys(session, project.id, with_versions=pred_spool is not None)
+            # finds the project, so it reads its keys).
+            scan = yield from project_keys(
+                session,
+                project.id,
+                created=project.created,
+                ledger_dir=ledger_dir,
+                rescan=rescan,
+                remove_duplicates=remove_duplicates,
+                model_version=model_version if pred_spool is not None else None,
             )
-            scanned = 0  # tasks in the project before this run
+            state = _State(keys={}, max_id=0, problems=problems, versioned=scan.versioned)
             copies: list[TaskKey] = []  # a document's later tasks (the first is in state.keys)
-            for n, key in enumerate(existing, start=1):
-                scanned = n
+            for key in scan.keys:
+                state.tasks[key.task_id] = key
                 if key.doc_id in state.keys:
                     copies.append(key)
                     if not remove_duplicates:
@@ -444,8 +488,6 @@ def _push(
                         )
                 state.keys.setdefault(key.doc_id, key)
                 state.max_id = max(state.max_id, key.task_id)
-                if n % SCAN_PAGE_SIZE == 0:
-                    yield Progress("scan", n, None)
             yield Progress("scan", len(state.keys), len(state.keys))
             removed = 0
             if copies and remove_duplicates:
@@ -455,7 +497,9 @@ def _push(
                 delete_tasks(session, project.id, extra)
                 problems += kept
                 removed = len(extra)
-                scanned -= removed
+                for task_id in extra:
+                    del state.tasks[task_id]
+            scanned = len(state.tasks)  # tasks in the project before this run
             before_max = state.max_id
             known = list(state.keys)
             try:
@@ -479,17 +523,22 @@ def _push(
                 ) from exc
             # One cheap request tells whether the project holds more tasks than it should
             # (see `remove_late_duplicates`); only then are this run's tasks read back.
-            if state.imported and task_count(session, project.id) != scanned + state.imported:
+            end = project_state(session, project.id) if state.imported else scan.start
+            if state.imported and end.tasks != scanned + state.imported:
                 yield Progress("repair", 0, None)
-                late, kept = remove_late_duplicates(
+                late, kept = _remove_late_duplicates(
                     session,
                     project.id,
                     known=known,
                     after_id=before_max,
                     inline_annotations=state.inline_annotations,
                 )
-                removed += late
+                removed += len(late)
                 problems += kept
+                for task_id in late:
+                    state.tasks.pop(task_id, None)
+            if ledger_dir is not None:
+                _write_ledger(session, project.id, ledger_dir, scan=scan, end=end, state=state)
         finally:
             for spool in (pred_spool, ann_spool):
                 if spool is not None:
@@ -510,7 +559,27 @@ def _push(
         duplicates_removed=removed,
         model_version=model_version if predictions is not None else "",
         model_version_set=version_set,
+        keys_from_ledger=scan.from_ledger,
+        full_scan_reason=scan.full_reason,
+        keys_read=scan.read,
+        ids_listed=scan.ids_listed,
+        tasks_gone=scan.gone,
     )
+
+
+def _write_ledger(
+    session: Session,
+    project_id: int,
+    ledger_dir: Path,
+    *,
+    scan: ProjectKeys,
+    end: ProjectState,
+    state: _State,
+) -> None:
+    started, own = next_ledger_time(session, project_id, start=scan.start, end=end, own=state.own)
+    keys = tuple(state.tasks[i] for i in sorted(state.tasks))
+    ledger = Ledger(server_key(session.url), project_id, scan.created_at, started, keys, own)
+    write_ledger(ledger_path(ledger_dir, session.url, project_id), ledger)
 
 
 def _push_documents(
@@ -560,7 +629,7 @@ def _push_documents(
             kind="prediction",
             problems=problems,
         )
-        if preds and model_version in key.model_versions:
+        if preds and key.task_id in state.versioned:
             state.predictions_skipped += len(preds)
             return
         for p in preds:

@@ -27,11 +27,16 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from eventgold.annotate.labelstudio.changes import changed_task_ids, project_state, task_ids
+from eventgold.annotate.labelstudio.changes import (
+    MARGIN,
+    changed_task_ids,
+    project_state,
+    task_ids,
+)
 from eventgold.annotate.labelstudio.connection import Session
 from eventgold.annotate.labelstudio.exporting import iter_export_ids
 from eventgold.annotate.labelstudio.project import project_config_differences, require_project
@@ -61,10 +66,6 @@ from eventgold.documents import Document, read_documents
 from eventgold.problems import DUPLICATE_DOCUMENT
 from eventgold.progress import Progress, Steps
 from eventgold.schema import Schema
-
-# Tasks updated this long before the previous pull's start are fetched again: a save whose
-# transaction committed after the export read the task still carries the earlier time.
-MARGIN = timedelta(seconds=5)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from eventgold.annotate.labelstudio.connection import Session
-from eventgold.annotate.labelstudio.tasks import after, get_task_list
+from eventgold.annotate.labelstudio.tasks import after, get_task_list, outside
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # data_manager/managers.py parses only this
 ID_PAGE_SIZE = 1000
+# Tasks updated this long before a cutoff are read again: a save whose transaction committed
+# after the previous reader passed the task still carries the earlier time.
+MARGIN = timedelta(seconds=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,18 +73,31 @@ def _keyset(
         last = ids[-1]
 
 
+def updated_after(since: datetime) -> dict[str, Any]:
+    """The task-list filter item "updated after `since`" (new tasks included)."""
+    return {
+        "filter": "filter:tasks:updated_at",
+        "operator": "greater",
+        "type": "Datetime",
+        "value": since.astimezone(timezone.utc).strftime(DATETIME_FORMAT),
+    }
+
+
 def changed_task_ids(
     session: Session, project_id: int, *, since: datetime, page_size: int = ID_PAGE_SIZE
 ) -> list[int]:
     """Ids of the tasks updated after `since` (new tasks included), ascending."""
-    value = since.astimezone(timezone.utc).strftime(DATETIME_FORMAT)
-    updated = {
-        "filter": "filter:tasks:updated_at",
-        "operator": "greater",
-        "type": "Datetime",
-        "value": value,
-    }
-    return list(_keyset(session, project_id, [updated], page_size))
+    return list(_keyset(session, project_id, [updated_after(since)], page_size))
+
+
+def changed_count(
+    session: Session, project_id: int, *, since: datetime, besides: list[tuple[int, int]]
+) -> int:
+    """How many tasks were updated after `since` whose ids are in none of the ranges `besides`
+    (``(first, last)``, inclusive): one request."""
+    items = [updated_after(since), *(outside(first, last) for first, last in besides)]
+    _, total, _ = _id_page(session, project_id, items=items, page_size=1, order="tasks:id")
+    return total
 
 
 def task_ids(session: Session, project_id: int, *, page_size: int = ID_PAGE_SIZE) -> set[int]:

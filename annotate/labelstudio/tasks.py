@@ -23,6 +23,28 @@ def after(task_id: int) -> dict[str, Any]:
     return {"filter": "filter:tasks:id", "operator": "greater", "type": "Number", "value": task_id}
 
 
+def outside(first: int, last: int) -> dict[str, Any]:
+    """The filter item "id not in ``first..last``" (both included)."""
+    return {
+        "filter": "filter:tasks:id",
+        "operator": "not_in",
+        "type": "Number",
+        "value": {"min": first, "max": last},
+    }
+
+
+def with_model_version(model_version: str) -> dict[str, Any]:
+    """The filter item "has a prediction whose model version contains `model_version`": a
+    substring match (case-insensitive on SQLite), so a superset; check `TaskKey.model_versions`.
+    """
+    return {
+        "filter": "filter:tasks:predictions_model_versions",
+        "operator": "contains",
+        "type": "List",
+        "value": [model_version],  # a string would be matched character by character
+    }
+
+
 def get_task_list(
     session: Session,
     project_id: int,
@@ -66,6 +88,7 @@ def task_page(
     after_id: int,
     page_size: int,
     with_versions: bool,
+    where: tuple[dict[str, Any], ...] = (),
 ) -> list[dict[str, Any]]:
     # Any hiddenColumns makes the data manager compute the shown columns, including the
     # prediction model versions; hide the one that costs a join we do not need.
@@ -79,7 +102,7 @@ def task_page(
         resp = get_task_list(
             session,
             project_id,
-            items=[after(after_id)],
+            items=[after(after_id), *where],
             ordering="tasks:id",
             page_size=page_size,
             hidden_columns=hidden,
@@ -95,9 +118,11 @@ def iter_task_keys(
     *,
     after_id: int = 0,
     with_versions: bool = False,
+    where: tuple[dict[str, Any], ...] = (),
     page_size: int = SCAN_PAGE_SIZE,
 ) -> Iterator[TaskKey]:
-    """Stream the keys of the project's tasks with id > `after_id`, in id order.
+    """Stream the keys of the project's tasks with id > `after_id` (and matching the filter
+    items `where`, if any), in id order.
 
     Keyset pagination (``id > last``) rather than page numbers, so tasks created meanwhile
     neither shift nor repeat pages.
@@ -110,6 +135,7 @@ def iter_task_keys(
             after_id=last,
             page_size=page_size,
             with_versions=with_versions,
+            where=where,
         )
         for task in page:
             key = task_key(task)
@@ -117,6 +143,15 @@ def iter_task_keys(
             last = max(last, key.task_id)
         if len(page) < page_size:
             return
+
+
+def tasks_with_version(session: Session, project_id: int, model_version: str) -> frozenset[int]:
+    """Ids of the tasks having a prediction of `model_version`: the keys of those the server
+    filters (`with_model_version`, a superset), checked exactly."""
+    keys = iter_task_keys(
+        session, project_id, with_versions=True, where=(with_model_version(model_version),)
+    )
+    return frozenset(k.task_id for k in keys if model_version in k.model_versions)
 
 
 def post_json(

@@ -537,7 +537,10 @@ def _push(
                 problems += kept
                 for task_id in late:
                     state.tasks.pop(task_id, None)
-            if ledger_dir is not None:
+            # A ledger that nothing in the project has departed from stays as it is: its time
+            # is earlier, and what changes after this run is read by the next either way.
+            unchanged = scan.from_ledger and not (scan.read or scan.gone or removed)
+            if ledger_dir is not None and not (unchanged and state.imported == 0):
                 _write_ledger(session, project.id, ledger_dir, scan=scan, end=end, state=state)
         finally:
             for spool in (pred_spool, ann_spool):

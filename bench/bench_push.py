@@ -1,4 +1,6 @@
-"""Push throughput: `eventgold.annotate.push.push` vs a raw bulk `import_tasks` of the same tasks.
+"""Push throughput: `eventgold.annotate.push.push` vs a raw bulk `import_tasks` of the same tasks;
+and the re-push: a no-op re-push and adding `ADDED` documents, with the ledger of the last push
+against a scan of every task (`rescan`), each on its own project of the same size.
 
 Each measurement runs in a fresh process (spawn), so its peak RSS is its own. `run(sizes)`
 needs a Label Studio: `url`/`api_key`, else LABEL_STUDIO_URL/LABEL_STUDIO_API_KEY or the
@@ -22,6 +24,7 @@ from eventgold.documents import Document, Entity, Relation
 
 DOC_CHARS = 2_000
 BATCH = 500
+ADDED = 1_000  # documents added to a project of each size
 
 
 def article(i: int, *, chars: int = DOC_CHARS) -> Document:
@@ -106,7 +109,15 @@ def _session(url: str, api_key: str):
     return connect(url=url, api_key=api_key)
 
 
-def push_ours(url: str, api_key: str, title: str, n: int, annotations: bool) -> dict[str, Any]:
+def push_ours(
+    url: str,
+    api_key: str,
+    title: str,
+    n: int,
+    annotations: bool,
+    ledger_dir: str | None = None,
+    rescan: bool = False,
+) -> dict[str, Any]:
     from eventgold.annotate.push import push
     from eventgold.progress import drain
     from eventgold.schema import load_schema
@@ -120,9 +131,16 @@ def push_ours(url: str, api_key: str, title: str, n: int, annotations: bool) -> 
             annotations=docs(n) if annotations else None,
             schema=load_schema(),
             batch_size=BATCH,
+            ledger_dir=Path(ledger_dir) if ledger_dir is not None else None,
+            rescan=rescan,
         )
     )
-    return {"imported": report.imported, "skipped": report.skipped}
+    return {
+        "imported": report.imported,
+        "skipped": report.skipped,
+        "keys_read": report.keys_read,
+        "keys_from_ledger": report.keys_from_ledger,
+    }
 
 
 def push_raw(url: str, api_key: str, title: str, n: int, annotations: bool) -> dict[str, Any]:
@@ -196,39 +214,74 @@ def summary(samples: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def run(sizes: list[int], *, url: str | None = None, api_key: str | None = None) -> dict:
-    """Per size: our push (new project, then an idempotent re-push) vs raw bulk import."""
+def run(
+    sizes: list[int],
+    *,
+    url: str | None = None,
+    api_key: str | None = None,
+    documents_only: bool = False,
+) -> dict:
+    """Per size: our push of a new project vs raw bulk import; then on that project a no-op
+    re-push and adding `ADDED` documents with the ledger, and on a second project of the same
+    size the same with `rescan` (every task read, as without a ledger)."""
     results: dict[str, Any] = {
         "doc_chars": DOC_CHARS,
         "batch_size": BATCH,
+        "added": ADDED,
         "repeat": REPEAT,
         "repeat_max": REPEAT_MAX,
         "sizes": {},
     }
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    with label_studio(url, api_key) as (the_url, key):
+    steps = ("push", "raw", "noop_ledger", "noop_rescan", "add_ledger", "add_rescan")
+    with label_studio(url, api_key) as (the_url, key), tempfile.TemporaryDirectory() as cache:
         for n in sizes:
             row = {}
-            for annotations in (False, True):
+            for annotations in (False,) if documents_only else (False, True):
                 tag = "with_annotations" if annotations else "documents_only"
-                got: dict[str, list[dict[str, Any]]] = {"push": [], "again": [], "raw": []}
+                got: dict[str, list[dict[str, Any]]] = {step: [] for step in steps}
                 for i in range(REPEAT if n <= REPEAT_MAX else 1):
                     # Label Studio titles have at most 50 characters.
                     ours = f"bench-push-{stamp}-{n}-{tag[:4]}-{i}"
-                    got["push"].append(_measure(push_ours, the_url, key, ours, n, annotations))
-                    got["again"].append(_measure(push_ours, the_url, key, ours, n, annotations))
+                    other = f"bench-scan-{stamp}-{n}-{tag[:4]}-{i}"
+                    ledger = str(Path(cache) / f"{n}-{tag}-{i}")
+                    args = (the_url, key, ours, n, annotations, ledger)
+                    got["push"].append(_measure(push_ours, *args))
                     raw = f"bench-raw-{stamp}-{n}-{tag[:4]}-{i}"
                     got["raw"].append(_measure(push_raw, the_url, key, raw, n, annotations))
-                ours_s, raw_s = summary(got["push"]), summary(got["raw"])
+                    got["noop_ledger"].append(_measure(push_ours, *args))
+                    added = (the_url, key, ours, n + ADDED, annotations, ledger)
+                    got["add_ledger"].append(_measure(push_ours, *added))
+                    # The same on a project of the same size, every task read.
+                    _measure(push_ours, the_url, key, other, n, annotations, ledger)
+                    again = (the_url, key, other, n, annotations, ledger, True)
+                    got["noop_rescan"].append(_measure(push_ours, *again))
+                    added = (the_url, key, other, n + ADDED, annotations, ledger, True)
+                    got["add_rescan"].append(_measure(push_ours, *added))
+                s = {step: summary(samples) for step, samples in got.items()}
                 row[tag] = {
-                    "push": ours_s,
-                    "re_push_noop": summary(got["again"]),
-                    "raw_import": raw_s,
-                    "push_tasks_per_s": round(n / ours_s["seconds"], 1),
-                    "raw_tasks_per_s": round(n / raw_s["seconds"], 1),
+                    "push": s["push"],
+                    "raw_import": s["raw"],
+                    "push_tasks_per_s": round(n / s["push"]["seconds"], 1),
+                    "raw_tasks_per_s": round(n / s["raw"]["seconds"], 1),
+                    "re_push_noop_ledger": s["noop_ledger"],
+                    "re_push_noop_rescan": s["noop_rescan"],
+                    "add_ledger": s["add_ledger"],
+                    "add_rescan": s["add_rescan"],
+                    "noop_ledger_over_rescan": _ratio(got["noop_ledger"], got["noop_rescan"]),
+                    "add_ledger_over_rescan": _ratio(got["add_ledger"], got["add_rescan"]),
                 }
             results["sizes"][n] = row
     return results
+
+
+def _ratio(ours: list[dict[str, Any]], reference: list[dict[str, Any]]) -> float:
+    """Median time of `ours` over that of `reference` (measured in the same rounds)."""
+    return round(
+        statistics.median(s["seconds"] for s in ours)
+        / statistics.median(s["seconds"] for s in reference),
+        3,
+    )
 
 
 if __name__ == "__main__":

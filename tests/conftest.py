@@ -81,6 +81,15 @@ def ls_session(ls_server: RunningServer) -> Iterator[Session]:
         yield session
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The commands' cache (push ledgers) in the run's scratch, never the user's."""
+    cache = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EVENTGOLD_CACHE_DIR", str(cache))
+        yield cache
+
+
 _project_counter = itertools.count()
 
 

@@ -10,6 +10,7 @@ import typer
 
 from eventgold.annotate.corpus import DEFAULT_CORPUS
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, connect
+from eventgold.annotate.ledger import CACHE_ENV, default_ledger_dir
 from eventgold.annotate.push import DEFAULT_BATCH_SIZE, PushReport, push
 from eventgold.cli._app import app
 from eventgold.cli._common import (
@@ -83,6 +84,23 @@ def print_push_report(report: PushReport, *, title: str) -> None:
         f"project '{title}' (id {report.project_id}){created}: {report.imported} task(s) "
         f"imported, {report.skipped} already present"
     )
+    if report.keys_from_ledger:
+        gone = (
+            f"; the task count showed deletions: {report.ids_listed} task id(s) listed, "
+            f"{report.tasks_gone} task(s) gone (their documents pushed again)"
+            if report.ids_listed
+            else ""
+        )
+        out.print(
+            f"  task keys: the ledger of the last push from this machine, and "
+            f"{report.keys_read} task(s) changed since{gone}",
+            markup=False,
+        )
+    elif report.full_scan_reason:
+        out.print(
+            f"  read every task's key ({report.keys_read}): {report.full_scan_reason}",
+            markup=False,
+        )
     if report.duplicates_removed:
         out.print(
             f"  removed {report.duplicates_removed} duplicate task(s) (a request the server "
@@ -152,6 +170,14 @@ def push_cli(
             "unless they hold annotations.",
         ),
     ] = False,
+    rescan: Annotated[
+        bool,
+        typer.Option(
+            "--rescan",
+            help="Read every task's key from the project instead of the ledger of the last push "
+            f"from this machine (kept in ${CACHE_ENV}, else the user's cache folder).",
+        ),
+    ] = False,
     batch_size: Annotated[int, typer.Option(help="Tasks per import request.")] = DEFAULT_BATCH_SIZE,
     url: UrlOpt = None,
     api_key: ApiKeyOpt = None,
@@ -187,6 +213,8 @@ def push_cli(
                 update_config=update_config,
                 remove_duplicates=remove_duplicates,
                 total=total,
+                ledger_dir=default_ledger_dir(),
+                rescan=rescan,
             )
             report = run_steps(events, _STAGES)
         except ConnectionProblem as exc:

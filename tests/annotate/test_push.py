@@ -89,19 +89,14 @@ def test_push_is_idempotent_and_reports_conflicts(ls_backend_session, project_ti
     assert task_count(ls_backend_session, first.project_id) == 31
 
 
-def test_a_new_project_is_not_scanned_an_existing_one_is(ls_session, project_title, monkeypatch):
-    from eventgold.annotate import push as push_mod
-
-    scans: list[int] = []
-    real = push_mod.iter_task_keys
-    monkeypatch.setattr(
-        push_mod, "iter_task_keys", lambda session, pid, **kw: scans.append(pid) or real(session, pid, **kw)
-    )  # fmt: skip
+def test_a_new_project_is_not_scanned_an_existing_one_is(ls_session, project_title):
     docs = [article(i) for i in range(3)]
     first = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA))
-    assert (first.project_created, first.imported, scans) == (True, 3, [])
+    assert (first.project_created, first.imported, first.keys_read) == (True, 3, 0)
+    assert (first.keys_from_ledger, first.full_scan_reason) == (False, "")
     again = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA))
-    assert (again.skipped, scans) == (3, [first.project_id])
+    assert (again.skipped, again.keys_read, again.keys_from_ledger) == (3, 3, False)
+    assert again.full_scan_reason == "no ledger folder was given"
 
 
 def test_predictions_inline_then_attached_once_per_model_version(ls_session, project_title):

@@ -52,9 +52,9 @@ def _eval(argv: list[str]) -> BenchResult:
 
 
 def _options(
-    name: str, argv: list[str], *, repeat: int | None = None, documents_only: bool = False
+    name: str, argv: list[str], *, repeat: int | None = None, annotations_max: bool = False
 ) -> argparse.Namespace:
-    """``--sizes`` (and ``--repeat``, ``--documents-only`` where the benchmark takes them);
+    """``--sizes`` (and ``--repeat``, ``--annotations-max`` where the benchmark takes them);
     ``--help`` explains them instead of starting a benchmark of many minutes."""
     parser = argparse.ArgumentParser(prog=f"python -m bench {name}")
     parser.add_argument(
@@ -62,11 +62,13 @@ def _options(
     )
     if repeat is not None:
         parser.add_argument("--repeat", type=int, default=repeat, help="interleaved rounds")
-    if documents_only:
+    if annotations_max:
         parser.add_argument(
-            "--documents-only",
-            action="store_true",
-            help="push documents only, not also documents with annotations (halves the time)",
+            "--annotations-max",
+            type=int,
+            default=None,
+            help="largest size also pushed with annotations (default: every size); above it, "
+            "documents only",
         )
     # Known options only: `all` hands every benchmark the options of the others too.
     options, _ = parser.parse_known_args(argv)
@@ -77,8 +79,8 @@ def _options(
 def _push(argv: list[str]) -> BenchResult:
     from bench import bench_push
 
-    options = _options("push", argv, documents_only=True)
-    figures = bench_push.run(options.sizes, documents_only=options.documents_only)
+    options = _options("push", argv, annotations_max=True)
+    figures = bench_push.run(options.sizes, annotations_max=options.annotations_max)
     lines = [
         "push: eventgold `push` (streamed, idempotent) vs a raw SDK bulk import of the same "
         "tasks, each in a fresh process; goal: at least 80% of raw throughput.",

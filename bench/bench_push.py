@@ -219,11 +219,12 @@ def run(
     *,
     url: str | None = None,
     api_key: str | None = None,
-    documents_only: bool = False,
+    annotations_max: int | None = None,
 ) -> dict:
     """Per size: our push of a new project vs raw bulk import; then on that project a no-op
     re-push and adding `ADDED` documents with the ledger, and on a second project of the same
-    size the same with `rescan` (every task read, as without a ledger)."""
+    size the same with `rescan` (every task read, as without a ledger). Documents only, and
+    up to `annotations_max` documents (all sizes if None) with annotations too."""
     results: dict[str, Any] = {
         "doc_chars": DOC_CHARS,
         "batch_size": BATCH,
@@ -237,7 +238,8 @@ def run(
     with label_studio(url, api_key) as (the_url, key), tempfile.TemporaryDirectory() as cache:
         for n in sizes:
             row = {}
-            for annotations in (False,) if documents_only else (False, True):
+            both = annotations_max is None or n <= annotations_max
+            for annotations in (False, True) if both else (False,):
                 tag = "with_annotations" if annotations else "documents_only"
                 got: dict[str, list[dict[str, Any]]] = {step: [] for step in steps}
                 for i in range(REPEAT if n <= REPEAT_MAX else 1):

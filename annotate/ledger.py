@@ -1,7 +1,8 @@
 """The push ledger: a project's task keys as this machine's last push left them.
 
 One JSON file per (server, project) in the user's cache folder (`default_ledger_dir`), written
-atomically at the end of a push: the project's identity (id and creation time, so a project
+atomically at the end of a push (unless the push found and changed nothing): the project's
+identity (id and creation time, so a project
 re-created with the same id is told apart), the server's time before that push read anything
 (or after it, when nothing but its own imports changed meanwhile: `annotate.project_keys`), and
 per task its id, doc id, text hash and annotation count. The next push reads only the tasks

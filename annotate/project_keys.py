@@ -72,13 +72,6 @@ class ProjectKeys:
     versioned: frozenset[int]  # tasks with a prediction of the model version (when asked)
 
 
-def project_created_at(session: Session, project_id: int) -> str:
-    project = session.call(
-        f"reading project {project_id}", lambda: session.client.projects.get(id=project_id)
-    )
-    return project.created_at.isoformat() if project.created_at is not None else ""
-
-
 def _full_scan(
     session: Session, project_id: int, *, model_version: str | None
 ) -> Steps[list[TaskKey]]:
@@ -125,16 +118,20 @@ def project_keys(
     project_id: int,
     *,
     created: bool,
+    created_at: str,
     ledger_dir: Path | None,
     rescan: bool,
     remove_duplicates: bool,
     model_version: str | None,
 ) -> Steps[ProjectKeys]:
-    """The keys of every task of the project (see the module doc); `model_version` when
-    predictions of it are pushed (then `ProjectKeys.versioned` says which tasks have one)."""
+    """The keys of every task of the project (see the module doc), `created` just now (at
+    `created_at`, the server's time); `model_version` when predictions of it are pushed (then
+    `ProjectKeys.versioned` says which tasks have one)."""
+    if created and created_at:  # no tasks yet, and every task will be updated after that
+        start = ProjectState(datetime.fromisoformat(created_at), 0, 0)
+        return ProjectKeys((), start, created_at, False, "", 0, 0, 0, frozenset())
     start = project_state(session, project_id)  # its time is the next ledger's
-    created_at = project_created_at(session, project_id)
-    if created:  # a project created just now has no tasks
+    if created:
         return ProjectKeys((), start, created_at, False, "", 0, 0, 0, frozenset())
     reasons = {
         RESCAN_ASKED: rescan,

@@ -465,6 +465,7 @@ def _push(
                 session,
                 project.id,
                 created=project.created,
+                created_at=project.created_at,
                 ledger_dir=ledger_dir,
                 rescan=rescan,
                 remove_duplicates=remove_duplicates,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from label_studio_sdk.core.api_error import ApiError
@@ -39,6 +40,8 @@ class ProjectRef:
     differences: tuple[str, ...] = ()  # how it differed from the schema (applied if updated)
     # As listed (`find_projects`); not part of the project's identity.
     label_config: str = field(default="", compare=False, repr=False)
+    # When the server created it (ISO 8601): tells a project re-created under the same id apart.
+    created_at: str = field(default="", compare=False, repr=False)
 
 
 def find_projects(session: Session, title: str, *, page_size: int = 100) -> list[ProjectRef]:
@@ -50,7 +53,7 @@ def find_projects(session: Session, title: str, *, page_size: int = 100) -> list
         # followed while the server names a next one; the SDK's pager would always ask for one
         # more, empty page.
         page = session.client.projects.list(
-            title=title, include="id,title,label_config", page_size=page_size
+            title=title, include="id,title,label_config,created_at", page_size=page_size
         )
         found = list(page.items or ())
         while getattr(page.response, "next", None):
@@ -62,10 +65,19 @@ def find_projects(session: Session, title: str, *, page_size: int = 100) -> list
 
     listed = session.call(f"listing projects titled {title!r}", titled)
     return [
-        ProjectRef(id=p.id, title=p.title, label_config=p.label_config or "")
+        ProjectRef(
+            id=p.id,
+            title=p.title,
+            label_config=p.label_config or "",
+            created_at=_iso(p.created_at),
+        )
         for p in listed
         if p.title == title
     ]
+
+
+def _iso(when: datetime | None) -> str:
+    return when.isoformat() if when is not None else ""
 
 
 def find_project(session: Session, title: str) -> ProjectRef | None:
@@ -240,24 +252,25 @@ def ensure_project(
 
         attempts = 0
 
-        def create() -> int:
+        def create() -> tuple[int, str]:
             # A retry first looks again: the server may have saved the project and then
             # failed to answer (seen: HTTP 500 "database is locked" under load).
             nonlocal attempts
             attempts += 1
             again = find_project(session, title) if attempts > 1 else None
             if again is not None:
-                return again.id
-            return session.client.projects.create(
+                return again.id, again.created_at
+            made = session.client.projects.create(
                 title=title,
                 label_config=config,
                 expert_instruction=guidelines_html(schema),
                 show_instruction=True,
                 description=project_description(schema),
-            ).id
+            )
+            return made.id, _iso(made.created_at)
 
-        project_id = session.call(f"creating project {title!r}", create)
-        return ProjectRef(id=project_id, title=title, created=True)
+        project_id, created_at = session.call(f"creating project {title!r}", create)
+        return ProjectRef(id=project_id, title=title, created=True, created_at=created_at)
     current = _read_project(session, project)
     diffs = config_differences(current.label_config or "", schema)
     # Same labels: the rest (colours, hotkeys, instructions, ...) is told, and applied only
@@ -273,7 +286,12 @@ def ensure_project(
         )
     )
     if not diffs and (not settings or not update_config):
-        return ProjectRef(id=project.id, title=title, differences=tuple(settings))
+        return ProjectRef(
+            id=project.id,
+            title=title,
+            differences=tuple(settings),
+            created_at=project.created_at,
+        )
     if diffs and not update_config:
         raise ProblemsError(
             [Problem(f"project {title!r} (id {project.id})", d, CONFIG_MISMATCH) for d in diffs],
@@ -303,5 +321,9 @@ def ensure_project(
             summary=f"cannot update the config of project {title!r}",
         ) from None
     return ProjectRef(
-        id=project.id, title=title, config_updated=True, differences=tuple(diffs + settings)
+        id=project.id,
+        title=title,
+        config_updated=True,
+        differences=tuple(diffs + settings),
+        created_at=project.created_at,
     )

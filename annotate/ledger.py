@@ -38,9 +38,10 @@ class Ledger:
     project_created_at: str  # as the server reports it (ISO 8601)
     started: datetime  # the server's time: tasks updated after it (less a margin) are re-read
     keys: tuple[TaskKey, ...]  # every task of the project, in id order
-    # Id ranges ``(first, last)`` of the tasks the push imported, when `started` is its end:
-    # their keys are known up to `started`, so the margin before it does not apply to them.
+    # Id ranges ``(first, last)`` of the tasks the push imported, when `started` is its end,
+    # and the last update of any of them then: the next push reads those updated after it.
     own: tuple[tuple[int, int], ...] = ()
+    own_updated: datetime | None = None
 
 
 def default_ledger_dir() -> Path:
@@ -67,6 +68,7 @@ def write_ledger(path: Path, ledger: Ledger) -> None:
         "project_created_at": ledger.project_created_at,
         "started_at": ledger.started.isoformat(),
         "own_ranges": [list(r) for r in ledger.own],
+        "own_updated_at": ledger.own_updated.isoformat() if ledger.own_updated else None,
         "tasks": [[k.task_id, k.doc_id, k.sha256, k.annotations] for k in ledger.keys],
     }
     with atomic_file(path, private=True) as fh:
@@ -100,6 +102,10 @@ def read_ledger(path: Path, *, url: str, project_id: int, created_at: str) -> Le
         started = datetime.fromisoformat(facts["started_at"])
         keys = tuple(_key(row) for row in facts["tasks"])
         own = tuple((int(first), int(last)) for first, last in facts["own_ranges"])
+        own_at = facts["own_updated_at"]
+        own_updated = datetime.fromisoformat(own_at) if own_at is not None else None
+        if own and own_updated is None:
+            raise ValueError("own_ranges without own_updated_at")
         server, pid, created = facts["server"], facts["project_id"], facts["project_created_at"]
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         return f"the ledger {path} is damaged ({exc.__class__.__name__}: {exc})"
@@ -110,4 +116,4 @@ def read_ledger(path: Path, *, url: str, project_id: int, created_at: str) -> Le
             f"the ledger {path} is of an earlier project with the same id (created {created}; "
             f"this one was created {created_at})"
         )
-    return Ledger(server, pid, created, started, keys, own)
+    return Ledger(server, pid, created, started, keys, own, own_updated)

@@ -20,22 +20,23 @@ deletes tasks by their annotation counts, which it reads fresh).
 
 At the end of a push the ledger's time is the start's, unless the push imported tasks and
 nothing else in the project changed meanwhile (one count of the tasks updated since, not
-counting this push's own id ranges): then it is the end's, and the next push reads the tasks
-updated since it less the margin outside those ranges, and since it inside them, so it does
-not read this push's tasks back (`next_ledger_time`).
+counting this push's own id ranges; `quiet_end`): then it is the end's, and the next push reads
+the tasks updated since it less the margin outside those ranges, and inside them those updated
+after the last one was imported (its exact time), so it does not read this push's tasks back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from eventgold.annotate.labelstudio.changes import (
     MARGIN,
     ProjectState,
     changed_count,
+    last_update,
     project_state,
     task_ids,
     updated_after,
@@ -91,8 +92,8 @@ def _from_ledger(
     since = updated_after(ledger.started - MARGIN)
     others = tuple(outside(first, last) for first, last in ledger.own)
     changed = {k.task_id: k for k in iter_task_keys(session, project_id, where=(since, *others))}
-    if ledger.own:  # the tasks the last push imported, updated after it ended
-        later = updated_after(ledger.started)
+    if ledger.own_updated is not None:  # the last push's tasks, updated after it imported them
+        later = updated_after(ledger.own_updated)
         changed |= {k.task_id: k for k in iter_task_keys(session, project_id, where=(later,))}
     view = {k.task_id: k for k in ledger.keys}
     unknown = len(changed.keys() - view.keys())
@@ -174,27 +175,29 @@ def id_ranges(ids: Iterable[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def next_ledger_time(
-    session: Session, project_id: int, *, start: ProjectState, end: ProjectState, own: list[int]
-) -> tuple[datetime, tuple[tuple[int, int], ...]]:
-    """The time the next push reads changes from, and the id ranges of this push's own tasks
-    (`Ledger.own`): `end`'s and the ranges of `own` (this push's imported ids) if no other task
-    was updated since `start` less the margin; else `start`'s and none.
+def quiet_end(
+    session: Session, project_id: int, *, start: ProjectState, own: list[int]
+) -> tuple[datetime, tuple[tuple[int, int], ...], datetime] | None:
+    """After a push that imported the tasks `own` (ids from the import answers): if no other
+    task was updated since `start` less the margin, the time the next push reads other tasks'
+    changes from, the id ranges of `own`, and the last update of those tasks (`Ledger.started`,
+    `.own`, `.own_updated`); else None (then `start`'s time, and no ranges). Two requests.
 
-    Why not always `end`'s: a task another client changed during the push, after the scan read
-    it, would be missed. Why not always `start`'s: the next push would read back every task
-    this one imported (the first re-push after importing 100,000 documents would read 100,000).
-    The tasks this push imported are left out of the count by id ranges; their keys are the
-    ones the import answered.
+    Why not always the end: a task another client changed during the push, after the scan read
+    it, would be missed. Why not always `start`: the next push would read back every task this
+    one imported (the first re-push after importing 100,000 documents would read 100,000). The
+    tasks this push imported are left out of the count by id ranges; their keys are the ones
+    the import answered. No other task updated also means no task imported twice (a batch the
+    server committed after its request failed has ids no answer gave).
     """
     ranges = tuple(id_ranges(own))
     if not ranges or len(ranges) > MAX_OWN_RANGES:
-        return start.server_time, ()
-    others = changed_count(
-        session, project_id, since=start.server_time - MARGIN, besides=list(ranges)
-    )
+        return None
+    since = start.server_time - MARGIN
+    others, now = changed_count(session, project_id, since=since, besides=list(ranges))
     if others:
-        return start.server_time, ()
-    # `end` is a Date header, whole seconds: every task this push imported was updated before
-    # the next second (after the imports), and the tasks in `ranges` are read after that time.
-    return end.server_time + timedelta(seconds=1), ranges
+        return None
+    # The tasks of the last range were imported last: the latest update there is after every
+    # import of this push (a later one elsewhere in `ranges` is read again: more, never less).
+    first, last = ranges[-1]
+    return now, ranges, last_update(session, project_id, first=first, last=last)

@@ -24,11 +24,12 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from eventgold.annotate.corpus import text_sha256
-from eventgold.annotate.labelstudio.changes import ProjectState, project_state
+from eventgold.annotate.labelstudio.changes import project_state
 from eventgold.annotate.labelstudio.connection import (
     Backoff,
     ConnectionProblem,
@@ -51,7 +52,7 @@ from eventgold.annotate.labelstudio.tasks import (
 from eventgold.annotate.labelstudio.users import ensure_users
 from eventgold.annotate.ledger import Ledger, ledger_path, write_ledger
 from eventgold.annotate.lock import push_lock, server_key
-from eventgold.annotate.project_keys import ProjectKeys, next_ledger_time, project_keys
+from eventgold.annotate.project_keys import ProjectKeys, project_keys, quiet_end
 from eventgold.annotate.spool import Spool
 from eventgold.documents import (
     Document,
@@ -522,10 +523,16 @@ def _push(
                     f"{said}; {state.imported} document(s) imported before it: re-run push to "
                     "resume (it skips what is there)"
                 ) from exc
-            # One cheap request tells whether the project holds more tasks than it should
-            # (see `remove_late_duplicates`); only then are this run's tasks read back.
-            end = project_state(session, project.id) if state.imported else scan.start
-            if state.imported and end.tasks != scanned + state.imported:
+            # One cheap request tells whether any task but this run's was updated since it
+            # started (`quiet_end`); if so, one more says whether the project holds more tasks
+            # than it should (see `remove_late_duplicates`), and only then are this run's
+            # tasks read back.
+            quiet = quiet_end(session, project.id, start=scan.start, own=state.own)
+            if (
+                state.imported
+                and quiet is None
+                and project_state(session, project.id).tasks != scanned + state.imported
+            ):
                 yield Progress("repair", 0, None)
                 late, kept = _remove_late_duplicates(
                     session,
@@ -542,7 +549,7 @@ def _push(
             # is earlier, and what changes after this run is read by the next either way.
             unchanged = scan.from_ledger and not (scan.read or scan.gone or removed)
             if ledger_dir is not None and not (unchanged and state.imported == 0):
-                _write_ledger(session, project.id, ledger_dir, scan=scan, end=end, state=state)
+                _write_ledger(session, project.id, ledger_dir, scan=scan, quiet=quiet, state=state)
         finally:
             for spool in (pred_spool, ann_spool):
                 if spool is not None:
@@ -577,12 +584,13 @@ def _write_ledger(
     ledger_dir: Path,
     *,
     scan: ProjectKeys,
-    end: ProjectState,
+    quiet: tuple[datetime, tuple[tuple[int, int], ...], datetime] | None,
     state: _State,
 ) -> None:
-    started, own = next_ledger_time(session, project_id, start=scan.start, end=end, own=state.own)
+    started, own, own_updated = quiet if quiet is not None else (scan.start.server_time, (), None)
     keys = tuple(state.tasks[i] for i in sorted(state.tasks))
-    ledger = Ledger(server_key(session.url), project_id, scan.created_at, started, keys, own)
+    server = server_key(session.url)
+    ledger = Ledger(server, project_id, scan.created_at, started, keys, own, own_updated)
     write_ledger(ledger_path(ledger_dir, session.url, project_id), ledger)
 
 

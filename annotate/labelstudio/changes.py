@@ -16,7 +16,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from eventgold.annotate.labelstudio.connection import Session
-from eventgold.annotate.labelstudio.tasks import after, get_task_list, outside
+from eventgold.annotate.labelstudio.tasks import after, get_task_list, inside, outside
+from eventgold.timestamps import parse_time
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # data_manager/managers.py parses only this
 ID_PAGE_SIZE = 1000
@@ -92,12 +93,33 @@ def changed_task_ids(
 
 def changed_count(
     session: Session, project_id: int, *, since: datetime, besides: list[tuple[int, int]]
-) -> int:
+) -> tuple[int, datetime]:
     """How many tasks were updated after `since` whose ids are in none of the ranges `besides`
-    (``(first, last)``, inclusive): one request."""
+    (``(first, last)``, inclusive), and the server's time at the answer: one request."""
     items = [updated_after(since), *(outside(first, last) for first, last in besides)]
-    _, total, _ = _id_page(session, project_id, items=items, page_size=1, order="tasks:id")
-    return total
+    _, total, date = _id_page(session, project_id, items=items, page_size=1, order="tasks:id")
+    if not date:
+        raise ValueError(f"{session.url} sent no Date header: its time is unknown")
+    return total, parsedate_to_datetime(date).astimezone(timezone.utc)
+
+
+def last_update(session: Session, project_id: int, *, first: int, last: int) -> datetime:
+    """The latest ``updated_at`` of the tasks with ids ``first..last`` (exact, not whole
+    seconds; `timestamps.OLDEST` if there are none): one request."""
+
+    def get() -> datetime:
+        resp = get_task_list(
+            session,
+            project_id,
+            items=[inside(first, last)],
+            ordering="-tasks:updated_at",
+            page_size=1,
+            include="id,updated_at",
+        )
+        tasks = resp.json().get("tasks") or [{}]
+        return parse_time(tasks[0].get("updated_at"))
+
+    return session.call(f"listing tasks of project {project_id}", get)
 
 
 def task_ids(session: Session, project_id: int, *, page_size: int = ID_PAGE_SIZE) -> set[int]:

@@ -33,6 +33,11 @@ def outside(first: int, last: int) -> dict[str, Any]:
     }
 
 
+def inside(first: int, last: int) -> dict[str, Any]:
+    """The filter item "id in ``first..last``" (both included)."""
+    return {**outside(first, last), "operator": "in"}
+
+
 def with_model_version(model_version: str) -> dict[str, Any]:
     """The filter item "has a prediction whose model version contains `model_version`": a
     substring match (case-insensitive on SQLite), so a superset; check `TaskKey.model_versions`.

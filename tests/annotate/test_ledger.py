@@ -21,7 +21,8 @@ CREATED = "2026-12-01T10:00:00.123456+00:00"
 def ledger() -> Ledger:
     keys = (TaskKey(3, "d-1", "a" * 64, annotations=2), TaskKey(7, "d-2", "b" * 64))
     when = datetime(2026, 12, 7, 1, 2, 3, tzinfo=timezone.utc)
-    return Ledger(server_key(URL), 4, CREATED, when, keys, ((3, 3), (7, 9)))
+    own_updated = datetime(2026, 12, 7, 1, 2, 2, 654321, tzinfo=timezone.utc)
+    return Ledger(server_key(URL), 4, CREATED, when, keys, ((3, 3), (7, 9)), own_updated)
 
 
 def test_a_ledger_reads_back_as_written_and_only_for_its_project(tmp_path):
@@ -56,6 +57,7 @@ def test_a_missing_damaged_or_other_version_ledger_says_why(tmp_path):
         ({"tasks": [[1, "d", "x", "2"]]}, "ValueError: a task row is [1, 'd', 'x', '2']"),
         ({"started_at": "yesterday"}, "ValueError: Invalid isoformat string: 'yesterday'"),
         ({"own_ranges": None}, "TypeError: 'NoneType' object is not iterable"),
+        ({"own_updated_at": None}, "ValueError: own_ranges without own_updated_at"),
     ):
         path.write_text(json.dumps({**facts, **changed}), encoding="utf-8")
         assert read_ledger(path, url=URL, project_id=4, created_at=CREATED) == (

@@ -54,10 +54,14 @@ def _id_page(
 def project_state(session: Session, project_id: int) -> ProjectState:
     """Task count and highest id, with the server's time at the call (see the module doc)."""
     ids, total, date = _id_page(session, project_id, items=[], page_size=1, order="-tasks:id")
+    return ProjectState(_server_time(session, date), total, ids[0] if ids else 0)
+
+
+def _server_time(session: Session, date: str) -> datetime:
+    """A response's ``Date`` header as a UTC time."""
     if not date:
         raise ValueError(f"{session.url} sent no Date header: its time is unknown")
-    when = parsedate_to_datetime(date).astimezone(timezone.utc)
-    return ProjectState(when, total, ids[0] if ids else 0)
+    return parsedate_to_datetime(date).astimezone(timezone.utc)
 
 
 def _keyset(
@@ -98,9 +102,7 @@ def changed_count(
     (``(first, last)``, inclusive), and the server's time at the answer: one request."""
     items = [updated_after(since), *(outside(first, last) for first, last in besides)]
     _, total, date = _id_page(session, project_id, items=items, page_size=1, order="tasks:id")
-    if not date:
-        raise ValueError(f"{session.url} sent no Date header: its time is unknown")
-    return total, parsedate_to_datetime(date).astimezone(timezone.utc)
+    return total, _server_time(session, date)
 
 
 def last_update(session: Session, project_id: int, *, first: int, last: int) -> datetime:

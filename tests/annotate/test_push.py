@@ -4,6 +4,7 @@ import json
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,14 @@ def annotated(d: Document) -> Document:
                   span("Officials", "ACTOR", "e3"), span("raid", "ATTACK", "e4")),
         relations=(Relation("e1", "e2", "KILLED"), Relation("e3", "e4", "CONDEMNS")),
     )  # fmt: skip
+
+
+def failing_at(docs: list[Document], at: int) -> Iterator[Document]:
+    """`docs` up to index `at`, then the error of a corpus whose disk went away."""
+    for i, d in enumerate(docs):
+        if i == at:
+            raise OSError("corpus disk went away")
+        yield d
 
 
 def run(events) -> PushReport:
@@ -158,15 +167,8 @@ def test_generator_failing_midway_then_rerun_gives_each_document_once(
     ls_backend_session, project_title
 ):
     docs = [article(i) for i in range(100)]
-
-    def failing():
-        for i, d in enumerate(docs):
-            if i == 70:
-                raise OSError("corpus disk went away")
-            yield d
-
     with pytest.raises(OSError, match="disk went away"):
-        run(push(ls_backend_session, project_title=project_title, documents=failing(), schema=SCHEMA,
+        run(push(ls_backend_session, project_title=project_title, documents=failing_at(docs, 70), schema=SCHEMA,
                  batch_size=25))  # fmt: skip
     report = run(
         push(ls_backend_session, project_title=project_title, documents=docs, schema=SCHEMA)

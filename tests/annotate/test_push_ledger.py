@@ -18,7 +18,7 @@ from eventgold.cli import app
 from eventgold.documents import write_documents
 
 from ..conftest import TEST_CREDS
-from .test_push import SCHEMA, _import_again, annotated, article, run
+from .test_push import SCHEMA, _import_again, annotated, article, failing_at, run
 
 pytestmark = pytest.mark.labelstudio
 
@@ -153,15 +153,8 @@ def test_a_crash_mid_push_then_a_re_push_with_the_ledger_gives_each_document_onc
     docs = [article(i) for i in range(100)]
     first = run(push(session, project_title=project_title, documents=docs[:20], schema=SCHEMA,
                      ledger_dir=ledger))  # fmt: skip
-
-    def failing():
-        for i, d in enumerate(docs):
-            if i == 70:
-                raise OSError("corpus disk went away")
-            yield d
-
     with pytest.raises(OSError, match="disk went away"):
-        run(push(session, project_title=project_title, documents=failing(), schema=SCHEMA,
+        run(push(session, project_title=project_title, documents=failing_at(docs, 70), schema=SCHEMA,
                  batch_size=25, ledger_dir=ledger))  # fmt: skip
     report = run(push(session, project_title=project_title, documents=docs, schema=SCHEMA,
                       ledger_dir=ledger))  # fmt: skip

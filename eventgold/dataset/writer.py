@@ -157,6 +157,30 @@ class _ShardWriter:
             self.arrow.write_table(table)
             self.written += len(batch)
 
+    def add_table(self, table: pa.Table) -> None:
+        """Add rows already in a table (with this split's schema), in the batches that `add`
+        would have made of them one by one (a cut every `_BATCH_ROWS` rows from the split's
+        start and at each shard's end), so the Parquet and Arrow bytes are the same."""
+        assert not self.rows and self.written % _BATCH_ROWS == 0, "rows are added in one way"
+        start = 0
+        while start < table.num_rows:
+            shard = self.written // self.shard_rows
+            if shard != self.shard:
+                self._close_shard()
+                self.shard = shard
+                self.partial.append(self.data_dir / f".{self.split}-{shard:05d}.partial")
+                self.writer = pq.ParquetWriter(self.partial[-1], self.schema)
+            cut = min(
+                (self.written // _BATCH_ROWS + 1) * _BATCH_ROWS, (shard + 1) * self.shard_rows
+            )
+            n = min(cut - self.written, table.num_rows - start)
+            batch = table.slice(start, n).combine_chunks()
+            assert self.writer is not None
+            self.writer.write_table(batch)
+            self.arrow.write_table(batch)
+            self.written += n
+            start += n
+
     def _close_shard(self) -> None:
         if self.writer is not None:
             self.writer.close()
@@ -254,6 +278,17 @@ def _json_default(value: Any) -> Any:
     if hasattr(value, "to_json"):
         return value.to_json()
     raise TypeError(f"cannot write {type(value).__name__} to rejects.jsonl")
+
+
+def write_rejects(path: Path, rejects: Iterable[Mapping[str, Any]]) -> int:
+    """Write ``rejects.jsonl``; return how many rows are rejections."""
+    n_rejects = 0
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        for reject in rejects:
+            fh.write(json.dumps(reject, ensure_ascii=False, default=_json_default) + "\n")
+            # Rows of relations left out of kept annotations (pull) are not rejections.
+            n_rejects += reject.get("kind") != "relation"
+    return n_rejects
 
 
 def _hf_split_files(feats: datasets.Features) -> dict[str, str]:
@@ -475,12 +510,7 @@ def iter_write_gold(
             moved = {}
         del hashed
 
-        n_rejects = 0
-        with (stage / REJECTS_FILE).open("w", encoding="utf-8", newline="\n") as fh:
-            for reject in rejects:
-                fh.write(json.dumps(reject, ensure_ascii=False, default=_json_default) + "\n")
-                # Rows of relations left out of kept annotations (pull) are not rejections.
-                n_rejects += reject.get("kind") != "relation"
+        n_rejects = write_rejects(stage / REJECTS_FILE, rejects)
 
         total = len(index)
         if out is None:

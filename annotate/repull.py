@@ -10,7 +10,9 @@ rejected, a row in ``annotations.jsonl`` or ``rejects.jsonl``. A re-pull:
    highest id); only if that is not 0 does it scan every id, to name the deleted tasks;
 3. exports the changed tasks by id, converts and selects them as a full pull does
    (`annotate.pull.task_to_pulled`, `choose`), puts their rows and gold record in place of the
-   old ones, drops the deleted tasks', and writes the folder with the gold writer (atomically).
+   old ones, drops the deleted tasks', and patches the gold folder with them
+   (`dataset.patch.iter_patch_gold`, atomically: only the changed records are encoded; it
+   writes the whole folder instead, with the reason, where a patch could differ).
 
 The result is the gold a full pull would write, byte for byte (pull.json aside: its times). A
 full pull is done instead, with the reason, when the folder was not written by a pull of the
@@ -21,7 +23,6 @@ UTF-16 units (counted per project, not per task).
 
 from __future__ import annotations
 
-import heapq
 import json
 import tempfile
 from collections import Counter
@@ -61,8 +62,8 @@ from eventgold.dataset.folder import (
     REJECTS_FILE,
     require_gold_target,
 )
-from eventgold.dataset.writer import iter_write_gold
-from eventgold.documents import Document, read_documents
+from eventgold.dataset.patch import GoldDelta, iter_patch_gold
+from eventgold.documents import Document
 from eventgold.problems import DUPLICATE_DOCUMENT
 from eventgold.progress import Progress, Steps
 from eventgold.schema import Schema
@@ -78,6 +79,8 @@ class RepullReport:
     fetched: int  # tasks exported
     deleted: int  # tasks gone since the previous pull that had a row in the gold
     full_reason: str = ""  # why a full pull was done ("" when incremental)
+    # Incremental only: why the gold folder was written whole, not patched ("" when patched).
+    rewrite_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,11 +215,6 @@ def iter_repull_to_gold(
         "schema": f"{schema.name} {schema.version}",
     }
 
-    def documents() -> Iterator[Document]:
-        old = (d for d in read_documents(out_dir / DOCUMENTS_FILE) if d.id not in gone)
-        new = (added[k] for k in sorted(added))
-        yield from heapq.merge(old, new, key=lambda d: d.id)
-
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_scratch(out_dir.parent, ".eventgold-pull-")
     with tempfile.TemporaryDirectory(
@@ -237,8 +235,9 @@ def iter_repull_to_gold(
             schema=schema,
             utf16_converted=0,
         )
-        yield from iter_write_gold(
-            documents(),
+        patched = yield from iter_patch_gold(
+            out_dir,
+            GoldDelta(tuple(added.values()), frozenset(gone)),
             out_dir,
             schema=schema,
             rejects=reject_rows,
@@ -246,7 +245,7 @@ def iter_repull_to_gold(
             agreement_markdown=agreement_markdown,
             sidecars={ANNOTATIONS_FILE: trace_spool, PULL_FILE: run},
         )
-    return RepullReport(report, True, counts["fetched"], len(deleted))
+    return RepullReport(report, True, counts["fetched"], len(deleted), "", patched.reason)
 
 
 def _report(

@@ -52,24 +52,22 @@ def _eval(argv: list[str]) -> BenchResult:
 
 
 def _options(
-    name: str, argv: list[str], *, repeat: int | None = None, annotations_max: bool = False
+    name: str,
+    argv: list[str],
+    *,
+    repeat: int | None = None,
+    more: Callable[[argparse.ArgumentParser], None] | None = None,
 ) -> argparse.Namespace:
-    """``--sizes`` (and ``--repeat``, ``--annotations-max`` where the benchmark takes them);
-    ``--help`` explains them instead of starting a benchmark of many minutes."""
+    """``--sizes`` (and ``--repeat`` where the benchmark takes it); ``--help`` explains them
+    instead of starting a benchmark of many minutes."""
     parser = argparse.ArgumentParser(prog=f"python -m bench {name}")
     parser.add_argument(
         "--sizes", default="1000,10000", help="documents per project, comma-separated"
     )
     if repeat is not None:
         parser.add_argument("--repeat", type=int, default=repeat, help="interleaved rounds")
-    if annotations_max:
-        parser.add_argument(
-            "--annotations-max",
-            type=int,
-            default=None,
-            help="largest size also pushed with annotations (default: every size); above it, "
-            "documents only",
-        )
+    if more is not None:  # the benchmark's own options
+        more(parser)
     # Known options only: `all` hands every benchmark the options of the others too.
     options, _ = parser.parse_known_args(argv)
     options.sizes = [int(x) for x in options.sizes.split(",") if x]
@@ -79,7 +77,16 @@ def _options(
 def _push(argv: list[str]) -> BenchResult:
     from bench import bench_push
 
-    options = _options("push", argv, annotations_max=True)
+    def more(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--annotations-max",
+            type=int,
+            default=None,
+            help="largest size also pushed with annotations (default: every size); above it, "
+            "documents only",
+        )
+
+    options = _options("push", argv, more=more)
     figures = bench_push.run(options.sizes, annotations_max=options.annotations_max)
     lines = [
         "push: eventgold `push` (streamed, idempotent) vs a raw SDK bulk import of the same "
@@ -203,22 +210,42 @@ def _curve(argv: list[str]) -> BenchResult:
 def _repull(argv: list[str]) -> BenchResult:
     from bench import bench_repull
 
-    options = _options("repull", argv, repeat=bench_repull.REPEAT)
-    figures = bench_repull.run(options.sizes, repeat=options.repeat)
+    def more(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--changed", type=int, default=bench_repull.CHANGED, help="annotations changed a round"
+        )
+        parser.add_argument(
+            "--profile", type=Path, default=None, help="folder for a cProfile of one more re-pull"
+        )
+
+    options = _options("repull", argv, repeat=bench_repull.REPEAT, more=more)
+    figures = bench_repull.run(
+        options.sizes, k=options.changed, repeat=options.repeat, profile=options.profile
+    )
     lines = [
         f"repull: a pull into the previous gold folder after {figures['changed']} annotations "
-        "changed (only the tasks updated since are exported) against a full pull (`--full`) "
-        "of the same project into the same folder; both write the whole gold folder. Medians "
-        f"of {figures['repeat']} rounds, each in a fresh process.",
+        "changed (only the tasks updated since are exported, and the gold folder is patched) "
+        "against a full pull (`--full`: every task exported, the whole folder written) of the "
+        f"same project into the same folder. Medians of {figures['repeat']} rounds, each in a "
+        f"fresh process; above {figures['full_once_above']:,} tasks the full pull is measured "
+        "in the first round only. Before the rounds, one re-pull (not timed) reads the tasks "
+        "Label Studio updated in the background after the import. Same folder: the files "
+        "that differ between the re-pull's and the full pull's gold in the first round "
+        "(pull.json's times aside).",
         "",
-        "| tasks | re-pull s | tasks read (each round) | full pull s | re-pull / full |",
-        "|---|---|---|---|---|",
+        "| tasks | re-pull s | tasks read (each round) | patched | full pull s (rounds) "
+        "| re-pull / full | same folder | peak RSS re-pull / full MB |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for n, r in figures["sizes"].items():
         read = ", ".join(str(t) for t in r["repull"]["tasks_read"])
+        patched = ", ".join("yes" if p else "no" for p in r["repull"]["patched"])
+        differ = r["differing_files_first_round"]
         lines.append(
-            f"| {n} | {r['repull']['seconds']} | {read} | {r['full']['seconds']} "
-            f"| {r['ratio_of_medians']}x |"
+            f"| {n} | {r['repull']['seconds']} | {read} | {patched} | {r['full']['seconds']} "
+            f"({len(r['full']['samples_seconds'])}) | {r['ratio_of_medians']}x "
+            f"| {'yes' if not differ else 'no: ' + ', '.join(differ)} "
+            f"| {r['repull']['peak_rss_mb']} / {r['full']['peak_rss_mb']} |"
         )
     return BenchResult(figures=figures, summary="\n".join(lines))
 

@@ -150,3 +150,5 @@ def print_repull(repull: RepullReport) -> None:
         "task(s) dropped"
     )
     print_pull_report(report, read=read)
+    if repull.rewrite_reason:
+        out.print(f"gold written whole, not patched: {repull.rewrite_reason}", markup=False)

@@ -89,6 +89,7 @@ class _Previous:
     tasks: int
     highest: int
     traces: dict[int, dict[str, Any]]  # task id -> annotations.jsonl row
+    lines: dict[int, str]  # task id -> that row's line as read, to write back as it was
     rejects: dict[int, list[dict[str, Any]]]  # task id -> rejects.jsonl rows, in order
 
 
@@ -127,8 +128,21 @@ def _previous(
         if DUPLICATE_DOCUMENT in row.get("codes", ()):
             return f"document '{row.get('doc_id')}' is on two tasks"
         rejects.setdefault(int(row["task_id"]), []).append(row)
-    traces = {int(r["task_id"]): r for r in _read_jsonl(out_dir / ANNOTATIONS_FILE)}
-    return _Previous(started, tasks, highest, traces, rejects)
+    traces: dict[int, dict[str, Any]] = {}
+    lines: dict[int, str] = {}
+    with (out_dir / ANNOTATIONS_FILE).open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                row = json.loads(line)
+                traces[int(row["task_id"])] = row
+                lines[int(row["task_id"])] = line if line.endswith("\n") else line + "\n"
+    if lines and (line := next(iter(lines.values()))) != _trace_line(json.loads(line)):
+        lines = {}  # written another way: every row is written again
+    return _Previous(started, tasks, highest, traces, lines, rejects)
+
+
+def _trace_line(row: dict[str, Any]) -> str:
+    return json.dumps(row, ensure_ascii=False) + "\n"
 
 
 def iter_repull_to_gold(
@@ -178,6 +192,7 @@ def iter_repull_to_gold(
 
     # The changed tasks as a full pull sees them.
     traces = {t: r for t, r in prev.traces.items() if t not in deleted}
+    trace_lines = {t: line for t, line in prev.lines.items() if t not in deleted}
     rejects = {t: r for t, r in prev.rejects.items() if t not in deleted}
     gone = {prev.traces[t]["doc_id"] for t in prev.traces.keys() & (deleted | set(changed))}
     added: dict[str, Document] = {}
@@ -193,6 +208,7 @@ def iter_repull_to_gold(
         rows = [r.to_json(task_url=link) for r in pulled.rejects]
         rows += [d.to_json(task_url=link) for d in pulled.dropped]
         traces.pop(pulled.task_id, None)
+        trace_lines.pop(pulled.task_id, None)
         rejects.pop(pulled.task_id, None)
         if rows:
             rejects[pulled.task_id] = rows
@@ -222,7 +238,7 @@ def iter_repull_to_gold(
     ) as tmp:
         trace_spool, run = Path(tmp) / ANNOTATIONS_FILE, Path(tmp) / PULL_FILE
         with trace_spool.open("w", encoding="utf-8") as fh:
-            fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in trace_rows)
+            fh.writelines(trace_lines.get(t) or _trace_line(r) for t, r in sorted(traces.items()))
         write_pull_facts(
             run,
             url=session.url,

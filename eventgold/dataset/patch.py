@@ -33,7 +33,7 @@ import json
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -279,26 +279,36 @@ def _patch(
         expected = list(heapq.merge(*old_ids.values()))
         if len(expected) != total_old:
             raise _NotPatchable("the previous hf/ splits hold a document id twice")
-        events = EventSample(schema) if schema.events is not None else None
-        removed_events = _merge_lines(
-            previous / DOCUMENTS_FILE, stage / DOCUMENTS_FILE, expected, drop, new, events, schema
-        )
-        n_rejects = write_rejects(stage / REJECTS_FILE, rejects)
         (stage / DATA_DIR).mkdir()
         writers: dict[int, _ShardWriter] = {}
-        done = 0
+        jobs: list[Callable[[], None]] = []
         for split, table in tables.items():
-            if not table.num_rows:
-                continue
-            name = SPLITS[split]
-            writer = _ShardWriter(
-                stage / DATA_DIR, stage / HF_DIR / name / HF_ARROW, name, shard_rows, feats
+            if table.num_rows:
+                name = SPLITS[split]
+                writers[split] = _ShardWriter(
+                    stage / DATA_DIR, stage / HF_DIR / name / HF_ARROW, name, shard_rows, feats
+                )
+                jobs += writers[split].table_jobs(table)
+        # The rows are written in two threads (pyarrow releases the GIL) while this one
+        # merges documents.jsonl.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="eventgold-rows") as pool:
+            running = [pool.submit(job) for job in jobs]
+            events = EventSample(schema) if schema.events is not None else None
+            removed_events = _merge_lines(
+                previous / DOCUMENTS_FILE,
+                stage / DOCUMENTS_FILE,
+                expected,
+                drop,
+                new,
+                events,
+                schema,
             )
-            writers[split] = writer
-            writer.add_table(table)
+            n_rejects = write_rejects(stage / REJECTS_FILE, rejects)
+            for job in running:
+                job.result()  # raises a thread's error, if any
+        yield Progress("write", total, total)
+        for writer in writers.values():
             writer.close()
-            done += table.num_rows
-            yield Progress("write", done, total)
         yield Progress("hf", 0, 1)
         _hf_metadata(stage / HF_DIR, [SPLITS[i] for i in sorted(writers)], hf_files.result())
         yield Progress("hf", 1, 1)

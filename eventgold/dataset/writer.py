@@ -26,13 +26,14 @@ canonical order (`canonical`). Splits: see `split_of` and
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import marshal
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -157,29 +158,36 @@ class _ShardWriter:
             self.arrow.write_table(table)
             self.written += len(batch)
 
-    def add_table(self, table: pa.Table) -> None:
-        """Add rows already in a table (with this split's schema), in the batches that `add`
-        would have made of them one by one (a cut every `_BATCH_ROWS` rows from the split's
-        start and at each shard's end), so the Parquet and Arrow bytes are the same."""
-        assert not self.rows and self.written % _BATCH_ROWS == 0, "rows are added in one way"
-        start = 0
-        while start < table.num_rows:
-            shard = self.written // self.shard_rows
-            if shard != self.shard:
-                self._close_shard()
-                self.shard = shard
-                self.partial.append(self.data_dir / f".{self.split}-{shard:05d}.partial")
-                self.writer = pq.ParquetWriter(self.partial[-1], self.schema)
-            cut = min(
-                (self.written // _BATCH_ROWS + 1) * _BATCH_ROWS, (shard + 1) * self.shard_rows
-            )
-            n = min(cut - self.written, table.num_rows - start)
-            batch = table.slice(start, n).combine_chunks()
-            assert self.writer is not None
-            self.writer.write_table(batch)
-            self.arrow.write_table(batch)
-            self.written += n
-            start += n
+    def table_jobs(self, table: pa.Table) -> list[Callable[[], None]]:
+        """Jobs that write rows already in a table (with this split's schema), in the batches
+        that `add` would have made of them one by one (a cut every `_BATCH_ROWS` rows from the
+        split's start and at each shard's end), so the files are byte-identical: one job per
+        Parquet shard and one for the Arrow file. They may run at once, in threads (pyarrow
+        releases the GIL), in any order; then `close`."""
+        assert not self.rows and not self.written and not self.partial, "rows come one way"
+        cuts = sorted(
+            {*range(0, table.num_rows, _BATCH_ROWS), *range(0, table.num_rows, self.shard_rows)}
+        )
+        batches = list(itertools.pairwise([*cuts, table.num_rows]))
+        shards: dict[int, list[tuple[int, int]]] = {}
+        for start, end in batches:
+            shards.setdefault(start // self.shard_rows, []).append((start, end))
+        self.partial = [self.data_dir / f".{self.split}-{i:05d}.partial" for i in sorted(shards)]
+        self.shard = len(self.partial) - 1
+        self.written = table.num_rows
+
+        def parquet(path: Path, parts: list[tuple[int, int]]) -> None:
+            with pq.ParquetWriter(path, self.schema) as writer:
+                for start, end in parts:
+                    writer.write_table(table.slice(start, end - start).combine_chunks())
+
+        def arrow() -> None:
+            for start, end in batches:
+                self.arrow.write_table(table.slice(start, end - start).combine_chunks())
+
+        jobs = [arrow]
+        jobs += [functools.partial(parquet, path, shards[i]) for i, path in enumerate(self.partial)]
+        return jobs
 
     def _close_shard(self) -> None:
         if self.writer is not None:

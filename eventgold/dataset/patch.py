@@ -9,7 +9,8 @@ whole new set of documents (tested on random deltas), in the same atomic swap:
   first);
 - Parquet shards and ``hf/`` Arrow files: per split, the previous rows (memory-mapped from
   ``hf/<split>/``) less the removed ones, with the new documents' encoded rows merged in by id,
-  written in the batches the writer makes (`_ShardWriter.add_table`), so the files are equal;
+  written in the batches the writer makes (`_ShardWriter.table_jobs`), so the files are equal
+  (Parquet and Arrow in two threads, while this one merges ``documents.jsonl``);
 - the card: counts per split from the rows' columns (Arrow compute); licences from the rows'
   ``meta`` that name one; the events sample from the first documents in id order, and the
   event count as the previous card's less the removed documents' plus the new ones'.

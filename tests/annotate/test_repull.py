@@ -113,6 +113,7 @@ def test_repull_fetches_only_changes_and_writes_the_full_pulls_gold(
     shutil.copytree(a, incremental)
     report = repull(ls_session, project_title, incremental)
     assert (report.incremental, report.fetched, report.deleted) == (True, 3, 2)
+    assert report.rewrite_reason == ""  # the gold was patched, and equals the full pull's
     assert (report.report.tasks, report.report.documents, report.report.unannotated) == (7, 6, 1)
     assert (report.report.rejected, report.report.relations_dropped) == (0, 1)
     assert report.report.annotations == 2  # of the fetched tasks only
@@ -132,7 +133,7 @@ def test_repull_fetches_only_changes_and_writes_the_full_pulls_gold(
 
 @pytest.mark.labelstudio
 def test_repull_of_another_pulls_gold_is_a_full_one_saying_why(
-    ls_session, project, project_title, tmp_path
+    ls_session, ls_server, project, project_title, tmp_path
 ):
     out = tmp_path / "gold"
     pull_to_gold(
@@ -151,3 +152,14 @@ def test_repull_of_another_pulls_gold_is_a_full_one_saying_why(
     )
     again = repull(ls_session, project_title, out)
     assert (again.incremental, again.fetched, again.full_reason) == (True, 0, "")
+    # A gold folder the patch cannot trust is written whole, and the command says why.
+    card = out / "README.md"
+    card.write_text(card.read_text().replace("## Events\n", "## Events (edited)\n"))
+    args = ["pull", "--project", project_title, "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--url", ls_server.url, "--api-key", TEST_CREDS.token])
+    assert result.exit_code == 0, result.output
+    assert "incremental: 0 changed task(s) read" in result.output.replace("\n", " ")
+    assert (
+        "gold written whole, not patched: the previous gold's card has no event count"
+    ) in result.output.replace("\n", " ")
+    assert "## Events\n" in card.read_text()

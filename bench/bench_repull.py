@@ -14,6 +14,7 @@ cProfile (not timed) and its statistics are saved.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import statistics
@@ -70,7 +71,7 @@ def _change(url: str, api_key: str, title: str, k: int) -> None:
     session = _session(url, api_key)
     project = require_project(session, title)
     tasks = session.client.tasks.list(project=project.id, page_size=k, fields="all")
-    for task in list(tasks)[:k]:
+    for task in itertools.islice(tasks, k):  # the pager would fetch every page
         result = task.annotations[0]["result"] if task.annotations else []
         session.client.annotations.create(id=task.id, result=result, ground_truth=False)
 

@@ -119,7 +119,7 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return lines
 
 
-def _schema_section(schema: Schema) -> list[str]:
+def schema_section(schema: Schema) -> list[str]:
     lines = ["## Schema", "", f"Schema `{schema.name}` version {schema.version}."]
     if schema.description:
         lines += ["", schema.description.strip()]
@@ -254,7 +254,7 @@ def render_card(
         "tokens and IOB2 tags.",
         "",
         *(_EMPTY_NOTE if not summary.documents else []),
-        *_schema_section(schema),
+        *schema_section(schema),
         "",
         *_splits_section(summary, schema),
         "",

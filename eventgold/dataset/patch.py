@@ -9,7 +9,7 @@ whole new set of documents (tested on random deltas), in the same atomic swap:
   first);
 - Parquet shards and ``hf/`` Arrow files: per split, the previous rows (memory-mapped from
   ``hf/<split>/``) less the removed ones, with the new documents' encoded rows merged in by id,
-  written in the batches the writer makes (`_ShardWriter.table_jobs`), so the files are equal
+  written in the batches the writer makes (`ShardWriter.table_jobs`), so the files are equal
   (Parquet and Arrow in two threads, while this one merges ``documents.jsonl``);
 - the card: counts per split from the rows' columns (Arrow compute); licences from the rows'
   ``meta`` that name one; the events sample from the first documents in id order, and the
@@ -44,7 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eventgold.atomic import atomic_dir
-from eventgold.dataset.card import _schema_section, render_card
+from eventgold.dataset.card import render_card, schema_section
 from eventgold.dataset.features import RowEncoder, canonical, features, to_row
 from eventgold.dataset.folder import (
     CARD_FILE,
@@ -70,9 +70,9 @@ from eventgold.dataset.splits import (
 from eventgold.dataset.summary import LIST_IDS_MAX, GoldSummary, SplitSummary
 from eventgold.dataset.writer import (
     DEFAULT_SHARD_ROWS,
-    _hf_metadata,
-    _hf_split_files,
-    _ShardWriter,
+    ShardWriter,
+    hf_metadata,
+    hf_split_files,
     iter_write_gold,
     write_rejects,
 )
@@ -202,7 +202,7 @@ def _patch(
         raise _NotPatchable("bad shard_rows or split ratios (the writer says which)")
     feats = features(schema)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-hf")
-    hf_files = pool.submit(_hf_split_files, feats)
+    hf_files = pool.submit(hf_split_files, feats)
     pool.shutdown(wait=False)
     old_tables, card = _previous_files(previous, feats, schema)
     old_events = _events_total(card) if schema.events is not None else 0
@@ -281,12 +281,12 @@ def _patch(
         if len(expected) != total_old:
             raise _NotPatchable("the previous hf/ splits hold a document id twice")
         (stage / DATA_DIR).mkdir()
-        writers: dict[int, _ShardWriter] = {}
+        writers: dict[int, ShardWriter] = {}
         jobs: list[Callable[[], None]] = []
         for split, table in tables.items():
             if table.num_rows:
                 name = SPLITS[split]
-                writers[split] = _ShardWriter(
+                writers[split] = ShardWriter(
                     stage / DATA_DIR, stage / HF_DIR / name / HF_ARROW, name, shard_rows, feats
                 )
                 jobs += writers[split].table_jobs(table)
@@ -311,7 +311,7 @@ def _patch(
         for writer in writers.values():
             writer.close()
         yield Progress("hf", 0, 1)
-        _hf_metadata(stage / HF_DIR, [SPLITS[i] for i in sorted(writers)], hf_files.result())
+        hf_metadata(stage / HF_DIR, [SPLITS[i] for i in sorted(writers)], hf_files.result())
         yield Progress("hf", 1, 1)
         summary = GoldSummary(
             path=out_dir,
@@ -353,7 +353,7 @@ def _previous_files(
     if missing := [n for n in names if not (previous / n).is_file()]:
         raise _NotPatchable(f"{previous} holds no gold to patch (no {', '.join(missing)})")
     card = (previous / CARD_FILE).read_text(encoding="utf-8")
-    if "\n".join(_schema_section(schema)) not in card:
+    if "\n".join(schema_section(schema)) not in card:
         raise _NotPatchable("the previous gold's card describes another schema")
     try:
         listed = json.loads((previous / HF_DIR / "dataset_dict.json").read_text("utf-8"))
@@ -504,7 +504,7 @@ def _label_counts(column: pa.ChunkedArray) -> Counter[int]:
 
 
 def _split_summary(
-    name: str, table: pa.Table, writer: _ShardWriter | None, encode: RowEncoder, schema: Schema
+    name: str, table: pa.Table, writer: ShardWriter | None, encode: RowEncoder, schema: Schema
 ) -> SplitSummary:
     entities = _label_counts(table.column("entities"))
     relations = _label_counts(table.column("relations"))

@@ -107,9 +107,9 @@ class _SplitStats:
     ids: list[str] = field(default_factory=list)
 
 
-class _ShardWriter:
+class ShardWriter:
     """Rows of one split into ``<split>-0000i-of-0000N.parquet`` files of `shard_rows` rows,
-    and the same batches into the split's Arrow stream file in ``gold/hf`` (`_hf_metadata`).
+    and the same batches into the split's Arrow stream file in ``gold/hf`` (`hf_metadata`).
 
     N is known only at `close` (rows may stream in before the split's size is known): shards
     are written under a partial name and renamed then.
@@ -219,7 +219,7 @@ class _Outputs:
         self.feats = feats
         (stage / DATA_DIR).mkdir()
         self.docs = (stage / DOCUMENTS_FILE).open("wb")
-        self.writers: dict[int, _ShardWriter] = {}
+        self.writers: dict[int, ShardWriter] = {}
         self.stats = {i: _SplitStats() for i in range(len(SPLITS))}
 
     def add(self, split: int, line: bytes, row: dict[str, Any]) -> None:
@@ -235,9 +235,9 @@ class _Outputs:
         if len(st.ids) <= LIST_IDS_MAX:
             st.ids.append(row["id"])
 
-    def _open(self, split: int) -> _ShardWriter:
+    def _open(self, split: int) -> ShardWriter:
         name = SPLITS[split]
-        self.writers[split] = _ShardWriter(
+        self.writers[split] = ShardWriter(
             self.stage / DATA_DIR,
             self.stage / HF_DIR / name / HF_ARROW,
             name,
@@ -299,7 +299,7 @@ def write_rejects(path: Path, rejects: Iterable[Mapping[str, Any]]) -> int:
     return n_rejects
 
 
-def _hf_split_files(feats: datasets.Features) -> dict[str, str]:
+def hf_split_files(feats: datasets.Features) -> dict[str, str]:
     """The JSON files `datasets` keeps beside one split's Arrow data (``state.json``,
     ``dataset_info.json``), by name; they are the same for every split.
 
@@ -321,9 +321,9 @@ def _hf_split_files(feats: datasets.Features) -> dict[str, str]:
         }
 
 
-def _hf_metadata(hf_dir: Path, splits: list[str], files: Mapping[str, str]) -> None:
+def hf_metadata(hf_dir: Path, splits: list[str], files: Mapping[str, str]) -> None:
     """Complete ``hf/`` around the Arrow files already in ``hf/<split>/``: its JSON files
-    (`files`, from `_hf_split_files`), and the split list as `DatasetDict.save_to_disk` writes it.
+    (`files`, from `hf_split_files`), and the split list as `DatasetDict.save_to_disk` writes it.
     """
     for name in splits:
         for file, text in files.items():
@@ -428,7 +428,7 @@ def iter_write_gold(
     # Made alongside the first documents (for pull: while the server builds the first chunk),
     # not after the last, where it would add to the work left once the server is done.
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-hf")
-    hf_files = pool.submit(_hf_split_files, feats)
+    hf_files = pool.submit(hf_split_files, feats)
     pool.shutdown(wait=False)
     with atomic_dir(Path(out_dir)) as stage:
         stage.chmod(0o755)  # mkdtemp makes it private; the gold is for everyone to read
@@ -538,7 +538,7 @@ def iter_write_gold(
         writers = out.writers
 
         yield Progress("hf", 0, 1)
-        _hf_metadata(stage / HF_DIR, [SPLITS[i] for i in sorted(writers)], hf_files.result())
+        hf_metadata(stage / HF_DIR, [SPLITS[i] for i in sorted(writers)], hf_files.result())
         yield Progress("hf", 1, 1)
 
         summary = _summary(

@@ -1,4 +1,4 @@
-"""The project's tasks over Label Studio's REST API: scanned by key, imported, counted, deleted.
+"""The project's tasks over Label Studio's REST API: scanned by key, imported, deleted.
 
 Raw HTTP where the SDK is slow (its generic encoder costs ~40% of a bulk import's client time);
 every call goes through `Session.call` or a caller's retry, so transient failures are retried.
@@ -176,13 +176,6 @@ def post_json(
     )
     resp.raise_for_status()
     return resp.json()
-
-
-def task_count(session: Session, project_id: int) -> int:
-    project = session.call(
-        f"reading project {project_id}", lambda: session.client.projects.get(id=project_id)
-    )
-    return int(project.task_number or 0)
 
 
 def delete_tasks(session: Session, project_id: int, task_ids: list[int]) -> None:

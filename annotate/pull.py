@@ -446,6 +446,10 @@ def iter_pull_to_gold(
     )
 
 
+# The keys of pull.json that differ between two pulls of the same project: when they ran.
+RUN_TIMES = ("pulled_at", "started_at")
+
+
 def write_pull_facts(
     path: Path,
     *,

@@ -45,6 +45,7 @@ from eventgold.annotate.labelstudio.tasks import task_link
 from eventgold.annotate.labelstudio.users import user_names
 from eventgold.annotate.pull import (
     DEFAULT_SELECTION,
+    RUN_TIMES,
     PullReport,
     choose,
     iter_pull_to_gold,
@@ -143,6 +144,19 @@ def _previous(
 
 def _trace_line(row: dict[str, Any]) -> str:
     return json.dumps(row, ensure_ascii=False) + "\n"
+
+
+def comparable_files(folder: Path) -> dict[str, bytes]:
+    """Every file of a gold folder by relative path, pull.json without its `RUN_TIMES`: what a
+    re-pull and a full pull of the same project write alike (see the module doc)."""
+    files = {}
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        if path.name == PULL_FILE:
+            facts = json.loads(data)
+            data = json.dumps({k: v for k, v in facts.items() if k not in RUN_TIMES}).encode()
+        files[str(path.relative_to(folder))] = data
+    return files
 
 
 def iter_repull_to_gold(

@@ -30,7 +30,6 @@ REPEAT = 3
 CHANGED = 100  # annotations changed between pulls
 MARGIN_S = 5  # annotate.repull looks this far before the previous pull's start
 FULL_ONCE_ABOVE = 10_000
-RUN_TIMES = ("pulled_at", "started_at")
 
 
 def _pull(url: str, api_key: str, title: str, out: str, full: bool) -> dict[str, Any]:
@@ -76,20 +75,10 @@ def _change(url: str, api_key: str, title: str, k: int) -> None:
         session.client.annotations.create(id=task.id, result=result, ground_truth=False)
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    """Every file of a gold folder, pull.json without its times."""
-    files = {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        data = path.read_bytes()
-        if path.name == "pull.json":
-            facts = json.loads(data)
-            data = json.dumps({k: v for k, v in facts.items() if k not in RUN_TIMES}).encode()
-        files[str(path.relative_to(folder))] = data
-    return files
-
-
 def _differing(a: Path, b: Path) -> list[str]:
-    got, want = _files(a), _files(b)
+    from eventgold.annotate.repull import comparable_files
+
+    got, want = comparable_files(a), comparable_files(b)
     return sorted(n for n in got.keys() | want.keys() if got.get(n) != want.get(n))
 
 

@@ -12,27 +12,18 @@ from typer.testing import CliRunner
 from eventgold.annotate.labelstudio.convert import to_annotation, to_task
 from eventgold.annotate.pull import pull_to_gold
 from eventgold.annotate.push import push
-from eventgold.annotate.repull import MARGIN, RepullReport, iter_repull_to_gold
+from eventgold.annotate.repull import (
+    MARGIN,
+    RepullReport,
+    comparable_files,
+    iter_repull_to_gold,
+)
 from eventgold.cli import app
 from eventgold.documents import Entity
 from eventgold.progress import drain
 
 from ..conftest import TEST_CREDS
 from .test_pull import GOOD_ENTS, GOOD_RELS, SCHEMA, doc
-
-RUN_TIMES = ("pulled_at", "started_at")
-
-
-def gold_files(folder: Path) -> dict[str, bytes]:
-    """Every file of a gold folder, pull.json without its times."""
-    files = {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        data = path.read_bytes()
-        if path.name == "pull.json":
-            facts = json.loads(data)
-            data = json.dumps({k: v for k, v in facts.items() if k not in RUN_TIMES}).encode()
-        files[str(path.relative_to(folder))] = data
-    return files
 
 
 def repull(session, title: str, out: Path, *, full: bool = False) -> RepullReport:
@@ -83,7 +74,7 @@ def test_repull_fetches_only_changes_and_writes_the_full_pulls_gold(
         1,
         1,
     )
-    before = gold_files(a)
+    before = comparable_files(a)
 
     # Nothing changed: nothing read, the same gold (through the command, which says so).
     args = ["pull", "--project", project_title, "--out", str(a)]
@@ -94,7 +85,7 @@ def test_repull_fetches_only_changes_and_writes_the_full_pulls_gold(
         "annotation(s) and 0 cancelled/skipped, 0 deleted task(s) dropped; 0 task(s) "
         "unannotated, 1 task(s) with every annotation rejected)"
     ) in result.output.replace("\n", " ")
-    assert gold_files(a) == before
+    assert comparable_files(a) == before
 
     # One annotation changed, one deleted, a new annotated task, two tasks deleted (one kept,
     # one rejected).
@@ -124,7 +115,7 @@ def test_repull_fetches_only_changes_and_writes_the_full_pulls_gold(
     assert fresh.report == replace(
         report.report, out_dir=b, rejects_path=b / "rejects.jsonl", annotations=6
     )
-    got, want = gold_files(incremental), gold_files(b)
+    got, want = comparable_files(incremental), comparable_files(b)
     assert sorted(got) == sorted(want)
     assert [name for name in want if got[name] != want[name]] == []
     assert b'"d-new"' in want["documents.jsonl"] and b'"d-2"' not in want["documents.jsonl"]

@@ -20,8 +20,7 @@ from eventgold.dataset.splits import (
     SPLITS,
     SplitRatios,
     fill_empty_splits,
-    split_by_hash,
-    split_hash,
+    placed,
 )
 from eventgold.documents import Document
 from eventgold.problems import Problem, ProblemsError, allowed
@@ -54,13 +53,8 @@ def assign_splits(
     index: dict[str, int] = {}
     hashed: list[tuple[str, float, int]] = []
     for doc in documents:
-        explicit = doc.meta.get("split")
-        if explicit in SPLITS:
-            index[doc.id] = SPLITS.index(str(explicit))
-            continue
-        u = split_hash(doc.id, seed=seed)
-        index[doc.id] = split_by_hash(u, ratios)
-        if len(hashed) < FILL_MAX:
+        index[doc.id], u = placed(doc, ratios=ratios, seed=seed)
+        if u is not None and len(hashed) < FILL_MAX:
             hashed.append((doc.id, u, index[doc.id]))
     if len(hashed) < FILL_MAX:
         index.update(fill_empty_splits(hashed, Counter(index.values()), ratios))

@@ -63,6 +63,7 @@ from eventgold.dataset.splits import (
     FILL_MAX,
     SPLITS,
     SplitRatios,
+    placed,
     split_by_hash,
     split_hash,
     split_problems,
@@ -250,11 +251,8 @@ def _patch(
     for doc in new_docs:
         doc = canonical(doc)
         line = (dumps_document(doc) + "\n").encode("utf-8")
-        if doc.meta.get("split") is None:
-            split = split_by_hash(split_hash(doc.id, seed=seed), ratios)
-            hashed += 1
-        else:
-            split = SPLITS.index(doc.meta["split"])
+        split, u = placed(doc, ratios=ratios, seed=seed)
+        hashed += u is not None
         new.append(_New(doc, line, encode(to_row(doc, schema)), split))
         counts[split] += 1
     shares = (ratios.train, ratios.validation, ratios.test)

@@ -57,6 +57,17 @@ def split_by_hash(u: float, ratios: SplitRatios) -> int:
     return 0 if u < train else 1 if u < validation else 2
 
 
+def placed(doc: Document, *, ratios: SplitRatios, seed: str) -> tuple[int, float | None]:
+    """The split index of `doc` (before the small-corpus rule) and, when its hash placed it,
+    the hash; None when its ``meta["split"]`` names a split. An unknown ``meta["split"]`` is
+    left to the hash: `split_problems` reports it where it is an error."""
+    explicit = doc.meta.get("split")
+    if explicit in SPLITS:
+        return SPLITS.index(explicit), None
+    u = split_hash(doc.id, seed=seed)
+    return split_by_hash(u, ratios), u
+
+
 def split_of(
     doc: Document, *, ratios: SplitRatios = SplitRatios(), seed: str = DEFAULT_SEED
 ) -> str:

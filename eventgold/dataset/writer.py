@@ -63,8 +63,7 @@ from eventgold.dataset.splits import (
     SPLITS,
     SplitRatios,
     fill_empty_splits,
-    split_by_hash,
-    split_hash,
+    placed,
     split_problems,
     splits_settled,
 )
@@ -473,13 +472,9 @@ def iter_write_gold(
                         events.add(doc)
                     line = (dumps_document(doc) + "\n").encode("utf-8")
                     row = encode(to_row(doc, schema))
-                    if doc.meta.get("split") is None:
-                        u = split_hash(doc.id, seed=seed)
-                        split = split_by_hash(u, ratios)
-                        if len(hashed) < FILL_MAX:
-                            hashed.append((doc.id, u, split))
-                    else:
-                        split = SPLITS.index(doc.meta["split"])
+                    split, u = placed(doc, ratios=ratios, seed=seed)
+                    if u is not None and len(hashed) < FILL_MAX:
+                        hashed.append((doc.id, u, split))
                     seen[split] += 1
                     offset = spool.tell()
                     spool.write(line)

@@ -32,7 +32,6 @@ import bisect
 import heapq
 import json
 import re
-import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -44,14 +43,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eventgold.atomic import atomic_dir
-from eventgold.dataset.card import render_card, schema_section
+from eventgold.dataset.card import schema_section
 from eventgold.dataset.features import RowEncoder, canonical, features, to_row
 from eventgold.dataset.folder import (
     CARD_FILE,
     DATA_DIR,
     DOCUMENTS_FILE,
     GOLD_MARKER,
-    GOLD_MARKER_TEXT,
     HF_ARROW,
     HF_DIR,
     REJECTS_FILE,
@@ -72,6 +70,7 @@ from eventgold.dataset.summary import LIST_IDS_MAX, GoldSummary, SplitSummary
 from eventgold.dataset.writer import (
     DEFAULT_SHARD_ROWS,
     ShardWriter,
+    finish_folder,
     hf_metadata,
     hf_split_files,
     iter_write_gold,
@@ -327,17 +326,15 @@ def _patch(
             # The sample holds the first rows by id; the count is the whole gold's.
             added = sum(_event_count(n.doc, schema) for n in new)
             events.events = old_events - removed_events + added
-        card_text = render_card(
+        finish_folder(
+            stage,
             summary,
             schema=schema,
-            provenance=provenance or {},
+            provenance=provenance,
             agreement_markdown=agreement_markdown,
             events=events,
+            sidecars=sidecars,
         )
-        (stage / CARD_FILE).write_text(card_text, encoding="utf-8", newline="\n")
-        (stage / GOLD_MARKER).write_text(GOLD_MARKER_TEXT, encoding="utf-8", newline="\n")
-        for name, source in sorted((sidecars or {}).items()):
-            shutil.copyfile(source, stage / name)
         del tables, old_tables  # the memory maps of the previous folder, before the swap
     return summary
 

@@ -81,6 +81,8 @@ from eventgold.validate import validate_document
 if TYPE_CHECKING:  # `datasets` (with pandas) takes ~1.4 s to import: only what uses it pays
     import datasets
 
+    from eventgold.eval.events.rows import EventSample
+
 DEFAULT_SHARD_ROWS = 5_000
 
 
@@ -542,19 +544,41 @@ def iter_write_gold(
         summary = replace(
             summary, sources=tuple((lic, who, n) for (lic, who), n in sorted(sources.items()))
         )
-        card = render_card(
+        finish_folder(
+            stage,
             summary,
             schema=schema,
-            provenance=provenance or {},
+            provenance=provenance,
             agreement_markdown=agreement_markdown,
             events=events,
+            sidecars=sidecars,
         )
-        (stage / CARD_FILE).write_text(card, encoding="utf-8", newline="\n")
-        (stage / GOLD_MARKER).write_text(GOLD_MARKER_TEXT, encoding="utf-8", newline="\n")
-        # Run-specific files (e.g. Label Studio ids, pull time) ride along in the same swap.
-        for name, source in sorted((sidecars or {}).items()):
-            shutil.copyfile(source, stage / name)
     return summary
+
+
+def finish_folder(
+    stage: Path,
+    summary: GoldSummary,
+    *,
+    schema: Schema,
+    provenance: Mapping[str, Any] | None,
+    agreement_markdown: str | None,
+    events: EventSample | None,
+    sidecars: Mapping[str, Path] | None,
+) -> None:
+    """The last files of a gold folder being staged: the card, the marker and `sidecars`."""
+    card = render_card(
+        summary,
+        schema=schema,
+        provenance=provenance or {},
+        agreement_markdown=agreement_markdown,
+        events=events,
+    )
+    (stage / CARD_FILE).write_text(card, encoding="utf-8", newline="\n")
+    (stage / GOLD_MARKER).write_text(GOLD_MARKER_TEXT, encoding="utf-8", newline="\n")
+    # Run-specific files (e.g. Label Studio ids, pull time) ride along in the same swap.
+    for name, source in sorted((sidecars or {}).items()):
+        shutil.copyfile(source, stage / name)
 
 
 def write_gold(

@@ -21,7 +21,6 @@ id. ``latest`` ignores the ground-truth mark.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import tempfile
 from collections import Counter
@@ -46,7 +45,7 @@ from eventgold.dataset.writer import iter_write_gold
 from eventgold.documents import Document
 from eventgold.problems import DUPLICATE_DOCUMENT, Problem, ProblemsError, allowed
 from eventgold.progress import Progress, Steps, drain
-from eventgold.schema import Schema
+from eventgold.schema import Schema, schema_fingerprint
 from eventgold.timestamps import updated_at
 from eventgold.tokens import warm_up
 from eventgold.validate import GOLD_RULES, relation_where, validate_document
@@ -56,12 +55,6 @@ BAD_TASK = "bad-task"
 
 # Facts of one Label Studio instance, not of the annotation: kept out of the gold records.
 RUN_META = ("task_id", "annotation_id", "updated_at")
-
-
-def schema_fingerprint(schema: Schema) -> str:
-    """What the schema says, hashed (not where it was read from): a re-pull under another
-    schema is a full one (`annotate.repull`)."""
-    return hashlib.sha256(repr(replace(schema, path="")).encode("utf-8")).hexdigest()
 
 
 # --- one task ------------------------------------------------------------------------------------

@@ -49,7 +49,6 @@ from eventgold.annotate.pull import (
     PullReport,
     choose,
     iter_pull_to_gold,
-    schema_fingerprint,
     split_run_meta,
     task_to_pulled,
     write_pull_facts,
@@ -67,7 +66,7 @@ from eventgold.dataset.patch import GoldDelta, iter_patch_gold
 from eventgold.documents import Document
 from eventgold.problems import DUPLICATE_DOCUMENT
 from eventgold.progress import Progress, Steps
-from eventgold.schema import Schema
+from eventgold.schema import Schema, schema_fingerprint
 
 
 @dataclass(frozen=True, slots=True)

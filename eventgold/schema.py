@@ -7,9 +7,10 @@ label sets used by validation and evaluation) is derived from the `Schema` objec
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -340,6 +341,13 @@ def load_schema(path: Path | None = None) -> Schema:
     if schema is None:
         raise ProblemsError(problems, summary=f"schema {path} has {len(problems)} problem(s)")
     return schema
+
+
+def schema_fingerprint(schema: Schema) -> str:
+    """What the schema says, hashed (not where it was read from): a re-pull under another
+    schema is a full one (`annotate.repull`), and a gold written under another is not patched
+    (`dataset.patch`)."""
+    return hashlib.sha256(repr(replace(schema, path="")).encode("utf-8")).hexdigest()
 
 
 def describe(schema: Schema) -> list[tuple[str, str, str]]:

@@ -22,6 +22,7 @@ HF_DIR = "hf"
 HF_ARROW = "data-00000-of-00001.arrow"  # the one data file per split, as save_to_disk names it
 ANNOTATIONS_FILE = "annotations.jsonl"  # pull: doc id -> the Label Studio task and annotation
 PULL_FILE = "pull.json"  # pull: where and when the gold was pulled
+STATS_FILE = "stats.json"  # what a patch of the folder needs to know (dataset.stats)
 # Written into every gold folder: only a folder holding it (or a new or empty one) is replaced,
 # so a corpus folder, whose documents.jsonl has a gold file's name, is never taken for one.
 GOLD_MARKER = ".eventgold-gold"
@@ -40,6 +41,7 @@ GOLD_ENTRIES = frozenset(
         HF_DIR,
         ANNOTATIONS_FILE,
         PULL_FILE,
+        STATS_FILE,
         GOLD_MARKER,
     }
 )

@@ -11,15 +11,17 @@ whole new set of documents (tested on random deltas), in the same atomic swap:
   ``hf/<split>/``) less the removed ones, with the new documents' encoded rows merged in by id,
   written in the batches the writer makes (`ShardWriter.table_jobs`), so the files are equal
   (Parquet and Arrow in two threads, while this one merges ``documents.jsonl``);
-- the card: counts per split from the rows' columns (Arrow compute); licences from the rows'
-  ``meta`` that name one; the events sample from the first documents in id order, and the
-  event count as the previous card's less the removed documents' plus the new ones'.
+- the card and ``stats.json``: counts per split from the rows' columns (Arrow compute);
+  licences from the rows' ``meta`` that name one; the events sample from the first documents
+  in id order, and the event count as the previous ``stats.json``'s less the removed
+  documents' plus the new ones'.
 
 New documents are checked as the writer checks them. The whole gold is written by the writer
 instead, with the reason (`PatchedGold.reason`), when a patch could differ from it or gains
-little: the previous folder lacks a file, was written with other features (labels), another
-schema description, seed or ratios (every previous row is checked to sit in the split its
-``meta.split`` or hash names), or its files disagree; a new document has a problem (the writer
+little: the previous folder lacks a file (``stats.json``: written by an older eventgold), was
+written with other features (labels), another schema (the hash in ``stats.json``), seed or
+ratios (every previous row is checked to sit in the split its ``meta.split`` or hash names),
+or its files disagree; a new document has a problem (the writer
 reports it); the small-corpus rule could move a document (`fill_empty_splits`); or more than
 half of the documents are new. The previous folder must come from this eventgold's writer: a
 change to tokenisation between versions is not detected (re-pull with ``--full`` after an
@@ -31,7 +33,6 @@ from __future__ import annotations
 import bisect
 import heapq
 import json
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -43,16 +44,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eventgold.atomic import atomic_dir
-from eventgold.dataset.card import schema_section
 from eventgold.dataset.features import RowEncoder, canonical, features, to_row
 from eventgold.dataset.folder import (
-    CARD_FILE,
     DATA_DIR,
     DOCUMENTS_FILE,
     GOLD_MARKER,
     HF_ARROW,
     HF_DIR,
     REJECTS_FILE,
+    STATS_FILE,
     require_gold_target,
 )
 from eventgold.dataset.splits import (
@@ -66,6 +66,7 @@ from eventgold.dataset.splits import (
     split_hash,
     split_problems,
 )
+from eventgold.dataset.stats import GoldStats, read_stats
 from eventgold.dataset.summary import LIST_IDS_MAX, GoldSummary, SplitSummary
 from eventgold.dataset.writer import (
     DEFAULT_SHARD_ROWS,
@@ -78,7 +79,7 @@ from eventgold.dataset.writer import (
 )
 from eventgold.documents import Document, dumps_document, parse_document, read_documents
 from eventgold.progress import Progress, Steps
-from eventgold.schema import Schema
+from eventgold.schema import Schema, schema_fingerprint
 from eventgold.validate import validate_document
 
 if TYPE_CHECKING:
@@ -87,7 +88,6 @@ if TYPE_CHECKING:
     from eventgold.eval.events.rows import EventSample
 
 _LINE_START = b'{"id":"'  # every line of dumps_document starts so (the id is its first key)
-_EVENTS_TOTAL = re.compile(r"^## Events\n\n(\d+) event\(s\) assembled ", re.MULTILINE)
 _WORTH = 0.5  # a patch is made while at most this share of the new gold's documents is new
 
 
@@ -204,8 +204,8 @@ def _patch(
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventgold-hf")
     hf_files = pool.submit(hf_split_files, feats)
     pool.shutdown(wait=False)
-    old_tables, card = _previous_files(previous, feats, schema)
-    old_events = _events_total(card) if schema.events is not None else 0
+    old_tables, stats = _previous_files(previous, feats, schema)
+    old_events = stats.events or 0  # None: the schema declares no events (then unused)
 
     # The new documents, checked as the writer checks them; any problem: the writer reports.
     new_docs = sorted(delta.documents, key=lambda d: d.id)
@@ -341,15 +341,23 @@ def _patch(
 
 def _previous_files(
     previous: Path, feats: datasets.Features, schema: Schema
-) -> tuple[dict[int, pa.Table], str]:
-    """The previous rows per split index (memory-mapped) and the card, checked to be what
-    this writer would have made with these features and schema."""
-    names = (GOLD_MARKER, DOCUMENTS_FILE, CARD_FILE, f"{HF_DIR}/dataset_dict.json")
+) -> tuple[dict[int, pa.Table], GoldStats]:
+    """The previous rows per split index (memory-mapped) and stats, checked to be what this
+    writer would have made with these features and schema."""
+    names = (GOLD_MARKER, DOCUMENTS_FILE, f"{HF_DIR}/dataset_dict.json")
     if missing := [n for n in names if not (previous / n).is_file()]:
         raise _NotPatchable(f"{previous} holds no gold to patch (no {', '.join(missing)})")
-    card = (previous / CARD_FILE).read_text(encoding="utf-8")
-    if "\n".join(schema_section(schema)) not in card:
-        raise _NotPatchable("the previous gold's card describes another schema")
+    path = previous / STATS_FILE
+    if not path.is_file():
+        raise _NotPatchable(f"{previous} has no {STATS_FILE}: an older eventgold wrote it")
+    try:
+        stats = read_stats(path)
+    except (OSError, ValueError) as exc:
+        raise _NotPatchable(f"{path} cannot be read: {exc}") from exc
+    if stats.schema != schema_fingerprint(schema):
+        raise _NotPatchable("the previous gold was written under another schema")
+    if stats.events is None and schema.events is not None:
+        raise _NotPatchable(f"{path} has no event count")
     try:
         listed = json.loads((previous / HF_DIR / "dataset_dict.json").read_text("utf-8"))
         splits = [SPLITS.index(name) for name in listed["splits"]]
@@ -367,14 +375,7 @@ def _previous_files(
                 "the previous gold's rows have other features (labels, or another eventgold)"
             )
         tables[split] = table
-    return tables, card
-
-
-def _events_total(card: str) -> int:
-    found = _EVENTS_TOTAL.search(card)
-    if found is None:
-        raise _NotPatchable("the previous gold's card has no event count")
-    return int(found.group(1))
+    return tables, stats
 
 
 def _pinned_splits(table: pa.Table) -> dict[int, Any]:

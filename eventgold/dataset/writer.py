@@ -5,6 +5,7 @@ Layout written by `write_gold` (atomically: built in a staging folder and swappe
     gold/
       .eventgold-gold                    the marker: only a folder holding it is replaced
       README.md                          dataset card (dataset.card)
+      stats.json                         event count and schema hash, for a patch (dataset.stats)
       documents.jsonl                    the gold in the record format, sorted by id
       rejects.jsonl                      rejected annotations with located reasons
       data/<split>-00000-of-0000N.parquet  Parquet shards per split, `shard_rows` rows each
@@ -54,6 +55,7 @@ from eventgold.dataset.folder import (
     HF_ARROW,
     HF_DIR,
     REJECTS_FILE,
+    STATS_FILE,
     require_gold_target,
 )
 from eventgold.dataset.splits import (
@@ -67,6 +69,7 @@ from eventgold.dataset.splits import (
     split_problems,
     splits_settled,
 )
+from eventgold.dataset.stats import GoldStats, write_stats
 from eventgold.dataset.summary import LIST_IDS_MAX, GoldSummary, SplitSummary
 from eventgold.documents import (
     Document,
@@ -75,7 +78,7 @@ from eventgold.documents import (
 )
 from eventgold.problems import DUPLICATE_DOCUMENT, Problem, ProblemsError
 from eventgold.progress import Progress, Steps, drain
-from eventgold.schema import Schema
+from eventgold.schema import Schema, schema_fingerprint
 from eventgold.validate import validate_document
 
 if TYPE_CHECKING:  # `datasets` (with pandas) takes ~1.4 s to import: only what uses it pays
@@ -566,7 +569,8 @@ def finish_folder(
     events: EventSample | None,
     sidecars: Mapping[str, Path] | None,
 ) -> None:
-    """The last files of a gold folder being staged: the card, the marker and `sidecars`."""
+    """The last files of a gold folder being staged: the card, the stats, the marker and
+    `sidecars`."""
     card = render_card(
         summary,
         schema=schema,
@@ -575,6 +579,8 @@ def finish_folder(
         events=events,
     )
     (stage / CARD_FILE).write_text(card, encoding="utf-8", newline="\n")
+    stats = GoldStats(events.events if events is not None else None, schema_fingerprint(schema))
+    write_stats(stage / STATS_FILE, stats)
     (stage / GOLD_MARKER).write_text(GOLD_MARKER_TEXT, encoding="utf-8", newline="\n")
     # Run-specific files (e.g. Label Studio ids, pull time) ride along in the same swap.
     for name, source in sorted((sidecars or {}).items()):

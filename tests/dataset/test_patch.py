@@ -1,19 +1,21 @@
 from __future__ import annotations
 
+import json
 import random
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from eventgold.dataset.folder import CARD_FILE, DOCUMENTS_FILE, HF_DIR
+from eventgold.dataset.folder import DOCUMENTS_FILE, HF_DIR, STATS_FILE
 from eventgold.dataset.patch import GoldDelta, PatchedGold, iter_patch_gold, merged_documents
 from eventgold.dataset.splits import SplitRatios
 from eventgold.dataset.writer import write_gold
 from eventgold.documents import Document, Entity, Relation
 from eventgold.problems import ProblemsError
 from eventgold.progress import drain
-from eventgold.schema import load_schema
+from eventgold.schema import Schema, load_schema, schema_fingerprint
 
 SCHEMA = load_schema()
 SHARD_ROWS = 100  # shards end between the writer's 256-row batches
@@ -73,12 +75,14 @@ def write(docs: list[Document], out: Path, **options) -> Path:
     return out
 
 
-def patch(previous: Path, delta: GoldDelta, out: Path, **options) -> PatchedGold:
+def patch(
+    previous: Path, delta: GoldDelta, out: Path, *, schema: Schema = SCHEMA, **options
+) -> PatchedGold:
     steps = iter_patch_gold(
         previous,
         delta,
         out,
-        schema=SCHEMA,
+        schema=schema,
         rejects=[{"task_id": 2, "codes": ["y"]}],
         provenance={"annotators": "a, c"},
         shard_rows=SHARD_ROWS,
@@ -87,11 +91,13 @@ def patch(previous: Path, delta: GoldDelta, out: Path, **options) -> PatchedGold
     return drain(steps)
 
 
-def full_write(previous: Path, delta: GoldDelta, out: Path, **options) -> dict[str, bytes]:
+def full_write(
+    previous: Path, delta: GoldDelta, out: Path, *, schema: Schema = SCHEMA, **options
+) -> dict[str, bytes]:
     write_gold(
         list(merged_documents(previous, delta)),
         out,
-        schema=SCHEMA,
+        schema=schema,
         rejects=[{"task_id": 2, "codes": ["y"]}],
         provenance={"annotators": "a, c"},
         shard_rows=SHARD_ROWS,
@@ -197,7 +203,7 @@ def test_patch_writes_whole_where_it_could_differ_and_says_why(previous, tmp_pat
         )
 
 
-def test_patch_of_a_folder_without_rows_or_with_a_damaged_card(previous, tmp_path):
+def test_patch_of_a_folder_without_rows_or_stats(previous, tmp_path):
     delta = GoldDelta((article("new", 5),))
     no_hf = tmp_path / "no-hf"
     shutil.copytree(previous, no_hf)
@@ -208,16 +214,45 @@ def test_patch_of_a_folder_without_rows_or_with_a_damaged_card(previous, tmp_pat
         f"{no_hf} holds no gold to patch (no hf/dataset_dict.json)",
     )
     assert folder_bytes(tmp_path / "a") == full_write(previous, delta, tmp_path / "a-full")
-    no_events = tmp_path / "no-events"
-    shutil.copytree(previous, no_events)
-    card = (no_events / CARD_FILE).read_text(encoding="utf-8")
-    (no_events / CARD_FILE).write_text(card.replace("## Events", "## Events?"), "utf-8")
-    got = patch(no_events, delta, tmp_path / "b")
-    assert (got.patched, got.reason) == (False, "the previous gold's card has no event count")
+    # A gold folder an older eventgold wrote (no stats.json) is written whole, and gets one.
+    older = tmp_path / "older"
+    shutil.copytree(previous, older)
+    (older / STATS_FILE).unlink()
+    got = patch(older, delta, older)
+    assert (got.patched, got.reason) == (
+        False,
+        f"{older} has no stats.json: an older eventgold wrote it",
+    )
+    assert folder_bytes(older) == full_write(previous, delta, tmp_path / "older-full")
+    assert patch(older, GoldDelta((article("new", 6),)), tmp_path / "b").patched
+    damaged = tmp_path / "damaged"
+    shutil.copytree(previous, damaged)
+    (damaged / STATS_FILE).write_text('{"events": "12", "schema": "x"}', encoding="utf-8")
+    got = patch(damaged, delta, tmp_path / "c")
+    assert (got.patched, got.reason) == (
+        False,
+        f"{damaged / STATS_FILE} cannot be read: events is '12', not a count or null",
+    )
     lines = (previous / DOCUMENTS_FILE).read_bytes().splitlines(keepends=True)
     short = tmp_path / "short"
     shutil.copytree(previous, short)
     (short / DOCUMENTS_FILE).write_bytes(b"".join(lines[:-1]))
-    got = patch(short, delta, tmp_path / "c")
+    got = patch(short, delta, tmp_path / "d")
     assert (got.patched, got.reason) == (False, "documents.jsonl and hf/ hold other documents")
-    assert folder_bytes(tmp_path / "c")  # written whole from the documents file
+    assert folder_bytes(tmp_path / "d")  # written whole from the documents file
+
+
+def test_patch_under_another_schema_writes_whole(previous, tmp_path):
+    # Same labels (so the same features), another description: the stats' schema hash differs.
+    other = replace(SCHEMA, description="Another description.")
+    delta = GoldDelta((article("new", 5),))
+    got = patch(previous, delta, tmp_path / "gold", schema=other)
+    assert (got.patched, got.reason) == (
+        False,
+        "the previous gold was written under another schema",
+    )
+    assert folder_bytes(tmp_path / "gold") == full_write(
+        previous, delta, tmp_path / "full", schema=other
+    )
+    stats = json.loads((tmp_path / "gold" / STATS_FILE).read_text(encoding="utf-8"))
+    assert stats["schema"] == schema_fingerprint(other) != schema_fingerprint(SCHEMA)

@@ -182,6 +182,7 @@ def test_gold_round_trip_and_layout(gold: Path) -> None:
         "documents.jsonl",
         "hf",
         "rejects.jsonl",
+        "stats.json",
     ]
 
 
@@ -235,7 +236,7 @@ def test_output_is_deterministic_whatever_the_input_order(gold: Path, tmp_path: 
         provenance={"annotators": 2, "label_studio_project": 1},
         shard_rows=1,
     )
-    for name in ("documents.jsonl", "README.md", "rejects.jsonl"):
+    for name in ("documents.jsonl", "README.md", "rejects.jsonl", "stats.json"):
         assert (again / name).read_bytes() == (gold / name).read_bytes(), name
     for split, files in parquet_files(gold).items():
         other = parquet_files(again)[split]

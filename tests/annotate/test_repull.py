@@ -143,14 +143,16 @@ def test_repull_of_another_pulls_gold_is_a_full_one_saying_why(
     )
     again = repull(ls_session, project_title, out)
     assert (again.incremental, again.fetched, again.full_reason) == (True, 0, "")
-    # A gold folder the patch cannot trust is written whole, and the command says why.
-    card = out / "README.md"
-    card.write_text(card.read_text().replace("## Events\n", "## Events (edited)\n"))
+    # A gold folder the patch cannot trust (an older eventgold's, without stats.json) is
+    # written whole, and the command says why; the next one is patched.
+    (out / "stats.json").unlink()
     args = ["pull", "--project", project_title, "--out", str(out)]
     result = CliRunner().invoke(app, [*args, "--url", ls_server.url, "--api-key", TEST_CREDS.token])
     assert result.exit_code == 0, result.output
     assert "incremental: 0 changed task(s) read" in result.output.replace("\n", " ")
     assert (
-        "gold written whole, not patched: the previous gold's card has no event count"
+        f"gold written whole, not patched: {out} has no stats.json: an older eventgold wrote it"
     ) in result.output.replace("\n", " ")
-    assert "## Events\n" in card.read_text()
+    assert (out / "stats.json").is_file()
+    again = repull(ls_session, project_title, out)
+    assert (again.incremental, again.full_reason, again.rewrite_reason) == (True, "", "")

@@ -30,7 +30,7 @@ def server_key(url: str) -> str:
 @contextlib.contextmanager
 def push_lock(url: str, project_title: str) -> Iterator[None]:
     """One push at a time to a project from this machine: two at once would each import what
-    the other is importing (`remove_late_duplicates` mends that across machines).
+    the other is importing (`duplicates.remove_late_duplicates` mends that across machines).
 
     The lock file is removed on release; a run that opened it before then checks, once it
     holds the lock, that it is still the file at that path, and otherwise starts over.

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from eventgold.annotate.corpus import text_sha256
+from eventgold.annotate.duplicates import DUPLICATE_INPUT, delete_late_copies, later_copies
 from eventgold.annotate.labelstudio.changes import project_state
 from eventgold.annotate.labelstudio.connection import (
     Backoff,
@@ -67,7 +68,6 @@ DEFAULT_BATCH_SIZE = 500
 # Problem codes of push.
 CONFLICT = "conflict"  # same doc id, different text
 NO_TASK = "no-task"  # a prediction/annotation for a document in neither the input nor the project
-DUPLICATE_INPUT = "duplicate-input"
 BAD_MODEL_VERSION = "bad-model-version"
 
 
@@ -232,76 +232,6 @@ def _count_imported(batch: list[tuple[Document, dict[str, Any]]], state: _State)
             state.inline_annotations[doc.id] = annotations
 
 
-def later_copies(
-    keys: Iterable[TaskKey], *, first: dict[str, int], inline_annotations: Mapping[str, int]
-) -> tuple[list[int], list[Problem]]:
-    """Of `keys` (in id order), the task ids of documents already seen (in `first`, doc id ->
-    task id, which this updates), and the copies kept because they hold annotations that
-    were not imported with them (more than `inline_annotations` says), as problems."""
-    extra: list[int] = []
-    problems: list[Problem] = []
-    for key in keys:
-        if first.setdefault(key.doc_id, key.task_id) == key.task_id:
-            continue
-        if key.annotations > inline_annotations.get(key.doc_id, 0):
-            problems.append(
-                Problem(
-                    f"task {key.task_id}",
-                    f"doc_id '{key.doc_id}' has an earlier task too, and this one has "
-                    f"{key.annotations} annotation(s) not imported with it; kept: remove one "
-                    "of the two in Label Studio",
-                    DUPLICATE_INPUT,
-                )
-            )
-            continue
-        extra.append(key.task_id)
-    return extra, problems
-
-
-def remove_late_duplicates(
-    session: Session,
-    project_id: int,
-    *,
-    known: Iterable[str],
-    after_id: int,
-    inline_annotations: Mapping[str, int],
-) -> tuple[int, list[Problem]]:
-    """Delete the tasks created after `after_id` whose document already has a task (one in
-    `known`, the doc ids present before, or a lower new one); return how many, and the
-    duplicates kept because they hold annotations that were not imported with them.
-
-    Why: a batch the server commits after its request timed out looks missing when re-read,
-    and is sent again; two pushes at once each import what the other is importing. The first
-    task of each document is kept, so runs that repair at the same time agree on which.
-    """
-    extra, problems = _remove_late_duplicates(
-        session,
-        project_id,
-        known=known,
-        after_id=after_id,
-        inline_annotations=inline_annotations,
-    )
-    return len(extra), problems
-
-
-def _remove_late_duplicates(
-    session: Session,
-    project_id: int,
-    *,
-    known: Iterable[str],
-    after_id: int,
-    inline_annotations: Mapping[str, int],
-) -> tuple[list[int], list[Problem]]:
-    """`remove_late_duplicates`, returning the ids of the deleted tasks."""
-    extra, problems = later_copies(
-        iter_task_keys(session, project_id, after_id=after_id),
-        first=dict.fromkeys(known, 0),
-        inline_annotations=inline_annotations,
-    )
-    delete_tasks(session, project_id, extra)
-    return extra, problems
-
-
 def _import_predictions(
     session: Session,
     project_id: int,
@@ -376,7 +306,7 @@ def push(
     Another push to the same project from this machine is refused while this one runs.
     Tasks found twice for a document when the push starts (left by an earlier run or another
     tool) are reported; with `remove_duplicates` the later ones are deleted first, unless they
-    hold annotations (`remove_late_duplicates`).
+    hold annotations (`duplicates.later_copies`).
 
     With `ledger_dir` (`ledger.default_ledger_dir()` for the user's cache), the project's task
     keys come from the ledger of the last push from there and the tasks changed since, and the
@@ -525,8 +455,8 @@ def _push(
                 ) from exc
             # One cheap request tells whether any task but this run's was updated since it
             # started (`quiet_end`); if so, one more says whether the project holds more tasks
-            # than it should (see `remove_late_duplicates`), and only then are this run's
-            # tasks read back.
+            # than it should (see `duplicates.remove_late_duplicates`), and only then are this
+            # run's tasks read back.
             quiet = quiet_end(session, project.id, start=scan.start, own=state.own)
             if (
                 state.imported
@@ -534,7 +464,7 @@ def _push(
                 and project_state(session, project.id).tasks != scanned + state.imported
             ):
                 yield Progress("repair", 0, None)
-                late, kept = _remove_late_duplicates(
+                late, kept = delete_late_copies(
                     session,
                     project.id,
                     known=known,

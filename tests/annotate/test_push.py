@@ -10,20 +10,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from eventgold.annotate.duplicates import DUPLICATE_INPUT
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, Retry, connect
 from eventgold.annotate.labelstudio.convert import to_annotation, to_task
 from eventgold.annotate.labelstudio.server import stop_pid
 from eventgold.annotate.labelstudio.tasks import iter_task_keys
 from eventgold.annotate.lock import PUSH_RUNNING, push_lock
 from eventgold.annotate.pull import pull_to_gold
-from eventgold.annotate.push import (
-    CONFLICT,
-    DUPLICATE_INPUT,
-    NO_TASK,
-    PushReport,
-    push,
-    remove_late_duplicates,
-)
+from eventgold.annotate.push import CONFLICT, NO_TASK, PushReport, push
 from eventgold.cli import app
 from eventgold.documents import Document, Entity, Relation, write_documents
 from eventgold.problems import TEXT_MISMATCH, ProblemsError
@@ -353,21 +347,6 @@ def test_tasks_imported_twice_during_a_push_are_removed_keeping_the_first(
     # 4 the other client's, which came before this run's batch of 4-5.
     by_doc = {k.doc_id: k.task_id for k in keys}
     assert by_doc[docs[0].id] < by_doc[docs[2].id] < by_doc[docs[4].id]
-
-
-def test_a_duplicate_with_annotations_of_its_own_is_kept_and_reported(ls_session, project_title):
-    docs = [article(i) for i in range(2)]
-    report = run(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA))
-    (dup,) = _import_again(ls_session, report.project_id, docs[:1])
-    ls_session.client.annotations.create(id=dup, result=to_annotation(annotated(docs[0]))["result"])
-    removed, kept = remove_late_duplicates(
-        ls_session, report.project_id, known=[], after_id=0, inline_annotations={}
-    )
-    assert removed == 0 and [p.code for p in kept] == [DUPLICATE_INPUT]
-    assert str(kept[0]) == (
-        f"task {dup}: doc_id '{docs[0].id}' has an earlier task too, and this one has 1 "
-        "annotation(s) not imported with it; kept: remove one of the two in Label Studio"
-    )
 
 
 def test_a_second_push_to_the_same_project_is_refused_while_one_runs(ls_session, project_title):

@@ -347,14 +347,18 @@ def _score(
     *,
     tokens: GoldTokens | GoldAhead | None,
     parts: GoldParts | None = None,
+    pred_parts: GoldParts | None = None,
 ) -> Generator[Progress, None, _Scores]:
     """Score (gold, prediction) pairs, yielding `Progress`; returns the `_Scores`. Token
     scores are made, on the offsets `tokens` gives, unless it is None; the gold's spans and
-    relations come from `parts` if given (see `TableBuilder`)."""
+    relations come from `parts` if given, the predictions' from `pred_parts` (see
+    `TableBuilder`)."""
     if tokens is None:
-        builder = TableBuilder(tokens=False, parts=parts)
+        builder = TableBuilder(tokens=False, parts=parts, pred_parts=pred_parts)
     else:
-        builder = TableBuilder(tokens=True, token_edges=tokens.arrays, parts=parts)
+        builder = TableBuilder(
+            tokens=True, token_edges=tokens.arrays, parts=parts, pred_parts=pred_parts
+        )
     confusion: Counter[tuple[str, str]] = Counter()
     errors: list[ErrorCase] = []
     error_counts: Counter[str] = Counter({k: 0 for k in ERROR_KINDS})
@@ -423,14 +427,20 @@ def iter_evaluate(
             ahead = None
             if gold_path is not None and gold_ahead.available():
                 ahead = stack.enter_context(GoldAhead(gold_path, Path(gold), schema, tokens=tokens))
-            one_pass = OnePass(gold, pred_path, schema, gold_documents=ahead)
+            one_pass = OnePass(gold, pred_path, schema, gold_documents=ahead, parts=True)
             views: GoldTokens | GoldAhead | None = None
             if tokens:
                 views = GoldTokens(gold) if ahead is None else ahead
             with contextlib.suppress(NotOnePass):
                 overlap = TrainingOverlap(one_pass)
                 parts = ahead.parts if ahead is not None else None
-                scores = yield from _score(overlap, one_pass.total, tokens=views, parts=parts)
+                scores = yield from _score(
+                    overlap,
+                    one_pass.total,
+                    tokens=views,
+                    parts=parts,
+                    pred_parts=one_pass.pred_parts,
+                )
                 missing, alignment = one_pass.missing, one_pass.alignment
     if scores is None:
         # Files are checked whole (every problem listed), then read again a document at a

@@ -34,6 +34,8 @@ from eventgold.documents import (
     parse_document,
 )
 from eventgold.eval.align import AlignmentReport, align_record, needs_alignment
+from eventgold.eval.record_parts import Parts, RecordRules, record_parts
+from eventgold.eval.table import gold_parts
 from eventgold.problems import DUPLICATE_DOCUMENT, TEXT_MISMATCH, Problem, ProblemsError, join
 from eventgold.schema import Schema
 from eventgold.validate import GOLD_RULES, PREDICTION_RULES, validate_document
@@ -288,6 +290,7 @@ class _PredictionCheck:
         *,
         strict: bool = False,
         outside: Container[str] = frozenset(),
+        parts: bool = False,
     ):
         self.path = path
         self.strict = strict  # a prediction of a document not in the gold is a problem
@@ -299,12 +302,18 @@ class _PredictionCheck:
         self.problems: list[Problem] = []
         self.seen: dict[str, str] = {}
         self.report: AlignmentReport | None = None
+        # With `parts`: what scoring reads of each good prediction (`eval.table.gold_parts`
+        # of it), by id, until taken; a clean record yields only its head (`record_parts`).
+        self.parts: dict[str, Parts] | None = {} if parts else None
+        self._rules = RecordRules(schema) if parts else None
 
     def documents(
         self, get_gold: Callable[[str], Document]
     ) -> Iterator[tuple[Document, Document, Line | None]]:
-        """``(gold document, prediction, where its line is)`` for each good prediction."""
+        """``(gold document, prediction, where its line is)`` for each good prediction: with
+        `parts`, a clean record's prediction is its head, a `Document` without annotations."""
         problems, seen = self.problems, self.seen
+        parts, rules = self.parts, self._rules
         reader = _READERS.get(self.path.suffix.lower(), _jsonl_objects)
         for where, obj, found, line in reader(self.path):
             problems += found
@@ -356,6 +365,12 @@ class _PredictionCheck:
                     )
                 )
                 continue
+            if rules is not None and parts is not None:
+                clean = record_parts(obj, target.text, rules)
+                if clean is not None:
+                    parts[doc_id] = clean
+                    yield target, _head(obj, target.text), line
+                    continue
             doc, found, aligned = _prediction(obj, target, where=where)
             if aligned is not None:
                 self.report = aligned if self.report is None else self.report + aligned
@@ -363,7 +378,20 @@ class _PredictionCheck:
             if doc is None:
                 continue
             problems += validate_document(doc, self.schema, rules=PREDICTION_RULES, where=dwhere)
+            if parts is not None:
+                parts[doc_id] = gold_parts(doc)
             yield target, doc, line
+
+
+def _head(obj: dict[str, Any], text: str) -> Document:
+    """The `Document` a clean prediction record makes, without its annotations."""
+    return Document(
+        id=obj["id"],
+        text=text,
+        title=obj.get("title", ""),
+        source=obj.get("source", ""),
+        meta=obj.get("meta") or {},
+    )
 
 
 def check_predictions(
@@ -453,6 +481,10 @@ class OnePass:
     already passed or for none, or more than `MAX_PASSED` gold documents in a row without a
     prediction (they are held until the prediction that follows them is found).
     After a full iteration, `missing` and `alignment` are those of `Predictions`.
+
+    With `parts`, a prediction may come as its head (a `Document` without annotations: a
+    clean record is never built into entities, see `eval.record_parts`), and what scoring
+    reads of each prediction yielded is `pred_parts` of it, taken once.
     """
 
     def __init__(
@@ -462,6 +494,7 @@ class OnePass:
         schema: Schema,
         *,
         gold_documents: Iterable[Document] | None = None,
+        parts: bool = False,
     ):
         self.gold_path = _existing_gold(gold) if isinstance(gold, str | Path) else None
         # The gold's checked documents when another reader gives them (`eval.gold_ahead`).
@@ -474,6 +507,19 @@ class OnePass:
         self.total = count_lines(self.gold_path) if self.gold_path else len(gold)
         self.missing: tuple[str, ...] = ()
         self.alignment: AlignmentReport | None = None
+        self._check = _PredictionCheck(self.predictions, schema, _any_id, 0, parts=parts)
+
+    def pred_parts(self, pred: Document) -> Parts:
+        """`eval.table.gold_parts` of the prediction whose head (or document) `pred` is."""
+        if self._check.parts is None:
+            raise RuntimeError("OnePass(parts=True) keeps the parts")
+        return self._check.parts.pop(pred.id)
+
+    def _empty(self, gold: Document) -> Document:
+        """The empty prediction of a gold document the predictions leave out."""
+        if self._check.parts is not None:
+            self._check.parts[gold.id] = ([], set())
+        return gold.without_annotations()
 
     def __iter__(self) -> Iterator[tuple[Document, Document]]:
         if self.gold_documents is not None:
@@ -494,20 +540,20 @@ class OnePass:
                 passed.append(g)
             raise NotOnePass(f"prediction '{doc_id}' is out of the gold's order or not in it")
 
-        check = _PredictionCheck(self.predictions, self.schema, _any_id, 0)
+        check = self._check
         for gold, doc, _ in check.documents(get_gold):
             if check.problems:
                 raise NotOnePass(str(check.problems[0]))
             for g in passed:
                 missing.append(g.id)
-                yield g, g.without_annotations()
+                yield g, self._empty(g)
             passed.clear()
             yield gold, doc
         if check.problems:
             raise NotOnePass(str(check.problems[0]))
         for g in itertools.chain(passed, docs):
             missing.append(g.id)
-            yield g, g.without_annotations()
+            yield g, self._empty(g)
         self.missing = tuple(missing)
         self.alignment = check.report
 

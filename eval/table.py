@@ -44,7 +44,7 @@ FAMILY_KIND = {"entities": SPAN, "relations": SET, "tokens": SET, "events": SET}
 GroupKey = tuple[str, str, str]  # (family, rule, scope)
 TokenEdges = Callable[[Document], tuple[np.ndarray, np.ndarray]]  # gold -> token starts, ends
 TOKENS = ("tokens", "iob2")  # the family and rule of the IOB2 token scores
-# gold -> its spans (`Entity.key`, in entity order) and its relations resolved to them
+# a document -> its spans (`Entity.key`, in entity order) and its relations resolved to them
 GoldParts = Callable[[Document], tuple[list[Span], set[Resolved]]]
 
 
@@ -162,11 +162,13 @@ class TableBuilder:
         tokens: bool = True,
         token_edges: TokenEdges = iob.token_edge_arrays,
         parts: GoldParts | None = None,
+        pred_parts: GoldParts | None = None,
     ) -> None:
         self.relations = relations
         self.tokens = tokens
         self._token_edges = token_edges  # e.g. `GoldTokens.arrays`: the gold folder's view
         self._parts = parts  # `gold_parts` made elsewhere (`GoldAhead.parts`), or None
+        self._pred_parts = pred_parts  # the same of predictions (`OnePass.pred_parts`)
         # Token chunks are counted a batch of documents at a time, with numpy.
         self._chunks = ChunkCounts() if tokens else None
         self.doc_ids: list[str] = []
@@ -189,7 +191,8 @@ class TableBuilder:
 
     def add(self, gold: Document, pred: Document) -> SpanMatch:
         """Score one document pair; return its span pairing (for error listings). With
-        `parts`, the gold's spans and relations come from it, not from `gold`."""
+        `parts` (`pred_parts`), the gold's (prediction's) spans and relations come from it,
+        not from the document."""
         self.doc_ids.append(gold.id)
         flat = self._flat
         gold_rel: set[Resolved] | None = None
@@ -197,7 +200,11 @@ class TableBuilder:
             gold_spans, gold_rel = self._parts(gold)
         else:
             gold_spans = list(map(_span, gold.entities))
-        pred_spans = list(map(_span, pred.entities))
+        pred_rel: set[Resolved] | None = None
+        if self._pred_parts is not None:
+            pred_spans, pred_rel = self._pred_parts(pred)
+        else:
+            pred_spans = list(map(_span, pred.entities))
         m = match_spans(gold_spans, pred_spans)
         flat["entities/same"] += map(_first, m.same)
         flat["entities/left_gold"] += map(_first, m.left_gold)
@@ -209,7 +216,8 @@ class TableBuilder:
         if self._relation_slots:
             if gold_rel is None:
                 gold_rel = _resolve(gold, gold_spans)
-            pred_rel = _resolve(pred, pred_spans)
+            if pred_rel is None:
+                pred_rel = _resolve(pred, pred_spans)
             for rule, tp_labels, fn_labels, fp_labels in self._relation_slots:
                 g, p = rule.keys(gold_rel), rule.keys(pred_rel)
                 sizes += _split_sets(g, p, tp_labels, fn_labels, fp_labels)

@@ -28,10 +28,9 @@ import numpy as np
 from eventgold.atomic import atomic_file
 from eventgold.dataset.membership import gold_splits, select_splits
 from eventgold.documents import Document, gold_documents_file
-from eventgold.eval import gold_ahead
+from eventgold.eval import read_ahead
 from eventgold.eval.align import AlignmentReport
 from eventgold.eval.bootstrap import Bootstrap, intervals
-from eventgold.eval.gold_ahead import GoldAhead
 from eventgold.eval.gold_tokens import GoldTokens
 from eventgold.eval.inputs import (
     GoldFile,
@@ -45,6 +44,7 @@ from eventgold.eval.inputs import (
     sha256_file,
 )
 from eventgold.eval.matching import Span, SpanMatch, overlaps
+from eventgold.eval.read_ahead import ReadAhead
 from eventgold.eval.refusals import refuse_unscorable
 from eventgold.eval.table import (
     COUNT_NAMES,
@@ -345,7 +345,7 @@ def _score(
     pairs: Iterable[tuple[Document, Document]],
     total: int,
     *,
-    tokens: GoldTokens | GoldAhead | None,
+    tokens: GoldTokens | None,
     parts: GoldParts | None = None,
     pred_parts: GoldParts | None = None,
 ) -> Generator[Progress, None, _Scores]:
@@ -357,7 +357,7 @@ def _score(
         builder = TableBuilder(tokens=False, parts=parts, pred_parts=pred_parts)
     else:
         builder = TableBuilder(
-            tokens=True, token_edges=tokens.arrays, parts=parts, pred_parts=pred_parts
+            tokens=True, token_edges=tokens.span_arrays, parts=parts, pred_parts=pred_parts
         )
     confusion: Counter[tuple[str, str]] = Counter()
     errors: list[ErrorCase] = []
@@ -418,30 +418,35 @@ def iter_evaluate(
         del everything
     scores: _Scores | None = None
     ignored = 0
-    overlap: TrainingOverlap | None = None
+    seen: tuple[str, ...] = ()  # scored documents the predicting model was trained on
+    views: GoldTokens | None = None
     if pred_path is not None and not splits:
         # Predictions in the gold's order (the usual case) are checked and scored in one
-        # pass over both files, the gold read by a second process when there is a second
-        # CPU; anything else starts again the two-pass way.
-        with contextlib.ExitStack() as stack:
-            ahead = None
-            if gold_path is not None and gold_ahead.available():
-                ahead = stack.enter_context(GoldAhead(gold_path, Path(gold), schema, tokens=tokens))
-            one_pass = OnePass(gold, pred_path, schema, gold_documents=ahead, parts=True)
-            views: GoldTokens | GoldAhead | None = None
-            if tokens:
-                views = GoldTokens(gold) if ahead is None else ahead
-            with contextlib.suppress(NotOnePass):
-                overlap = TrainingOverlap(one_pass)
-                parts = ahead.parts if ahead is not None else None
+        # pass over both files, read by a second process when there is a second CPU;
+        # anything else starts again the two-pass way.
+        with contextlib.suppress(NotOnePass), contextlib.ExitStack() as stack:
+            if (
+                gold_path is not None
+                and gold_path.is_file()
+                and pred_path.is_file()
+                and read_ahead.available()
+            ):
+                ahead = stack.enter_context(ReadAhead(gold_path, pred_path, schema))
+                views = GoldTokens(gold) if tokens else None
                 scores = yield from _score(
-                    overlap,
-                    one_pass.total,
-                    tokens=views,
-                    parts=parts,
-                    pred_parts=one_pass.pred_parts,
+                    ahead, ahead.total, tokens=views, parts=ahead.parts, pred_parts=ahead.pred_parts
+                )
+                end = ahead.ending
+                missing, alignment, seen = end.missing, end.alignment, end.seen_in_training
+            else:  # here; a missing file raises its error from `OnePass`
+                one_pass = OnePass(gold, pred_path, schema, parts=True)
+                overlap = TrainingOverlap(one_pass)
+                views = GoldTokens(gold) if tokens else None
+                scores = yield from _score(
+                    overlap, one_pass.total, tokens=views, pred_parts=one_pass.pred_parts
                 )
                 missing, alignment = one_pass.missing, one_pass.alignment
+                seen = tuple(overlap.seen)
     if scores is None:
         # Files are checked whole (every problem listed), then read again a document at a
         # time while scoring (see `eval.inputs`).
@@ -451,6 +456,7 @@ def iter_evaluate(
         views = GoldTokens(gold) if tokens else None
         scores = yield from _score(overlap, len(gold_docs), tokens=views)
         missing, alignment, ignored = preds.missing, preds.alignment, preds.ignored
+        seen = tuple(overlap.seen)
     refuse_unscorable(
         gold=gold_name,
         predictions=str(pred_path) if pred_path is not None else "the predictions",
@@ -477,7 +483,7 @@ def iter_evaluate(
         token_sources=views.sources() if views is not None else None,
         ignored=ignored,
         splits=splits,
-        seen_in_training=tuple(overlap.seen),
+        seen_in_training=seen,
     )
 
 

@@ -19,13 +19,14 @@ only when a gold document has its id. Memory: one batch of rows per split.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from eventgold.documents import Document
-from eventgold.eval.iob import token_edge_arrays
+from eventgold.eval.iob import span_edge_arrays
 
 BATCH_ROWS = 256  # rows read from a split at a time
 
@@ -108,17 +109,24 @@ class GoldTokens:
 
     def arrays(self, gold: Document) -> tuple[np.ndarray, np.ndarray]:
         """`edges` as integer arrays."""
+        return self.span_arrays(gold, list(map(_SPAN, gold.entities)))
+
+    def span_arrays(
+        self, gold: Document, spans: Sequence[tuple[str, int, int]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`arrays` of the gold document with the id and text of `gold` and the entity spans
+        `spans` (``(label, start, end)``; the entities of `gold` are not read)."""
         for k, head in enumerate(self._heads):
             if head is None or head[0] != gold.id:
                 continue
             self._heads[k] = self._next(k)
             _, text, bounds, starts, ends = head
-            if text == gold.text and bounds == _boundaries(gold):
+            if text == gold.text and bounds == _boundaries(spans):
                 self.stored += 1
                 return starts, ends
             break  # the row is stale: tokenize
         self.tokenized += 1
-        return token_edge_arrays(gold)
+        return span_edge_arrays(gold, spans)
 
     def sources(self) -> dict[str, Any]:
         """Where the offsets came from (see `EvalResult.token_sources`)."""
@@ -126,9 +134,13 @@ class GoldTokens:
         return {"stored": self.stored, "tokenized": self.tokenized, "unreadable": unreadable}
 
 
-def _boundaries(doc: Document) -> set[int]:
-    out = {e.start for e in doc.entities}
-    out.update(e.end for e in doc.entities)
+_SPAN = attrgetter("label", "start", "end")
+_START, _END = itemgetter(1), itemgetter(2)
+
+
+def _boundaries(spans: Sequence[tuple[str, int, int]]) -> set[int]:
+    out = set(map(_START, spans))
+    out.update(map(_END, spans))
     return out
 
 

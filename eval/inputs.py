@@ -493,12 +493,9 @@ class OnePass:
         predictions: Path,
         schema: Schema,
         *,
-        gold_documents: Iterable[Document] | None = None,
         parts: bool = False,
     ):
         self.gold_path = _existing_gold(gold) if isinstance(gold, str | Path) else None
-        # The gold's checked documents when another reader gives them (`eval.gold_ahead`).
-        self.gold_documents = gold_documents
         _no_predictions(predictions)
         self.gold = gold
         self.predictions = Path(predictions)
@@ -522,9 +519,7 @@ class OnePass:
         return gold.without_annotations()
 
     def __iter__(self) -> Iterator[tuple[Document, Document]]:
-        if self.gold_documents is not None:
-            docs = iter(self.gold_documents)
-        elif self.gold_path is not None:
+        if self.gold_path is not None:
             docs = checked_gold(self.gold_path, self.schema)
         else:
             docs = iter(self.gold)  # type: ignore[arg-type]

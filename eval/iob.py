@@ -40,6 +40,14 @@ def token_edge_arrays(gold: Document) -> tuple[np.ndarray, np.ndarray]:
     return token_arrays(gold.text, boundaries=[b for e in gold.entities for b in (e.start, e.end)])
 
 
+def span_edge_arrays(
+    gold: Document, spans: Sequence[tuple[str, int, int]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """`token_edge_arrays` of the gold document whose text is ``gold.text`` and whose entity
+    spans are `spans` (``(label, start, end)``; its entities are not read)."""
+    return token_arrays(gold.text, boundaries=[b for s in spans for b in (s[1], s[2])])
+
+
 def token_offsets(gold: Document) -> list[tuple[int, int]]:
     """``(start, end)`` of each token of the gold document's IOB view."""
     return list(zip(*token_edges(gold), strict=True))

@@ -42,7 +42,8 @@ COUNT_NAMES: dict[str, tuple[str, ...]] = {SPAN: SPAN_COUNT_NAMES, SET: PRF_COUN
 FAMILY_KIND = {"entities": SPAN, "relations": SET, "tokens": SET, "events": SET}
 
 GroupKey = tuple[str, str, str]  # (family, rule, scope)
-TokenEdges = Callable[[Document], tuple[np.ndarray, np.ndarray]]  # gold -> token starts, ends
+# a gold document (its id and text) and its spans -> its token starts and ends
+TokenEdges = Callable[[Document, list[Span]], tuple[np.ndarray, np.ndarray]]
 TOKENS = ("tokens", "iob2")  # the family and rule of the IOB2 token scores
 # a document -> its spans (`Entity.key`, in entity order) and its relations resolved to them
 GoldParts = Callable[[Document], tuple[list[Span], set[Resolved]]]
@@ -160,14 +161,14 @@ class TableBuilder:
         *,
         relations: bool = True,
         tokens: bool = True,
-        token_edges: TokenEdges = iob.token_edge_arrays,
+        token_edges: TokenEdges = iob.span_edge_arrays,
         parts: GoldParts | None = None,
         pred_parts: GoldParts | None = None,
     ) -> None:
         self.relations = relations
         self.tokens = tokens
-        self._token_edges = token_edges  # e.g. `GoldTokens.arrays`: the gold folder's view
-        self._parts = parts  # `gold_parts` made elsewhere (`GoldAhead.parts`), or None
+        self._token_edges = token_edges  # e.g. `GoldTokens.span_arrays`: a gold folder's view
+        self._parts = parts  # `gold_parts` made elsewhere (`ReadAhead.parts`), or None
         self._pred_parts = pred_parts  # the same of predictions (`OnePass.pred_parts`)
         # Token chunks are counted a batch of documents at a time, with numpy.
         self._chunks = ChunkCounts() if tokens else None
@@ -222,7 +223,7 @@ class TableBuilder:
                 g, p = rule.keys(gold_rel), rule.keys(pred_rel)
                 sizes += _split_sets(g, p, tp_labels, fn_labels, fp_labels)
         if self._chunks is not None:
-            self._chunks.add(*self._token_edges(gold), gold_spans, pred_spans)
+            self._chunks.add(*self._token_edges(gold, gold_spans), gold_spans, pred_spans)
         sizes += (bounds, len(m.closest), len(m.same_label), len(m.cross_label))
         self._sizes.append(sizes)
         return m

@@ -113,10 +113,10 @@ def test_folder_eval_reads_no_text_twice_and_equals_file_eval(
     write_gold(gold_docs, folder, schema=schema)
     from_file = evaluate(folder / "documents.jsonl", pred_file, schema, bootstrap=0)
 
-    def no_tokenizing(doc: Document) -> None:
+    def no_tokenizing(doc: Document, spans: object) -> None:
         raise AssertionError(f"tokenized {doc.id}")
 
-    monkeypatch.setattr(gold_tokens, "token_edge_arrays", no_tokenizing)
+    monkeypatch.setattr(gold_tokens, "span_edge_arrays", no_tokenizing)
     from_folder = evaluate(folder, pred_file, schema, bootstrap=0)
     assert from_folder.table.groups == from_file.table.groups
     assert np.array_equal(from_folder.table.counts, from_file.table.counts)

@@ -1,0 +1,169 @@
+"""The gold and the predictions read in a second process while this one scores.
+
+Reading and checking both files (decoding their JSON, checking the gold as gold and each
+prediction against it: `eval.inputs.OnePass`) is about half of `eventgold eval`'s work on one
+core, and needs nothing from the scoring. A forked process does it, exactly as `OnePass` does
+it here, and sends each document pair as what
+scoring reads of it, a batch at a time: the gold document's id and text (a `Document` without
+annotations, the "head"), and the gold's and the prediction's spans and resolved relations
+(`eval.table.gold_parts`, `OnePass.pred_parts`). Plain tuples, which pickle writes and reads in
+C. Once every pair is sent: what `OnePass` found (the predictions missing, the alignment
+report) and the documents a model trained on (`eval.training_overlap`). The pipe holds a few
+batches: memory does not grow with the files.
+
+The gold's token offsets are found by the scoring process (`GoldTokens`): read from a gold
+folder's shards they cost little, and tokenizing a documents file with spaCy would make this
+process, already the busier one, twice as long.
+
+The results are the same as reading in this process, which is what happens without ``fork``
+(not on Windows) or with one CPU. A problem in either file (or predictions out of the gold's
+order), or any failure of the second process, ends the pass with `NotOnePass`: the caller then
+reads everything again here, the two-pass way, which lists every problem or raises the error
+itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import multiprocessing
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from eventgold.documents import Document
+from eventgold.eval.align import AlignmentReport
+from eventgold.eval.inputs import NotOnePass, OnePass, count_lines
+from eventgold.eval.record_parts import Parts
+from eventgold.eval.table import gold_parts
+from eventgold.eval.training_overlap import TrainingOverlap
+from eventgold.schema import Schema
+
+BATCH = 128  # document pairs a message
+
+_Pair = tuple[tuple[str, str], Parts, Parts]  # (id, text), gold parts, prediction parts
+_DONE, _STOPPED, _FAILED = "done", "stopped", "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """What the reading found besides the pairs (see `ReadAhead`)."""
+
+    missing: tuple[str, ...]  # gold ids with no prediction
+    alignment: AlignmentReport | None
+    seen_in_training: tuple[str, ...]  # gold ids the predicting model was trained on
+
+
+def available() -> bool:
+    """Whether a second process can read the files: ``fork`` exists, there are 2 CPUs, and
+    this process may start one (a daemonic process, such as a `multiprocessing.Pool`'s
+    worker, may not)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return (
+        cpus > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+    )
+
+
+def _read(conn: Connection, file: Path, predictions: Path, schema: Schema) -> None:
+    """The second process: every document pair, then how the reading ended."""
+    gc.disable()  # it makes no cycles, and a collection would walk the whole inherited heap
+    try:
+        one_pass = OnePass(file, predictions, schema, parts=True)
+        overlap = TrainingOverlap(one_pass)
+        batch: list[_Pair] = []
+        for g, p in overlap:
+            batch.append(((g.id, g.text), gold_parts(g), one_pass.pred_parts(p)))
+            if len(batch) == BATCH:
+                conn.send(batch)
+                batch = []
+        conn.send(batch)
+        ending = Ending(one_pass.missing, one_pass.alignment, tuple(overlap.seen))
+        conn.send((_DONE, ending))
+    except NotOnePass as exc:
+        _last_word(conn, (_STOPPED, str(exc)))
+    except BaseException as exc:  # anything: the caller reads the files again itself
+        _last_word(conn, (_FAILED, f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def _last_word(conn: Connection, message: tuple[str, str]) -> None:
+    """Tell the caller how the reading ended, unless it is gone (it stopped reading: the pipe
+    is closed), which is no error of this process's."""
+    with contextlib.suppress(OSError):
+        conn.send(message)
+
+
+class ReadAhead:
+    """The (gold, prediction) pairs of `OnePass` over the gold documents `file` and the file
+    `predictions`, read by a second process. Iterate once: each pair is the gold document's
+    head (a `Document` with only its id and text) twice, as gold and as prediction; what
+    scoring reads of their annotations comes from `parts` and `pred_parts` (for
+    `TableBuilder`), each once per document. `ending` once the iteration is over. `close`
+    ends the second process if the iteration did not (a ``with`` block calls it).
+    """
+
+    def __init__(self, file: Path, predictions: Path, schema: Schema) -> None:
+        self.total = count_lines(file)  # for progress: a document a line
+        ctx = multiprocessing.get_context("fork")
+        self._conn, child = ctx.Pipe(duplex=False)
+        self._process = ctx.Process(
+            target=_read, args=(child, file, predictions, schema), daemon=True
+        )
+        self._process.start()
+        child.close()  # the child's end: the pipe reports its end once the child closes it
+        # Of the documents given and not asked for yet (the caller may hold a few).
+        self._parts: dict[str, Parts] = {}
+        self._pred_parts: dict[str, Parts] = {}
+        self._ending: Ending | None = None
+
+    def __enter__(self) -> ReadAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[tuple[Document, Document]]:
+        while True:
+            try:
+                message = self._conn.recv()
+            except EOFError:
+                raise NotOnePass("the process reading the files ended early") from None
+            if isinstance(message, tuple):
+                kind, detail = message
+                if kind != _DONE:
+                    raise NotOnePass(f"reading the files: {detail}")
+                self._ending = detail
+                return
+            for (doc_id, text), parts, pred_parts in message:
+                self._parts[doc_id] = parts
+                self._pred_parts[doc_id] = pred_parts
+                head = Document(id=doc_id, text=text)
+                yield head, head
+
+    def parts(self, gold: Document) -> Parts:
+        """`eval.table.gold_parts` of the gold document whose head `gold` is."""
+        return self._parts.pop(gold.id)
+
+    def pred_parts(self, pred: Document) -> Parts:
+        """`OnePass.pred_parts` of the prediction whose head `pred` is."""
+        return self._pred_parts.pop(pred.id)
+
+    @property
+    def ending(self) -> Ending:
+        if self._ending is None:
+            raise RuntimeError("the files have not been read to their end")
+        return self._ending
+
+    def close(self) -> None:
+        self._conn.close()
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()

@@ -1,0 +1,114 @@
+"""Both files read by a second process (`eval.read_ahead`): what it gives equals reading here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eventgold.dataset.writer import write_gold
+from eventgold.documents import Document, read_documents
+from eventgold.eval import read_ahead
+from eventgold.eval.evaluate import evaluate
+from eventgold.eval.inputs import NotOnePass, OnePass
+from eventgold.eval.read_ahead import ReadAhead
+from eventgold.eval.table import gold_parts
+from eventgold.eval.training_overlap import TrainingOverlap
+from eventgold.schema import Schema
+
+SHIPPED = Path(__file__).resolve().parents[2] / "gold"
+GOLD = SHIPPED / "documents.jsonl"
+pytestmark = pytest.mark.skipif(not read_ahead.available(), reason="needs fork and 2 CPUs")
+
+
+def _predictions(path: Path) -> Path:
+    """Predictions of the shipped gold: one document left out, one without offsets (aligned),
+    one by a model trained on it, the rest as the gold has them."""
+    records = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines()]
+    del records[3]
+    for entity in records[4]["entities"]:
+        del entity["start"], entity["end"]
+    records[5]["meta"] = {"model": {"trained_on": [records[5]["id"]]}}
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_pairs_parts_and_ending_equal_reading_here(tmp_path: Path, schema: Schema) -> None:
+    predictions = _predictions(tmp_path / "pred.jsonl")
+    one_pass = OnePass(GOLD, predictions, schema, parts=True)
+    overlap = TrainingOverlap(one_pass)
+    here = [(g, gold_parts(g), one_pass.pred_parts(p)) for g, p in overlap]
+    with ReadAhead(GOLD, predictions, schema) as ahead:
+        pairs = list(ahead)
+        assert [g for g, _ in pairs] == [Document(id=g.id, text=g.text) for g, _, _ in here]
+        assert all(g is p for g, p in pairs)  # the prediction comes as its gold's head
+        got = [(ahead.parts(g), ahead.pred_parts(p)) for g, p in pairs]
+        assert got == [(gp, pp) for _, gp, pp in here]
+        ending = ahead.ending
+        assert ending.missing == one_pass.missing != ()
+        assert ending.alignment == one_pass.alignment is not None
+        assert ending.seen_in_training == tuple(overlap.seen) != ()
+        with pytest.raises(KeyError):
+            ahead.parts(pairs[0][0])  # each document's parts are given once
+
+
+def test_a_problem_in_the_gold_ends_the_pass(tmp_path: Path, schema: Schema) -> None:
+    file = tmp_path / "gold.jsonl"
+    lines = GOLD.read_text(encoding="utf-8").splitlines()
+    bad = json.loads(lines[1])
+    bad["entities"][0]["label"] = "NOT_A_LABEL"
+    file.write_text("\n".join([lines[0], json.dumps(bad), *lines[2:]]) + "\n", encoding="utf-8")
+    with (
+        ReadAhead(file, GOLD, schema) as ahead,
+        pytest.raises(NotOnePass, match="label 'NOT_A_LABEL' is not in schema"),
+    ):
+        list(ahead)
+
+
+def test_a_problem_in_the_predictions_ends_the_pass(tmp_path: Path, schema: Schema) -> None:
+    file = tmp_path / "pred.jsonl"
+    lines = GOLD.read_text(encoding="utf-8").splitlines()
+    bad = json.loads(lines[2])
+    bad["entities"][0]["end"] = bad["entities"][0]["start"]
+    file.write_text("\n".join([*lines[:2], json.dumps(bad)]) + "\n", encoding="utf-8")
+    with (
+        ReadAhead(GOLD, file, schema) as ahead,
+        pytest.raises(NotOnePass, match=r"reading the files: .* not a non-empty range"),
+    ):
+        list(ahead)
+
+
+def test_close_ends_the_process_before_the_files_are_read(schema: Schema) -> None:
+    ahead = ReadAhead(GOLD, GOLD, schema)
+    next(iter(ahead))
+    ahead.close()
+    assert not ahead._process.is_alive()
+    with pytest.raises(RuntimeError, match="not been read to their end"):
+        _ = ahead.ending
+
+
+def test_eval_scores_the_same_with_and_without_a_second_process(
+    tmp_path: Path, schema: Schema, gold_docs: list[Document], pred_file: Path, monkeypatch
+) -> None:
+    folder = tmp_path / "gold"
+    write_gold(gold_docs, folder, schema=schema)
+    for gold in (folder, folder / "documents.jsonl"):
+        ahead = evaluate(gold, pred_file, schema, bootstrap=50).to_json()
+        with monkeypatch.context() as patched:
+            patched.setattr(read_ahead, "available", lambda: False)
+            here = evaluate(gold, pred_file, schema, bootstrap=50).to_json()
+        assert ahead == here
+    assert list(read_documents(folder / "documents.jsonl"))  # the folder was read, not emptied
+
+
+def _available_in_a_pool_worker() -> bool:
+    return read_ahead.available()
+
+
+def test_not_available_in_a_daemonic_process() -> None:
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_available_in_a_pool_worker) is False
+    assert read_ahead.available() is True

@@ -443,7 +443,11 @@ def iter_evaluate(
                 overlap = TrainingOverlap(one_pass)
                 views = GoldTokens(gold) if tokens else None
                 scores = yield from _score(
-                    overlap, one_pass.total, tokens=views, pred_parts=one_pass.pred_parts
+                    overlap,
+                    one_pass.total,
+                    tokens=views,
+                    parts=one_pass.gold_parts,
+                    pred_parts=one_pass.pred_parts,
                 )
                 missing, alignment = one_pass.missing, one_pass.alignment
                 seen = tuple(overlap.seen)

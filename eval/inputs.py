@@ -464,6 +464,38 @@ def checked_gold(file: Path, schema: Schema) -> Iterator[Document]:
         yield doc
 
 
+def checked_gold_heads(file: Path, schema: Schema, parts: dict[str, Parts]) -> Iterator[Document]:
+    """`checked_gold` as heads: each document without its annotations, what scoring reads of
+    them put in `parts` by id. A clean line is read with `record_parts` (no entity built);
+    any other is read the full way, whose first problem raises `NotOnePass`."""
+    rules = RecordRules(schema)
+    seen: set[str] = set()
+    for where, _, raw in iter_jsonl_lines(file):
+        obj, _ = _decode(raw, where=where)
+        if (
+            type(obj) is dict
+            and type(doc_id := obj.get("id")) is str
+            and type(text := obj.get("text")) is str
+            and doc_id not in seen
+            and (clean := record_parts(obj, text, rules, gold=True)) is not None
+        ):
+            seen.add(doc_id)
+            parts[doc_id] = clean
+            yield _head(obj, text)
+            continue
+        doc, problems = document_from_line(raw, where=where)
+        if doc is not None and doc.id in seen:
+            raise NotOnePass(f"{where}: duplicate document id '{doc.id}'")
+        if doc is not None:
+            dwhere = f"{file.name} / document '{doc.id}'"
+            problems = validate_document(doc, schema, rules=GOLD_RULES, where=dwhere)
+        if doc is None or problems:
+            raise NotOnePass(str(problems[0]))
+        seen.add(doc.id)
+        parts[doc.id] = gold_parts(doc)
+        yield doc.without_annotations()
+
+
 def _any_id(_: str) -> bool:
     return True  # a prediction's id is looked for in the gold as the pass goes
 
@@ -482,9 +514,10 @@ class OnePass:
     prediction (they are held until the prediction that follows them is found).
     After a full iteration, `missing` and `alignment` are those of `Predictions`.
 
-    With `parts`, a prediction may come as its head (a `Document` without annotations: a
-    clean record is never built into entities, see `eval.record_parts`), and what scoring
-    reads of each prediction yielded is `pred_parts` of it, taken once.
+    With `parts`, documents come as their heads (`Document`s without annotations: a clean
+    record is never built into entities, see `eval.record_parts`), and what scoring reads of
+    each pair yielded is `gold_parts` of its gold and `pred_parts` of its prediction, each
+    taken once.
     """
 
     def __init__(
@@ -505,12 +538,33 @@ class OnePass:
         self.missing: tuple[str, ...] = ()
         self.alignment: AlignmentReport | None = None
         self._check = _PredictionCheck(self.predictions, schema, _any_id, 0, parts=parts)
+        self._gold_parts: dict[str, Parts] | None = {} if parts else None
+
+    def gold_parts(self, gold: Document) -> Parts:
+        """`eval.table.gold_parts` of the gold document whose head `gold` is."""
+        if self._gold_parts is None:
+            raise RuntimeError("OnePass(parts=True) keeps the parts")
+        return self._gold_parts.pop(gold.id)
 
     def pred_parts(self, pred: Document) -> Parts:
         """`eval.table.gold_parts` of the prediction whose head (or document) `pred` is."""
         if self._check.parts is None:
             raise RuntimeError("OnePass(parts=True) keeps the parts")
         return self._check.parts.pop(pred.id)
+
+    def _gold_documents(self) -> Iterator[Document]:
+        """The gold documents, checked; with `parts`, their heads, their parts kept."""
+        parts = self._gold_parts
+        if self.gold_path is not None:
+            if parts is None:
+                yield from checked_gold(self.gold_path, self.schema)
+            else:
+                yield from checked_gold_heads(self.gold_path, self.schema, parts)
+            return
+        for doc in self.gold:  # type: ignore[union-attr]
+            if parts is not None:
+                parts[doc.id] = gold_parts(doc)
+            yield doc
 
     def _empty(self, gold: Document) -> Document:
         """The empty prediction of a gold document the predictions leave out."""
@@ -519,10 +573,7 @@ class OnePass:
         return gold.without_annotations()
 
     def __iter__(self) -> Iterator[tuple[Document, Document]]:
-        if self.gold_path is not None:
-            docs = checked_gold(self.gold_path, self.schema)
-        else:
-            docs = iter(self.gold)  # type: ignore[arg-type]
+        docs = self._gold_documents()
         passed: list[Document] = []  # gold documents moved over: no prediction
         missing: list[str] = []
 

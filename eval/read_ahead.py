@@ -37,7 +37,6 @@ from eventgold.documents import Document
 from eventgold.eval.align import AlignmentReport
 from eventgold.eval.inputs import NotOnePass, OnePass, count_lines
 from eventgold.eval.record_parts import Parts
-from eventgold.eval.table import gold_parts
 from eventgold.eval.training_overlap import TrainingOverlap
 from eventgold.schema import Schema
 
@@ -79,7 +78,7 @@ def _read(conn: Connection, file: Path, predictions: Path, schema: Schema) -> No
         overlap = TrainingOverlap(one_pass)
         batch: list[_Pair] = []
         for g, p in overlap:
-            batch.append(((g.id, g.text), gold_parts(g), one_pass.pred_parts(p)))
+            batch.append(((g.id, g.text), one_pass.gold_parts(g), one_pass.pred_parts(p)))
             if len(batch) == BATCH:
                 conn.send(batch)
                 batch = []

@@ -1,9 +1,9 @@
-"""What scoring reads of a prediction record, straight from its decoded JSON, when it is clean.
+"""What scoring reads of a record, straight from its decoded JSON, when it is clean.
 
-Checking a prediction the full way builds a `Document` of `Entity` objects
+Checking a prediction (or gold) record the full way builds a `Document` of `Entity` objects
 (`documents.parse_document`), checks it (`validate.validate_document` with
-`PREDICTION_RULES`), and scoring then reads each entity back as a span: about half of
-`eventgold eval`'s own time on a large prediction file. Most records have no problem at all,
+`PREDICTION_RULES`, or `GOLD_RULES`), and scoring then reads each entity back as a span: most
+of `eventgold eval`'s time reading a large file. Most records have no problem at all,
 and for those the answer is known without locating anything: `record_parts` checks a whole
 record with set and map operations, which run in C, and gives its spans and resolved
 relations (`eval.table.gold_parts` of the document the full way would build).
@@ -17,6 +17,7 @@ every kind of fault.
 
 from __future__ import annotations
 
+import itertools
 import sys
 from operator import itemgetter
 from typing import Any
@@ -24,10 +25,18 @@ from typing import Any
 from eventgold.eval.matching import Span
 from eventgold.eval.relations import Resolved
 from eventgold.schema import Schema
+from eventgold.validate import TRIM
 
 Parts = tuple[list[Span], set[Resolved]]
 
 _ENTITY = itemgetter("start", "end", "label")  # the fields every entity must have
+_START, _END = itemgetter(1), itemgetter(2)
+
+
+def _start_longest(span: Span) -> tuple[int, int]:
+    return span[1], -span[2]
+
+
 _RELATION = itemgetter("head", "tail", "label")
 _ABSENT = object()  # an optional field left out
 _NOTHING: list[Any] = []  # an absent list (never changed)
@@ -55,10 +64,13 @@ def _optional_fields_fit(obj: dict[str, Any]) -> bool:
     )
 
 
-def record_parts(obj: dict[str, Any], text: str, rules: RecordRules) -> Parts | None:
+def record_parts(
+    obj: dict[str, Any], text: str, rules: RecordRules, *, gold: bool = False
+) -> Parts | None:
     """The spans and resolved relations of prediction record `obj` on `text` (its gold
     document's text), or None when the record needs the full check (see the module
-    docstring)."""
+    docstring). With `gold`, the record is checked as gold (`GOLD_RULES`): its spans must
+    also be trimmed and must not overlap."""
     ents = obj.get("entities", _NOTHING)
     rels = obj.get("relations", _NOTHING)
     if type(ents) is not list or type(rels) is not list or not _optional_fields_fit(obj):
@@ -92,11 +104,21 @@ def record_parts(obj: dict[str, Any], text: str, rules: RecordRules) -> Parts | 
             return None
         # Labels are interned, as `parse_document` does: scoring keeps millions of them.
         spans = list(zip(map(sys.intern, labels), starts, ends, strict=True))
-        if len(set(spans)) != len(spans):
+        if len(set(spans)) != len(spans) or (gold and not _gold_spans(spans, covered)):
             return None
     if not rels:
         return spans, set()
     return _resolved(spans, ids, rels, rules)
+
+
+def _gold_spans(spans: list[Span], covered: list[str]) -> bool:
+    """Whether no span starts or ends with whitespace and no two overlap (`GOLD_RULES`)."""
+    if list(map(str.strip, covered, itertools.repeat(TRIM))) != covered:
+        return False
+    # In order of start (longest first), spans that do not overlap each begin at or after
+    # the end of the one before; the first overlap shows as a pair of neighbours.
+    ordered = sorted(spans, key=_start_longest)
+    return all(map(int.__le__, map(_END, ordered), map(_START, ordered[1:])))
 
 
 def _resolved(

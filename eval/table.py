@@ -183,7 +183,9 @@ class TableBuilder:
         self._kinds += ["entities/paired"]
         self._kinds += [f"{f}/{k}" for f in families for k in ("tp", "fn", "fp")]
         self._flat: dict[str, list[str]] = {kind: [] for kind in self._kinds}
-        self._sizes: list[list[int]] = []  # per document: events of each kind, then pairings
+        # Per document: events of each kind, then pairings, one flat list (not a list per
+        # document: 100,000 small lists would be objects for every garbage collection to walk).
+        self._sizes: list[int] = []
         self._relation_slots = [
             (rule, *(self._flat[f"relations/{name}/{k}"] for k in ("tp", "fn", "fp")))
             for name, rule in RELATION_RULES.items()
@@ -225,7 +227,7 @@ class TableBuilder:
         if self._chunks is not None:
             self._chunks.add(*self._token_edges(gold, gold_spans), gold_spans, pred_spans)
         sizes += (bounds, len(m.closest), len(m.same_label), len(m.cross_label))
-        self._sizes.append(sizes)
+        self._sizes += sizes
         return m
 
     def _matrix(self, labels: list[str], sizes: np.ndarray, vocab: list[str]) -> np.ndarray:

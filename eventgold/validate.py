@@ -26,7 +26,7 @@ ENDPOINT_TYPE = "endpoint-type"
 SELF_RELATION = "self-relation"
 DUPLICATE_RELATION = "duplicate-relation"
 
-_TRIM = " \t\r\n\u00a0"
+TRIM = " \t\r\n\u00a0"  # what a gold span may not start or end with
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +106,7 @@ def validate_document(
                 )
             )
             continue
-        if rules.require_trimmed and (actual[0] in _TRIM or actual[-1] in _TRIM):
+        if rules.require_trimmed and (actual[0] in TRIM or actual[-1] in TRIM):
             problems.append(
                 Problem(
                     entity_where(where, i, e),

@@ -11,7 +11,7 @@ from eventgold.dataset.writer import write_gold
 from eventgold.documents import Document, read_documents
 from eventgold.eval import read_ahead
 from eventgold.eval.evaluate import evaluate
-from eventgold.eval.inputs import NotOnePass, OnePass
+from eventgold.eval.inputs import NotOnePass, OnePass, checked_gold
 from eventgold.eval.read_ahead import ReadAhead
 from eventgold.eval.table import gold_parts
 from eventgold.eval.training_overlap import TrainingOverlap
@@ -38,7 +38,9 @@ def test_pairs_parts_and_ending_equal_reading_here(tmp_path: Path, schema: Schem
     predictions = _predictions(tmp_path / "pred.jsonl")
     one_pass = OnePass(GOLD, predictions, schema, parts=True)
     overlap = TrainingOverlap(one_pass)
-    here = [(g, gold_parts(g), one_pass.pred_parts(p)) for g, p in overlap]
+    here = [(g, one_pass.gold_parts(g), one_pass.pred_parts(p)) for g, p in overlap]
+    full = {d.id: gold_parts(d) for d in checked_gold(GOLD, schema)}
+    assert [gp for g, gp, _ in here] == [full[g.id] for g, _, _ in here]
     with ReadAhead(GOLD, predictions, schema) as ahead:
         pairs = list(ahead)
         assert [g for g, _ in pairs] == [Document(id=g.id, text=g.text) for g, _, _ in here]

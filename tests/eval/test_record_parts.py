@@ -12,7 +12,7 @@ from eventgold.documents import parse_document
 from eventgold.eval.record_parts import RecordRules, record_parts
 from eventgold.eval.table import gold_parts
 from eventgold.schema import load_schema
-from eventgold.validate import PREDICTION_RULES, validate_document
+from eventgold.validate import GOLD_RULES, PREDICTION_RULES, Rules, validate_document
 
 SCHEMA = load_schema()
 RULES = RecordRules(SCHEMA)
@@ -109,20 +109,20 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
     return _record(fields)
 
 
-def _full_way(obj: dict[str, Any]) -> tuple[Any, bool]:
+def _full_way(obj: dict[str, Any], rules: Rules = PREDICTION_RULES) -> tuple[Any, bool]:
     """The parts of the document the full check builds, and whether it found a problem."""
     doc, problems = parse_document(obj)
     if doc is None:
         return None, True
-    problems = validate_document(doc, SCHEMA, rules=PREDICTION_RULES)
+    problems = validate_document(doc, SCHEMA, rules=rules)
     return gold_parts(doc), bool(problems)
 
 
 @settings(max_examples=1500, deadline=None)
-@given(records())
-def test_a_record_accepted_is_clean_and_has_the_same_parts(obj: dict[str, Any]) -> None:
-    parts = record_parts(obj, TEXT, RULES)
-    expected, has_problems = _full_way(obj)
+@given(records(), st.booleans())
+def test_a_record_accepted_is_clean_and_has_the_same_parts(obj: dict[str, Any], gold: bool) -> None:
+    parts = record_parts(obj, TEXT, RULES, gold=gold)
+    expected, has_problems = _full_way(obj, GOLD_RULES if gold else PREDICTION_RULES)
     if parts is not None:
         assert not has_problems
         assert parts == expected
@@ -170,3 +170,20 @@ def test_every_fault_leaves_the_record_to_the_full_check() -> None:
         obj = {"id": "d1", "text": TEXT, **fault}
         assert record_parts(obj, TEXT, RULES) is None, fault
         assert _full_way(obj)[1], fault
+
+
+def test_gold_spans_must_also_be_trimmed_and_apart() -> None:
+    attack = {"id": "a", "start": 7, "end": 15, "label": "ATTACK"}  # "attacked"
+    faults = [
+        [{**attack, "start": 6}],  # " attacked"
+        [attack, {"id": "b", "start": 0, "end": 10, "label": "ATTACKER"}],  # overlaps it
+        [attack, {**attack, "id": "b", "label": "ATTACKER"}],  # the same span, another label
+    ]
+    for ents in faults:
+        obj = {"id": "d1", "text": TEXT, "entities": ents}
+        assert record_parts(obj, TEXT, RULES) is not None, ents  # fine in a prediction
+        assert record_parts(obj, TEXT, RULES, gold=True) is None, ents
+        assert _full_way(obj, GOLD_RULES)[1], ents
+    apart = [attack, {"id": "b", "start": 0, "end": 6, "label": "ATTACKER"}]
+    obj = {"id": "d1", "text": TEXT, "entities": apart}
+    assert record_parts(obj, TEXT, RULES, gold=True) == _full_way(obj, GOLD_RULES)[0]

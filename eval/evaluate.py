@@ -307,8 +307,11 @@ def _observed(table: CountTable, sums: np.ndarray) -> dict[GroupKey, float]:
     return dict(zip(f1_metrics(table), map(float, values), strict=True))
 
 
-def _input(path: Path | None) -> dict[str, str | None]:
-    return {"path": str(path) if path else None, "sha256": sha256_file(path) if path else None}
+def _input(path: Path | None, hashes: dict[Path, str]) -> dict[str, str | None]:
+    """A file's path and sha256 (from `hashes` when the reading process made it)."""
+    if path is None:
+        return {"path": None, "sha256": None}
+    return {"path": str(path), "sha256": hashes.get(path) or sha256_file(path)}
 
 
 def _predictions(
@@ -419,6 +422,7 @@ def iter_evaluate(
     scores: _Scores | None = None
     ignored = 0
     seen: tuple[str, ...] = ()  # scored documents the predicting model was trained on
+    hashes: dict[Path, str] = {}  # sha256 of input files, made while they were read
     views: GoldTokens | None = None
     if pred_path is not None and not splits:
         # Predictions in the gold's order (the usual case) are checked and scored in one
@@ -438,6 +442,7 @@ def iter_evaluate(
                 )
                 end = ahead.ending
                 missing, alignment, seen = end.missing, end.alignment, end.seen_in_training
+                hashes = {gold_path: end.sha256[0], pred_path: end.sha256[1]}
             else:  # here; a missing file raises its error from `OnePass`
                 one_pass = OnePass(gold, pred_path, schema, parts=True)
                 overlap = TrainingOverlap(one_pass)
@@ -474,7 +479,7 @@ def iter_evaluate(
     return EvalResult(
         schema_name=schema.name,
         schema_version=schema.version,
-        inputs={"gold": _input(gold_path), "predictions": _input(pred_path)},
+        inputs={"gold": _input(gold_path, hashes), "predictions": _input(pred_path, hashes)},
         bootstrap=settings,
         table=scores.table,
         intervals=cis,

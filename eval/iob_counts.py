@@ -60,6 +60,9 @@ class ChunkCounts:
         self._gold = _Side()
         self._pred = _Side()
         self._done: list[np.ndarray] = []  # per batch: (3, documents, labels then known)
+        # Every label seen so far -> its place in string order (the tagging order), made again
+        # only when a batch brings a new one.
+        self._rank: dict[str, int] = {}
 
     def add(self, starts: np.ndarray, ends: np.ndarray, gold: list[Span], pred: list[Span]) -> None:
         """One document: its gold tokens' starts and ends, its gold and predicted spans."""
@@ -90,11 +93,16 @@ class ChunkCounts:
         shift = np.repeat(np.arange(n, dtype=np.int64) * SHIFT, lengths)
         token_starts = np.concatenate(self._starts).astype(np.int64) + shift
         token_ends = np.concatenate(self._ends).astype(np.int64) + shift
-        labels = sorted({*map(_LABEL, self._gold.spans), *map(_LABEL, self._pred.spans)})
-        rank = {label: i for i, label in enumerate(labels)}  # string order: the tagging order
+        try:
+            gold = _chunks(self._gold, self._rank, token_starts, token_ends)
+            pred = _chunks(self._pred, self._rank, token_starts, token_ends)
+        except KeyError:  # a label first seen in this batch
+            seen = {*self._rank, *map(_LABEL, self._gold.spans), *map(_LABEL, self._pred.spans)}
+            self._rank = {label: i for i, label in enumerate(sorted(seen))}
+            gold = _chunks(self._gold, self._rank, token_starts, token_ends)
+            pred = _chunks(self._pred, self._rank, token_starts, token_ends)
+        labels = list(self._rank)
         width = len(labels)
-        gold = _chunks(self._gold, rank, token_starts, token_ends)
-        pred = _chunks(self._pred, rank, token_starts, token_ends)
         both = np.intersect1d(gold[0], pred[0], assume_unique=True)
         in_gold = np.isin(gold[0], both, assume_unique=True)
         in_pred = np.isin(pred[0], both, assume_unique=True)

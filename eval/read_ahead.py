@@ -8,8 +8,8 @@ scoring reads of it, a batch at a time: the gold document's id and text (a `Docu
 annotations, the "head"), and the gold's and the prediction's spans and resolved relations
 (`eval.table.gold_parts`, `OnePass.pred_parts`). Plain tuples, which pickle writes and reads in
 C. Once every pair is sent: what `OnePass` found (the predictions missing, the alignment
-report) and the documents a model trained on (`eval.training_overlap`). The pipe holds a few
-batches: memory does not grow with the files.
+report), the documents a model trained on (`eval.training_overlap`) and both files' sha256.
+The pipe holds a few batches: memory does not grow with the files.
 
 The gold's token offsets are found by the scoring process (`GoldTokens`): read from a gold
 folder's shards they cost little, and tokenizing a documents file with spaCy would make this
@@ -35,7 +35,7 @@ from pathlib import Path
 
 from eventgold.documents import Document
 from eventgold.eval.align import AlignmentReport
-from eventgold.eval.inputs import NotOnePass, OnePass, count_lines
+from eventgold.eval.inputs import NotOnePass, OnePass, count_lines, sha256_file
 from eventgold.eval.record_parts import Parts
 from eventgold.eval.training_overlap import TrainingOverlap
 from eventgold.schema import Schema
@@ -53,6 +53,9 @@ class Ending:
     missing: tuple[str, ...]  # gold ids with no prediction
     alignment: AlignmentReport | None
     seen_in_training: tuple[str, ...]  # gold ids the predicting model was trained on
+    # sha256 of the gold and the prediction file, made here once they are read: the other
+    # process, which would otherwise read them again, is the busier one
+    sha256: tuple[str, str]
 
 
 def available() -> bool:
@@ -83,7 +86,8 @@ def _read(conn: Connection, file: Path, predictions: Path, schema: Schema) -> No
                 conn.send(batch)
                 batch = []
         conn.send(batch)
-        ending = Ending(one_pass.missing, one_pass.alignment, tuple(overlap.seen))
+        hashes = (sha256_file(file), sha256_file(predictions))
+        ending = Ending(one_pass.missing, one_pass.alignment, tuple(overlap.seen), hashes)
         conn.send((_DONE, ending))
     except NotOnePass as exc:
         _last_word(conn, (_STOPPED, str(exc)))

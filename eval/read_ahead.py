@@ -104,6 +104,19 @@ def _last_word(conn: Connection, message: tuple[str, str]) -> None:
         conn.send(message)
 
 
+PIPE_BYTES = 1 << 20  # a few batches: Linux's largest pipe buffer for any user (its default)
+
+
+def _widen(conn: Connection) -> None:
+    """Let the pipe hold a few batches, not 64 KB (Linux's default, a fraction of one): each
+    process then works on while the other is busy with a batch, instead of the two taking
+    turns. Elsewhere, or if refused, the pipe stays as it is, which is only slower."""
+    with contextlib.suppress(AttributeError, OSError):  # not Linux; a lower limit
+        import fcntl
+
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+
+
 class ReadAhead:
     """The (gold, prediction) pairs of `OnePass` over the gold documents `file` and the file
     `predictions`, read by a second process. Iterate once: each pair is the gold document's
@@ -117,6 +130,7 @@ class ReadAhead:
         self.total = count_lines(file)  # for progress: a document a line
         ctx = multiprocessing.get_context("fork")
         self._conn, child = ctx.Pipe(duplex=False)
+        _widen(child)
         self._process = ctx.Process(
             target=_read, args=(child, file, predictions, schema), daemon=True
         )

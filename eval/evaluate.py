@@ -44,7 +44,7 @@ from eventgold.eval.inputs import (
     sha256_file,
 )
 from eventgold.eval.matching import Span, SpanMatch, overlaps
-from eventgold.eval.read_ahead import ReadAhead
+from eventgold.eval.read_ahead import ReadAhead, SharedTokens
 from eventgold.eval.refusals import refuse_unscorable
 from eventgold.eval.table import (
     COUNT_NAMES,
@@ -348,7 +348,7 @@ def _score(
     pairs: Iterable[tuple[Document, Document]],
     total: int,
     *,
-    tokens: GoldTokens | None,
+    tokens: GoldTokens | SharedTokens | None,
     parts: GoldParts | None = None,
     pred_parts: GoldParts | None = None,
 ) -> Generator[Progress, None, _Scores]:
@@ -423,7 +423,7 @@ def iter_evaluate(
     ignored = 0
     seen: tuple[str, ...] = ()  # scored documents the predicting model was trained on
     hashes: dict[Path, str] = {}  # sha256 of input files, made while they were read
-    views: GoldTokens | None = None
+    views: GoldTokens | SharedTokens | None = None
     if pred_path is not None and not splits:
         # Predictions in the gold's order (the usual case) are checked and scored in one
         # pass over both files, read by a second process when there is a second CPU;
@@ -435,8 +435,12 @@ def iter_evaluate(
                 and pred_path.is_file()
                 and read_ahead.available()
             ):
-                ahead = stack.enter_context(ReadAhead(gold_path, pred_path, schema))
-                views = GoldTokens(gold) if tokens else None
+                # Without stored token offsets (no gold folder), both processes tokenize.
+                tokenize = tokens and not Path(gold).is_dir()
+                ahead = stack.enter_context(
+                    ReadAhead(gold_path, pred_path, schema, tokenize=tokenize)
+                )
+                views = SharedTokens(ahead, GoldTokens(gold)) if tokens else None
                 scores = yield from _score(
                     ahead, ahead.total, tokens=views, parts=ahead.parts, pred_parts=ahead.pred_parts
                 )

@@ -12,8 +12,8 @@ report), the documents a model trained on (`eval.training_overlap`) and both fil
 The pipe holds a few batches: memory does not grow with the files.
 
 The gold's token offsets are found by the scoring process (`GoldTokens`): read from a gold
-folder's shards they cost little, and tokenizing a documents file with spaCy would make this
-process, already the busier one, twice as long.
+folder's shards they cost little. Tokenizing a documents file with spaCy costs about as much
+as everything else this process does, so then the two processes share it (`tokenize`).
 
 The results are the same as reading in this process, which is what happens without ``fork``
 (not on Windows) or with one CPU. A problem in either file (or predictions out of the gold's
@@ -32,17 +32,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from eventgold.documents import Document
 from eventgold.eval.align import AlignmentReport
+from eventgold.eval.gold_tokens import GoldTokens
 from eventgold.eval.inputs import NotOnePass, OnePass, count_lines, sha256_file
+from eventgold.eval.iob import span_edge_arrays
+from eventgold.eval.matching import Span
 from eventgold.eval.record_parts import Parts
 from eventgold.eval.training_overlap import TrainingOverlap
 from eventgold.schema import Schema
 
 BATCH = 128  # document pairs a message
 
-_Pair = tuple[tuple[str, str], Parts, Parts]  # (id, text), gold parts, prediction parts
+_Edges = tuple[np.ndarray, np.ndarray]  # token starts and ends
+# (id, text), gold parts, prediction parts, and the token offsets when found there
+_Pair = tuple[tuple[str, str], Parts, Parts, _Edges | None]
+SHARE = 3  # with `tokenize`, the reading process tokenizes one gold document in SHARE
 _DONE, _STOPPED, _FAILED = "done", "stopped", "failed"
 
 
@@ -73,15 +82,17 @@ def available() -> bool:
     )
 
 
-def _read(conn: Connection, file: Path, predictions: Path, schema: Schema) -> None:
+def _read(conn: Connection, file: Path, predictions: Path, schema: Schema, tokenize: bool) -> None:
     """The second process: every document pair, then how the reading ended."""
     gc.disable()  # it makes no cycles, and a collection would walk the whole inherited heap
     try:
         one_pass = OnePass(file, predictions, schema, parts=True)
         overlap = TrainingOverlap(one_pass)
         batch: list[_Pair] = []
-        for g, p in overlap:
-            batch.append(((g.id, g.text), one_pass.gold_parts(g), one_pass.pred_parts(p)))
+        for i, (g, p) in enumerate(overlap):
+            parts = one_pass.gold_parts(g)
+            edges = span_edge_arrays(g, parts[0]) if tokenize and i % SHARE == 0 else None
+            batch.append(((g.id, g.text), parts, one_pass.pred_parts(p), edges))
             if len(batch) == BATCH:
                 conn.send(batch)
                 batch = []
@@ -124,21 +135,28 @@ class ReadAhead:
     scoring reads of their annotations comes from `parts` and `pred_parts` (for
     `TableBuilder`), each once per document. `ending` once the iteration is over. `close`
     ends the second process if the iteration did not (a ``with`` block calls it).
+
+    With `tokenize`, for a gold without stored token offsets (a documents file), the second
+    process also tokenizes one gold document in `SHARE` (`iob.span_edge_arrays`), which
+    `edges` gives; this process tokenizes the others (`SharedTokens`).
     """
 
-    def __init__(self, file: Path, predictions: Path, schema: Schema) -> None:
+    def __init__(
+        self, file: Path, predictions: Path, schema: Schema, *, tokenize: bool = False
+    ) -> None:
         self.total = count_lines(file)  # for progress: a document a line
         ctx = multiprocessing.get_context("fork")
         self._conn, child = ctx.Pipe(duplex=False)
         _widen(child)
         self._process = ctx.Process(
-            target=_read, args=(child, file, predictions, schema), daemon=True
+            target=_read, args=(child, file, predictions, schema, tokenize), daemon=True
         )
         self._process.start()
         child.close()  # the child's end: the pipe reports its end once the child closes it
         # Of the documents given and not asked for yet (the caller may hold a few).
         self._parts: dict[str, Parts] = {}
         self._pred_parts: dict[str, Parts] = {}
+        self._edges: dict[str, _Edges] = {}
         self._ending: Ending | None = None
 
     def __enter__(self) -> ReadAhead:
@@ -159,9 +177,11 @@ class ReadAhead:
                     raise NotOnePass(f"reading the files: {detail}")
                 self._ending = detail
                 return
-            for (doc_id, text), parts, pred_parts in message:
+            for (doc_id, text), parts, pred_parts, edges in message:
                 self._parts[doc_id] = parts
                 self._pred_parts[doc_id] = pred_parts
+                if edges is not None:
+                    self._edges[doc_id] = edges
                 head = Document(id=doc_id, text=text)
                 yield head, head
 
@@ -172,6 +192,10 @@ class ReadAhead:
     def pred_parts(self, pred: Document) -> Parts:
         """`OnePass.pred_parts` of the prediction whose head `pred` is."""
         return self._pred_parts.pop(pred.id)
+
+    def edges(self, gold: Document) -> _Edges | None:
+        """The token offsets of the gold document whose head `gold` is, if found there."""
+        return self._edges.pop(gold.id, None)
 
     @property
     def ending(self) -> Ending:
@@ -184,3 +208,22 @@ class ReadAhead:
         if self._process.is_alive():
             self._process.terminate()
         self._process.join()
+
+
+class SharedTokens:
+    """`GoldTokens.span_arrays` of each gold document, or the offsets the reading process
+    found for it (`ReadAhead.edges`), counted among the tokenized ones (`sources`)."""
+
+    def __init__(self, ahead: ReadAhead, views: GoldTokens) -> None:
+        self._ahead = ahead
+        self._views = views
+
+    def span_arrays(self, gold: Document, spans: list[Span]) -> _Edges:
+        edges = self._ahead.edges(gold)
+        if edges is None:
+            return self._views.span_arrays(gold, spans)
+        self._views.tokenized += 1
+        return edges
+
+    def sources(self) -> dict[str, Any]:
+        return self._views.sources()

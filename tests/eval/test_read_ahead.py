@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from eventgold.dataset.writer import write_gold
 from eventgold.documents import Document, read_documents
 from eventgold.eval import read_ahead
 from eventgold.eval.evaluate import evaluate
+from eventgold.eval.gold_tokens import GoldTokens
 from eventgold.eval.inputs import NotOnePass, OnePass, checked_gold
-from eventgold.eval.read_ahead import ReadAhead
+from eventgold.eval.iob import span_edge_arrays
+from eventgold.eval.read_ahead import ReadAhead, SharedTokens
 from eventgold.eval.table import gold_parts
 from eventgold.eval.training_overlap import TrainingOverlap
 from eventgold.schema import Schema
@@ -53,6 +56,22 @@ def test_pairs_parts_and_ending_equal_reading_here(tmp_path: Path, schema: Schem
         assert ending.seen_in_training == tuple(overlap.seen) != ()
         with pytest.raises(KeyError):
             ahead.parts(pairs[0][0])  # each document's parts are given once
+
+
+def test_with_tokenize_every_third_gold_document_comes_tokenized(
+    tmp_path: Path, schema: Schema
+) -> None:
+    predictions = _predictions(tmp_path / "pred.jsonl")
+    with ReadAhead(GOLD, predictions, schema, tokenize=True) as ahead:
+        given = [ahead.edges(g) is not None for g, _ in ahead]
+    assert given == [i % read_ahead.SHARE == 0 for i in range(len(given))]
+    with ReadAhead(GOLD, predictions, schema, tokenize=True) as ahead:
+        shared = SharedTokens(ahead, GoldTokens(GOLD))
+        for g, _ in ahead:
+            spans = ahead.parts(g)[0]
+            got, want = shared.span_arrays(g, spans), span_edge_arrays(g, spans)
+            assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))
+        assert shared.sources() == {"stored": 0, "tokenized": len(given), "unreadable": []}
 
 
 def test_a_problem_in_the_gold_ends_the_pass(tmp_path: Path, schema: Schema) -> None:

@@ -29,6 +29,10 @@ def test_eval_bench_measures_every_size_against_nervaluate() -> None:
         for run in r["eval_command"].values():
             assert run["peak_rss_mb"] > 50 and run["seconds"] > run["cpu_seconds"] / 4 > 0
             assert run["speedup_vs_nervaluate_wall"] > 0 and run["load_average_1min"] >= 0
+            assert run["speedup_vs_nervaluate_scoring"] > 0
+            assert run["speedup_vs_nervaluate_command"] > 0
+        theirs = r["nervaluate_command"]
+        assert theirs["seconds"] > theirs["score_seconds"] > 0 and theirs["read_seconds"] > 0
     assert result.summary.count("\n| 40 |") == 4 and "| 40 | folder | " in result.summary
 
 

@@ -265,19 +265,20 @@ class EvalResult:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return {**self._summary_json(), "per_document": self.table.to_json()}
+        return {**self.summary_json(), "per_document": self.table.to_json()}
 
     def write_json(self, path: Path) -> None:
         """Write `to_json` to `path` atomically, as ``json.dumps`` writes it plus a line break,
         streaming the per-document counts (see `CountTable.write_json`)."""
-        summary = json.dumps(self._summary_json(), ensure_ascii=False)
+        summary = json.dumps(self.summary_json(), ensure_ascii=False)
         with atomic_file(path) as fh:
             fh.write(summary[:-1])  # all but the closing brace
             fh.write(', "per_document": ')
             self.table.write_json(fh)
             fh.write("}\n")
 
-    def _summary_json(self) -> dict[str, Any]:
+    def summary_json(self) -> dict[str, Any]:
+        """`to_json` without the per-document counts (a row a document)."""
         return {
             "metrics_version": METRICS_VERSION,
             "schema": {"name": self.schema_name, "version": self.schema_version},

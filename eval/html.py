@@ -197,10 +197,15 @@ def _input_item(name: str, where: Mapping[str, str | None]) -> str:
 
 
 def render_html(
-    result: EvalResult, *, title: str = "eventgold evaluation", events: Sequence[EventRow] = ()
+    result: EvalResult,
+    *,
+    title: str = "eventgold evaluation",
+    events: Sequence[EventRow] = (),
+    all_events: bool = True,
 ) -> str:
-    """The whole report as one HTML string; `events`, the predicted event table, if given."""
-    data = result.to_json()
+    """The whole report as one HTML string; `events`, the predicted event table, if given
+    (unless `all_events`, the first rows of a longer one)."""
+    data = result.summary_json()
     figures = data["figures"]
     inputs = "".join(_input_item(k, v) for k, v in data["inputs"].items())
     boot = data["bootstrap"]
@@ -229,5 +234,6 @@ def render_html(
         f"{''.join(sections)}"
         "<h2>Label confusion over overlapping spans</h2>"
         f"{confusion_table(result.confusion)}{error_table(result)}"
-        f"{events_html(events, title='Predicted events') if events else ''}</body></html>"
+        f"{events_html(events, title='Predicted events', all_rows=all_events) if events else ''}"
+        "</body></html>"
     )

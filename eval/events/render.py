@@ -50,9 +50,9 @@ def events_markdown(rows: Sequence[EventRow], *, total: int | None = None) -> st
     return "\n".join(lines)
 
 
-def events_html(rows: Sequence[EventRow], *, title: str = "Events") -> str:
+def events_html(rows: Sequence[EventRow], *, title: str = "Events", all_rows: bool = True) -> str:
     """An <h2> section with the rows as an HTML table; the sentence of each event's first
-    anchor as the row's tooltip."""
+    anchor as the row's tooltip. Unless `all_rows`, the rows are the first events of more."""
     head = "".join(f"<th>{escape(c)}</th>" for c in SHOWN_COLUMNS)
     body = "".join(
         f'<tr title="{escape(row.event.sentence)}">'
@@ -60,6 +60,10 @@ def events_html(rows: Sequence[EventRow], *, title: str = "Events") -> str:
         + "</tr>"
         for row in rows
     )
-    return (
-        f"<h2>{escape(title)}</h2><p>{len(rows)} event(s).</p><table><tr>{head}</tr>{body}</table>"
+    count = (
+        f"{len(rows)} event(s)."
+        if all_rows
+        else f"The first {len(rows)} event(s), in the gold's document order "
+        "(<code>eventgold events</code> writes them all)."
     )
+    return f"<h2>{escape(title)}</h2><p>{count}</p><table><tr>{head}</tr>{body}</table>"

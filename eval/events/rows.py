@@ -227,8 +227,13 @@ class _Desc:
         return self.key > other.key
 
 
-def predicted_event_rows(gold: Path, predictions: Path, schema: Schema) -> list[EventRow]:
-    """The event rows of a prediction file checked against the gold (for the HTML report).
+def predicted_event_rows(
+    gold: Path, predictions: Path, schema: Schema, *, limit: int | None = None
+) -> tuple[list[EventRow], bool]:
+    """The event rows of a prediction file checked against the gold (for the HTML report),
+    and whether they are all of them: with `limit`, at most that many, those of the first
+    documents in the gold's order, which are read no further (a report of 100,000 documents
+    would otherwise read them all again, and show a table no one can read).
 
     Predictions in the gold's order are read in one pass with the gold (`OnePass`, which
     parses each document once); anything else the two-pass way, which also lists problems.
@@ -237,8 +242,18 @@ def predicted_event_rows(gold: Path, predictions: Path, schema: Schema) -> list[
 
     with contextlib.suppress(NotOnePass):
         docs: Iterable[Document] = (p for _, p in OnePass(gold, predictions, schema))
-        return [EventRow(e) for a in event_table(docs, schema) for e in a.events]
+        return _first_rows(docs, schema, limit)
     gold_file = index_gold(gold, schema)
     preds = load_predictions(predictions, gold_file, schema)
-    docs = (preds.for_gold(g) for g in gold_file)
-    return [EventRow(e) for a in event_table(docs, schema) for e in a.events]
+    return _first_rows((preds.for_gold(g) for g in gold_file), schema, limit)
+
+
+def _first_rows(
+    docs: Iterable[Document], schema: Schema, limit: int | None
+) -> tuple[list[EventRow], bool]:
+    rows: list[EventRow] = []
+    for assembly in event_table(docs, schema):
+        rows += map(EventRow, assembly.events)
+        if limit is not None and len(rows) > limit:
+            return rows[:limit], False
+    return rows, True

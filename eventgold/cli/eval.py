@@ -58,6 +58,7 @@ def figures_table(title: str, family: dict[str, dict]) -> Table:
 # Below this many documents a document-level bootstrap says little; the user is told so.
 MISSING_SHOWN = 10  # missing document ids named on the console
 FEW_DOCUMENTS = 30
+HTML_EVENTS = 1000  # predicted events an HTML report shows (`eventgold events`: all of them)
 
 
 def print_result(result: ev.EvalResult) -> None:
@@ -175,8 +176,13 @@ def eval_cli(
             result.write_json(json_out)
             out.print(f"wrote {json_out}")
         if html_out is not None:
-            # the predicted event table, when the schema declares events
-            rows = predicted_event_rows(gold, predictions, sch) if sch.events else []
+            # the predicted event table, when the schema declares events: its first rows
+            rows, complete = (
+                predicted_event_rows(gold, predictions, sch, limit=HTML_EVENTS)
+                if sch.events
+                else ([], True)
+            )
             title = f"eventgold eval: {predictions}"
-            write_text_atomic(html_out, render_html(result, title=title, events=rows))
+            html = render_html(result, title=title, events=rows, all_events=complete)
+            write_text_atomic(html_out, html)
             out.print(f"wrote {html_out}")

@@ -69,3 +69,8 @@ def test_html_report_shows_predicted_events_when_given(gold_docs, pred_docs, sch
     html = render_html(result, events=rows)
     assert f"<h2>Predicted events</h2><p>{len(rows)} event(s).</p>" in html
     assert html.endswith("</table></body></html>")
+    first = render_html(result, events=rows[:1], all_events=False)
+    assert (
+        "<p>The first 1 event(s), in the gold's document order (<code>eventgold events</code> "
+        "writes them all).</p>" in first
+    )

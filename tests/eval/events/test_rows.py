@@ -22,7 +22,20 @@ def test_rows_are_the_same_read_in_one_pass_or_two(tmp_path: Path) -> None:
     write_documents(in_order, docs[1:])  # the first document without a prediction
     # Out of the gold's order: read the two-pass way.
     write_documents(shuffled, [*docs[2:], docs[1]])
-    one_pass = predicted_event_rows(gold, in_order, schema)
-    two_pass = predicted_event_rows(gold, shuffled, schema)
+    one_pass, complete = predicted_event_rows(gold, in_order, schema)
+    two_pass, also_complete = predicted_event_rows(gold, shuffled, schema)
     assert one_pass and _cells(one_pass) == _cells(two_pass)
+    assert complete and also_complete
     assert docs[0].id not in {r.event.doc_id for r in one_pass}
+
+
+def test_a_limit_keeps_the_first_rows_in_the_gold_order(tmp_path: Path) -> None:
+    schema = load_schema()
+    gold = seed_gold_file(tmp_path)
+    write_documents(tmp_path / "pred.jsonl", seed_gold())
+    every, _ = predicted_event_rows(gold, tmp_path / "pred.jsonl", schema)
+    assert len(every) > 2
+    first, complete = predicted_event_rows(gold, tmp_path / "pred.jsonl", schema, limit=2)
+    assert _cells(first) == _cells(every[:2]) and not complete
+    rows, complete = predicted_event_rows(gold, tmp_path / "pred.jsonl", schema, limit=len(every))
+    assert _cells(rows) == _cells(every) and complete

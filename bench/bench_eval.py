@@ -236,8 +236,9 @@ def command_main() -> None:
     """`eventgold ARGS...` (``sys.argv[1:]``) run as `command` runs it, writing its own
     figures to the file named by ``EVENTGOLD_BENCH_STATS``: CPU seconds of this process and of
     the processes it waited for (the gold reader), and peak RSS of both."""
-    from eventgold.cli import app
+    from eventgold.cli import commands_for
 
+    app = commands_for(sys.argv[1:])  # as the `eventgold` program loads it
     with contextlib.redirect_stdout(io.StringIO()):  # the figures table: not the bench's
         app(sys.argv[1:], standalone_mode=False)
     own = resource.getrusage(resource.RUSAGE_SELF)

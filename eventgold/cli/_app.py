@@ -20,3 +20,10 @@ corpus_app = typer.Typer(
 )
 app.add_typer(schema_app, name="schema")
 app.add_typer(corpus_app, name="corpus")
+
+
+@app.callback()
+def _group() -> None:
+    # A callback keeps the app a group of commands when only one command module is imported
+    # (`eventgold.cli.commands_for`): typer runs a lone command as the program itself.
+    return None

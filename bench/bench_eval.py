@@ -318,12 +318,14 @@ def nervaluate_command(gold: Path, pred: Path) -> dict[str, Any]:
 def eval_cli(
     gold: list[Document], pred: list[Document], schema: Schema
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    """`eventgold eval --gold GOLD --predictions PRED --json OUT` (`command`), with the gold as
+    """`eventgold eval --gold GOLD --predictions PRED --json OUT --html OUT` (`command`), with
+    the gold as
     a documents JSONL (``file``: every text tokenized) and as a gold folder (``folder``: token
     offsets read from its shards); and nervaluate on the same two JSONL files, as a user runs
     it (`nervaluate_command`). Writing the files and the folder is not timed."""
     with tempfile.TemporaryDirectory() as tmp:
-        files = [Path(tmp) / name for name in ("gold.jsonl", "pred.jsonl", "result.json")]
+        names = ("gold.jsonl", "pred.jsonl", "result.json", "report.html")
+        files = [Path(tmp) / name for name in names]
         write_documents(files[0], (valid_gold(d, schema) for d in gold))
         write_documents(files[1], (valid_gold(d, schema) for d in pred))
         folder = Path(tmp) / "gold"
@@ -331,7 +333,7 @@ def eval_cli(
         runs = {}
         for name, where in (("file", files[0]), ("folder", folder)):
             args = ["eval", "--gold", str(where), "--predictions", str(files[1])]
-            runs[name] = command([*args, "--json", str(files[2])])
+            runs[name] = command([*args, "--json", str(files[2]), "--html", str(files[3])])
         return runs, nervaluate_command(files[0], files[1])
 
 
@@ -487,7 +489,8 @@ def run(argv: list[str]) -> BenchResult:
         lines.append(f"| {n} | {r['ours_tokens_cpu_seconds']:.3f} | {theirs} |")
     lines += [
         "",
-        "`eventgold eval` as users run it (tokens, 1,000 resamples, result JSON written) in a"
+        "`eventgold eval` as users run it (tokens, 1,000 resamples, result JSON and HTML"
+        " report written) in a"
         " fresh process, start-up and imports included,"
         " with the gold as a documents JSONL (every text tokenized) and as a gold folder"
         " (token offsets read from its shards). Wall seconds, with the 1-minute load average"

@@ -252,14 +252,15 @@ def command_main() -> None:
     Path(os.environ["EVENTGOLD_BENCH_STATS"]).write_text(json.dumps(stats))
 
 
-def command(args: list[str]) -> dict[str, Any]:
-    """Run `eventgold ARGS...` in a fresh Python process, as a user runs it: wall seconds from
-    the process's start to its end (interpreter start-up and imports included), the load
-    average when it started, and `command_main`'s figures."""
+def fresh_process(main: str, args: list[str]) -> dict[str, Any]:
+    """Run ``bench.bench_eval.<main>()`` with ``sys.argv[1:]`` = `args` in a fresh Python
+    process: wall seconds from its start to its end (interpreter start-up and imports
+    included), the load average when it started, and the figures it wrote to the file named
+    by ``EVENTGOLD_BENCH_STATS``."""
     with tempfile.TemporaryDirectory() as tmp:
         stats = Path(tmp) / "stats.json"
         env = {**os.environ, "EVENTGOLD_BENCH_STATS": str(stats)}
-        code = "from bench.bench_eval import command_main; command_main()"
+        code = f"from bench.bench_eval import {main}; {main}()"
         load = os.getloadavg()[0]
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-c", code, *args], check=True, env=env, cwd=ROOT)
@@ -269,6 +270,11 @@ def command(args: list[str]) -> dict[str, Any]:
             "load_average_1min": round(load, 2),
             **json.loads(stats.read_text()),
         }
+
+
+def command(args: list[str]) -> dict[str, Any]:
+    """`eventgold ARGS...` run as a user runs it (`command_main` in `fresh_process`)."""
+    return fresh_process("command_main", args)
 
 
 def nervaluate_main() -> None:
@@ -297,32 +303,19 @@ def nervaluate_main() -> None:
 
 
 def nervaluate_command(gold: Path, pred: Path) -> dict[str, Any]:
-    """`nervaluate_main` in a fresh process: its wall seconds, start-up and exit included, the
-    load average when it started, and its own figures."""
-    with tempfile.TemporaryDirectory() as tmp:
-        stats = Path(tmp) / "stats.json"
-        env = {**os.environ, "EVENTGOLD_BENCH_STATS": str(stats)}
-        code = "from bench.bench_eval import nervaluate_main; nervaluate_main()"
-        load = os.getloadavg()[0]
-        t0 = time.perf_counter()
-        args = [sys.executable, "-c", code, str(gold), str(pred)]
-        subprocess.run(args, check=True, env=env, cwd=ROOT)
-        seconds = time.perf_counter() - t0
-        return {
-            "seconds": round(seconds, 3),
-            "load_average_1min": round(load, 2),
-            **json.loads(stats.read_text()),
-        }
+    """nervaluate on two JSONL files as a user runs it (`nervaluate_main` in
+    `fresh_process`)."""
+    return fresh_process("nervaluate_main", [str(gold), str(pred)])
 
 
 def eval_cli(
     gold: list[Document], pred: list[Document], schema: Schema
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """`eventgold eval --gold GOLD --predictions PRED --json OUT --html OUT` (`command`), with
-    the gold as
-    a documents JSONL (``file``: every text tokenized) and as a gold folder (``folder``: token
-    offsets read from its shards); and nervaluate on the same two JSONL files, as a user runs
-    it (`nervaluate_command`). Writing the files and the folder is not timed."""
+    the gold as a documents JSONL (``file``: every text tokenized) and as a gold folder
+    (``folder``: token offsets read from its shards); and nervaluate on the same two JSONL
+    files, as a user runs it (`nervaluate_command`). Writing the files and the folder is not
+    timed."""
     with tempfile.TemporaryDirectory() as tmp:
         names = ("gold.jsonl", "pred.jsonl", "result.json", "report.html")
         files = [Path(tmp) / name for name in names]

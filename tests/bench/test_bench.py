@@ -10,9 +10,8 @@ from bench.__main__ import BenchResult
 
 
 def test_eval_bench_measures_every_size_against_nervaluate() -> None:
-    result = bench_eval.run(
-        ["--sizes", "20,40", "--repeat", "1", "--resamples", "5", "--seqeval-max", "20"]
-    )
+    quick = ["--repeat", "1", "--resamples", "5", "--seqeval-max", "20", "--rounds", "2"]
+    result = bench_eval.run(["--sizes", "20,40", *quick])
     rows = result.figures["sizes"]
     assert list(rows) == [20, 40]
     assert rows[40]["documents"] == 40 and rows[40]["gold_entities"] == 40 * 30
@@ -30,9 +29,11 @@ def test_eval_bench_measures_every_size_against_nervaluate() -> None:
             assert run["peak_rss_mb"] > 50 and run["seconds"] > run["cpu_seconds"] / 4 > 0
             assert run["speedup_vs_nervaluate_wall"] > 0 and run["load_average_1min"] >= 0
             assert run["speedup_vs_nervaluate_scoring"] > 0
-            assert run["speedup_vs_nervaluate_command"] > 0
+            assert run["speedup_vs_nervaluate_command"] > 0 and run["per_round_speedup"] > 0
+            assert len(run["rounds"]) == 2 and run["seconds"] == min(run["rounds"])
         theirs = r["nervaluate_command"]
         assert theirs["seconds"] > theirs["score_seconds"] > 0 and theirs["read_seconds"] > 0
+        assert len(theirs["rounds"]) == 2
     assert result.summary.count("\n| 40 |") == 4 and "| 40 | folder | " in result.summary
 
 

@@ -31,20 +31,15 @@ Chunk = tuple[str, int, int]  # (label, first token, end token exclusive)
 
 def token_edges(gold: Document) -> tuple[list[int], list[int]]:
     """Starts and ends of the tokens of the gold document's IOB view."""
-    starts, ends = token_edge_arrays(gold)
+    starts, ends = span_edge_arrays(gold, [e.key for e in gold.entities])
     return starts.tolist(), ends.tolist()
-
-
-def token_edge_arrays(gold: Document) -> tuple[np.ndarray, np.ndarray]:
-    """`token_edges` as integer arrays."""
-    return token_arrays(gold.text, boundaries=[b for e in gold.entities for b in (e.start, e.end)])
 
 
 def span_edge_arrays(
     gold: Document, spans: Sequence[tuple[str, int, int]]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """`token_edge_arrays` of the gold document whose text is ``gold.text`` and whose entity
-    spans are `spans` (``(label, start, end)``; its entities are not read)."""
+    """`token_edges`, as integer arrays, of the gold document whose text is ``gold.text`` and
+    whose entity spans are `spans` (``(label, start, end)``; its entities are not read)."""
     return token_arrays(gold.text, boundaries=[b for s in spans for b in (s[1], s[2])])
 
 

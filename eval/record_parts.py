@@ -48,8 +48,8 @@ class RecordRules:
 
     def __init__(self, schema: Schema) -> None:
         self.entity_labels = frozenset(schema.entity_labels)
-        self.relation_labels = frozenset(schema.relation_labels)
-        # (relation label, endpoint label) pairs each side allows
+        # (relation label, endpoint label) pairs each side allows (an unknown relation label
+        # has none, so these also check the relation labels)
         self.heads = frozenset((r.label, label) for r in schema.relations for label in r.head)
         self.tails = frozenset((r.label, label) for r in schema.relations for label in r.tail)
 

@@ -118,9 +118,14 @@ def _gold_lines(
     for a bad line) and its problems."""
     for _, offset, length, doc, problems in iter_unique_documents(file):
         if doc is not None:
-            where = f"{file.name} / document '{doc.id}'"
-            problems = validate_document(doc, schema, rules=GOLD_RULES, where=where)
+            problems = _gold_problems(file, doc, schema)
         yield (offset, length), doc, problems
+
+
+def _gold_problems(file: Path, doc: Document, schema: Schema) -> list[Problem]:
+    """The problems of a parsed document of gold file `file`, checked as gold."""
+    where = f"{file.name} / document '{doc.id}'"
+    return validate_document(doc, schema, rules=GOLD_RULES, where=where)
 
 
 def index_gold(path: Path, schema: Schema) -> GoldFile:
@@ -487,8 +492,7 @@ def checked_gold_heads(file: Path, schema: Schema, parts: dict[str, Parts]) -> I
         if doc is not None and doc.id in seen:
             raise NotOnePass(f"{where}: duplicate document id '{doc.id}'")
         if doc is not None:
-            dwhere = f"{file.name} / document '{doc.id}'"
-            problems = validate_document(doc, schema, rules=GOLD_RULES, where=dwhere)
+            problems = _gold_problems(file, doc, schema)
         if doc is None or problems:
             raise NotOnePass(str(problems[0]))
         seen.add(doc.id)

@@ -75,34 +75,25 @@ def write(docs: list[Document], out: Path, **options) -> Path:
     return out
 
 
+# What a re-pull hands the patch and, to compare, the full writer: the same on both sides.
+REPULL = {
+    "rejects": [{"task_id": 2, "codes": ["y"]}],
+    "provenance": {"annotators": "a, c"},
+    "shard_rows": SHARD_ROWS,
+}
+
+
 def patch(
     previous: Path, delta: GoldDelta, out: Path, *, schema: Schema = SCHEMA, **options
 ) -> PatchedGold:
-    steps = iter_patch_gold(
-        previous,
-        delta,
-        out,
-        schema=schema,
-        rejects=[{"task_id": 2, "codes": ["y"]}],
-        provenance={"annotators": "a, c"},
-        shard_rows=SHARD_ROWS,
-        **options,
-    )
-    return drain(steps)
+    return drain(iter_patch_gold(previous, delta, out, schema=schema, **REPULL, **options))
 
 
 def full_write(
     previous: Path, delta: GoldDelta, out: Path, *, schema: Schema = SCHEMA, **options
 ) -> dict[str, bytes]:
-    write_gold(
-        list(merged_documents(previous, delta)),
-        out,
-        schema=schema,
-        rejects=[{"task_id": 2, "codes": ["y"]}],
-        provenance={"annotators": "a, c"},
-        shard_rows=SHARD_ROWS,
-        **options,
-    )
+    docs = list(merged_documents(previous, delta))
+    write_gold(docs, out, schema=schema, **REPULL, **options)
     return folder_bytes(out)
 
 

@@ -236,7 +236,8 @@ def valid_gold(doc: Document, schema: Schema) -> Document:
 def command_main() -> None:
     """`eventgold ARGS...` (``sys.argv[1:]``) run as `command` runs it, writing its own
     figures to the file named by ``EVENTGOLD_BENCH_STATS``: CPU seconds of this process and of
-    the processes it waited for (the gold reader), and peak RSS of both."""
+    the processes it waited for (the one reading both files, `eval.read_ahead`), and peak RSS
+    of both."""
     from eventgold.cli import commands_for
 
     app = commands_for(sys.argv[1:])  # as the `eventgold` program loads it

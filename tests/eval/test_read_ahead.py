@@ -100,6 +100,14 @@ def test_a_problem_in_the_predictions_ends_the_pass(tmp_path: Path, schema: Sche
         list(ahead)
 
 
+def test_the_pipe_holds_a_few_batches(schema: Schema) -> None:
+    fcntl = pytest.importorskip("fcntl")  # Linux only: elsewhere the pipe stays as it is
+    with ReadAhead(GOLD, GOLD, schema) as ahead:
+        size = fcntl.fcntl(ahead._conn.fileno(), fcntl.F_GETPIPE_SZ)
+        list(ahead)
+    assert size == read_ahead.PIPE_BYTES
+
+
 def test_close_ends_the_process_before_the_files_are_read(schema: Schema) -> None:
     ahead = ReadAhead(GOLD, GOLD, schema)
     next(iter(ahead))

@@ -54,7 +54,8 @@ from eventgold.documents import (
 from eventgold.eval.bootstrap import Bootstrap, intervals
 from eventgold.eval.evaluate import EvalResult, evaluate
 from eventgold.eval.iob import tags_for, token_offsets
-from eventgold.eval.table import CountTable, build_table
+from eventgold.eval.matching import match_spans
+from eventgold.eval.table import CountTable, build_table, gold_parts, paused_gc
 from eventgold.schema import Schema, load_schema
 
 LABELS = ("ATTACKER", "VICTIM_GROUP", "LOCATION", "ACTOR", "ATTACK")
@@ -177,6 +178,14 @@ def _nervaluate_input(docs: list[Document]) -> list[list[dict]]:
 
 def score_ours(gold: list[Document], pred: list[Document], *, relations: bool) -> CountTable:
     return build_table(zip(gold, pred, strict=True), relations=relations, tokens=False)
+
+
+def floor_ours(gold: list[Document], pred: list[Document]) -> None:
+    """The least any scorer of `build_table`'s design does: read both sides' spans, resolve
+    their relations and pair the spans, counting nothing (no label, rule or relation set)."""
+    with paused_gc():
+        for g, p in zip(gold, pred, strict=True):
+            match_spans(gold_parts(g)[0], gold_parts(p)[0])
 
 
 def report_ours(gold: list[Document], pred: list[Document], schema: Schema) -> EvalResult:
@@ -381,6 +390,7 @@ def measure(
         {
             "ours": lambda g, p: score_ours(g, p, relations=True),
             "entities": lambda g, p: score_ours(g, p, relations=False),
+            "floor": floor_ours,
             "report": lambda g, p: report_ours(g, p, schema),
             "nervaluate": score_nervaluate,
         },
@@ -389,6 +399,7 @@ def measure(
         repeat=repeat,
     )
     (ours, ours_wall), (ents, ents_wall) = times["ours"], times["entities"]
+    floor = times["floor"][0]
     (report, report_wall), (theirs, theirs_wall) = times["report"], times["nervaluate"]
     table = score_ours(gold, pred, relations=True)
     toks, toks_wall, _ = _timed(lambda: score_tokens_ours(gold, pred), repeat)
@@ -414,6 +425,8 @@ def measure(
         "ours_entities_only_cpu_seconds": round(ents, 3),
         "ours_entities_only_wall_seconds": round(ents_wall, 3),
         "speedup_entities_only_cpu": round(theirs / ents, 1),
+        "floor_cpu_seconds": round(floor, 3),
+        "speedup_floor_cpu": round(theirs / floor, 1),
         "ours_report_cpu_seconds": round(report, 3),
         "ours_report_wall_seconds": round(report_wall, 3),
         "speedup_report_cpu": round(theirs / report, 1),
@@ -488,18 +501,26 @@ def run(argv: list[str]) -> BenchResult:
         "| documents | eventgold: 4 entity rules + per label + 2 relation rules "
         "| eventgold, entities only | nervaluate: 4 strategies + per label (entities only) "
         "| speed-up, all | speed-up, entities only "
+        "| floor: spans read, relations resolved, spans paired, nothing counted "
+        "| speed-up at the floor "
         f"| eventgold bootstrap, {args.resamples} resamples, every F1 "
         "| eventgold whole report (scoring + confusion + error list) | speed-up, report |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for n, r in rows.items():
         lines.append(
             f"| {n} | {r['ours_cpu_seconds']:.3f} | {r['ours_entities_only_cpu_seconds']:.3f} "
             f"| {r['nervaluate_cpu_seconds']:.3f} | **{r['speedup_cpu']:.1f}x** "
-            f"| {r['speedup_entities_only_cpu']:.1f}x | {r['bootstrap_cpu_seconds']:.3f} "
+            f"| {r['speedup_entities_only_cpu']:.1f}x | {r['floor_cpu_seconds']:.3f} "
+            f"| {r['speedup_floor_cpu']:.1f}x | {r['bootstrap_cpu_seconds']:.3f} "
             f"| {r['ours_report_cpu_seconds']:.3f} | {r['speedup_report_cpu']:.1f}x |"
         )
-    lines += ["", "Goal (evaluation issue): eventgold, all rules, >= 20x nervaluate."]
+    lines += [
+        "",
+        "Goal (evaluation issue): eventgold, all rules, >= 20x nervaluate. The floor is what"
+        " every scorer of this design does before counting anything, in the same Python: its"
+        " speed-up bounds what counting per label, per rule and per relation rule can reach.",
+    ]
     lines += [
         "",
         "Token scores (IOB2, strict), CPU seconds:",

@@ -34,8 +34,6 @@ from eventgold.eval.bootstrap import Bootstrap, intervals
 from eventgold.eval.gold_tokens import GoldTokens
 from eventgold.eval.inputs import (
     GoldFile,
-    NotOnePass,
-    OnePass,
     Predictions,
     gold_ids,
     index_gold,
@@ -44,6 +42,7 @@ from eventgold.eval.inputs import (
     sha256_file,
 )
 from eventgold.eval.matching import Span, SpanMatch, overlaps
+from eventgold.eval.one_pass import NotOnePass, OnePass
 from eventgold.eval.read_ahead import ReadAhead, SharedTokens
 from eventgold.eval.refusals import refuse_unscorable
 from eventgold.eval.table import (

@@ -10,15 +10,14 @@ counted, or refused with `strict`.
 
 Files are read one document at a time, so that scoring 100,000 documents does not hold
 100,000 documents. Predictions in the gold's order (the usual case) are checked and scored in
-one pass over both files (`OnePass`). Otherwise, or at the first problem, both files are
-checked whole, keeping only where each document's line is (`GoldFile`, `PredictionFile`),
-and read again by line while scoring.
+one pass over both files (`eval.one_pass`, with the checks defined here). Otherwise, or at the
+first problem, both files are checked whole, keeping only where each document's line is
+(`GoldFile`, `PredictionFile`), and read again by line while scoring.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -103,7 +102,7 @@ class GoldFile:
             return self._read(fh, doc_id)
 
 
-def _existing_gold(path: Path) -> Path:
+def existing_gold(path: Path) -> Path:
     """The documents file of a gold folder or documents JSONL, which must exist."""
     file = gold_documents_file(path)
     if not file.exists():
@@ -111,18 +110,16 @@ def _existing_gold(path: Path) -> Path:
     return file
 
 
-def _gold_lines(
-    file: Path, schema: Schema
-) -> Iterator[tuple[Line, Document | None, list[Problem]]]:
+def gold_lines(file: Path, schema: Schema) -> Iterator[tuple[Line, Document | None, list[Problem]]]:
     """Each line of a gold documents JSONL checked as gold: where it is, its document (None
     for a bad line) and its problems."""
     for _, offset, length, doc, problems in iter_unique_documents(file):
         if doc is not None:
-            problems = _gold_problems(file, doc, schema)
+            problems = gold_problems(file, doc, schema)
         yield (offset, length), doc, problems
 
 
-def _gold_problems(file: Path, doc: Document, schema: Schema) -> list[Problem]:
+def gold_problems(file: Path, doc: Document, schema: Schema) -> list[Problem]:
     """The problems of a parsed document of gold file `file`, checked as gold."""
     where = f"{file.name} / document '{doc.id}'"
     return validate_document(doc, schema, rules=GOLD_RULES, where=where)
@@ -131,10 +128,10 @@ def _gold_problems(file: Path, doc: Document, schema: Schema) -> list[Problem]:
 def index_gold(path: Path, schema: Schema) -> GoldFile:
     """Check every gold document of a gold folder or documents JSONL, keeping where each is;
     raise `ProblemsError` with every problem found."""
-    file = _existing_gold(path)
+    file = existing_gold(path)
     lines: dict[str, Line] = {}
     problems: list[Problem] = []
-    for line, doc, found in _gold_lines(file, schema):
+    for line, doc, found in gold_lines(file, schema):
         problems += found
         if doc is not None:
             lines[doc.id] = line
@@ -151,8 +148,9 @@ def load_gold(path: Path, schema: Schema) -> list[Document]:
 Reader = Callable[[Path], Iterator[tuple[str, Any, list[Problem], Line | None]]]
 
 
-def _decode(raw: bytes, *, where: str) -> tuple[Any, list[Problem]]:
-    """One JSONL line decoded, or None and why not (a UTF-8 byte order mark is allowed)."""
+def decode_json(raw: bytes, *, where: str) -> tuple[Any, list[Problem]]:
+    """JSON bytes (a JSONL line, or a whole file) decoded, or None and why not (a UTF-8 byte
+    order mark is allowed)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -167,7 +165,7 @@ def _decode(raw: bytes, *, where: str) -> tuple[Any, list[Problem]]:
 
 def _jsonl_objects(path: Path) -> Iterator[tuple[str, Any, list[Problem], Line | None]]:
     for where, offset, raw in iter_jsonl_lines(path):
-        obj, problems = _decode(raw, where=where)
+        obj, problems = decode_json(raw, where=where)
         yield where, obj, problems, (offset, len(raw))
 
 
@@ -175,7 +173,7 @@ def _json_objects(path: Path) -> Iterator[tuple[str, Any, list[Problem], Line | 
     """A JSON list of documents, or a mapping of document id to a document or entity list.
 
     Read whole (a JSON document has no lines to find again): prefer JSONL for large sets."""
-    data, problems = _decode(path.read_bytes(), where=path.name)
+    data, problems = decode_json(path.read_bytes(), where=path.name)
     if problems:
         yield path.name, None, problems, None
         return
@@ -247,7 +245,7 @@ class PredictionFile(Mapping[str, Document]):
             raise KeyError(doc_id)
         where = f"{self.path.name} / document '{doc_id}'"
         with self.path.open("rb") as fh:
-            obj, problems = _decode(_read_line(fh, line), where=where)
+            obj, problems = decode_json(_read_line(fh, line), where=where)
         doc = None
         if isinstance(obj, dict):
             doc, problems, _ = _prediction(obj, self._gold(doc_id), where=where)
@@ -281,7 +279,7 @@ def _first_difference(a: str, b: str) -> int:
     )
 
 
-class _PredictionCheck:
+class PredictionCheck:
     """One pass over a prediction file against the gold (see `check_predictions`): yields
     each good prediction with where its line is, and keeps the problems, the ids seen and
     the alignment report of the records read so far."""
@@ -374,7 +372,7 @@ class _PredictionCheck:
                 clean = record_parts(obj, target.text, rules)
                 if clean is not None:
                     parts[doc_id] = clean
-                    yield target, _head(obj, target.text), line
+                    yield target, record_head(obj, target.text), line
                     continue
             doc, found, aligned = _prediction(obj, target, where=where)
             if aligned is not None:
@@ -388,7 +386,7 @@ class _PredictionCheck:
             yield target, doc, line
 
 
-def _head(obj: dict[str, Any], text: str) -> Document:
+def record_head(obj: dict[str, Any], text: str) -> Document:
     """The `Document` a clean prediction record makes, without its annotations."""
     return Document(
         id=obj["id"],
@@ -421,7 +419,7 @@ def check_predictions(
     else:
         by_id = {d.id: d for d in gold}
         known, get_gold = by_id.__contains__, by_id.__getitem__
-    check = _PredictionCheck(path, schema, known, len(gold), strict=strict, outside=outside)
+    check = PredictionCheck(path, schema, known, len(gold), strict=strict, outside=outside)
     lines: dict[str, Line] = {}
     held: dict[str, Document] = {}
     for _, doc, line in check.documents(get_gold):
@@ -437,175 +435,10 @@ def check_predictions(
     return predictions, check.problems
 
 
-def _no_predictions(path: Path) -> None:
+def require_predictions(path: Path) -> None:
+    """Refuse a prediction file that does not exist, before any reading."""
     if not Path(path).exists():
         raise FileNotFoundError(2, "no such prediction file", str(path))
-
-
-class NotOnePass(Exception):
-    """`OnePass` met what only the two-pass way handles: a problem in either file, or a
-    prediction for a gold document already passed (out of order) or for none."""
-
-
-MAX_PASSED = 1000  # gold documents held while looking ahead for a prediction's
-
-
-def count_lines(path: Path) -> int:
-    """Lines of a text file (a last line without a line break counts)."""
-    n, last = 0, b"\n"
-    with Path(path).open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            n += block.count(b"\n")
-            last = block[-1:]
-    return n + (last != b"\n")
-
-
-def checked_gold(file: Path, schema: Schema) -> Iterator[Document]:
-    """A gold documents JSONL in file order, checked as `index_gold` checks it; the first
-    problem raises `NotOnePass` (`index_gold` then lists them all)."""
-    for _, doc, problems in _gold_lines(file, schema):
-        if doc is None or problems:
-            raise NotOnePass(str(problems[0]))
-        yield doc
-
-
-def checked_gold_heads(file: Path, schema: Schema, parts: dict[str, Parts]) -> Iterator[Document]:
-    """`checked_gold` as heads: each document without its annotations, what scoring reads of
-    them put in `parts` by id. A clean line is read with `record_parts` (no entity built);
-    any other is read the full way, whose first problem raises `NotOnePass`."""
-    rules = RecordRules(schema)
-    seen: set[str] = set()
-    for where, _, raw in iter_jsonl_lines(file):
-        obj, _ = _decode(raw, where=where)
-        if (
-            type(obj) is dict
-            and type(doc_id := obj.get("id")) is str
-            and type(text := obj.get("text")) is str
-            and doc_id not in seen
-            and (clean := record_parts(obj, text, rules, gold=True)) is not None
-        ):
-            seen.add(doc_id)
-            parts[doc_id] = clean
-            yield _head(obj, text)
-            continue
-        doc, problems = document_from_line(raw, where=where)
-        if doc is not None and doc.id in seen:
-            raise NotOnePass(f"{where}: duplicate document id '{doc.id}'")
-        if doc is not None:
-            problems = _gold_problems(file, doc, schema)
-        if doc is None or problems:
-            raise NotOnePass(str(problems[0]))
-        seen.add(doc.id)
-        parts[doc.id] = gold_parts(doc)
-        yield doc.without_annotations()
-
-
-def _any_id(_: str) -> bool:
-    return True  # a prediction's id is looked for in the gold as the pass goes
-
-
-class OnePass:
-    """(gold, prediction) pairs in gold order from one pass over the gold and the
-    predictions together, for predictions in the gold's order (as a model run over the gold
-    writes them), checked as `index_gold` and `check_predictions` check them.
-
-    The two-pass way (check both files, then read them again to score) parses every gold
-    document three times and every prediction twice; this parses each once. Gold documents
-    the predictions skip come as empty predictions, as `Predictions.for_gold` gives them.
-    Anything else raises `NotOnePass`, and the caller starts again the two-pass way, which
-    also lists every problem: a problem in either file, a prediction for a gold document
-    already passed or for none, or more than `MAX_PASSED` gold documents in a row without a
-    prediction (they are held until the prediction that follows them is found).
-    After a full iteration, `missing` and `alignment` are those of `Predictions`.
-
-    With `parts`, documents come as their heads (`Document`s without annotations: a clean
-    record is never built into entities, see `eval.record_parts`), and what scoring reads of
-    each pair yielded is `gold_parts` of its gold and `pred_parts` of its prediction, each
-    taken once.
-    """
-
-    def __init__(
-        self,
-        gold: Path | Sequence[Document],
-        predictions: Path,
-        schema: Schema,
-        *,
-        parts: bool = False,
-    ):
-        self.gold_path = _existing_gold(gold) if isinstance(gold, str | Path) else None
-        _no_predictions(predictions)
-        self.gold = gold
-        self.predictions = Path(predictions)
-        self.schema = schema
-        # For progress only: every document is a line (blank lines make it an overcount).
-        self.total = count_lines(self.gold_path) if self.gold_path else len(gold)
-        self.missing: tuple[str, ...] = ()
-        self.alignment: AlignmentReport | None = None
-        self._check = _PredictionCheck(self.predictions, schema, _any_id, 0, parts=parts)
-        self._gold_parts: dict[str, Parts] | None = {} if parts else None
-
-    def gold_parts(self, gold: Document) -> Parts:
-        """`eval.table.gold_parts` of the gold document whose head `gold` is."""
-        if self._gold_parts is None:
-            raise RuntimeError("OnePass(parts=True) keeps the parts")
-        return self._gold_parts.pop(gold.id)
-
-    def pred_parts(self, pred: Document) -> Parts:
-        """`eval.table.gold_parts` of the prediction whose head (or document) `pred` is."""
-        if self._check.parts is None:
-            raise RuntimeError("OnePass(parts=True) keeps the parts")
-        return self._check.parts.pop(pred.id)
-
-    def _gold_documents(self) -> Iterator[Document]:
-        """The gold documents, checked; with `parts`, their heads, their parts kept."""
-        parts = self._gold_parts
-        if self.gold_path is not None:
-            if parts is None:
-                yield from checked_gold(self.gold_path, self.schema)
-            else:
-                yield from checked_gold_heads(self.gold_path, self.schema, parts)
-            return
-        for doc in self.gold:  # type: ignore[union-attr]
-            if parts is not None:
-                parts[doc.id] = gold_parts(doc)
-            yield doc
-
-    def _empty(self, gold: Document) -> Document:
-        """The empty prediction of a gold document the predictions leave out."""
-        if self._check.parts is not None:
-            self._check.parts[gold.id] = ([], set())
-        return gold.without_annotations()
-
-    def __iter__(self) -> Iterator[tuple[Document, Document]]:
-        docs = self._gold_documents()
-        passed: list[Document] = []  # gold documents moved over: no prediction
-        missing: list[str] = []
-
-        def get_gold(doc_id: str) -> Document:
-            for g in docs:
-                if g.id == doc_id:
-                    return g
-                if len(passed) == MAX_PASSED:
-                    raise NotOnePass(f"{MAX_PASSED} gold documents without a prediction")
-                passed.append(g)
-            raise NotOnePass(f"prediction '{doc_id}' is out of the gold's order or not in it")
-
-        check = self._check
-        for gold, doc, _ in check.documents(get_gold):
-            if check.problems:
-                raise NotOnePass(str(check.problems[0]))
-            for g in passed:
-                missing.append(g.id)
-                yield g, self._empty(g)
-            passed.clear()
-            yield gold, doc
-        if check.problems:
-            raise NotOnePass(str(check.problems[0]))
-        for g in itertools.chain(passed, docs):
-            missing.append(g.id)
-            yield g, self._empty(g)
-        self.missing = tuple(missing)
-        self.alignment = check.report
 
 
 def load_predictions(
@@ -617,7 +450,7 @@ def load_predictions(
     outside: Container[str] = frozenset(),
 ) -> Predictions:
     """`check_predictions`, raising `ProblemsError` with every problem if there is any."""
-    _no_predictions(path)
+    require_predictions(path)
     predictions, problems = check_predictions(path, gold, schema, strict=strict, outside=outside)
     if problems:
         raise ProblemsError(problems, summary=f"predictions {path} have {len(problems)} problem(s)")

@@ -1,7 +1,7 @@
 """The gold and the predictions read in a second process while this one scores.
 
 Reading and checking both files (decoding their JSON, checking the gold as gold and each
-prediction against it: `eval.inputs.OnePass`) is about half of `eventgold eval`'s work on one
+prediction against it: `eval.one_pass.OnePass`) is about half of `eventgold eval`'s work on one
 core, and needs nothing from the scoring. A forked process does it, exactly as `OnePass` does
 it here, and sends each document pair as what
 scoring reads of it, a batch at a time: the gold document's id and text (a `Document` without
@@ -39,9 +39,10 @@ import numpy as np
 from eventgold.documents import Document
 from eventgold.eval.align import AlignmentReport
 from eventgold.eval.gold_tokens import GoldTokens
-from eventgold.eval.inputs import NotOnePass, OnePass, count_lines, sha256_file
+from eventgold.eval.inputs import sha256_file
 from eventgold.eval.iob import span_edge_arrays
 from eventgold.eval.matching import Span
+from eventgold.eval.one_pass import NotOnePass, OnePass, count_lines
 from eventgold.eval.record_parts import Parts
 from eventgold.eval.training_overlap import TrainingOverlap
 from eventgold.schema import Schema

@@ -238,7 +238,8 @@ def predicted_event_rows(
     Predictions in the gold's order are read in one pass with the gold (`OnePass`, which
     parses each document once); anything else the two-pass way, which also lists problems.
     """
-    from eventgold.eval.inputs import NotOnePass, OnePass, index_gold, load_predictions
+    from eventgold.eval.inputs import index_gold, load_predictions
+    from eventgold.eval.one_pass import NotOnePass, OnePass
 
     with contextlib.suppress(NotOnePass):
         docs: Iterable[Document] = (p for _, p in OnePass(gold, predictions, schema))

@@ -241,7 +241,7 @@ def test_predictions_in_gold_order_are_checked_and_scored_in_one_pass(
     from eventgold.eval import evaluate as module
 
     indexed: list[Path] = []
-    monkeypatch.setattr("eventgold.eval.inputs.MAX_PASSED", 0)
+    monkeypatch.setattr("eventgold.eval.one_pass.MAX_PASSED", 0)
     monkeypatch.setattr(module, "index_gold", lambda p, s: indexed.append(p) or index_gold(p, s))
     gap = evaluate(tmp_path / "gold.jsonl", in_order, schema, bootstrap=50).to_json()
     assert indexed == [tmp_path / "gold.jsonl"]

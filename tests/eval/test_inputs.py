@@ -9,15 +9,11 @@ import pytest
 
 from eventgold.documents import write_documents
 from eventgold.eval.inputs import (
-    NotOnePass,
     check_predictions,
-    checked_gold,
-    checked_gold_heads,
     index_gold,
     load_gold,
     load_predictions,
 )
-from eventgold.eval.table import gold_parts
 from eventgold.problems import ProblemsError
 
 
@@ -169,18 +165,6 @@ def test_scoring_files_keeps_a_bounded_amount_per_document(tmp_path: Path, schem
     assert per_document < 5000, per_document
 
 
-@pytest.mark.parametrize(
-    ("content", "lines"), [(b"", 0), (b"a\n", 1), (b"a\nb", 2), (b"a\n\nb\n", 3)]
-)
-def test_count_lines_counts_a_last_line_without_a_break(
-    tmp_path: Path, content: bytes, lines: int
-) -> None:
-    from eventgold.eval.inputs import count_lines
-
-    (tmp_path / "f.jsonl").write_bytes(content)
-    assert count_lines(tmp_path / "f.jsonl") == lines
-
-
 def test_a_bom_is_read_null_and_half_offsets_are_refused_and_bad_bytes_named(
     tmp_path: Path, gold_docs, schema
 ) -> None:
@@ -198,32 +182,3 @@ def test_a_bom_is_read_null_and_half_offsets_are_refused_and_bad_bytes_named(
         f"odd.jsonl line 3 / document '{second}' / entity 0: field 'end' is missing",
         "odd.jsonl line 4: not valid UTF-8 (invalid start byte at byte 0)",
     ]
-
-
-def test_gold_heads_and_parts_equal_the_checked_documents(gold_dir: Path, schema) -> None:
-    file = gold_dir / "documents.jsonl"
-    parts: dict = {}
-    heads = list(checked_gold_heads(file, schema, parts))
-    docs = list(checked_gold(file, schema))
-    assert heads == [d.without_annotations() for d in docs]
-    assert parts == {d.id: gold_parts(d) for d in docs}
-
-
-@pytest.mark.parametrize(
-    ("line", "message"),
-    [
-        ('{"id": "d1", "text": "x"}', "duplicate document id 'd1'"),
-        ("not json", "not valid JSON"),
-        (
-            '{"id": "d9", "text": "a b", "entities": [{"start": 0, "end": 2, "label": "ACTOR"}]}',
-            "starts or ends with whitespace",
-        ),
-    ],
-)
-def test_a_gold_line_with_a_problem_ends_the_heads(
-    gold_dir: Path, schema, line: str, message: str
-) -> None:
-    file = gold_dir / "documents.jsonl"
-    file.write_text(file.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
-    with pytest.raises(NotOnePass, match=message):
-        list(checked_gold_heads(file, schema, {}))

@@ -13,8 +13,8 @@ from eventgold.documents import Document, read_documents
 from eventgold.eval import read_ahead
 from eventgold.eval.evaluate import evaluate
 from eventgold.eval.gold_tokens import GoldTokens
-from eventgold.eval.inputs import NotOnePass, OnePass, checked_gold
 from eventgold.eval.iob import span_edge_arrays
+from eventgold.eval.one_pass import NotOnePass, OnePass, checked_gold
 from eventgold.eval.read_ahead import ReadAhead, SharedTokens
 from eventgold.eval.table import gold_parts
 from eventgold.eval.training_overlap import TrainingOverlap

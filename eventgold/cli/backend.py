@@ -12,8 +12,10 @@ import typer
 
 from eventgold.cli._app import app
 from eventgold.cli._common import (
+    DEFAULT_HOME_PATH,
     DEFAULT_SCHEMA_PATH,
     ApiKeyOpt,
+    HomeOpt,
     SchemaOpt,
     UrlOpt,
     get_schema,
@@ -34,7 +36,7 @@ LabelStudioUrlOpt = Annotated[
     str | None,
     typer.Option(
         "--label-studio",
-        help="Label Studio URL (else LABEL_STUDIO_URL, else `eventgold serve`).",
+        help="Label Studio URL (else LABEL_STUDIO_URL, else the server of --home).",
     ),
 ]
 
@@ -64,6 +66,7 @@ def serve_cli(
     ] = None,
     url: UrlOpt = None,
     api_key: ApiKeyOpt = None,
+    home: HomeOpt = DEFAULT_HOME_PATH,
     every: Annotated[
         int, typer.Option(min=1, help="Retrain after this many valid submitted annotations.")
     ] = 5,
@@ -87,10 +90,10 @@ def serve_cli(
         sys.path.insert(0, str(Path.cwd()))
     learning = None
     if project is not None:
-        with open_session(url, api_key) as session, user_errors():
+        with open_session(url, api_key, home) as session, user_errors():
             require_project(session, project)  # now, not at the first training
         learning = LearningConfig(
-            connect=functools.partial(connect, url=url, api_key=api_key),
+            connect=functools.partial(connect, url=url, api_key=api_key, home=home),
             project_title=project,
             every=every,
             seed=seed,
@@ -124,11 +127,12 @@ def connect_cli(
     title: Annotated[str, typer.Option(help="The backend's name in Label Studio.")] = "eventgold",
     label_studio: LabelStudioUrlOpt = None,
     api_key: ApiKeyOpt = None,
+    home: HomeOpt = DEFAULT_HOME_PATH,
 ) -> None:
     """Connect a running backend to a project, and show its predictions when a task opens."""
     from eventgold.annotate.backend.connect import connect_backend
 
-    with open_session(label_studio, api_key) as session, user_errors():
+    with open_session(label_studio, api_key, home) as session, user_errors():
         report = connect_backend(
             session, project_title=project, url=url, interactive=interactive, title=title
         )
@@ -152,11 +156,12 @@ def order_cli(
     ] = "Most uncertain first",
     url: UrlOpt = None,
     api_key: ApiKeyOpt = None,
+    home: HomeOpt = DEFAULT_HOME_PATH,
 ) -> None:
     """Score every task with the connected backend and put the most uncertain first."""
     from eventgold.annotate.backend.ordering import order
 
-    with open_session(url, api_key) as session, user_errors():
+    with open_session(url, api_key, home) as session, user_errors():
         steps = order(session, project_title=project, view_title=view)
         with progress_bar() as bar:
             task = bar.add_task("retrieving predictions", total=None)

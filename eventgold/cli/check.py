@@ -10,9 +10,11 @@ from eventgold.annotate.check import REJECTED, CheckReport, check_project
 from eventgold.annotate.labelstudio.connection import connect
 from eventgold.cli._app import app
 from eventgold.cli._common import (
+    DEFAULT_HOME_PATH,
     DEFAULT_SCHEMA_PATH,
     MAX_SHOWN,
     ApiKeyOpt,
+    HomeOpt,
     SchemaOpt,
     UrlOpt,
     get_schema,
@@ -47,6 +49,7 @@ def check_cli(
     project: Annotated[str, typer.Option("--project", help="Project title (exact).")],
     url: UrlOpt = None,
     api_key: ApiKeyOpt = None,
+    home: HomeOpt = DEFAULT_HOME_PATH,
     schema_path: SchemaOpt = DEFAULT_SCHEMA_PATH,
 ) -> None:
     """List the submitted annotations that pull would reject or trim, with links to fix them.
@@ -54,7 +57,7 @@ def check_cli(
     Exits 1 when there is any, so it can gate a pull."""
     schema = get_schema(schema_path)
     with user_errors():
-        session = connect(url=url, api_key=api_key)
+        session = connect(url=url, api_key=api_key, home=home)
         report: CheckReport = run_steps(
             check_project(session, project_title=project, schema=schema), _STAGES
         )

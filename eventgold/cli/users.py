@@ -8,10 +8,16 @@ from typing import Annotated
 import typer
 
 from eventgold.annotate.annotators import add_user
-from eventgold.annotate.labelstudio import server as srv
 from eventgold.annotate.labelstudio.connection import connect
 from eventgold.cli._app import app
-from eventgold.cli._common import ApiKeyOpt, UrlOpt, out, user_errors
+from eventgold.cli._common import (
+    DEFAULT_HOME_PATH,
+    ApiKeyOpt,
+    HomeOpt,
+    UrlOpt,
+    out,
+    user_errors,
+)
 
 users_app = typer.Typer(help="Label Studio accounts for annotators.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -37,9 +43,7 @@ def users_add_cli(
     show_password: Annotated[
         bool, typer.Option("--show-password", help="Print the generated password (secret).")
     ] = False,
-    home: Annotated[
-        Path, typer.Option("--home", help="Folder of the local server and its secrets.")
-    ] = srv.DEFAULT_HOME,
+    home: HomeOpt = DEFAULT_HOME_PATH,
     url: UrlOpt = None,
     api_key: ApiKeyOpt = None,
 ) -> None:

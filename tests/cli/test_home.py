@@ -119,6 +119,19 @@ def test_every_server_command_finds_the_server_from_the_home(
             1,
             f"project '{missing}' not found",
         ),
+        (["check", "--project", missing], 1, f"project '{missing}' not found"),
+        (["users", "add", "home@example.org", "--project", missing], 1, f"project '{missing}' not found"),
+        (["backend", "order", "--project", missing], 1, f"project '{missing}' not found"),
+        (
+            ["backend", "connect", "--project", missing, "--url", "http://127.0.0.1:9"],
+            1,
+            f"project '{missing}' not found",
+        ),
+        (
+            ["backend", "serve", "--model", "rules", "--project", missing],
+            1,
+            f"project '{missing}' not found",
+        ),
     ]  # fmt: skip
     for args, code, said in commands:
         if by == "option":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -45,6 +46,14 @@ class Target:
         return f"Target(url={self.url!r}, api_key=***, origin={self.origin!r})"
 
 
+_USERINFO = re.compile(r"//[^/?#]*@")
+
+
+def masked_url(url: str) -> str:
+    """`url` with any user name and password replaced by ``***``, for messages."""
+    return _USERINFO.sub("//***@", url, count=1)
+
+
 def resolve(*, url: str | None, api_key: str | None, home: Path = DEFAULT_HOME) -> Target:
     """Find the server and key to use, or explain what is missing."""
     if url or api_key:
@@ -75,15 +84,22 @@ def resolve(*, url: str | None, api_key: str | None, home: Path = DEFAULT_HOME) 
             "or start the local one with `eventgold serve`"
         )
     url = url.strip()
+    shown = masked_url(url)
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError as exc:
-        raise ConnectionProblem(f"not a valid URL: {url!r} ({origin}): {exc}") from None
+        raise ConnectionProblem(f"not a valid URL: {shown!r} ({origin}): {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConnectionProblem(
-            f"not a Label Studio URL: {url!r} ({origin}); give the server's address, such as "
+            f"not a Label Studio URL: {shown!r} ({origin}); give the server's address, such as "
             "http://127.0.0.1:8080"
+        )
+    if "@" in parts.netloc:
+        # Every later message names the URL; a password in it would be printed with them.
+        raise ConnectionProblem(
+            f"the Label Studio URL {shown!r} ({origin}) holds a user name or password; give it "
+            "without them: eventgold signs in with the API key (--api-key)"
         )
     if not api_key:
         raise ConnectionProblem(

@@ -32,7 +32,7 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import filter_spans, fix_random_seed, minibatch
 
-from eventgold.atomic import atomic_dir, write_text_atomic
+from eventgold.atomic import atomic_dir, replaced_folder_problems, write_text_atomic
 from eventgold.documents import Document, Entity, Relation, prediction_meta
 from eventgold.eval.baselines.rules import load_gazetteer, sentence_ids
 from eventgold.problems import Problem, ProblemsError, allowed
@@ -302,9 +302,33 @@ def fit(
     return drain(fit_steps(documents, schema, seed=seed, epochs=epochs))
 
 
+MODEL_TARGET = "model-target"
+MODEL_ENTRIES = frozenset({"ner", "relations.joblib", "meta.json"})  # what a model folder holds
+
+
+def model_target_problems(out_dir: Path) -> list[Problem]:
+    """Why `out_dir` cannot be (re)written as a model folder: empty if it is new, empty, or an
+    earlier model. Anything else would be lost, since the folder is replaced whole."""
+    return replaced_folder_problems(
+        Path(out_dir),
+        what="model folder",
+        owned=MODEL_ENTRIES.__contains__,
+        holds=allowed(MODEL_ENTRIES),
+        code=MODEL_TARGET,
+    )
+
+
+def require_model_target(out_dir: Path) -> None:
+    """Raise `ProblemsError` with `model_target_problems`, if there are any."""
+    if found := model_target_problems(out_dir):
+        raise ProblemsError(found, summary=f"cannot write the model to {out_dir}")
+
+
 def save_model(model: TrainedModel, out_dir: Path) -> Path:
-    """Write the model folder atomically: ``ner/``, ``relations.joblib``, ``meta.json``."""
+    """Write the model folder atomically: ``ner/``, ``relations.joblib``, ``meta.json``.
+    A folder that holds anything else is refused (`model_target_problems`)."""
     out_dir = Path(out_dir)
+    require_model_target(out_dir)
     with atomic_dir(out_dir) as stage:
         model.nlp.to_disk(stage / "ner")
         joblib.dump(model.relations, stage / "relations.joblib")
@@ -320,7 +344,9 @@ def train(
     out_dir: Path,
     epochs: int = DEFAULT_EPOCHS,
 ) -> Path:
-    """Train on `documents` and save the model folder at `out_dir`; return its path."""
+    """Train on `documents` and save the model folder at `out_dir`; return its path. The
+    target is checked before training (`model_target_problems`)."""
+    require_model_target(out_dir)
     return save_model(fit(documents, schema, seed=seed, epochs=epochs), out_dir)
 
 

@@ -62,10 +62,17 @@ def train_cli(
     # Imported here: spaCy and scikit-learn take seconds to import; other commands skip that.
     from eventgold.dataset.membership import gold_splits, parse_splits, select_splits
     from eventgold.eval.baselines.gold import load_gold
-    from eventgold.eval.baselines.trained import cross_validate_steps, fit_steps, save_model
+    from eventgold.eval.baselines.trained import (
+        cross_validate_steps,
+        fit_steps,
+        require_model_target,
+        save_model,
+    )
 
     the_schema = get_schema(schema)
     with user_errors():
+        if out_dir is not None:
+            require_model_target(out_dir)  # before training, not after it
         splits = parse_splits(split or ())
         docs = load_gold(gold, schema=the_schema)
         if splits:

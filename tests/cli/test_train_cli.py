@@ -109,6 +109,39 @@ def test_train_usage_errors(tmp_path):
     assert result.exit_code == 1 and "no gold documents" in result.stderr
 
 
+def test_train_never_replaces_a_folder_or_file_it_did_not_write(tmp_path, monkeypatch):
+    gold = gold_folder(tmp_path)
+    other = tmp_path / "other"
+    (other / "sub").mkdir(parents=True)
+    (other / "keep.txt").write_text("mine")
+    result = runner.invoke(app, ["train", "--gold", str(gold), "--out", str(other)])
+    assert result.exit_code == 1
+    assert (
+        f"model folder {other}: holds what a model folder does not (keep.txt, sub), and a "
+        "model folder is replaced whole; name a new folder, or move those out (a model folder "
+        "holds: meta.json, ner, relations.joblib)"
+    ) in result.stderr
+    assert "training" not in result.output  # refused before any training
+    assert (other / "keep.txt").read_text() == "mine" and (other / "sub").is_dir()
+    a_file = gold / "g1.json"
+    before = a_file.read_bytes()
+    result = runner.invoke(app, ["train", "--gold", str(gold), "--out", str(a_file)])
+    assert result.exit_code == 1 and "is a file, not a folder" in result.stderr
+    assert a_file.read_bytes() == before
+    monkeypatch.chdir(other)
+    result = runner.invoke(app, ["train", "--gold", str(gold), "--out", "."])
+    assert result.exit_code == 1 and "is the current folder or holds it" in result.stderr
+    assert sorted(p.name for p in other.iterdir()) == ["keep.txt", "sub"]  # no staging left
+
+
+def test_train_replaces_an_earlier_model(tmp_path):
+    gold, model = str(gold_folder(tmp_path)), tmp_path / "model"
+    for _ in range(2):
+        result = runner.invoke(app, ["train", "--gold", gold, "--out", str(model), "--epochs", "1"])
+        assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in model.iterdir()) == ["meta.json", "ner", "relations.joblib"]
+
+
 def test_cli_default_epochs_match_the_library():
     assert train_command.DEFAULT_EPOCHS == trained.DEFAULT_EPOCHS
 

@@ -14,6 +14,7 @@ from eventgold.eval.baselines.trained import (
     folds,
     load_model,
     predict_relations,
+    save_model,
     train,
 )
 from eventgold.problems import ProblemsError
@@ -139,3 +140,13 @@ def test_training_refuses_labels_outside_the_schema(make_document, schema):
 def test_load_model_refuses_a_folder_that_is_not_a_model(tmp_path):
     with pytest.raises(ProblemsError, match="not a trained model folder"):
         load_model(tmp_path)
+
+
+def test_a_folder_holding_other_files_is_refused_before_training(tmp_path, schema, monkeypatch):
+    (tmp_path / "notes.txt").write_text("mine")
+    monkeypatch.setattr("eventgold.eval.baselines.trained.fit", pytest.fail)  # never reached
+    with pytest.raises(ProblemsError, match=r"holds what a model folder does not \(notes.txt\)"):
+        train([], schema, out_dir=tmp_path)
+    with pytest.raises(ProblemsError, match="holds what a model folder does not"):
+        save_model(object(), tmp_path)  # type: ignore[arg-type]
+    assert (tmp_path / "notes.txt").read_text() == "mine"

@@ -21,6 +21,7 @@ from eventgold.dataset.splits import (
     SplitRatios,
     fill_empty_splits,
     placed,
+    split_problems,
 )
 from eventgold.documents import Document
 from eventgold.problems import Problem, ProblemsError, allowed
@@ -39,7 +40,8 @@ def parse_splits(values: Sequence[str]) -> tuple[str, ...]:
         if name not in SPLITS
     ]
     if bad:
-        raise ProblemsError(bad, summary=f"unknown split(s): {len(bad)}")
+        unknown = ", ".join(repr(n) for n in dict.fromkeys(names) if n not in SPLITS)
+        raise ProblemsError(bad, summary=f"unknown split(s): {unknown}")
     return tuple(s for s in SPLITS if s in names)
 
 
@@ -81,6 +83,10 @@ def gold_splits(gold: Path | None, documents: Iterable[Document]) -> dict[str, s
     that has them, else the rule); `gold` None: documents in memory, the rule."""
     docs = list(documents)
     stored = stored_splits(gold)
+    # The writer refuses an unknown meta.split; a gold made by hand may hold one, and placing
+    # that document by hash would silently score it in a split it does not name.
+    if bad := [p for d in docs if d.id not in stored for p in split_problems(d)]:
+        raise ProblemsError(bad, summary=f"the gold {gold} names unknown splits")
     assigned = assign_splits(d for d in docs if d.id not in stored)
     return {d.id: stored.get(d.id) or assigned[d.id] for d in docs}
 

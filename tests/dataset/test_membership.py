@@ -32,6 +32,7 @@ def test_parse_splits_takes_repeats_and_comma_lists_in_split_order() -> None:
     assert [str(p) for p in caught.value.problems] == [
         "--split: unknown split 'dev'; allowed: test, train, validation"
     ]
+    assert caught.value.summary == "unknown split(s): 'dev'"
 
 
 def test_assignment_is_the_writers_in_a_tiny_corpus_and_the_hash_in_a_large_one(
@@ -66,4 +67,13 @@ def test_select_splits_refuses_an_empty_choice_with_the_sizes() -> None:
     assert caught.value.summary == "the gold g holds no documents in split(s) test"
     assert [str(p) for p in caught.value.problems] == [
         "g: no document in split(s) test (documents per split: train 2, validation 1, test 0)"
+    ]
+
+
+def test_a_document_naming_an_unknown_split_is_refused_not_placed_by_hash() -> None:
+    named = [*docs(2), Document(id="odd", text="Odd.", meta={"split": "dev"})]
+    with pytest.raises(ProblemsError) as caught:
+        gold_splits(None, named)
+    assert [str(p) for p in caught.value.problems] == [
+        "document 'odd' / meta.split: unknown split 'dev'; allowed: test, train, validation"
     ]

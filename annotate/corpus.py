@@ -130,6 +130,8 @@ class AddReport:
     added: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
+    # id -> (entities, relations) a replaced document held: made on its old text, not kept
+    dropped: dict[str, tuple[int, int]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     total: int = 0
 
@@ -140,7 +142,8 @@ def add_files(
     """Add article files to the corpus JSONL, idempotently.
 
     Re-adding an identical file changes nothing; a changed text under an existing id is refused
-    unless `replace_changed`. Bad files are reported and skipped; the good ones are still added.
+    unless `replace_changed` (annotations made on the old text are not kept: `dropped`). Bad
+    files are reported and skipped; the good ones are still added.
     The corpus file is rewritten atomically, in id order, only when something changed.
     """
     corpus = Path(corpus)
@@ -192,6 +195,8 @@ def add_files(
             existing[doc.id] = replace(doc, meta={**old.meta, **doc.meta})
             by_text[_sha(doc)] = doc.id
             report.replaced.append(doc.id)
+            if old.entities or old.relations:
+                report.dropped[doc.id] = (len(old.entities), len(old.relations))
         else:
             report.problems.append(
                 Problem(

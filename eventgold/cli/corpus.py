@@ -9,7 +9,7 @@ import typer
 
 from eventgold.annotate.corpus import DEFAULT_CORPUS, add_files
 from eventgold.cli._app import corpus_app
-from eventgold.cli._common import fail, out, user_errors
+from eventgold.cli._common import err, fail, out, user_errors
 
 
 @corpus_app.command("add")
@@ -27,5 +27,11 @@ def add_cli(
         f"{corpus}: {len(report.added)} added, {len(report.replaced)} replaced, "
         f"{len(report.unchanged)} unchanged, {report.total} documents in all"
     )
+    for doc_id, (entities, relations) in report.dropped.items():
+        err.print(
+            f"warning: document '{doc_id}' held {entities} entities and {relations} relations "
+            "made on its old text; they are not kept (annotate it again)",
+            markup=False,
+        )
     if report.problems:
         fail(f"{len(report.problems)} file(s) skipped", problems=report.problems)

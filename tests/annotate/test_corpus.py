@@ -4,9 +4,11 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from eventgold.annotate.corpus import add_files, document_from_file, text_sha256, title_from_line
-from eventgold.documents import read_documents
+from eventgold.cli import app
+from eventgold.documents import Document, Entity, Relation, read_documents, write_documents
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,6 +66,25 @@ def test_re_adding_changes_nothing_and_changed_text_needs_replace(tmp_path):
     replaced = add_files([p], corpus=corpus, replace_changed=True)
     assert replaced.replaced == ["a"]
     assert [d.text for d in read_documents(corpus)] == ["second"]
+
+
+def test_replacing_an_annotated_document_reports_the_annotations_it_drops(tmp_path):
+    corpus = tmp_path / "c.jsonl"
+    ents = (Entity("a", 0, 6, "ATTACKER", "Gunmen"), Entity("b", 14, 18, "VICTIM_GROUP", "four"))
+    annotated = Document(id="a", text="Gunmen killed four.", entities=ents,
+                         relations=(Relation("a", "b", "KILLED"),))  # fmt: skip
+    write_documents(corpus, [annotated])
+    p = write(tmp_path / "a.txt", b"T\nGunmen killed five.")
+    result = CliRunner().invoke(
+        app, ["corpus", "add", str(p), "--corpus", str(corpus), "--replace"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "warning: document 'a' held 2 entities and 1 relations made on its old text; they are "
+        "not kept (annotate it again)\n"
+    )
+    assert [(d.text, d.entities) for d in read_documents(corpus)] == [("Gunmen killed five.", ())]
+    assert add_files([p], corpus=corpus, replace_changed=True).dropped == {}  # now unchanged
 
 
 def test_shipped_corpus_matches_the_shipped_articles():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import heapq
 import json
 from collections.abc import Iterable, Iterator, Sequence
@@ -105,6 +106,8 @@ class EventsWritten:
     events: int
     unplaced: int  # role mentions that joined no event
     files: tuple[Path, ...]
+    missing: tuple[str, ...] = ()  # gold documents with no prediction (no events)
+    ignored: int = 0  # predictions of documents the gold does not hold
 
 
 def _arrow_schema() -> Any:
@@ -172,17 +175,26 @@ def events(
 ) -> EventsWritten:
     """The event table of a gold folder (or documents JSONL), or of a prediction file checked
     against that gold (a gold document without a prediction has no events), written to
-    `out_dir`. Raises `ProblemsError` for a schema with no ``events:`` section and for every
-    problem of the inputs, located."""
+    `out_dir`. Raises `ProblemsError` for a schema with no ``events:`` section, for every
+    problem of the inputs, located, and as `eval` does for a prediction file that matches no
+    gold document (`eval.refusals`)."""
     from eventgold.eval.inputs import index_gold, load_predictions
+    from eventgold.eval.refusals import refuse_unscorable
 
     require_events(schema)
     gold_file = index_gold(gold, schema)
-    docs: Iterable[Document] = gold_file
-    if predictions is not None:
-        preds = load_predictions(predictions, gold_file, schema)
-        docs = (preds.for_gold(g) for g in gold_file)
-    return write_event_table(event_table(docs, schema), out_dir)
+    if predictions is None:
+        return write_event_table(event_table(gold_file, schema), out_dir)
+    preds = load_predictions(predictions, gold_file, schema)
+    refuse_unscorable(
+        gold=str(gold),
+        predictions=str(predictions),
+        documents=len(gold_file),
+        missing=len(preds.missing),
+    )
+    docs = (preds.for_gold(g) for g in gold_file)
+    written = write_event_table(event_table(docs, schema), out_dir)
+    return dataclasses.replace(written, missing=preds.missing, ignored=preds.ignored)
 
 
 class EventSample:

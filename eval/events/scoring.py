@@ -12,6 +12,7 @@ for the span metrics (`eval.bootstrap`). docs/events.md has the rules with worke
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,6 +180,7 @@ class EventScores:
     bootstrap: Bootstrap
     tolerance: float
     missing: tuple[str, ...]  # gold documents with no prediction (scored as empty)
+    ignored: int = 0  # predictions of documents the gold does not hold (not `strict`)
 
     def prf(self, rule: str, scope: str) -> PRF:
         j = self.table.offsets[FAMILY, rule, scope]
@@ -220,6 +222,7 @@ class EventScores:
             "bootstrap": self.bootstrap.to_json(),
             "figures": self.figures(),
             "missing": list(self.missing),
+            "ignored_predictions": self.ignored,
             "pairs": {d.doc_id: [list(p) for p in d.pairs] for d in self.documents},
             "table": self.table.to_json(),
         }
@@ -322,10 +325,11 @@ def score_event_files(
         documents=len(gold_file),
         missing=len(preds.missing),
     )
-    return score_events(
+    scores = score_events(
         list(gold_file),
         list(preds.documents.values()),
         schema,
         tolerance=tolerance,
         bootstrap=bootstrap,
     )
+    return dataclasses.replace(scores, ignored=preds.ignored)

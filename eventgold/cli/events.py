@@ -61,10 +61,26 @@ def events_cli(
         f"{written.events} event(s) from {written.documents} document(s) of {what}: "
         + ", ".join(str(f) for f in written.files)
     )
+    _say_missing_and_ignored(written.missing, written.ignored, as_empty="no events")
     if written.unplaced:
         out.print(
             f"{written.unplaced} mention(s) of an event column joined no event (no anchor in "
             "reach; see docs/events.md)"
+        )
+
+
+def _say_missing_and_ignored(missing: tuple[str, ...], ignored: int, *, as_empty: str) -> None:
+    if missing:
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        shown = ", ".join(missing[:5]) + more
+        err.print(
+            f"{len(missing)} gold document(s) had no prediction ({as_empty}): {shown}",
+            markup=False,
+        )
+    if ignored:
+        err.print(
+            f"{ignored} prediction(s) ignored: their documents are not in the gold "
+            "(--strict refuses them)"
         )
 
 
@@ -125,8 +141,7 @@ def score_cli(
         )
     out.print(table)
     out.print(f"slot macro F1 {_cell(figures['macro'])}")
-    if result.missing:
-        err.print(f"{len(result.missing)} gold document(s) had no prediction (scored as empty)")
+    _say_missing_and_ignored(result.missing, result.ignored, as_empty="scored as empty")
     if json_out is not None:
         with user_errors(), atomic_file(json_out) as fh:
             json.dump(result.to_json(), fh, ensure_ascii=False)

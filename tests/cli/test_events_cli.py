@@ -54,11 +54,17 @@ def test_events_writes_parquet_and_csv_with_traceable_cells(tmp_path: Path, gold
 def test_events_over_a_prediction_file(tmp_path: Path, gold: Path) -> None:
     lines = (gold).read_text().splitlines()
     preds = tmp_path / "p.jsonl"
-    preds.write_text(lines[-1] + "\n")  # only document 004: the others predict nothing
+    extra = json.dumps({"id": "not-in-gold", "entities": []})
+    preds.write_text(lines[-1] + "\n" + extra + "\n")  # only 004: the others predict nothing
     args = ["events", "--gold", str(gold), "--predictions", str(preds), "--out", str(tmp_path)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "1 event(s) from 5 document(s) of" in result.output
+    ids = [json.loads(line)["id"] for line in lines[:-1]]
+    assert result.stderr == (
+        f"4 gold document(s) had no prediction (no events): {', '.join(ids)}\n"
+        "1 prediction(s) ignored: their documents are not in the gold (--strict refuses them)\n"
+    )
     (row,) = pq.read_table(tmp_path / "events.parquet").to_pylist()
     assert row["event_id"] == "004_20b7060dfb18cd1a/E1" and row["killed_best"] == 21
 
@@ -106,3 +112,23 @@ def test_score_bad_predictions_exit_1_with_located_problems(tmp_path: Path, gold
     assert result.exit_code == 1
     assert "has a prediction for none of the 5 gold document(s)" in result.output
     assert "Traceback" not in result.output
+    # The event table of such a file is refused the same way, before anything is written.
+    table = ["events", "--gold", str(gold), "--predictions", str(bad), "--out", str(tmp_path / "t")]
+    result = runner.invoke(app, table)
+    assert result.exit_code == 1 and "has a prediction for none of the 5" in result.output
+    assert not (tmp_path / "t").exists()
+
+
+def test_score_counts_what_it_ignores_and_misses(tmp_path: Path, gold: Path) -> None:
+    lines = gold.read_text().splitlines()
+    preds = tmp_path / "p.jsonl"
+    preds.write_text("\n".join([*lines[1:], json.dumps({"id": "zzz", "entities": []})]) + "\n")
+    out = tmp_path / "s.json"
+    args = ["events", "score", "--gold", str(gold), "--predictions", str(preds)]
+    result = runner.invoke(app, [*args, "--bootstrap", "0", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    first = json.loads(lines[0])["id"]
+    assert f"1 gold document(s) had no prediction (scored as empty): {first}" in result.stderr
+    assert "1 prediction(s) ignored: their documents are not in the gold" in result.stderr
+    data = json.loads(out.read_text())
+    assert data["missing"] == [first] and data["ignored_predictions"] == 1

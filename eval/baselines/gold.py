@@ -43,17 +43,18 @@ def read_document_set(path: Path) -> tuple[list[Document], list[Problem]]:
     return docs, problems
 
 
+def no_documents(path: Path, what: str) -> Problem:
+    """The problem of a document set that holds none (an empty file or a folder without any)."""
+    return Problem(str(path), f"no {what} (expected a JSONL file, {GOLD_JSONL}, or *.json)")
+
+
 def load_gold(path: Path, *, schema: Schema) -> list[Document]:
     """Every gold document under `path`; raise `ProblemsError` listing all problems if any."""
     docs, problems = read_document_set(path)
     for doc in docs:
         problems += validate_document(doc, schema, rules=GOLD_RULES)
     if not docs and not problems:
-        problems.append(
-            Problem(
-                str(path), f"no gold documents (expected a JSONL file, {GOLD_JSONL}, or *.json)"
-            )
-        )
+        problems.append(no_documents(path, "gold documents"))
     if problems:
         raise ProblemsError(problems, summary=f"cannot use gold {path}: {len(problems)} problem(s)")
     return docs

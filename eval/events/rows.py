@@ -23,6 +23,7 @@ from eventgold.atomic import atomic_file
 from eventgold.documents import Document, Entity
 from eventgold.eval.events.assembly import Assembly, Event, assemble
 from eventgold.eval.events.scoring import require_events
+from eventgold.problems import Problem, ProblemsError
 from eventgold.schema import Schema
 
 PARQUET_FILE = "events.parquet"
@@ -179,10 +180,15 @@ def events(
     problem of the inputs, located, and as `eval` does for a prediction file that matches no
     gold document (`eval.refusals`)."""
     from eventgold.eval.inputs import index_gold, load_predictions
-    from eventgold.eval.refusals import refuse_unscorable
+    from eventgold.eval.refusals import EMPTY_GOLD, refuse_unscorable
 
     require_events(schema)
     gold_file = index_gold(gold, schema)
+    if not len(gold_file):
+        raise ProblemsError(
+            [Problem(str(gold), "holds no documents", EMPTY_GOLD)],
+            summary=f"the gold {gold} holds no documents: there are no events to list",
+        )
     if predictions is None:
         return write_event_table(event_table(gold_file, schema), out_dir)
     preds = load_predictions(predictions, gold_file, schema)

@@ -45,7 +45,7 @@ def predict_cli(
 ) -> None:
     """Run an extractor over documents and write record-format predictions (atomically)."""
     # Imported here: spaCy and scikit-learn take seconds to import; other commands skip that.
-    from eventgold.eval.baselines.gold import read_document_set
+    from eventgold.eval.baselines.gold import no_documents, read_document_set
     from eventgold.eval.baselines.registry import load_extractor, predict_documents
 
     the_schema = get_schema(schema)
@@ -54,6 +54,8 @@ def predict_cli(
     with user_errors():
         extractor = load_extractor(model, schema=the_schema)
         docs, problems = read_document_set(corpus)
+        if not docs and not problems:
+            fail(f"{corpus}: nothing to predict", problems=[no_documents(corpus, "documents")])
         if problems:
             fail(f"{corpus}: {len(problems)} unreadable document(s)", problems=problems)
         predicted = []

@@ -8,6 +8,7 @@ boundaries), so spans survive every format exactly.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # spaCy takes ~0.8 s to import: only exports to spaCy pay
 
 UNKNOWN_FORMAT = "unknown-format"
 EXPORT_TARGET = "export-target"
+NOTHING_TO_EXPORT = "nothing-to-export"
 DOCSTART = "-DOCSTART-"
 SPACY_SHARD_DOCS = 5_000  # documents per .spacy file when exporting to a folder
 
@@ -241,7 +243,14 @@ def export(documents: Iterable[Document], out: Path, *, fmt: str, schema: Schema
             ],
             summary=f"cannot export to format {fmt!r}",
         )
-    return exporter(_checked(documents, schema), Path(out), schema)
+    docs = iter(documents)
+    first = next(docs, None)
+    if first is None:  # an empty file would look like an export that worked
+        raise ProblemsError(
+            [Problem("documents", "none to export", NOTHING_TO_EXPORT)],
+            summary=f"nothing to export to {out}: the gold holds no documents",
+        )
+    return exporter(_checked(itertools.chain([first], docs), schema), Path(out), schema)
 
 
 def _checked(documents: Iterable[Document], schema: Schema) -> Iterator[Document]:

@@ -132,3 +132,12 @@ def test_score_counts_what_it_ignores_and_misses(tmp_path: Path, gold: Path) -> 
     assert "1 prediction(s) ignored: their documents are not in the gold" in result.stderr
     data = json.loads(out.read_text())
     assert data["missing"] == [first] and data["ignored_predictions"] == 1
+
+
+def test_events_of_an_empty_gold_is_refused(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    result = runner.invoke(app, ["events", "--gold", str(empty), "--out", str(tmp_path / "t")])
+    assert result.exit_code == 1
+    assert f"the gold {empty} holds no documents: there are no events to list" in result.stderr
+    assert not (tmp_path / "t").exists()

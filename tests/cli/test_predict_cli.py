@@ -134,3 +134,19 @@ def test_rules_follow_a_schema_without_a_label_through_a_gazetteer_copy(tmp_path
     assert [
         [(e.start, e.end, e.label) for e in d.entities if e.label != "LOCATION"] for d in everything
     ] == [[(e.start, e.end, e.label) for e in d.entities] for d in docs]
+
+
+def test_predict_refuses_a_corpus_with_no_documents(tmp_path):
+    empty_file, empty_folder = tmp_path / "empty.jsonl", tmp_path / "folder"
+    empty_file.write_text("")
+    empty_folder.mkdir()
+    for corpus in (empty_file, empty_folder):
+        out = tmp_path / "p.jsonl"
+        args = ["predict", "-m", "rules", "--corpus", str(corpus), "--out", str(out)]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f"error: {corpus}: nothing to predict\n"
+            f"  - {corpus}: no documents (expected a JSONL file, documents.jsonl, or *.json)\n"
+        )
+        assert not out.exists()

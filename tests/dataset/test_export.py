@@ -13,6 +13,7 @@ from eventgold.cli import app
 from eventgold.dataset.export import (
     DOCSTART,
     EXPORTERS,
+    NOTHING_TO_EXPORT,
     UNKNOWN_FORMAT,
     conll_lines,
     export,
@@ -235,3 +236,13 @@ def test_a_spacy_folder_export_never_wipes_other_files(gold: Path, tmp_path: Pat
     n = export(read_gold(gold), shards, fmt="spacy", schema=SCHEMA)
     assert n > 0 and export(read_gold(gold), shards, fmt="spacy", schema=SCHEMA) == n  # replaced
     assert sorted(p.name for p in shards.iterdir()) == ["00000.spacy"]
+
+
+@pytest.mark.parametrize("fmt", sorted(EXPORTERS))
+def test_no_documents_is_nothing_to_export_and_nothing_is_written(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"out.{fmt}"
+    with pytest.raises(ProblemsError) as caught:
+        export([], out, fmt=fmt, schema=load_schema())
+    assert caught.value.summary == f"nothing to export to {out}: the gold holds no documents"
+    assert [p.code for p in caught.value.problems] == [NOTHING_TO_EXPORT]
+    assert not out.exists()

@@ -356,8 +356,18 @@ class PredictionCheck:
                 continue
             seen[doc_id] = where
             target = get_gold(doc_id)
-            text = obj.get("text")
-            if isinstance(text, str) and text and text != target.text:
+            text = obj.get("text")  # may be left out (or null): the gold text is used
+            if text is not None and not isinstance(text, str):
+                problems.append(
+                    Problem(
+                        dwhere,
+                        f"field 'text' must be str (or left out), got {type(text).__name__} "
+                        f"{text!r:.60}",
+                        TEXT_MISMATCH,
+                    )
+                )
+                continue
+            if text is not None and text != target.text:
                 at = _first_difference(text, target.text)
                 problems.append(
                     Problem(

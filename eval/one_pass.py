@@ -67,6 +67,7 @@ def checked_gold_heads(file: Path, schema: Schema, parts: dict[str, Parts]) -> I
         if (
             type(obj) is dict
             and type(doc_id := obj.get("id")) is str
+            and doc_id.strip()
             and type(text := obj.get("text")) is str
             and doc_id not in seen
             and (clean := record_parts(obj, text, rules, gold=True)) is not None

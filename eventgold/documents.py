@@ -205,6 +205,9 @@ def parse_document(obj: Any, *, where: str = "") -> tuple[Document | None, list[
         return None, [Problem(where, f"a document must be a JSON object, got {type(obj).__name__}")]
     doc_where = join(where, f"document '{obj['id']}'") if isinstance(obj.get("id"), str) else where
     problems = _type_problems(obj, _FIELD_TYPES, _REQUIRED, doc_where)
+    if isinstance(obj.get("id"), str) and not obj["id"].strip():
+        # An empty or blank id names no document: it could not be found again, nor told apart.
+        problems.append(Problem(doc_where, f"field 'id' must not be empty, got {obj['id']!r}"))
     text = obj.get("text", "")
     entities: list[Entity] = []
     for i, raw in enumerate(

@@ -255,3 +255,12 @@ def test_annotation_content_ignores_ids_and_order_but_not_spans_or_endpoints() -
         entities=(Entity("1", 0, 5, "ATTACKER", "Gunme"), a.entities[1]), relations=a.relations
     )
     assert annotation_content(shorter) != annotation_content(a)
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_an_empty_or_blank_id_is_a_problem(blank: str) -> None:
+    doc, problems = parse_document({"id": blank, "text": "x"}, where="f.jsonl line 1")
+    assert doc is None
+    assert [str(p) for p in problems] == [
+        f"f.jsonl line 1 / document '{blank}': field 'id' must not be empty, got {blank!r}"
+    ]

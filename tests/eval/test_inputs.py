@@ -182,3 +182,22 @@ def test_a_bom_is_read_null_and_half_offsets_are_refused_and_bad_bytes_named(
         f"odd.jsonl line 3 / document '{second}' / entity 0: field 'end' is missing",
         "odd.jsonl line 4: not valid UTF-8 (invalid start byte at byte 0)",
     ]
+
+
+def test_a_prediction_text_is_left_out_or_the_gold_text(tmp_path: Path, gold_docs, schema, jsonl):
+    d1, d2, d3 = (d.id for d in gold_docs)
+    path = jsonl(
+        tmp_path / "texts.jsonl",
+        [
+            {"id": d1, "text": 123, "entities": []},
+            {"id": d2, "text": "", "entities": []},
+            {"id": d3, "text": None, "entities": []},  # null: left out, the gold text is used
+        ],
+    )
+    with pytest.raises(ProblemsError) as caught:
+        load_predictions(path, gold_docs, schema)
+    assert [str(p) for p in caught.value.problems] == [
+        f"texts.jsonl line 1 / document '{d1}': field 'text' must be str (or left out), got int 123",
+        f"texts.jsonl line 2 / document '{d2}': text differs from the gold text at character 0 "
+        f"(gold {gold_docs[1].text[:20]!r}, got '')",
+    ]

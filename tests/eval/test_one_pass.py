@@ -94,6 +94,7 @@ def test_gold_heads_and_parts_equal_the_checked_documents(gold_dir: Path, schema
     ("line", "message"),
     [
         ('{"id": "d1", "text": "x"}', "duplicate document id 'd1'"),
+        ('{"id": " ", "text": "x"}', "field 'id' must not be empty"),
         ("not json", "not valid JSON"),
         (
             '{"id": "d9", "text": "a b", "entities": [{"start": 0, "end": 2, "label": "ACTOR"}]}',

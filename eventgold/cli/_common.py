@@ -65,7 +65,8 @@ MAX_SHOWN = 50
 
 
 def progress_bar() -> Bar:
-    """The progress bar of long commands, on stderr so stdout stays clean, cleared when done."""
+    """The progress bar of long commands, on stderr so stdout stays clean, cleared when done;
+    none when stderr is not a terminal (a log or a pipe would only get a stray blank line)."""
     return Bar(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -73,6 +74,7 @@ def progress_bar() -> Bar:
         TimeElapsedColumn(),
         console=err,
         transient=True,
+        disable=not err.is_terminal,
     )
 
 

@@ -22,6 +22,7 @@ from eventgold.atomic import atomic_file
 from eventgold.documents import Document, Entity
 from eventgold.eval.events.assembly import Assembly, Event, assemble
 from eventgold.eval.events.scoring import require_events
+from eventgold.paths import require_distinct_paths
 from eventgold.schema import Schema
 
 PARQUET_FILE = "events.parquet"
@@ -172,10 +173,16 @@ def events(
 ) -> EventsWritten:
     """The event table of a gold folder (or documents JSONL), or of a prediction file checked
     against that gold (a gold document without a prediction has no events), written to
-    `out_dir`. Raises `ProblemsError` for a schema with no ``events:`` section and for every
-    problem of the inputs, located."""
+    `out_dir`. Raises `ProblemsError` for a schema with no ``events:`` section, for every
+    problem of the inputs, located, and for a table file that is an input or lies in an input
+    folder (`eventgold.paths`)."""
     from eventgold.eval.inputs import index_gold, load_predictions
 
+    out_dir = Path(out_dir)
+    require_distinct_paths(
+        {"--gold": gold, "--predictions": predictions},
+        [("--out", out_dir / PARQUET_FILE), ("--out", out_dir / CSV_FILE)],
+    )
     require_events(schema)
     gold_file = index_gold(gold, schema)
     docs: Iterable[Document] = gold_file

@@ -235,3 +235,28 @@ def test_a_spacy_folder_export_never_wipes_other_files(gold: Path, tmp_path: Pat
     n = export(read_gold(gold), shards, fmt="spacy", schema=SCHEMA)
     assert n > 0 and export(read_gold(gold), shards, fmt="spacy", schema=SCHEMA) == n  # replaced
     assert sorted(p.name for p in shards.iterdir()) == ["00000.spacy"]
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_export_gold_refuses_a_target_in_the_gold_folder(gold: Path) -> None:
+    from eventgold.dataset.export import export_gold, export_gold_splits
+    from eventgold.paths import PATH_COLLISION
+
+    before = _tree(gold)
+    with pytest.raises(ProblemsError) as caught:
+        export_gold(gold, gold / "x.jsonl", fmt="jsonl", schema=SCHEMA)
+    assert [p.code for p in caught.value.problems] == [PATH_COLLISION]
+    assert str(caught.value.problems[0]) == (
+        f"--out {gold}/x.jsonl: is inside --gold {gold}, an input folder, and nothing is "
+        "written into an input folder; name a path outside it"
+    )
+    # every split file the gold has (train and test), named as it would be
+    with pytest.raises(ProblemsError) as caught:
+        export_gold_splits(gold, gold / "g.conll", fmt="conll", schema=SCHEMA)
+    assert [p.where for p in caught.value.problems] == [
+        f"--out {gold}/g.{split}.conll" for split in ("train", "test")
+    ]
+    assert _tree(gold) == before

@@ -175,3 +175,17 @@ def test_pull_agreement_inside_the_gold_folder_it_replaces() -> None:
             "name a folder that holds no input"
         ],
     )
+
+
+def test_demo_workdir_whose_gold_is_the_shipped_gold() -> None:
+    # Refused before Label Studio starts: pulling into ./gold would replace the gold it checks.
+    for folder in ("annotations/gold", "annotations/first_pass", "annotations/second_pass"):
+        Path(folder).mkdir(parents=True)
+    write_documents(Path("corpus/documents.jsonl"), gold_documents())
+    _refused(
+        ["demo", "--workdir", "."],
+        [
+            "--workdir (its gold/) gold: is also --gold, an input it would overwrite; name "
+            "another folder"
+        ],
+    )

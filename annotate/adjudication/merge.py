@@ -554,10 +554,15 @@ def review_markdown(entries: Sequence[ReviewEntry], *, title: str = "Adjudicatio
     return "\n".join(lines)
 
 
-def write_review(path: Path, entries: Sequence[ReviewEntry], *, title: str = "") -> list[Path]:
-    """Write the review as markdown and as JSONL side by side (``X.md`` and ``X.jsonl``)."""
+def review_paths(path: Path) -> tuple[Path, Path]:
+    """The two files of a review at `path`: ``X.md`` and ``X.jsonl``."""
     path = Path(path)
-    md_path, jsonl_path = path.with_suffix(".md"), path.with_suffix(".jsonl")
+    return path.with_suffix(".md"), path.with_suffix(".jsonl")
+
+
+def write_review(path: Path, entries: Sequence[ReviewEntry], *, title: str = "") -> list[Path]:
+    """Write the review as markdown and as JSONL side by side (`review_paths`)."""
+    md_path, jsonl_path = review_paths(path)
     write_text_atomic(md_path, review_markdown(entries, title=title or "Adjudication review"))
     write_text_atomic(
         jsonl_path,

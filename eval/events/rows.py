@@ -23,6 +23,7 @@ from eventgold.atomic import atomic_file
 from eventgold.documents import Document, Entity
 from eventgold.eval.events.assembly import Assembly, Event, assemble
 from eventgold.eval.events.scoring import require_events
+from eventgold.paths import require_distinct_paths
 from eventgold.problems import Problem, ProblemsError
 from eventgold.schema import Schema
 
@@ -177,11 +178,17 @@ def events(
     """The event table of a gold folder (or documents JSONL), or of a prediction file checked
     against that gold (a gold document without a prediction has no events), written to
     `out_dir`. Raises `ProblemsError` for a schema with no ``events:`` section, for every
-    problem of the inputs, located, and as `eval` does for a prediction file that matches no
-    gold document (`eval.refusals`)."""
+    problem of the inputs, located, as `eval` does for a prediction file that matches no gold
+    document (`eval.refusals`), and for a table file that is an input or lies in an input
+    folder (`eventgold.paths`)."""
     from eventgold.eval.inputs import index_gold, load_predictions
     from eventgold.eval.refusals import EMPTY_GOLD, refuse_unscorable
 
+    out_dir = Path(out_dir)
+    require_distinct_paths(
+        {"--gold": gold, "--predictions": predictions},
+        [("--out", out_dir / PARQUET_FILE), ("--out", out_dir / CSV_FILE)],
+    )
     require_events(schema)
     gold_file = index_gold(gold, schema)
     if not len(gold_file):

@@ -13,6 +13,7 @@ from eventgold.annotate.adjudication.merge import (
     STRATEGIES,
     TIE_RULES,
     adjudicate,
+    review_paths,
     write_review,
 )
 from eventgold.annotate.sources import sources_for_adjudication
@@ -34,6 +35,7 @@ from eventgold.cli._common import (
 )
 from eventgold.cli.agree import InputsArg, report_sources
 from eventgold.documents import write_documents
+from eventgold.paths import require_distinct_paths
 from eventgold.problems import allowed
 
 
@@ -83,6 +85,10 @@ def adjudicate_cli(
     """Merge several annotations of each document into gold, and list what to review."""
     if push and project is None:
         fail("--push needs --project TITLE")
+    review_path = review if review is not None else out_path.with_suffix(".review.md")
+    with user_errors():
+        outputs = [("--out", out_path), *(("--review", p) for p in review_paths(review_path))]
+        require_distinct_paths({str(p): p for p in inputs or ()}, outputs)
     schema = get_schema(schema_path)
     # Connect before any work, so a wrong key fails fast rather than after merging.
     session = open_session(url, api_key, home) if push else None
@@ -103,7 +109,6 @@ def adjudicate_cli(
         err.print(f"warning: {entry.message}", markup=False)
     if not merged:
         fail("nothing merged: no document had an annotation the strategy could use")
-    review_path = review if review is not None else out_path.with_suffix(".review.md")
     with user_errors():
         write_documents(out_path, merged)
         written = write_review(review_path, entries, title=f"Adjudication review ({strategy})")

@@ -43,6 +43,7 @@ from eventgold.cli._common import (
     user_errors,
 )
 from eventgold.documents import Document
+from eventgold.paths import require_distinct_paths
 from eventgold.schema import Schema
 
 InputsArg = Annotated[
@@ -137,6 +138,10 @@ def agree_cli(
     home: HomeOpt = DEFAULT_HOME_PATH,
 ) -> None:
     """Agreement between annotators: span and relation F1, token kappa and alpha."""
+    with user_errors():
+        require_distinct_paths(
+            {str(p): p for p in inputs or ()}, {"--json": json_out, "--markdown": markdown}
+        )
     schema = get_schema(schema_path)
     groups = read_groups(inputs, project, schema=schema, url=url, api_key=api_key, home=home)
     with user_errors():

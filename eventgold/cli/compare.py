@@ -21,6 +21,7 @@ from eventgold.cli._common import (
 )
 from eventgold.eval.compare import Comparison, compare_predictions, compare_results
 from eventgold.eval.table import OVERALL
+from eventgold.paths import require_distinct_paths
 
 
 def comparison_table(c: Comparison, *, all_labels: bool) -> Table:
@@ -66,6 +67,7 @@ def compare_cli(
 ) -> None:
     """Compare two systems on the same gold: F1 side by side and a paired bootstrap test."""
     with user_errors():
+        require_distinct_paths({str(a): a, str(b): b, "--gold": gold}, {"--json": json_out})
         if gold is None:
             result = compare_results(a, b, resamples=bootstrap, seed=seed)
         else:

@@ -24,6 +24,7 @@ from eventgold.cli._common import (
     user_errors,
 )
 from eventgold.dataset.folder import parquet_files
+from eventgold.paths import require_distinct_paths
 
 
 @app.command("demo")
@@ -56,6 +57,14 @@ def demo_cli(
             f"the demo runs from a clone of the eventgold repository; not found in "
             f"{Path.cwd()}: {', '.join(map(str, missing))}"
         )
+    if workdir is not None:  # the round trip's gold is pulled into WORKDIR/gold
+        with user_errors():
+            require_distinct_paths(
+                {str(p): p for p in (inputs.corpus, inputs.gold_sources, *inputs.passes)}
+                | {"--gold": None if update_gold else gold},
+                (),
+                folders={"--workdir (its gold/)": workdir / "gold"},
+            )
     scratch = Path(workdir or tempfile.mkdtemp(prefix="eventgold-demo-"))
     home = srv.Home(scratch / "labelstudio")
     started = time.monotonic()

@@ -25,6 +25,7 @@ from eventgold.eval import evaluate as ev
 from eventgold.eval.events.rows import predicted_event_rows
 from eventgold.eval.html import render_html
 from eventgold.eval.table import MACRO, OVERALL
+from eventgold.paths import require_distinct_paths
 
 
 def _cell(fig: dict | None) -> str:
@@ -156,6 +157,10 @@ def eval_cli(
     ] = False,
 ) -> None:
     """Score a prediction file against the gold, with bootstrap confidence intervals."""
+    with user_errors():
+        require_distinct_paths(
+            {"--gold": gold, "--predictions": predictions}, {"--json": json_out, "--html": html_out}
+        )
     sch = get_schema(schema)
     with user_errors():
         splits = parse_splits(split or ())

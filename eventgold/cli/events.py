@@ -20,6 +20,7 @@ from eventgold.cli._common import (
     out,
     user_errors,
 )
+from eventgold.paths import require_distinct_paths
 
 events_app = typer.Typer(
     help="The event table (one row per attack) and event-level scoring; see docs/events.md.",
@@ -114,6 +115,8 @@ def score_cli(
     from eventgold.eval.bootstrap import Bootstrap
     from eventgold.eval.events.scoring import score_event_files
 
+    with user_errors():
+        require_distinct_paths({"--gold": gold, "--predictions": predictions}, {"--json": json_out})
     sch = get_schema(schema)
     with user_errors():
         result = score_event_files(

@@ -17,7 +17,13 @@ from eventgold.cli._common import (
     progress_bar,
     user_errors,
 )
-from eventgold.dataset.export import EXPORTERS, SPLIT_FORMATS, export, export_gold_splits
+from eventgold.dataset.export import (
+    EXPORTERS,
+    SPLIT_FORMATS,
+    export,
+    export_gold_splits,
+    require_export_apart,
+)
 from eventgold.dataset.folder import count_gold, read_gold
 
 T = TypeVar("T")
@@ -57,6 +63,7 @@ def export_cli(
             out.print(f"{path}: {n} documents as {fmt}")
         return
     with user_errors():
+        require_export_apart(gold, [out_path], fmt=fmt)
         total = count_gold(gold)
         docs = _tracked(read_gold(gold), total=total, description=f"export {fmt}")
         n = export(docs, out_path, fmt=fmt, schema=schema)

@@ -19,6 +19,7 @@ from eventgold.cli._common import (
     user_errors,
 )
 from eventgold.documents import write_documents
+from eventgold.paths import require_distinct_paths
 from eventgold.problems import Problem
 
 
@@ -52,6 +53,8 @@ def predict_cli(
     if str(Path.cwd()) not in sys.path:  # module:function from the current folder, as python -m
         sys.path.insert(0, str(Path.cwd()))
     with user_errors():
+        model_path = Path(model) if Path(model).exists() else None  # a model folder, a gazetteer
+        require_distinct_paths({"--corpus": corpus, "--model": model_path}, {"--out": out_path})
         extractor = load_extractor(model, schema=the_schema)
         docs, problems = read_document_set(corpus)
         if not docs and not problems:

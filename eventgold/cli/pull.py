@@ -25,6 +25,7 @@ from eventgold.cli._common import (
     run_steps,
     user_errors,
 )
+from eventgold.paths import require_distinct_paths
 from eventgold.problems import allowed
 
 _STAGES = {
@@ -119,6 +120,7 @@ def pull_cli(
     """
     schema = get_schema(schema_path)
     with user_errors():
+        require_distinct_paths({"--agreement": agreement}, (), folders={"--out": out_dir})
         card_agreement = agreement.read_text(encoding="utf-8") if agreement is not None else None
         try:
             session = connect(url=url, api_key=api_key, home=home)

@@ -19,6 +19,7 @@ from eventgold.cli._common import (
 )
 from eventgold.cli._splits import SplitOpt
 from eventgold.documents import write_documents
+from eventgold.paths import require_distinct_paths
 
 # Mirrors trained.DEFAULT_EPOCHS; that module is imported only when the command runs.
 DEFAULT_EPOCHS = 20
@@ -59,6 +60,10 @@ def train_cli(
         fail("--cv needs --predictions-out FILE for the out-of-fold predictions")
     if predictions_out is not None and not cv:
         fail("--predictions-out needs --cv K (the predictions are the out-of-fold ones)")
+    with user_errors():
+        require_distinct_paths(
+            {"--gold": gold}, {"--predictions-out": predictions_out}, folders={"--out": out_dir}
+        )
     # Imported here: spaCy and scikit-learn take seconds to import; other commands skip that.
     from eventgold.dataset.membership import gold_splits, parse_splits, select_splits
     from eventgold.eval.baselines.gold import load_gold

@@ -20,6 +20,7 @@ from eventgold.dataset.folder import read_gold
 from eventgold.dataset.membership import stored_splits
 from eventgold.dataset.splits import SPLITS
 from eventgold.documents import Document, write_documents
+from eventgold.paths import require_distinct_paths
 from eventgold.problems import Problem, ProblemsError, allowed
 from eventgold.schema import Schema
 from eventgold.tokens import TokenTags, tokens_and_tags
@@ -267,8 +268,19 @@ def _checked(documents: Iterable[Document], schema: Schema) -> Iterator[Document
         yield doc
 
 
+def require_export_apart(gold: Path, targets: Iterable[Path], *, fmt: str) -> None:
+    """Refuse (`eventgold.paths`) export targets that are the gold, lie in its folder or hold
+    it (a spaCy folder is replaced whole)."""
+    named = [("--out", Path(t)) for t in targets]
+    folders = [n for n in named if fmt == "spacy" and n[1].suffix != ".spacy"]  # export_spacy
+    files = [n for n in named if n not in folders]
+    require_distinct_paths({"--gold": gold}, files, folders=folders)
+
+
 def export_gold(gold_dir: Path, out: Path, *, fmt: str, schema: Schema) -> int:
-    """`export` the documents of a gold folder."""
+    """`export` the documents of a gold folder (or documents JSONL) to `out`, which must not
+    be the gold, nor lie in its folder."""
+    require_export_apart(gold_dir, [out], fmt=fmt)
     return export(read_gold(gold_dir), out, fmt=fmt, schema=schema)
 
 
@@ -300,11 +312,12 @@ def export_gold_splits(gold_dir: Path, out: Path, *, fmt: str, schema: Schema) -
                 )
             ]
         )
+    targets = {s: split_path(out, s) for s in sorted(set(by_split.values()), key=SPLITS.index)}
+    require_export_apart(gold_dir, targets.values(), fmt=fmt)
     for _ in _checked(read_gold(gold_dir), schema):
         pass
     written: dict[Path, int] = {}
-    for split in sorted(set(by_split.values()), key=SPLITS.index):
+    for split, target in targets.items():
         docs = (d for d in read_gold(gold_dir) if by_split.get(d.id) == split)
-        target = split_path(out, split)
         written[target] = EXPORTERS[fmt](docs, target, schema)
     return written

@@ -246,3 +246,28 @@ def test_no_documents_is_nothing_to_export_and_nothing_is_written(tmp_path: Path
     assert caught.value.summary == f"nothing to export to {out}: the gold holds no documents"
     assert [p.code for p in caught.value.problems] == [NOTHING_TO_EXPORT]
     assert not out.exists()
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_export_gold_refuses_a_target_in_the_gold_folder(gold: Path) -> None:
+    from eventgold.dataset.export import export_gold, export_gold_splits
+    from eventgold.paths import PATH_COLLISION
+
+    before = _tree(gold)
+    with pytest.raises(ProblemsError) as caught:
+        export_gold(gold, gold / "x.jsonl", fmt="jsonl", schema=SCHEMA)
+    assert [p.code for p in caught.value.problems] == [PATH_COLLISION]
+    assert str(caught.value.problems[0]) == (
+        f"--out {gold}/x.jsonl: is inside --gold {gold}, an input folder, and nothing is "
+        "written into an input folder; name a path outside it"
+    )
+    # every split file the gold has (train and test), named as it would be
+    with pytest.raises(ProblemsError) as caught:
+        export_gold_splits(gold, gold / "g.conll", fmt="conll", schema=SCHEMA)
+    assert [p.where for p in caught.value.problems] == [
+        f"--out {gold}/g.{split}.conll" for split in ("train", "test")
+    ]
+    assert _tree(gold) == before

@@ -39,3 +39,21 @@ def test_a_limit_keeps_the_first_rows_in_the_gold_order(tmp_path: Path) -> None:
     assert _cells(first) == _cells(every[:2]) and not complete
     rows, complete = predicted_event_rows(gold, tmp_path / "pred.jsonl", schema, limit=len(every))
     assert _cells(rows) == _cells(every) and complete
+
+
+def test_the_table_never_overwrites_an_input(tmp_path: Path) -> None:
+    import pytest
+
+    from eventgold.eval.events.rows import events
+    from eventgold.problems import ProblemsError
+
+    gold = seed_gold_file(tmp_path)
+    preds = tmp_path / "events.parquet"  # the name of the table's own file
+    preds.write_bytes(gold.read_bytes())
+    with pytest.raises(ProblemsError) as caught:
+        events(gold, tmp_path, load_schema(), predictions=preds)
+    assert [str(p) for p in caught.value.problems] == [
+        f"--out {preds}: is also --predictions, an input it would overwrite; name another file"
+    ]
+    assert preds.read_bytes() == gold.read_bytes()
+    assert not (tmp_path / "events.csv").exists()

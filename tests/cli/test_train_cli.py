@@ -123,7 +123,8 @@ def test_train_never_replaces_a_folder_or_file_it_did_not_write(tmp_path, monkey
     ) in result.stderr
     assert "training" not in result.output  # refused before any training
     assert (other / "keep.txt").read_text() == "mine" and (other / "sub").is_dir()
-    a_file = gold / "g1.json"
+    a_file = tmp_path / "notes.json"  # not an input: that refusal is eventgold.paths'
+    a_file.write_text("{}")
     before = a_file.read_bytes()
     result = runner.invoke(app, ["train", "--gold", str(gold), "--out", str(a_file)])
     assert result.exit_code == 1 and "is a file, not a folder" in result.stderr

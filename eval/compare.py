@@ -6,13 +6,13 @@ possible without the original files) or two prediction files scored here against
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from eventgold.eval.bootstrap import Bootstrap, PairedResult, paired_test
 from eventgold.eval.evaluate import METRICS_VERSION, evaluate
+from eventgold.eval.saved_result import read_result
 from eventgold.eval.table import CountTable, GroupKey
 from eventgold.problems import Problem, ProblemsError
 from eventgold.schema import Schema
@@ -66,41 +66,10 @@ def compare_tables(
     return Comparison(a=names[0], b=names[1], bootstrap=settings, rows=rows)
 
 
-def read_result(path: Path) -> dict[str, Any]:
-    """A saved eval result, checked to be one (it must carry its per-document counts)."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProblemsError([Problem(path.name, f"not a JSON eval result: {exc}")]) from exc
-    if not isinstance(data, dict) or "per_document" not in data:
-        raise ProblemsError(
-            [
-                Problem(
-                    path.name,
-                    "not an eval result (no 'per_document' counts); pass prediction files "
-                    "with --gold instead",
-                )
-            ]
-        )
-    if data.get("metrics_version") != METRICS_VERSION:
-        raise ProblemsError(
-            [
-                Problem(
-                    path.name,
-                    f"metrics version {data.get('metrics_version')!r} differs from "
-                    f"{METRICS_VERSION!r}; re-run eval",
-                )
-            ]
-        )
-    return data
-
-
 def compare_results(a: Path, b: Path, *, resamples: int = 1000, seed: int = 0) -> Comparison:
     """Paired test from two saved eval results of the same gold file."""
-    da, db = read_result(a), read_result(b)
-    ga = (da.get("inputs") or {}).get("gold", {}).get("sha256")
-    gb = (db.get("inputs") or {}).get("gold", {}).get("sha256")
+    ra, rb = read_result(a), read_result(b)
+    ga, gb = ra.gold_sha256, rb.gold_sha256
     if ga and gb and ga != gb:
         raise ProblemsError(
             [
@@ -112,11 +81,7 @@ def compare_results(a: Path, b: Path, *, resamples: int = 1000, seed: int = 0) -
             ]
         )
     return compare_tables(
-        CountTable.from_json(da["per_document"]),
-        CountTable.from_json(db["per_document"]),
-        names=(str(a), str(b)),
-        resamples=resamples,
-        seed=seed,
+        ra.table, rb.table, names=(str(a), str(b)), resamples=resamples, seed=seed
     )
 
 

@@ -2,18 +2,24 @@
 
 Inputs are either two saved results of `evaluate` (their per-document counts make the test
 possible without the original files) or two prediction files scored here against one gold.
+
+Only the metric families both results have are compared: a result scored without tokens
+(``eval --no-tokens``) has no token counts, and reading those as zeros would invent an F1 of
+0 for it. Each (family, rule) left out is listed with the reason. A label with no item on
+one side is not left out: its counts there are truly 0 (an F1 of 0, or none when neither
+side has an item).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from eventgold.eval.bootstrap import Bootstrap, PairedResult, paired_test
 from eventgold.eval.evaluate import METRICS_VERSION, evaluate
-from eventgold.eval.table import CountTable, GroupKey
+from eventgold.eval.saved_result import read_result
+from eventgold.eval.table import COUNT_NAMES, FAMILY_KIND, CountTable, GroupKey
 from eventgold.problems import Problem, ProblemsError
 from eventgold.schema import Schema
 
@@ -24,6 +30,65 @@ TEST_METHOD = (
 )
 
 
+# Why a family can be missing from a result, when a command leaves it out on request.
+ABSENT_BECAUSE = {"tokens": "eval --no-tokens leaves them out"}
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """A (family, rule) scored in one result only, so not compared."""
+
+    metric: str  # "family/rule", e.g. "tokens/iob2"
+    only_in: str  # the result that has it
+    missing_in: str  # the result that does not
+
+    @property
+    def reason(self) -> str:
+        family = self.metric.split("/", 1)[0]
+        why = ABSENT_BECAUSE.get(family)
+        return f"{self.missing_in} has no {self.metric} counts" + (f" ({why})" if why else "")
+
+    def to_json(self) -> dict[str, str]:
+        return {"metric": self.metric, "only_in": self.only_in, "reason": self.reason}
+
+
+def _metrics(t: CountTable) -> dict[tuple[str, str], None]:
+    """The (family, rule) pairs of a table, in its order."""
+    return dict.fromkeys((g[0], g[1]) for g in t.groups)
+
+
+def _keep(t: CountTable, keep: set[tuple[str, str]]) -> CountTable:
+    """`t` with the groups of the (family, rule) pairs in `keep` only."""
+    groups = tuple(g for g in t.groups if (g[0], g[1]) in keep)
+    if groups == t.groups:
+        return t
+    offsets = t.offsets
+    columns = [offsets[g] + k for g in groups for k in range(len(COUNT_NAMES[FAMILY_KIND[g[0]]]))]
+    return CountTable(doc_ids=t.doc_ids, groups=groups, counts=t.counts[:, columns])
+
+
+def shared_metrics(
+    a: CountTable, b: CountTable, names: tuple[str, str]
+) -> tuple[CountTable, CountTable, tuple[LeftOut, ...]]:
+    """Both tables cut to the (family, rule) pairs they share, and what was left out."""
+    in_a, in_b = _metrics(a), _metrics(b)
+    shared = set(in_a) & set(in_b)
+    left = [LeftOut("/".join(m), names[0], names[1]) for m in in_a if m not in shared]
+    left += [LeftOut("/".join(m), names[1], names[0]) for m in in_b if m not in shared]
+    if not shared:
+        raise ProblemsError(
+            [
+                Problem(
+                    f"{names[0]} vs {names[1]}",
+                    f"no metric scored in both: {names[0]} has "
+                    f"{', '.join('/'.join(m) for m in in_a) or 'none'}, {names[1]} has "
+                    f"{', '.join('/'.join(m) for m in in_b) or 'none'}",
+                )
+            ]
+        )
+    return _keep(a, shared), _keep(b, shared), tuple(left)
+
+
 @dataclass(frozen=True)
 class Comparison:
     a: str
@@ -32,6 +97,16 @@ class Comparison:
     rows: dict[GroupKey, PairedResult]
     # Per system scored here (`compare_predictions`): scored documents its model trained on.
     seen_in_training: tuple[int, int] = (0, 0)
+    left_out: tuple[LeftOut, ...] = ()  # metrics one result has and the other has not
+
+    def notes(self) -> list[str]:
+        """What was not compared and why: one line, or none."""
+        if not self.left_out:
+            return []
+        return [
+            "not compared (scored in one result only): "
+            + "; ".join(f"{x.metric}, {x.reason}" for x in self.left_out)
+        ]
 
     def warnings(self) -> list[str]:
         """What makes the comparison unfair, for the user."""
@@ -52,55 +127,27 @@ class Comparison:
             "metrics": [
                 {"metric": "/".join(name), **row.to_json()} for name, row in self.rows.items()
             ],
+            "left_out": [x.to_json() for x in self.left_out],
         }
 
 
 def compare_tables(
     a: CountTable, b: CountTable, *, names: tuple[str, str], resamples: int = 1000, seed: int = 0
 ) -> Comparison:
+    """Paired test of every metric both tables have (see `shared_metrics`)."""
     settings = Bootstrap(resamples=resamples, seed=seed)
+    a, b, left_out = shared_metrics(a, b, names)
     try:
         rows = paired_test(a, b, settings)
     except ValueError as exc:
         raise ProblemsError([Problem(f"{names[0]} vs {names[1]}", str(exc))]) from exc
-    return Comparison(a=names[0], b=names[1], bootstrap=settings, rows=rows)
-
-
-def read_result(path: Path) -> dict[str, Any]:
-    """A saved eval result, checked to be one (it must carry its per-document counts)."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProblemsError([Problem(path.name, f"not a JSON eval result: {exc}")]) from exc
-    if not isinstance(data, dict) or "per_document" not in data:
-        raise ProblemsError(
-            [
-                Problem(
-                    path.name,
-                    "not an eval result (no 'per_document' counts); pass prediction files "
-                    "with --gold instead",
-                )
-            ]
-        )
-    if data.get("metrics_version") != METRICS_VERSION:
-        raise ProblemsError(
-            [
-                Problem(
-                    path.name,
-                    f"metrics version {data.get('metrics_version')!r} differs from "
-                    f"{METRICS_VERSION!r}; re-run eval",
-                )
-            ]
-        )
-    return data
+    return Comparison(a=names[0], b=names[1], bootstrap=settings, rows=rows, left_out=left_out)
 
 
 def compare_results(a: Path, b: Path, *, resamples: int = 1000, seed: int = 0) -> Comparison:
     """Paired test from two saved eval results of the same gold file."""
-    da, db = read_result(a), read_result(b)
-    ga = (da.get("inputs") or {}).get("gold", {}).get("sha256")
-    gb = (db.get("inputs") or {}).get("gold", {}).get("sha256")
+    ra, rb = read_result(a), read_result(b)
+    ga, gb = ra.gold_sha256, rb.gold_sha256
     if ga and gb and ga != gb:
         raise ProblemsError(
             [
@@ -112,11 +159,7 @@ def compare_results(a: Path, b: Path, *, resamples: int = 1000, seed: int = 0) -
             ]
         )
     return compare_tables(
-        CountTable.from_json(da["per_document"]),
-        CountTable.from_json(db["per_document"]),
-        names=(str(a), str(b)),
-        resamples=resamples,
-        seed=seed,
+        ra.table, rb.table, names=(str(a), str(b)), resamples=resamples, seed=seed
     )
 
 

@@ -50,28 +50,33 @@ def _ints(arr: Any) -> list[int]:
 
 
 def _rows(files: list[str], batch_rows: int) -> Iterator[_Row]:
-    """One split's rows, shard after shard, in file order."""
+    """One split's rows, shard after shard, in file order; a shard that cannot be read
+    raises ValueError naming it."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     for file in files:
-        with pq.ParquetFile(file) as shard:
-            for batch in shard.iter_batches(batch_size=batch_rows, columns=_COLUMNS):
-                ids = batch.column("id").to_pylist()
-                texts = batch.column("text").to_pylist()
-                # A list column's offsets index its values, whatever the batch's own offset.
-                ents = batch.column("entities")
-                e_at, e_start = _ints(ents.offsets), _ints(ents.values.field("start"))
-                e_end = _ints(ents.values.field("end"))
-                # Token offsets stay numpy views (scoring counts chunks with numpy).
-                starts, ends = batch.column("token_starts"), batch.column("token_ends")
-                t_at, t_start = _ints(starts.offsets), _array(starts.values)
-                u_at, t_end = _ints(ends.offsets), _array(ends.values)
-                for i, doc_id in enumerate(ids):
-                    a, b = e_at[i], e_at[i + 1]
-                    bounds = set(e_start[a:b])
-                    bounds.update(e_end[a:b])
-                    tokens = t_start[t_at[i] : t_at[i + 1]], t_end[u_at[i] : u_at[i + 1]]
-                    yield doc_id, texts[i], bounds, *tokens
+        try:
+            with pq.ParquetFile(file) as shard:
+                for batch in shard.iter_batches(batch_size=batch_rows, columns=_COLUMNS):
+                    ids = batch.column("id").to_pylist()
+                    texts = batch.column("text").to_pylist()
+                    # A list column's offsets index its values, whatever the batch's own offset.
+                    ents = batch.column("entities")
+                    e_at, e_start = _ints(ents.offsets), _ints(ents.values.field("start"))
+                    e_end = _ints(ents.values.field("end"))
+                    # Token offsets stay numpy views (scoring counts chunks with numpy).
+                    starts, ends = batch.column("token_starts"), batch.column("token_ends")
+                    t_at, t_start = _ints(starts.offsets), _array(starts.values)
+                    u_at, t_end = _ints(ends.offsets), _array(ends.values)
+                    for i, doc_id in enumerate(ids):
+                        a, b = e_at[i], e_at[i + 1]
+                        bounds = set(e_start[a:b])
+                        bounds.update(e_end[a:b])
+                        tokens = t_start[t_at[i] : t_at[i + 1]], t_end[u_at[i] : u_at[i + 1]]
+                        yield doc_id, texts[i], bounds, *tokens
+        except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
+            raise ValueError(f"{file}: {exc}") from exc
 
 
 class GoldTokens:

@@ -77,3 +77,30 @@ def load_yaml(text: str, *, where: str) -> tuple[Any, list[Problem]]:
         )
         for path, name, first, again in found
     ]
+
+
+def syntax_problem(exc: yaml.YAMLError, where: str) -> Problem:
+    """A YAML syntax error located by file (`where`), line and column, in words.
+
+    PyYAML's own text names ``"<unicode string>"`` (it parsed a string, not the file) and
+    spreads over several lines with carets; this keeps what it found, and where."""
+    mark = getattr(exc, "problem_mark", None)
+    loc = f"{where} line {mark.line + 1} column {mark.column + 1}" if mark else where
+    reason = getattr(exc, "problem", None) or str(exc).replace('"<unicode string>"', where)
+    context, at = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and at is not None:
+        reason += f" ({context} at line {at.line + 1} column {at.column + 1})"
+    elif context:
+        reason += f" ({context})"
+    return Problem(loc, f"YAML syntax error: {reason}")
+
+
+def decode_problem(exc: UnicodeDecodeError, raw: bytes, where: str) -> Problem:
+    """Bytes that are not UTF-8, located by file, line and column (counted in bytes)."""
+    line = raw.count(b"\n", 0, exc.start) + 1
+    column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+    bad = " ".join(f"0x{b:02x}" for b in raw[exc.start : exc.end])
+    return Problem(
+        f"{where} line {line} column {column}",
+        f"not valid UTF-8: byte(s) {bad}; save the file as UTF-8",
+    )

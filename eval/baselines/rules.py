@@ -33,6 +33,7 @@ from eventgold.documents import Document, Entity, Relation, prediction_meta
 from eventgold.eval.baselines.boilerplate import Skipped, inside, skipped_lines
 from eventgold.problems import Problem, ProblemsError, allowed
 from eventgold.schema import Schema
+from eventgold.strict_yaml import decode_problem, syntax_problem
 
 DEFAULT_GAZETTEER = Path(__file__).resolve().parent / "gazetteer.yaml"
 
@@ -98,10 +99,17 @@ def load_gazetteer(path: Path | None = None) -> Gazetteer:
     """Read the gazetteer YAML (the shipped one if `path` is None); raise on every problem."""
     path = Path(path) if path is not None else DEFAULT_GAZETTEER
     where = str(path)
+    raw = path.read_bytes()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ProblemsError(
+            [decode_problem(exc, raw, where)], summary=f"gazetteer {path} is not UTF-8 text"
+        ) from exc
     except yaml.YAMLError as exc:
-        raise ProblemsError([Problem(where, f"YAML syntax error: {exc}")]) from exc
+        raise ProblemsError(
+            [syntax_problem(exc, where)], summary=f"gazetteer {path} is not valid YAML"
+        ) from exc
     if not isinstance(data, dict):
         raise ProblemsError([Problem(where, "a gazetteer must be a mapping")])
     problems: list[Problem] = []

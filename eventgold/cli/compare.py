@@ -76,6 +76,8 @@ def compare_cli(
                 a, b, gold=gold, schema=sch, resamples=bootstrap, seed=seed
             )
     out.print(comparison_table(result, all_labels=labels))
+    for note in result.notes():
+        out.print(f"note: {note}", markup=False)
     for warning in result.warnings():
         err.print(f"warning: {warning}", markup=False)
     if result.bootstrap.resamples:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from eventgold.atomic import atomic_dir, atomic_file, replaced_folder_problems
 from eventgold.dataset.folder import read_gold
-from eventgold.dataset.membership import stored_splits
+from eventgold.dataset.membership import new_splits, stored_splits
 from eventgold.dataset.splits import SPLITS
 from eventgold.documents import Document, write_documents
 from eventgold.paths import require_distinct_paths
@@ -299,9 +299,11 @@ def split_path(out: Path, split: str) -> Path:
 def export_gold_splits(gold_dir: Path, out: Path, *, fmt: str, schema: Schema) -> dict[Path, int]:
     """`export` a gold folder one file per split (`split_path`); return the count per file.
 
-    Every document is checked first, so a bad one leaves no split written."""
-    by_split = stored_splits(gold_dir)
-    if fmt not in SPLIT_FORMATS or not by_split:
+    Every document is checked first, so a bad one leaves no split written. A document of
+    the folder's documents file that no shard holds (added after the pull) goes to the split
+    `eval --split` gives it (`membership.gold_splits`: ``meta.split``, else the hash)."""
+    stored = stored_splits(gold_dir)
+    if fmt not in SPLIT_FORMATS or not stored:
         raise ProblemsError(
             [
                 Problem(
@@ -312,10 +314,10 @@ def export_gold_splits(gold_dir: Path, out: Path, *, fmt: str, schema: Schema) -
                 )
             ]
         )
+    unplaced = [doc for doc in _checked(read_gold(gold_dir), schema) if doc.id not in stored]
+    by_split = {**stored, **new_splits(unplaced, gold=str(gold_dir))}
     targets = {s: split_path(out, s) for s in sorted(set(by_split.values()), key=SPLITS.index)}
     require_export_apart(gold_dir, targets.values(), fmt=fmt)
-    for _ in _checked(read_gold(gold_dir), schema):
-        pass
     written: dict[Path, int] = {}
     for split, target in targets.items():
         docs = (d for d in read_gold(gold_dir) if by_split.get(d.id) == split)

@@ -4,6 +4,12 @@ A gold folder's Parquet shards (``data/<split>-*.parquet``) say where `write_gol
 document; a documents file without shards (or a document added after them) gets the split
 `write_gold` would give it: ``meta.split``, else the hash of its id, with
 `fill_empty_splits` in a tiny corpus.
+
+A shard that cannot be read (cut short, emptied, not Parquet) is refused, naming it: the
+shards are the record of which document is in which split, and the rule could place that
+shard's documents elsewhere (a gold pulled with other ratios or seed, or filled splits), so
+guessing could put training documents in the test split. Scoring reads the shards' token
+offsets only as a shortcut, and does without an unreadable one (`eval.gold_tokens`).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from eventgold.problems import Problem, ProblemsError, allowed
 
 UNKNOWN_SPLIT = "unknown-split"
 EMPTY_SPLIT = "empty-split"
+UNREADABLE_SHARD = "unreadable-shard"
 
 
 def parse_splits(values: Sequence[str]) -> tuple[str, ...]:
@@ -64,17 +71,38 @@ def assign_splits(
 
 
 def stored_splits(gold: Path | None) -> dict[str, str]:
-    """Document id -> split as a gold folder's Parquet shards hold them (empty without)."""
+    """Document id -> split as a gold folder's Parquet shards hold them (empty without).
+
+    Raises `ProblemsError` naming every shard that cannot be read, and why."""
     if gold is None or not Path(gold).is_dir():
         return {}
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     found: dict[str, str] = {}
+    problems: list[Problem] = []
     for split, files in parquet_files(gold).items():
         for file in files:
-            found.update(
-                dict.fromkeys(pq.read_table(file, columns=["id"]).column(0).to_pylist(), split)
-            )
+            try:
+                with pq.ParquetFile(file) as shard:
+                    if "id" not in shard.schema_arrow.names:
+                        raise KeyError("no 'id' column")
+                    ids = shard.read(columns=["id"]).column(0).to_pylist()
+            except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
+                reason = exc.args[0] if isinstance(exc, KeyError) else exc
+                message = (
+                    f"the shard of split {split!r} cannot be read ({reason}); it records which "
+                    "documents are in that split: restore it, or pull the gold again"
+                )
+                problems.append(Problem(str(file), message, UNREADABLE_SHARD))
+                continue
+            found.update(dict.fromkeys(ids, split))
+    if problems:
+        raise ProblemsError(
+            problems,
+            summary=f"the gold {gold} has {len(problems)} unreadable Parquet shard(s); "
+            "without them no document can be placed in its split",
+        )
     return found
 
 
@@ -83,12 +111,18 @@ def gold_splits(gold: Path | None, documents: Iterable[Document]) -> dict[str, s
     that has them, else the rule); `gold` None: documents in memory, the rule."""
     docs = list(documents)
     stored = stored_splits(gold)
-    # The writer refuses an unknown meta.split; a gold made by hand may hold one, and placing
-    # that document by hash would silently score it in a split it does not name.
-    if bad := [p for d in docs if d.id not in stored for p in split_problems(d)]:
-        raise ProblemsError(bad, summary=f"the gold {gold} names unknown splits")
-    assigned = assign_splits(d for d in docs if d.id not in stored)
+    assigned = new_splits([d for d in docs if d.id not in stored], gold=str(gold))
     return {d.id: stored.get(d.id) or assigned[d.id] for d in docs}
+
+
+def new_splits(documents: Sequence[Document], *, gold: str) -> dict[str, str]:
+    """Document id -> split for documents no shard holds, by the writer's rule; raise
+    `ProblemsError` for a document naming an unknown split. The writer refuses one; a gold
+    made or edited by hand may hold one, and placing that document by hash would silently
+    score (or export) it in a split it does not name."""
+    if bad := [p for d in documents for p in split_problems(d)]:
+        raise ProblemsError(bad, summary=f"the gold {gold} names unknown splits")
+    return assign_splits(documents)
 
 
 def select_splits(

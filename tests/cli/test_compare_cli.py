@@ -87,3 +87,42 @@ def test_compare_refuses_a_prediction_file_matching_no_gold_document_as_eval_doe
     assert "F1 A" not in result.output
     result = runner.invoke(app, ["eval", "--gold", str(gold_dir), "--predictions", str(empty)])
     assert result.exit_code == 1 and expected in result.output
+
+
+def test_compare_reports_a_damaged_result_without_a_traceback(
+    tmp_path: Path, gold_dir: Path, pred_file: Path
+) -> None:
+    """Audit defect 1: counts cut to one row ended in numpy's "cannot reshape array"."""
+    ra, rb = tmp_path / "rA.json", tmp_path / "rB.json"
+    args = ["eval", "--gold", str(gold_dir), "--predictions", str(pred_file), "--bootstrap", "0"]
+    assert runner.invoke(app, [*args, "--json", str(ra)]).exit_code == 0
+    data = json.loads(ra.read_text())
+    data["per_document"]["counts"] = data["per_document"]["counts"][:1]
+    rb.write_text(json.dumps(data))
+    result = runner.invoke(app, ["compare", str(ra), str(rb)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "rB.json: per_document.counts has 1 row(s), per_document.doc_ids 3" in result.output
+    assert "F1 A" not in result.output
+
+
+def test_compare_leaves_out_tokens_that_one_result_was_not_scored_on(
+    tmp_path: Path, gold_dir: Path, pred_file: Path
+) -> None:
+    """Audit defect 2: it showed "tokens iob2 ALL │ 0.000 │ 1.000" for an A never token-scored."""
+    ra, rb, out = tmp_path / "rA.json", tmp_path / "rB.json", tmp_path / "c.json"
+    args = ["eval", "--gold", str(gold_dir), "--bootstrap", "0", "--predictions"]
+    assert (
+        runner.invoke(app, [*args, str(pred_file), "--json", str(ra), "--no-tokens"]).exit_code == 0
+    )
+    assert runner.invoke(app, [*args, str(pred_file), "--json", str(rb)]).exit_code == 0
+    result = runner.invoke(app, ["compare", str(ra), str(rb), "--labels", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "tokens iob2" not in result.output and "entities strict ALL" in result.output
+    note = (
+        f"note: not compared (scored in one result only): tokens/iob2, {ra} has no "
+        "tokens/iob2 counts (eval --no-tokens leaves them out)"
+    )
+    assert note in " ".join(result.output.split())
+    saved = json.loads(out.read_text())
+    assert not [m for m in saved["metrics"] if m["metric"].startswith("tokens/")]
+    assert [x["metric"] for x in saved["left_out"]] == ["tokens/iob2"]

@@ -150,3 +150,18 @@ def test_predict_refuses_a_corpus_with_no_documents(tmp_path):
             f"  - {corpus}: no documents (expected a JSONL file, documents.jsonl, or *.json)\n"
         )
         assert not out.exists()
+
+
+def test_a_gazetteer_that_is_not_utf8_is_reported_without_a_traceback(tmp_path):
+    """Audit defect 4: `predict --model some.yaml` with byte 0x80 ended in a traceback."""
+    model = tmp_path / "some.yaml"
+    model.write_bytes(b"labels:\n  attacker: \x80\n")
+    args = ["--corpus", str(corpus_file(tmp_path)), "--out", str(tmp_path / "x.jsonl")]
+    result = runner.invoke(app, ["predict", "--model", str(model), *args])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    text = " ".join(result.stderr.split())
+    assert f"gazetteer {model} is not UTF-8 text" in text
+    assert (
+        f"{model} line 2 column 13: not valid UTF-8: byte(s) 0x80; save the file as UTF-8" in text
+    )
+    assert not (tmp_path / "x.jsonl").exists()

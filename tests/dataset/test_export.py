@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,13 @@ from eventgold.dataset.export import (
     UNKNOWN_FORMAT,
     conll_lines,
     export,
+    export_gold_splits,
     read_conll,
     to_spacy_doc,
 )
 from eventgold.dataset.features import canonical
-from eventgold.dataset.folder import load_gold_dataset, read_gold
+from eventgold.dataset.folder import DOCUMENTS_FILE, load_gold_dataset, read_gold
+from eventgold.dataset.membership import gold_splits
 from eventgold.dataset.writer import write_gold
 from eventgold.documents import Document, Entity, Relation, load_documents
 from eventgold.problems import ProblemsError
@@ -271,3 +274,26 @@ def test_export_gold_refuses_a_target_in_the_gold_folder(gold: Path) -> None:
         f"--out {gold}/g.{split}.conll" for split in ("train", "test")
     ]
     assert _tree(gold) == before
+
+
+def test_documents_added_after_the_shards_are_placed_as_eval_places_them(
+    gold: Path, tmp_path: Path
+) -> None:
+    """Audit defect 5: a record appended to documents.jsonl with no shard row was dropped
+    from the conll and spacy exports (jsonl 18 documents, conll 17, exit 0)."""
+    folder = tmp_path / "gold"
+    shutil.copytree(gold, folder)
+    corpus, _ = load_documents(CORPUS)
+    added = [
+        dataclasses.replace(corpus[3], id="zzz_pinned", meta={"split": "validation"}),
+        dataclasses.replace(corpus[4], id="zzz_hashed", meta={}),
+    ]
+    with (folder / DOCUMENTS_FILE).open("a", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(d.to_json(), ensure_ascii=False) + "\n" for d in added)
+    written = export_gold_splits(folder, tmp_path / "x.conll", fmt="conll", schema=SCHEMA)
+    exported = {c.id: path.name for path in written for c in read_conll(path)}
+    assert sorted(exported) == sorted(d.id for d in read_gold(folder))
+    assert sum(written.values()) == len(docs()) + 2
+    placed = gold_splits(folder, read_gold(folder))  # what eval --split scores
+    assert exported == {doc_id: f"x.{split}.conll" for doc_id, split in placed.items()}
+    assert exported["zzz_pinned"] == "x.validation.conll"

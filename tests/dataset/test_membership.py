@@ -12,6 +12,7 @@ from eventgold.dataset.membership import (
     gold_splits,
     parse_splits,
     select_splits,
+    stored_splits,
 )
 from eventgold.dataset.splits import split_of
 from eventgold.dataset.writer import write_gold
@@ -76,4 +77,38 @@ def test_a_document_naming_an_unknown_split_is_refused_not_placed_by_hash() -> N
         gold_splits(None, named)
     assert [str(p) for p in caught.value.problems] == [
         "document 'odd' / meta.split: unknown split 'dev'; allowed: test, train, validation"
+    ]
+
+
+def test_unreadable_shards_are_refused_each_named_with_its_reason(tmp_path: Path) -> None:
+    """Audit defect 3: a damaged shard ended in pyarrow's ArrowInvalid traceback."""
+    write_gold(docs(3), tmp_path / "gold", schema=load_schema())
+    data = tmp_path / "gold" / "data"
+    (data / "test-00000-of-00001.parquet").write_bytes(b"")
+    (data / "train-00000-of-00001.parquet").write_bytes(b"not parquet")
+    with pytest.raises(ProblemsError) as caught:
+        gold_splits(tmp_path / "gold", docs(3))
+    assert caught.value.summary == (
+        f"the gold {tmp_path / 'gold'} has 2 unreadable Parquet shard(s); without them no "
+        "document can be placed in its split"
+    )
+    tail = "; it records which documents are in that split: restore it, or pull the gold again"
+    assert [str(p) for p in caught.value.problems] == [
+        f"{data / 'train-00000-of-00001.parquet'}: the shard of split 'train' cannot be read "
+        f"(Parquet magic bytes not found in footer. Either the file is corrupted or this is "
+        f"not a parquet file.){tail}",
+        f"{data / 'test-00000-of-00001.parquet'}: the shard of split 'test' cannot be read "
+        f"(Parquet file size is 0 bytes){tail}",
+    ]
+    assert {p.code for p in caught.value.problems} == {"unreadable-shard"}
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"x": [1]}), data / "test-00000-of-00001.parquet")
+    (data / "train-00000-of-00001.parquet").unlink()
+    with pytest.raises(ProblemsError) as caught:
+        stored_splits(tmp_path / "gold")
+    assert [str(p) for p in caught.value.problems] == [
+        f"{data / 'test-00000-of-00001.parquet'}: the shard of split 'test' cannot be read "
+        f"(no 'id' column){tail}"
     ]

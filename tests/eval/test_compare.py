@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from eventgold.eval.compare import compare_predictions, compare_results
+from eventgold.eval.compare import compare_predictions, compare_results, compare_tables
 from eventgold.eval.evaluate import evaluate
+from eventgold.eval.table import CountTable
 from eventgold.problems import ProblemsError
 
 
@@ -44,3 +46,49 @@ def test_results_of_different_gold_are_refused(tmp_path: Path, schema, gold_docs
     pb.write_text(json.dumps({"figures": {}}))
     with pytest.raises(ProblemsError, match="not an eval result"):
         compare_results(pa, pb)
+
+
+def test_a_family_scored_in_one_result_only_is_left_out_not_zero(
+    tmp_path: Path, gold_docs, pred_docs, schema
+) -> None:
+    """Audit defect 2: A scored with --no-tokens showed tokens iob2 F1 0.000 against B."""
+    pa, pb = tmp_path / "rA.json", tmp_path / "rB.json"
+    pa.write_text(json.dumps(evaluate(gold_docs, pred_docs, schema, tokens=False).to_json()))
+    pb.write_text(json.dumps(evaluate(gold_docs, pred_docs, schema).to_json()))
+    result = compare_results(pa, pb, resamples=50)
+    assert {family for family, _, _ in result.rows} == {"entities", "relations"}
+    reason = f"{pa} has no tokens/iob2 counts (eval --no-tokens leaves them out)"
+    assert result.to_json()["left_out"] == [
+        {"metric": "tokens/iob2", "only_in": str(pb), "reason": reason}
+    ]
+    assert result.notes() == [
+        f"not compared (scored in one result only): tokens/iob2, {pa} has no tokens/iob2 "
+        "counts (eval --no-tokens leaves them out)"
+    ]
+    same = compare_results(pb, pb, resamples=50)
+    assert ("tokens", "iob2", "ALL") in same.rows and same.notes() == []
+    assert same.to_json()["left_out"] == []
+
+
+def test_a_label_on_one_side_only_is_compared_as_zero(gold_docs, schema) -> None:
+    """Labels keep their semantics: no item on a side is a count of 0, not a missing metric."""
+    a = evaluate(gold_docs, gold_docs, schema, bootstrap=0).table
+    b = CountTable(
+        doc_ids=a.doc_ids,
+        groups=(*a.groups, ("entities", "strict", "NEW")),
+        counts=np.hstack([a.counts, np.array([[0, 0, 0, 0, 1], [0] * 5, [0] * 5])]),
+    )
+    result = compare_tables(a, b, names=("a", "b"), resamples=0)
+    row = result.rows["entities", "strict", "NEW"]
+    assert (row.f1_a, row.f1_b) == (0.0, 0.0) and result.left_out == ()
+
+
+def test_results_sharing_no_metric_are_refused(gold_docs, schema) -> None:
+    a = evaluate(gold_docs, gold_docs, schema, bootstrap=0).table
+    b = CountTable(a.doc_ids, (("tokens", "iob2", "ALL"),), np.zeros((3, 3), dtype=np.int64))
+    c = CountTable(a.doc_ids, (), np.zeros((3, 0), dtype=np.int64))
+    with pytest.raises(ProblemsError) as info:
+        compare_tables(b, c, names=("a", "b"))
+    assert str(info.value.problems[0]) == (
+        "a vs b: no metric scored in both: a has tokens/iob2, b has none"
+    )

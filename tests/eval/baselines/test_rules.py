@@ -258,3 +258,29 @@ def test_every_corpus_article_gives_a_valid_prediction(rules):
     preds = [rules.predict(d) for d in docs]
     assert all(validate_document(p, rules.schema, rules=PREDICTION_RULES) == [] for p in preds)
     assert all(p.entities for p in preds) and any(p.relations for p in preds)
+
+
+def test_a_gazetteer_that_is_not_utf8_is_located_by_line(tmp_path):
+    """Audit defect 4: byte 0x80 ended in a UnicodeDecodeError traceback."""
+    path = tmp_path / "some.yaml"
+    path.write_bytes(b"version: 1\nlabels:\n  attacker: ATT\x80CKER\n")
+    with pytest.raises(ProblemsError) as info:
+        load_gazetteer(path)
+    assert info.value.summary == f"gazetteer {path} is not UTF-8 text"
+    assert [str(p) for p in info.value.problems] == [
+        f"{path} line 3 column 16: not valid UTF-8: byte(s) 0x80; save the file as UTF-8"
+    ]
+
+
+def test_a_gazetteer_syntax_error_names_the_file_and_line(tmp_path):
+    """Audit defect 4: PyYAML's text named "<unicode string>", not the file."""
+    path = tmp_path / "some.yaml"
+    path.write_text('version: 1\nlabels:\n  attacker: "ATTACKER\n')
+    with pytest.raises(ProblemsError) as info:
+        load_gazetteer(path)
+    assert info.value.summary == f"gazetteer {path} is not valid YAML"
+    assert [str(p) for p in info.value.problems] == [
+        f"{path} line 4 column 1: YAML syntax error: found unexpected end of stream (while "
+        "scanning a quoted scalar at line 3 column 13)"
+    ]
+    assert "<unicode string>" not in str(info.value)

@@ -20,7 +20,8 @@ from pathlib import Path
 from eventgold.problems import Problem, ProblemsError
 
 PATH_COLLISION = "path-collision"
-SUMMARY = "an output would overwrite an input or another output; nothing was written"
+OUTPUT_IS_FOLDER = "output-is-folder"  # a file to write names a folder
+SUMMARY = "an output path would overwrite an input, another output or a folder; nothing was written"
 
 # An option's name ("--json"; a positional input as typed) and its path, None when not given.
 Named = tuple[str, Path | None]
@@ -113,6 +114,8 @@ def path_collisions(
     problems = []
     for i, out in enumerate(outs):
         where = f"{out.name} {out.path}"
+        if not out.folder and out.path.is_dir():  # found now, not after the work is done
+            problems.append(Problem(where, "is a folder; name a file", OUTPUT_IS_FOLDER))
         for inp in ins:
             if (message := _against_input(out, inp)) is not None:
                 problems.append(Problem(where, message, PATH_COLLISION))

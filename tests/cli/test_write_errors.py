@@ -19,7 +19,8 @@ def _refused(args: list[str], folder: Path) -> None:
     result = runner.invoke(app, args)
     assert isinstance(result.exception, SystemExit), result.exception  # not an OSError
     assert result.exit_code == 1
-    assert f"error: a folder where a file is expected: {folder}\n" in result.output
+    # Refused before any work (eventgold.paths), the option and the folder named.
+    assert f" {folder}: is a folder; name a file\n" in result.output
     assert "Traceback" not in result.output
 
 

@@ -5,7 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from eventgold.paths import PATH_COLLISION, SUMMARY, path_collisions, require_distinct_paths
+from eventgold.paths import (
+    OUTPUT_IS_FOLDER,
+    PATH_COLLISION,
+    SUMMARY,
+    path_collisions,
+    require_distinct_paths,
+)
 from eventgold.problems import ProblemsError
 
 
@@ -125,3 +131,11 @@ def test_require_raises_with_every_problem(here: Path) -> None:
         "--html p.jsonl: is also --json, another output of this run; name another file",
     ]
     require_distinct_paths({"--predictions": Path("p.jsonl")}, {"--json": Path("r.json")})
+
+
+def test_a_file_output_that_names_a_folder_is_refused_before_any_work(here: Path) -> None:
+    Path("reports").mkdir()
+    found = path_collisions({"--gold": Path("gold")}, {"--json": Path("reports")})
+    assert _texts(found) == ["--json reports: is a folder; name a file"]
+    assert [p.code for p in found] == [OUTPUT_IS_FOLDER]
+    assert path_collisions({}, {}, folders={"--out": Path("reports")}) == []  # a folder output

@@ -98,6 +98,10 @@ class Comparison:
     # Per system scored here (`compare_predictions`): scored documents its model trained on.
     seen_in_training: tuple[int, int] = (0, 0)
     left_out: tuple[LeftOut, ...] = ()  # metrics one result has and the other has not
+    # Per system scored here: gold documents it has no prediction of (scored as empty), and
+    # its predictions of documents the gold does not hold (ignored).
+    missing: tuple[int, int] = (0, 0)
+    ignored: tuple[int, int] = (0, 0)
 
     def notes(self) -> list[str]:
         """What was not compared and why: one line, or none."""
@@ -109,13 +113,25 @@ class Comparison:
         ]
 
     def warnings(self) -> list[str]:
-        """What makes the comparison unfair, for the user."""
-        return [
-            f"{name}: {n} scored document(s) were training documents of the model that "
-            "predicted them, so its figures overstate it"
-            for name, n in zip((self.a, self.b), self.seen_in_training, strict=True)
+        """What makes the comparison unfair, or left something out, for the user."""
+        names = (self.a, self.b)
+        said = [
+            (name, f"{n} scored document(s) were training documents of the model that "
+             "predicted them, so its figures overstate it")
+            for name, n in zip(names, self.seen_in_training, strict=True)
+            if n
+        ]  # fmt: skip
+        said += [
+            (name, f"{n} gold document(s) had no prediction (scored as empty)")
+            for name, n in zip(names, self.missing, strict=True)
             if n
         ]
+        said += [
+            (name, f"{n} prediction(s) ignored: their documents are not in the gold")
+            for name, n in zip(names, self.ignored, strict=True)
+            if n
+        ]
+        return [f"{name}: {message}" for name, message in said]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -128,6 +144,8 @@ class Comparison:
                 {"metric": "/".join(name), **row.to_json()} for name, row in self.rows.items()
             ],
             "left_out": [x.to_json() for x in self.left_out],
+            "missing_predictions": list(self.missing),
+            "ignored_predictions": list(self.ignored),
         }
 
 
@@ -172,5 +190,9 @@ def compare_predictions(
     result = compare_tables(
         ra.table, rb.table, names=(str(a), str(b)), resamples=resamples, seed=seed
     )
-    seen = (len(ra.seen_in_training), len(rb.seen_in_training))
-    return replace(result, seen_in_training=seen)
+    return replace(
+        result,
+        seen_in_training=(len(ra.seen_in_training), len(rb.seen_in_training)),
+        missing=(len(ra.missing), len(rb.missing)),
+        ignored=(ra.ignored, rb.ignored),
+    )

@@ -126,3 +126,25 @@ def test_compare_leaves_out_tokens_that_one_result_was_not_scored_on(
     saved = json.loads(out.read_text())
     assert not [m for m in saved["metrics"] if m["metric"].startswith("tokens/")]
     assert [x["metric"] for x in saved["left_out"]] == ["tokens/iob2"]
+
+
+def test_compare_says_what_each_prediction_file_misses_or_has_extra(
+    tmp_path: Path, gold_dir: Path, pred_file: Path
+) -> None:
+    lines = pred_file.read_text().splitlines()
+    b = tmp_path / "b.jsonl"
+    extra = json.dumps({"id": "not-in-gold", "entities": []})
+    b.write_text("\n".join([lines[1], extra]) + "\n")  # d2 only, and one outside the gold
+    out = tmp_path / "cmp.json"
+    args = ["compare", str(pred_file), str(b), "--gold", str(gold_dir), "--bootstrap", "0"]
+    result = runner.invoke(app, [*args, "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"warning: {b}: 2 gold document(s) had no prediction (scored as empty)\n" in (
+        result.stderr
+    )
+    assert f"warning: {b}: 1 prediction(s) ignored: their documents are not in the gold\n" in (
+        result.stderr
+    )
+    assert str(pred_file) not in result.stderr  # A misses nothing
+    data = json.loads(out.read_text())
+    assert data["missing_predictions"] == [0, 2] and data["ignored_predictions"] == [0, 1]

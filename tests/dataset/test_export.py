@@ -222,7 +222,7 @@ def test_export_takes_a_documents_file_and_checks_every_format_against_the_schem
     folder.mkdir()
     result = runner.invoke(app, ["export", "--gold", str(gold), "-o", str(folder)])
     assert result.exit_code == 1
-    assert f"a folder where a file is expected: {folder}" in result.output
+    assert f"--out {folder}: is a folder; name a file" in result.output
 
 
 def test_a_spacy_folder_export_never_wipes_other_files(gold: Path, tmp_path: Path) -> None:

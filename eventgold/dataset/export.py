@@ -300,22 +300,27 @@ def export_gold_splits(gold_dir: Path, out: Path, *, fmt: str, schema: Schema) -
     """`export` a gold folder one file per split (`split_path`); return the count per file.
 
     Every document is checked first, so a bad one leaves no split written. A document of
-    the folder's documents file that no shard holds (added after the pull) goes to the split
-    `eval --split` gives it (`membership.gold_splits`: ``meta.split``, else the hash)."""
-    stored = stored_splits(gold_dir)
-    if fmt not in SPLIT_FORMATS or not stored:
+    the folder's documents file that no shard holds (added after the pull, or every document
+    of a folder without shards) goes to the split `eval --split` gives it
+    (`membership.gold_splits`: ``meta.split``, else the hash)."""
+    if fmt not in SPLIT_FORMATS:
         raise ProblemsError(
             [
                 Problem(
-                    str(gold_dir),
-                    f"one file per split needs a gold folder and a format of "
-                    f"{allowed(SPLIT_FORMATS)}, got {fmt!r}",
+                    "--format",
+                    f"one file per split needs a format of {allowed(SPLIT_FORMATS)}, got {fmt!r}",
                     UNKNOWN_FORMAT,
                 )
             ]
         )
+    stored = stored_splits(gold_dir)
     unplaced = [doc for doc in _checked(read_gold(gold_dir), schema) if doc.id not in stored]
     by_split = {**stored, **new_splits(unplaced, gold=str(gold_dir))}
+    if not by_split:
+        raise ProblemsError(
+            [Problem(str(gold_dir), "holds no documents", NOTHING_TO_EXPORT)],
+            summary=f"nothing to export to {out}: the gold holds no documents",
+        )
     targets = {s: split_path(out, s) for s in sorted(set(by_split.values()), key=SPLITS.index)}
     require_export_apart(gold_dir, targets.values(), fmt=fmt)
     written: dict[Path, int] = {}

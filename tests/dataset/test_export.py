@@ -297,3 +297,34 @@ def test_documents_added_after_the_shards_are_placed_as_eval_places_them(
     placed = gold_splits(folder, read_gold(folder))  # what eval --split scores
     assert exported == {doc_id: f"x.{split}.conll" for doc_id, split in placed.items()}
     assert exported["zzz_pinned"] == "x.validation.conll"
+
+
+def test_a_gold_folder_without_shards_is_exported_by_the_rule_eval_uses(
+    gold: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "gold"
+    shutil.copytree(gold, folder)
+    shutil.rmtree(folder / "data")
+    written = export_gold_splits(folder, tmp_path / "x.conll", fmt="conll", schema=SCHEMA)
+    exported = {c.id: path.name for path in written for c in read_conll(path)}
+    placed = gold_splits(folder, read_gold(folder))
+    assert exported == {doc_id: f"x.{split}.conll" for doc_id, split in placed.items()}
+    assert len(exported) == len(docs())
+
+
+def test_per_split_export_refuses_a_format_without_splits_and_an_empty_gold(
+    tmp_path: Path,
+) -> None:
+    empty = tmp_path / "empty"
+    write_gold([], empty, schema=SCHEMA)
+    with pytest.raises(ProblemsError) as caught:
+        export_gold_splits(empty, tmp_path / "x.conll", fmt="conll", schema=SCHEMA)
+    assert caught.value.summary == (
+        f"nothing to export to {tmp_path / 'x.conll'}: the gold holds no documents"
+    )
+    with pytest.raises(ProblemsError) as caught:
+        export_gold_splits(empty, tmp_path / "x.jsonl", fmt="jsonl", schema=SCHEMA)
+    assert [str(p) for p in caught.value.problems] == [
+        "--format: one file per split needs a format of conll, spacy, got 'jsonl'"
+    ]
+    assert not list(tmp_path.glob("x*"))

@@ -30,6 +30,7 @@ from eventgold.documents import (
     gold_documents_file,
     iter_jsonl_lines,
     iter_unique_documents,
+    json_error,
     parse_document,
 )
 from eventgold.eval.align import AlignmentReport, align_record, needs_alignment
@@ -113,16 +114,16 @@ def existing_gold(path: Path) -> Path:
 def gold_lines(file: Path, schema: Schema) -> Iterator[tuple[Line, Document | None, list[Problem]]]:
     """Each line of a gold documents JSONL checked as gold: where it is, its document (None
     for a bad line) and its problems."""
-    for _, offset, length, doc, problems in iter_unique_documents(file):
+    for where, offset, length, doc, problems in iter_unique_documents(file):
         if doc is not None:
-            problems = gold_problems(file, doc, schema)
+            problems = gold_problems(where, doc, schema)
         yield (offset, length), doc, problems
 
 
-def gold_problems(file: Path, doc: Document, schema: Schema) -> list[Problem]:
-    """The problems of a parsed document of gold file `file`, checked as gold."""
-    where = f"{file.name} / document '{doc.id}'"
-    return validate_document(doc, schema, rules=GOLD_RULES, where=where)
+def gold_problems(where: str, doc: Document, schema: Schema) -> list[Problem]:
+    """The problems of a parsed gold document found at `where` (its file and line), checked as
+    gold."""
+    return validate_document(doc, schema, rules=GOLD_RULES, where=f"{where} / document '{doc.id}'")
 
 
 def index_gold(path: Path, schema: Schema) -> GoldFile:
@@ -160,7 +161,7 @@ def decode_json(raw: bytes, *, where: str) -> tuple[Any, list[Problem]]:
     try:
         return json.loads(text), []
     except json.JSONDecodeError as exc:
-        return None, [Problem(where, f"not valid JSON: {exc}", NOT_JSON)]
+        return None, [Problem(where, f"not valid JSON ({json_error(exc)})", NOT_JSON)]
 
 
 def _jsonl_objects(path: Path) -> Iterator[tuple[str, Any, list[Problem], Line | None]]:

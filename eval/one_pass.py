@@ -80,7 +80,7 @@ def checked_gold_heads(file: Path, schema: Schema, parts: dict[str, Parts]) -> I
         if doc is not None and doc.id in seen:
             raise NotOnePass(f"{where}: duplicate document id '{doc.id}'")
         if doc is not None:
-            problems = gold_problems(file, doc, schema)
+            problems = gold_problems(where, doc, schema)
         if doc is None or problems:
             raise NotOnePass(str(problems[0]))
         seen.add(doc.id)

@@ -8,7 +8,6 @@ instead of failing inside numpy on the first one.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from eventgold.eval.evaluate import METRICS_VERSION
+from eventgold.eval.inputs import decode_json
 from eventgold.eval.table import COUNT_NAMES, FAMILY_KIND, CountTable, GroupKey
 from eventgold.problems import Problem, ProblemsError, allowed
 
@@ -211,10 +211,10 @@ def read_result(path: Path) -> SavedResult:
     raises `ProblemsError` with every problem, each naming the file and field."""
     path = Path(path)
     where = path.name
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProblemsError([Problem(where, f"not a JSON eval result: {exc}")]) from exc
+    data, problems = decode_json(path.read_bytes(), where=where)
+    if problems:
+        summary = f"{where} is not an eval result (eval --json); prediction files need --gold"
+        raise ProblemsError(problems, summary=summary)
     if not isinstance(data, dict) or FIELD not in data:
         raise ProblemsError(
             [

@@ -320,10 +320,12 @@ def document_from_line(raw: bytes, *, where: str) -> tuple[Document | None, list
 
 
 def json_error(exc: json.JSONDecodeError) -> str:
-    """``<reason> at column N``: some of json's reasons end in "at" already ("Unterminated
-    string starting at"), which is not said twice."""
+    """``<reason> at column N`` (``at line L column N`` in text of several lines): some of
+    json's reasons end in "at" already ("Unterminated string starting at"), which is not said
+    twice."""
     at = "" if exc.msg.endswith(" at") else " at"
-    return f"{exc.msg}{at} column {exc.colno}"
+    line = f" line {exc.lineno}" if exc.lineno > 1 else ""
+    return f"{exc.msg}{at}{line} column {exc.colno}"
 
 
 def iter_jsonl_documents(path: Path) -> Iterator[tuple[str, Document | None, list[Problem]]]:

@@ -58,7 +58,10 @@ def test_compare_results_and_predictions(tmp_path: Path, gold_dir: Path, pred_fi
 def test_compare_refuses_prediction_files_without_gold(pred_file: Path) -> None:
     result = runner.invoke(app, ["compare", str(pred_file), str(pred_file)])
     assert result.exit_code == 1
-    assert "not a JSON eval result" in result.output
+    assert (
+        f"{pred_file.name} is not an eval result (eval --json); prediction files need --gold"
+        in (result.output)
+    )
 
 
 def test_compare_without_resamples_gives_figures_and_no_test(

@@ -12,6 +12,7 @@ from eventgold.documents import (
     Relation,
     annotation_content,
     iter_jsonl_documents,
+    json_error,
     load_documents,
     parse_document,
     read_document_file,
@@ -264,3 +265,12 @@ def test_an_empty_or_blank_id_is_a_problem(blank: str) -> None:
     assert [str(p) for p in problems] == [
         f"f.jsonl line 1 / document '{blank}': field 'id' must not be empty, got {blank!r}"
     ]
+
+
+def test_a_json_error_names_its_line_only_in_text_of_several_lines() -> None:
+    with pytest.raises(json.JSONDecodeError) as one:
+        json.loads('{"id": }')
+    with pytest.raises(json.JSONDecodeError) as several:
+        json.loads('[\n  {"id": "a"},\n  {"id": }\n]')
+    assert json_error(one.value) == "Expecting value at column 8"
+    assert json_error(several.value) == "Expecting value at line 3 column 10"

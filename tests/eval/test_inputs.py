@@ -70,8 +70,8 @@ def test_bad_prediction_file_lists_every_problem_located(tmp_path: Path, gold_do
         "among entity ids",
         "bad.jsonl line 3 / document 'd2': text differs from the gold text at character 0 "
         "(gold 'Gunmen killed ten vi', got 'A different text.')",
-        "bad.jsonl line 4: not valid JSON: Expecting property name enclosed in double quotes: "
-        "line 1 column 2 (char 1)",
+        "bad.jsonl line 4: not valid JSON (Expecting property name enclosed in double quotes at "
+        "column 2)",
     ]
     with pytest.raises(ProblemsError) as exc:
         load_predictions(path, gold_docs, schema, strict=True)
@@ -200,4 +200,15 @@ def test_a_prediction_text_is_left_out_or_the_gold_text(tmp_path: Path, gold_doc
         f"texts.jsonl line 1 / document '{d1}': field 'text' must be str (or left out), got int 123",
         f"texts.jsonl line 2 / document '{d2}': text differs from the gold text at character 0 "
         f"(gold {gold_docs[1].text[:20]!r}, got '')",
+    ]
+
+
+def test_gold_problems_name_their_line(tmp_path: Path, schema) -> None:
+    bad = {"id": "g2", "text": "a b", "entities": [{"start": 0, "end": 2, "label": "ACTOR"}]}
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps({"id": "g1", "text": "x"}) + "\n" + json.dumps(bad) + "\n")
+    with pytest.raises(ProblemsError) as caught:
+        load_gold(path, schema)
+    assert [p.where for p in caught.value.problems] == [
+        "gold.jsonl line 2 / document 'g2' / entity 0"
     ]

@@ -210,5 +210,5 @@ def test_gold_problems_name_their_line(tmp_path: Path, schema) -> None:
     with pytest.raises(ProblemsError) as caught:
         load_gold(path, schema)
     assert [p.where for p in caught.value.problems] == [
-        "gold.jsonl line 2 / document 'g2' / entity 0"
+        "gold.jsonl line 2 / document 'g2' / entity 0 (e0)"
     ]

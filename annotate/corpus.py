@@ -133,6 +133,7 @@ class AddReport:
     # id -> (entities, relations) a replaced document held: made on its old text, not kept
     dropped: dict[str, tuple[int, int]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    not_read: list[Path] = field(default_factory=list)  # in the folders given: not *.txt files
     total: int = 0
 
 
@@ -157,7 +158,7 @@ def add_files(
     # One id per text: the same article under two ids could land in two splits.
     by_text = {_sha(d): d.id for d in existing.values()}
     this_run: dict[str, str] = {}
-    files, report.problems = _expand(paths)
+    files, report.problems, report.not_read = _expand(paths)
     for path in files:
         doc, problems = document_from_file(path)
         if doc is None:
@@ -217,16 +218,20 @@ def _sha(doc: Document) -> str:
     return str(doc.meta.get("sha256") or text_sha256(doc.text))
 
 
-def _expand(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
+def _expand(paths: Iterable[Path]) -> tuple[list[Path], list[Problem], list[Path]]:
     """Files as given; folders expand to their *.txt files in name order (a folder without
-    any is a problem: its articles may sit in subfolders, which are not searched)."""
+    any is a problem: its articles may sit in subfolders, which are not searched). Last, what
+    the folders hold besides: other files and subfolders, not read."""
     out: list[Path] = []
     problems: list[Problem] = []
+    other: list[Path] = []
     for p in map(Path, paths):
         found = sorted(p.glob("*.txt")) if p.is_dir() else [p]
         if not found:
             problems.append(
                 Problem(str(p), "folder has no *.txt files (subfolders are not searched)", NO_FILES)
             )
+        if p.is_dir():
+            other += sorted(q for q in p.iterdir() if q not in found and not q.name.startswith("."))
         out += found
-    return out, problems
+    return out, problems, other

@@ -27,6 +27,14 @@ def add_cli(
         f"{corpus}: {len(report.added)} added, {len(report.replaced)} replaced, "
         f"{len(report.unchanged)} unchanged, {report.total} documents in all"
     )
+    if report.not_read:
+        names = ", ".join(str(p) for p in report.not_read[:5])
+        more = f" and {len(report.not_read) - 5} more" if len(report.not_read) > 5 else ""
+        err.print(
+            f"note: {len(report.not_read)} entr(ies) of the folders given not read (only *.txt "
+            f"files are articles; subfolders are not searched): {names}{more}",
+            markup=False,
+        )
     for doc_id, (entities, relations) in report.dropped.items():
         err.print(
             f"warning: document '{doc_id}' held {entities} entities and {relations} relations "

@@ -184,3 +184,19 @@ def test_the_shipped_articles_have_their_headlines_as_titles():
     assert docs["004_20b7060dfb18cd1a"].title == (
         "Taliban say US behind IS-K and unrest in Afghanistan"
     )
+
+
+def test_what_a_folder_holds_besides_articles_is_named_not_read(tmp_path):
+    folder = tmp_path / "articles"
+    (folder / "sub").mkdir(parents=True)
+    write(folder / "a.txt", b"T\nfirst")
+    write(folder / "notes.md", b"# notes")
+    write(folder / ".hidden", b"x")
+    report = add_files([folder], corpus=tmp_path / "c.jsonl")
+    assert report.added == ["a"] and report.not_read == [folder / "notes.md", folder / "sub"]
+    args = ["corpus", "add", str(folder), "--corpus", str(tmp_path / "c.jsonl")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0 and result.stderr == (
+        "note: 2 entr(ies) of the folders given not read (only *.txt files are articles; "
+        f"subfolders are not searched): {folder / 'notes.md'}, {folder / 'sub'}\n"
+    )

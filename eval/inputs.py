@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -280,6 +281,23 @@ def _first_difference(a: str, b: str) -> int:
     )
 
 
+def text_difference(gold: str, text: str) -> str:
+    """Where a prediction's text first differs from the gold's, and a hint when the two differ
+    only in how Unicode spells the same characters (composed or not), which looks the same
+    in the excerpts and moves every offset after it."""
+    at = _first_difference(text, gold)
+    message = (
+        f"text differs from the gold text at character {at} "
+        f"(gold {gold[at : at + 20]!r}, got {text[at : at + 20]!r})"
+    )
+    if unicodedata.normalize("NFC", text) == unicodedata.normalize("NFC", gold):
+        return (
+            f"{message}: the two are equal once Unicode-normalised (NFC); give the gold text as "
+            "it is, or leave 'text' out, with offsets into the gold text"
+        )
+    return message
+
+
 class PredictionCheck:
     """One pass over a prediction file against the gold (see `check_predictions`): yields
     each good prediction with where its line is, and keeps the problems, the ids seen and
@@ -369,15 +387,7 @@ class PredictionCheck:
                 )
                 continue
             if text is not None and text != target.text:
-                at = _first_difference(text, target.text)
-                problems.append(
-                    Problem(
-                        dwhere,
-                        f"text differs from the gold text at character {at} "
-                        f"(gold {target.text[at : at + 20]!r}, got {text[at : at + 20]!r})",
-                        TEXT_MISMATCH,
-                    )
-                )
+                problems.append(Problem(dwhere, text_difference(target.text, text), TEXT_MISMATCH))
                 continue
             if rules is not None and parts is not None:
                 clean = record_parts(obj, target.text, rules)

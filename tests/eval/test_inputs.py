@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eventgold.documents import write_documents
+from eventgold.documents import Document, write_documents
 from eventgold.eval.inputs import (
     check_predictions,
     index_gold,
@@ -211,4 +211,15 @@ def test_gold_problems_name_their_line(tmp_path: Path, schema) -> None:
         load_gold(path, schema)
     assert [p.where for p in caught.value.problems] == [
         "gold.jsonl line 2 / document 'g2' / entity 0 (e0)"
+    ]
+
+
+def test_a_text_differing_only_in_unicode_normalisation_says_so(tmp_path: Path, schema, jsonl):
+    gold = [Document(id="n1", text="Caf\u00e9 owners fled.")]  # composed é
+    path = jsonl(tmp_path / "p.jsonl", [{"id": "n1", "text": "Cafe\u0301 owners fled."}])
+    _, problems = check_predictions(path, gold, schema)
+    assert [p.message for p in problems] == [
+        "text differs from the gold text at character 3 (gold '\u00e9 owners fled.', got "
+        "'e\u0301 owners fled.'): the two are equal once Unicode-normalised (NFC); give the "
+        "gold text as it is, or leave 'text' out, with offsets into the gold text"
     ]

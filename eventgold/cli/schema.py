@@ -26,16 +26,23 @@ SchemaArg = Annotated[
 ]
 
 
-def _chosen(path: Path | None, option: Path | None) -> Path:
+def _chosen(ctx: typer.Context, path: Path | None, option: Path | None) -> Path:
     """The file given as the argument, else with --schema/-s or EVENTGOLD_SCHEMA (as every
-    other command takes it), else the default."""
+    other command takes it), else the default. Two different files on the command line are
+    refused rather than one silently read."""
+    source = ctx.get_parameter_source("schema")  # typer's own click: compared by name
+    given = source is not None and source.name == "COMMANDLINE"
+    if path is not None and option is not None and given and path.resolve() != option.resolve():
+        fail(f"two schemas given, {path} and --schema {option}: give one")
     return path or option or default_schema_path()
 
 
 @schema_app.command("check")
-def check_cli(path: SchemaArg = None, schema: SchemaOpt = DEFAULT_SCHEMA_PATH) -> None:
+def check_cli(
+    ctx: typer.Context, path: SchemaArg = None, schema: SchemaOpt = DEFAULT_SCHEMA_PATH
+) -> None:
     """Check a schema file; list every problem, located."""
-    path = _chosen(path, schema)
+    path = _chosen(ctx, path, schema)
     loaded, problems = check_schema_file(path)
     if loaded is None:
         fail(f"schema {path} has {len(problems)} problem(s)", problems=problems)
@@ -48,9 +55,11 @@ def check_cli(path: SchemaArg = None, schema: SchemaOpt = DEFAULT_SCHEMA_PATH) -
 
 
 @schema_app.command("show")
-def show_cli(path: SchemaArg = None, schema: SchemaOpt = DEFAULT_SCHEMA_PATH) -> None:
+def show_cli(
+    ctx: typer.Context, path: SchemaArg = None, schema: SchemaOpt = DEFAULT_SCHEMA_PATH
+) -> None:
     """Show the labels and relations a schema declares."""
-    loaded = get_schema(_chosen(path, schema))
+    loaded = get_schema(_chosen(ctx, path, schema))
     table = Table(title=f"{loaded.name} {loaded.version}")
     for col in ("kind", "label", "detail"):
         table.add_column(col)
@@ -60,6 +69,8 @@ def show_cli(path: SchemaArg = None, schema: SchemaOpt = DEFAULT_SCHEMA_PATH) ->
 
 
 @schema_app.command("xml")
-def xml_cli(path: SchemaArg = None, schema: SchemaOpt = DEFAULT_SCHEMA_PATH) -> None:
+def xml_cli(
+    ctx: typer.Context, path: SchemaArg = None, schema: SchemaOpt = DEFAULT_SCHEMA_PATH
+) -> None:
     """Print the Label Studio labeling config derived from the schema."""
-    out.print(to_label_config(get_schema(_chosen(path, schema))), markup=False, end="")
+    out.print(to_label_config(get_schema(_chosen(ctx, path, schema))), markup=False, end="")

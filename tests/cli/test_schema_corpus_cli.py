@@ -95,3 +95,22 @@ def test_schema_check_fails_on_an_unclosed_quote_with_located_problems(tmp_path)
         f"  - {bad}: entities[1] (VICTIM_GROUP).hotkey: key 'hotkey' given twice, at line 18"
         in result.stderr
     )
+
+
+def test_two_different_schemas_on_the_command_line_are_refused(tmp_path, monkeypatch):
+    from eventgold.schema import DEFAULT_SCHEMA
+
+    other = tmp_path / "other.yaml"
+    other.write_text(DEFAULT_SCHEMA.read_text(encoding="utf-8"), encoding="utf-8")
+    for command in ("check", "show", "xml"):
+        args = ["schema", command, str(DEFAULT_SCHEMA), "--schema", str(other)]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f"error: two schemas given, {DEFAULT_SCHEMA} and --schema {other}: give one\n"
+        )
+    # The same file twice is one schema; EVENTGOLD_SCHEMA gives way to the argument.
+    same = runner.invoke(app, ["schema", "check", str(other), "--schema", str(other)])
+    assert same.exit_code == 0
+    monkeypatch.setenv("EVENTGOLD_SCHEMA", str(tmp_path / "missing.yaml"))
+    assert runner.invoke(app, ["schema", "check", str(other)]).exit_code == 0

@@ -340,10 +340,20 @@ def iter_jsonl_documents(path: Path) -> Iterator[tuple[str, Document | None, lis
 
 
 def read_documents(path: Path) -> Iterator[Document]:
-    """Stream documents from a JSONL file, raising `ProblemsError` at the first bad line."""
-    for where, doc, problems in iter_jsonl_documents(path):
+    """Stream documents from a JSONL file; at the first bad line, read on to the end (keeping
+    nothing but problems) and raise `ProblemsError` with every bad line's problems, so that
+    one run lists all there is to fix."""
+    lines = iter_jsonl_documents(path)
+    for where, doc, problems in lines:
         if problems or doc is None:
-            raise ProblemsError(problems, summary=f"cannot read {path}: {where} is not a document")
+            bad = [where]
+            for later, _, found in lines:
+                if found:
+                    bad.append(later)
+                    problems += found
+            more = f" (and {len(bad) - 1} more bad lines)" if len(bad) > 1 else ""
+            summary = f"cannot read {path}: {where} is not a document{more}"
+            raise ProblemsError(problems, summary=summary)
         yield doc
 
 

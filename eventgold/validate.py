@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eventgold.documents import Document, Entity, Relation
+from eventgold.offset_units import units_hint
 from eventgold.problems import Problem, allowed, join
 from eventgold.schema import Schema
 
@@ -101,7 +102,8 @@ def validate_document(
                 Problem(
                     entity_where(where, i, e),
                     f"offsets [{e.start}, {e.end}) cover {actual!r} "
-                    f"but the entity text is {e.text!r}",
+                    f"but the entity text is {e.text!r}"
+                    + units_hint(doc.text, e.start, e.end, e.text),
                     OFFSET_MISMATCH,
                 )
             )

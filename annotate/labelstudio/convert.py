@@ -24,6 +24,7 @@ from eventgold.annotate.corpus import text_sha256
 from eventgold.annotate.labelstudio.config import LS_LABELS_NAME, LS_TEXT_NAME
 from eventgold.annotate.labelstudio.users import name_for
 from eventgold.documents import Document, Entity, Relation, without_annotation_meta
+from eventgold.offset_units import utf16_to_codepoint
 from eventgold.problems import Problem, join
 from eventgold.validate import MISSING_ENDPOINT, OFFSET_MISMATCH
 
@@ -35,31 +36,6 @@ BAD_RESULT = "bad-result"
 RELATION_DIRECTION = "relation-direction"
 
 TASK_FIELDS = ("text", "title", "doc_id", "sha256", "source", "meta")
-
-
-# --- UTF-16 helpers ------------------------------------------------------------------------------
-
-
-def utf16_length(text: str) -> int:
-    """Length of `text` in UTF-16 code units (astral characters count two)."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
-
-
-def codepoint_to_utf16(text: str, offset: int) -> int:
-    """The UTF-16 code-unit offset of code-point `offset` in `text`."""
-    return utf16_length(text[:offset])
-
-
-def utf16_to_codepoint(text: str, offset: int) -> int | None:
-    """The code-point offset of UTF-16 `offset`, or None if it is out of range or splits a pair."""
-    units = 0
-    for i, ch in enumerate(text):
-        if units == offset:
-            return i
-        units += 2 if ord(ch) > 0xFFFF else 1
-        if units > offset:
-            return None
-    return len(text) if units == offset else None
 
 
 # --- documents to tasks --------------------------------------------------------------------------

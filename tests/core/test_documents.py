@@ -88,8 +88,15 @@ def test_bad_lines_are_located_and_reading_goes_on(tmp_path):
     assert "not valid UTF-8" in str(rows[3][2][0])
     docs, problems = load_documents(path)
     assert [d.id for d in docs] == ["a"] and len(problems) == 3
-    with pytest.raises(ProblemsError, match=r"x\.jsonl line 2 is not a document"):
+    # Streaming stops at the first bad line, but every bad line is reported, in order.
+    with pytest.raises(ProblemsError) as exc:
         list(read_documents(path))
+    assert exc.value.summary.endswith("x.jsonl line 2 is not a document (and 2 more bad lines)")
+    assert [p.where.split(" /")[0] for p in exc.value.problems] == [
+        "x.jsonl line 2",
+        "x.jsonl line 3",
+        "x.jsonl line 4",
+    ]
 
 
 def test_duplicate_ids_and_bool_offsets_are_problems(tmp_path):

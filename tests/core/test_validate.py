@@ -151,3 +151,17 @@ def test_validator_never_raises_and_locates_every_problem(doc):
             for e in doc.entities
         )
         assert all(r.head in {e.id for e in doc.entities} for r in doc.relations)
+
+
+def test_offsets_counted_in_utf16_units_are_named_as_such():
+    text = "Rebels 😀 killed five villagers."
+    start = text.index("five")  # JavaScript counts the emoji twice: one more from here on
+    doc = Document(
+        "d", text, entities=(Entity("v", start + 1, start + 15, "VICTIM_GROUP", "five villagers"),)
+    )
+    assert messages(doc) == [
+        f"document 'd' / entity 0 (v): offsets [{start + 1}, {start + 15}) cover "
+        "'ive villagers.' but the entity text is 'five villagers'; read as UTF-16 code units "
+        "(as JavaScript counts) they cover it: offsets count characters (code points, Python "
+        f"str indices), here [{start}, {start + 14})"
+    ]

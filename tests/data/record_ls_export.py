@@ -16,8 +16,9 @@ from pathlib import Path
 
 from eventgold.annotate.labelstudio.config import to_label_config
 from eventgold.annotate.labelstudio.connection import connect
-from eventgold.annotate.labelstudio.convert import codepoint_to_utf16, task_data, to_annotation
+from eventgold.annotate.labelstudio.convert import task_data, to_annotation
 from eventgold.documents import Document, Entity, Relation
+from eventgold.offset_units import codepoint_to_utf16
 from eventgold.schema import load_schema
 
 OUT = Path(__file__).with_name("ls_export_full.json")

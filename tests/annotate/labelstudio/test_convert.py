@@ -5,8 +5,6 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from eventgold.annotate.corpus import text_sha256
 from eventgold.annotate.labelstudio.convert import (
@@ -14,13 +12,10 @@ from eventgold.annotate.labelstudio.convert import (
     RELATION_DIRECTION,
     UNKNOWN_CONTROL,
     UNKNOWN_RESULT_TYPE,
-    codepoint_to_utf16,
     convert_result,
     result_to_document,
     to_results,
     to_task,
-    utf16_length,
-    utf16_to_codepoint,
 )
 from eventgold.documents import Document, Entity, Relation
 from eventgold.validate import MISSING_ENDPOINT, OFFSET_MISMATCH
@@ -183,18 +178,3 @@ def test_left_relation_swaps_head_and_tail():
     doc, problems = result_to_document({"text": TEXT, "doc_id": "d1"}, results, where="w")
     assert problems == [] and doc is not None
     assert doc.relations == (Relation("e1", "e2", "KILLED"),)
-
-
-def test_utf16_helpers_on_astral_text():
-    text = "a😀b"
-    assert utf16_length(text) == 4
-    assert codepoint_to_utf16(text, 2) == 3
-    assert utf16_to_codepoint(text, 3) == 2
-    assert utf16_to_codepoint(text, 2) is None  # inside the surrogate pair
-    assert utf16_to_codepoint(text, 5) is None
-
-
-@given(st.text(alphabet=st.sampled_from("ab😀“\n é𝄞"), max_size=30), st.data())
-def test_utf16_offsets_invert(text, data):
-    offset = data.draw(st.integers(0, len(text)))
-    assert utf16_to_codepoint(text, codepoint_to_utf16(text, offset)) == offset

@@ -102,6 +102,8 @@ class Comparison:
     # its predictions of documents the gold does not hold (ignored).
     missing: tuple[int, int] = (0, 0)
     ignored: tuple[int, int] = (0, 0)
+    # Saved results that record no gold hash: that both scored the same gold is unchecked.
+    gold_unchecked: tuple[str, ...] = ()
 
     def notes(self) -> list[str]:
         """What was not compared and why: one line, or none."""
@@ -131,6 +133,11 @@ class Comparison:
             for name, n in zip(names, self.ignored, strict=True)
             if n
         ]
+        said += [
+            (name, "records no gold hash (inputs.gold.sha256), so whether both results scored "
+             "the same gold is not checked, only that they scored the same document ids")
+            for name in self.gold_unchecked
+        ]  # fmt: skip
         return [f"{name}: {message}" for name, message in said]
 
     def to_json(self) -> dict[str, Any]:
@@ -146,6 +153,7 @@ class Comparison:
             "left_out": [x.to_json() for x in self.left_out],
             "missing_predictions": list(self.missing),
             "ignored_predictions": list(self.ignored),
+            "gold_unchecked": list(self.gold_unchecked),
         }
 
 
@@ -176,9 +184,11 @@ def compare_results(a: Path, b: Path, *, resamples: int = 1000, seed: int = 0) -
                 )
             ]
         )
-    return compare_tables(
+    result = compare_tables(
         ra.table, rb.table, names=(str(a), str(b)), resamples=resamples, seed=seed
     )
+    unchecked = tuple(str(r.path) for r in (ra, rb) if r.gold_sha256 is None)
+    return replace(result, gold_unchecked=unchecked)
 
 
 def compare_predictions(

@@ -32,6 +32,23 @@ def test_compare_saved_results_equals_compare_predictions(
     assert saved.rows[key] == direct.rows[key]
     assert saved.rows[key].f1_b == 1.0 and saved.rows[key].delta < 0
     assert direct.to_json()["metrics"][0]["metric"] == "entities/strict/ALL"
+    assert saved.gold_unchecked == () and saved.warnings() == []
+
+
+def test_a_result_without_a_gold_hash_is_compared_with_a_warning(
+    tmp_path: Path, gold_dir: Path, pred_file: Path, schema
+) -> None:
+    a = evaluate(gold_dir, pred_file, schema, bootstrap=0).to_json()
+    b = {key: value for key, value in a.items() if key != "inputs"}
+    pa, pb = tmp_path / "a.json", tmp_path / "b.json"
+    pa.write_text(json.dumps(a))
+    pb.write_text(json.dumps(b))
+    result = compare_results(pa, pb, resamples=20)
+    assert result.warnings() == [
+        f"{pb}: records no gold hash (inputs.gold.sha256), so whether both results scored the "
+        "same gold is not checked, only that they scored the same document ids"
+    ]
+    assert result.to_json()["gold_unchecked"] == [str(pb)]
 
 
 def test_results_of_different_gold_are_refused(tmp_path: Path, schema, gold_docs) -> None:

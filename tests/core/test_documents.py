@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -11,6 +12,7 @@ from eventgold.documents import (
     Entity,
     Relation,
     annotation_content,
+    existing_gold_documents,
     iter_jsonl_documents,
     json_error,
     load_documents,
@@ -139,7 +141,7 @@ def test_write_read_round_trip_property(tmp_path_factory, text, data):
     start = data.draw(st.integers(0, len(text) - 1))
     end = data.draw(st.integers(start + 1, len(text)))
     doc = Document(
-        id=data.draw(st.text(min_size=1, max_size=5)),
+        id=data.draw(st.text(min_size=1, max_size=5).filter(str.strip)),  # blank ids are refused
         text=text,
         entities=(Entity(id="e1", start=start, end=end, label="ATTACK", text=text[start:end]),),
     )
@@ -281,3 +283,19 @@ def test_a_json_error_names_its_line_only_in_text_of_several_lines() -> None:
         json.loads('[\n  {"id": "a"},\n  {"id": }\n]')
     assert json_error(one.value) == "Expecting value at column 8"
     assert json_error(several.value) == "Expecting value at line 3 column 10"
+
+
+def test_a_folder_without_documents_is_said_to_be_no_gold_folder(tmp_path: Path) -> None:
+    for name in ("a.json", "b.json", "c.json", "d.json"):
+        (tmp_path / name).write_text("{}")
+    with pytest.raises(ProblemsError) as exc:
+        existing_gold_documents(tmp_path)
+    assert str(exc.value.problems[0]) == (
+        f"{tmp_path}: has no documents.jsonl, so it is not a gold folder (it holds a.json, "
+        "b.json, c.json, … (4 entries)); give a gold folder written by `eventgold pull`, or a "
+        "documents JSONL file"
+    )
+    with pytest.raises(FileNotFoundError, match="no such gold file"):
+        existing_gold_documents(tmp_path / "gone")
+    (tmp_path / "documents.jsonl").write_text("")
+    assert existing_gold_documents(tmp_path) == tmp_path / "documents.jsonl"

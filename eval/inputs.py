@@ -28,7 +28,7 @@ from typing import Any
 from eventgold.documents import (
     Document,
     document_from_line,
-    gold_documents_file,
+    existing_gold_documents,
     iter_jsonl_lines,
     iter_unique_documents,
     json_error,
@@ -106,10 +106,7 @@ class GoldFile:
 
 def existing_gold(path: Path) -> Path:
     """The documents file of a gold folder or documents JSONL, which must exist."""
-    file = gold_documents_file(path)
-    if not file.exists():
-        raise FileNotFoundError(2, "no such gold file", str(file))
-    return file
+    return existing_gold_documents(path)
 
 
 def gold_lines(file: Path, schema: Schema) -> Iterator[tuple[Line, Document | None, list[Problem]]]:

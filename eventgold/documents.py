@@ -295,6 +295,26 @@ def gold_documents_file(path: Path) -> Path:
     return path
 
 
+def existing_gold_documents(path: Path) -> Path:
+    """`gold_documents_file`, which must exist: a folder without one is said to be no gold
+    folder (raises `ProblemsError`), a missing file is `FileNotFoundError`."""
+    file = gold_documents_file(path)
+    if file.exists():
+        return file
+    path = Path(path)
+    if not path.is_dir():
+        raise FileNotFoundError(2, "no such gold file", str(file))
+    names = sorted(p.name for p in path.iterdir())
+    more = f", … ({len(names)} entries)" if len(names) > 3 else ""
+    held = f"it holds {', '.join(names[:3])}{more}" if names else "it is empty"
+    problem = Problem(
+        str(path),
+        f"has no {GOLD_DOCUMENTS}, so it is not a gold folder ({held}); "
+        "give a gold folder written by `eventgold pull`, or a documents JSONL file",
+    )
+    raise ProblemsError([problem], summary=f"cannot read the gold {path}")
+
+
 def iter_jsonl_lines(path: Path) -> Iterator[tuple[str, int, bytes]]:
     """``(where, byte offset, line)`` of each non-blank line of a JSONL file."""
     path = Path(path)

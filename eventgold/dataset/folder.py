@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 
 from eventgold.atomic import replaced_folder_problems
 from eventgold.dataset.splits import SPLITS
-from eventgold.documents import GOLD_DOCUMENTS, Document, gold_documents_file, read_documents
+from eventgold.documents import (
+    GOLD_DOCUMENTS,
+    Document,
+    existing_gold_documents,
+    read_documents,
+)
 from eventgold.problems import Problem, ProblemsError, allowed
 
 if TYPE_CHECKING:  # `datasets` (with pandas) takes ~1.4 s to import: only what uses it pays
@@ -86,12 +91,12 @@ def gold_target_problems(out_dir: Path) -> list[Problem]:
 def read_gold(gold_dir: Path) -> Iterator[Document]:
     """Stream the gold documents (sorted by id) from ``gold/documents.jsonl`` (or from
     `gold_dir` itself when it is a documents file)."""
-    return read_documents(gold_documents_file(gold_dir))
+    return read_documents(existing_gold_documents(gold_dir))
 
 
 def count_gold(gold_dir: Path) -> int:
     """How many documents the gold holds (counts lines; reads no JSON)."""
-    with gold_documents_file(gold_dir).open("rb") as fh:
+    with existing_gold_documents(gold_dir).open("rb") as fh:
         return sum(1 for line in fh if line.strip())
 
 

@@ -112,7 +112,7 @@ def prepare_tasks(
     tasks: list[Task] = []
     problems: list[Problem] = []
     for key, docs in groups:
-        where = f"task '{key}'"
+        where = f"document '{key}'"  # the key is the document id, from files or a project
         latest: dict[str, Document] = {}
         text: str | None = None
         first_name = ""
@@ -141,11 +141,12 @@ def prepare_tasks(
                 continue
             if name in latest:
                 newer = sorted((latest[name], doc), key=updated_at)[-1]  # stable: later wins ties
+                when = newer.meta.get("updated_at")
+                kept = f"the one updated at {when}" if when else "the one given last"
                 problems.append(
                     Problem(
                         awhere,
-                        f"annotated this task more than once; kept the one updated at "
-                        f"{newer.meta.get('updated_at') or 'the latest position'}",
+                        f"annotated this document more than once; kept {kept}",
                         DUPLICATE_ANNOTATOR,
                     )
                 )

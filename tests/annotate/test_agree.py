@@ -240,7 +240,7 @@ def test_prepare_leaves_out_bad_annotations_with_reasons() -> None:
     codes = [p.code for p in problems]
     assert TEXT_MISMATCH in codes and INVALID_ANNOTATION in codes and DUPLICATE_ANNOTATOR in codes
     mismatch = next(p for p in problems if p.code == TEXT_MISMATCH)
-    assert mismatch.where == "task 'd1' / annotator 'c'"
+    assert mismatch.where == "document 'd1' / annotator 'c'"
     assert "differs from the text of annotator 'a' (49 characters)" in mismatch.message
     assert any(
         "label 'WEAPON' is not in schema" in p.message and "ATTACKER" in p.message for p in problems
@@ -252,7 +252,15 @@ def test_duplicate_annotator_keeps_most_recent() -> None:
     old = ann("a", [], updated_at="2024-01-01T00:00:00Z")
     tasks, problems = prepare_tasks([("d1", [new, old])], SCHEMA)
     assert tasks[0].annotations["a"] is new
-    assert "kept the one updated at 2024-02-01T00:00:00Z" in problems[0].message
+    assert str(problems[0]) == (
+        "document 'd1' / annotator 'a': annotated this document more than once; kept the one "
+        "updated at 2024-02-01T00:00:00Z"
+    )
+    # Files without times: the one given last is kept, and said to be.
+    first, last = ann("a", [("ATTACKER", 0, 6)]), ann("a", [])
+    tasks, problems = prepare_tasks([("d1", [first, last])], SCHEMA)
+    assert tasks[0].annotations["a"] is last
+    assert problems[0].message == "annotated this document more than once; kept the one given last"
 
 
 def test_load_inputs_groups_by_id_and_names_annotators_by_input(tmp_path) -> None:

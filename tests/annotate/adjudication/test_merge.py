@@ -257,7 +257,7 @@ def test_invalid_inputs_are_left_out_and_untrimmed_spans_dropped() -> None:
     merged, review = adjudicate([("d1", [bad, untrimmed])], SCHEMA, strategy="majority")
     assert keys(merged[0]) == []
     left_out = [e for e in review if e.kind == LEFT_OUT]
-    assert left_out[0].message == "task 'd1' / annotator 'a': left out: 1 problem(s)"
+    assert left_out[0].message == "document 'd1' / annotator 'a': left out: 1 problem(s)"
     invalid = next(e for e in review if e.kind == INVALID_SPAN)
     assert invalid.message == "span 'gunmen ' starts or ends with whitespace"
 

@@ -18,7 +18,7 @@ import yaml
 
 from eventgold.problems import Problem, ProblemsError, allowed
 from eventgold.schema_events import EventSpec, check_events_data, events_from_data
-from eventgold.strict_yaml import load_yaml
+from eventgold.strict_yaml import load_yaml, syntax_problem
 
 
 def _shipped_schemas() -> Path:
@@ -309,10 +309,7 @@ def check_schema_file(path: Path) -> tuple[Schema | None, list[Problem]]:
     except UnicodeDecodeError as exc:
         return None, [Problem(where, f"not valid UTF-8 at byte {exc.start}")]
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        loc = f"{where} line {mark.line + 1} column {mark.column + 1}" if mark else where
-        reason = getattr(exc, "problem", None) or str(exc)
-        return None, [Problem(loc, f"YAML syntax error: {reason}")]
+        return None, [syntax_problem(exc, where, raw.decode("utf-8"))]
     problems = duplicates + check_schema_data(data, path=where)
     if problems:
         return None, problems

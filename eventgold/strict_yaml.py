@@ -7,6 +7,7 @@ and the next entry's keys then land in the entry above, where they silently repl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +22,10 @@ _SHOWN = 40  # characters of a value quoted in a message
 def _short(node: yaml.Node) -> str:
     if not isinstance(node, yaml.ScalarNode):
         return f"a {'list' if isinstance(node, yaml.SequenceNode) else 'mapping'}"
-    value = " ".join(str(node.value).split())
+    return _cut(" ".join(str(node.value).split()))
+
+
+def _cut(value: str) -> str:
     return repr(value if len(value) <= _SHOWN else value[: _SHOWN - 1] + "…")
 
 
@@ -79,11 +83,13 @@ def load_yaml(text: str, *, where: str) -> tuple[Any, list[Problem]]:
     ]
 
 
-def syntax_problem(exc: yaml.YAMLError, where: str) -> Problem:
+def syntax_problem(exc: yaml.YAMLError, where: str, text: str = "") -> Problem:
     """A YAML syntax error located by file (`where`), line and column, in words.
 
     PyYAML's own text names ``"<unicode string>"`` (it parsed a string, not the file) and
-    spreads over several lines with carets; this keeps what it found, and where."""
+    spreads over several lines with carets; this keeps what it found, and where. Given the
+    `text`, a value above the error that opens a quote and does not close it is named: the
+    error is then lines below the mistake, where the quote finally closes."""
     mark = getattr(exc, "problem_mark", None)
     loc = f"{where} line {mark.line + 1} column {mark.column + 1}" if mark else where
     reason = getattr(exc, "problem", None) or str(exc).replace('"<unicode string>"', where)
@@ -92,7 +98,37 @@ def syntax_problem(exc: yaml.YAMLError, where: str) -> Problem:
         reason += f" ({context} at line {at.line + 1} column {at.column + 1})"
     elif context:
         reason += f" ({context})"
+    named = "quoted scalar" in (context or "")  # PyYAML named where the quote opened
+    if (
+        not named
+        and mark is not None
+        and (line := unclosed_quote_line(text, mark.line)) is not None
+    ):
+        shown = text.splitlines()[line].strip()
+        reason += f"; line {line + 1} opens a quote it does not close: {_cut(shown)}"
     return Problem(loc, f"YAML syntax error: {reason}")
+
+
+# A value that starts with a quote: after "key: ", "- " or both; the rest of the line follows.
+_QUOTED_VALUE = re.compile(r"""^\s*(?:-\s+)?(?:[^\s"'#][^:#]*:\s+)?(["'])(.*)$""")
+# The end of a double-quoted value: a quote after an even number of backslashes.
+_DOUBLE_CLOSES = re.compile(r'(?<!\\)(?:\\\\)*"')
+
+
+def unclosed_quote_line(text: str, upto: int) -> int | None:
+    """The last line (0-based) at or before `upto` whose value opens a quote that the line
+    does not close, or None. A single-quoted value closes on a lone ``'`` (``''`` is a quote
+    inside it)."""
+    lines = text.splitlines()[: upto + 1]
+    for i in range(len(lines) - 1, -1, -1):
+        m = _QUOTED_VALUE.match(lines[i])
+        if m is None:
+            continue
+        quote, rest = m.groups()
+        closed = _DOUBLE_CLOSES.search(rest) if quote == '"' else rest.replace("''", "").count("'")
+        if not closed:
+            return i
+    return None
 
 
 def decode_problem(exc: UnicodeDecodeError, raw: bytes, where: str) -> Problem:

@@ -108,7 +108,8 @@ def load_gazetteer(path: Path | None = None) -> Gazetteer:
         ) from exc
     except yaml.YAMLError as exc:
         raise ProblemsError(
-            [syntax_problem(exc, where)], summary=f"gazetteer {path} is not valid YAML"
+            [syntax_problem(exc, where, raw.decode("utf-8"))],
+            summary=f"gazetteer {path} is not valid YAML",
         ) from exc
     if not isinstance(data, dict):
         raise ProblemsError([Problem(where, "a gazetteer must be a mapping")])

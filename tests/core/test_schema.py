@@ -5,6 +5,7 @@ import yaml
 
 from eventgold.problems import ProblemsError
 from eventgold.schema import DEFAULT_SCHEMA, check_schema_data, check_schema_file, load_schema
+from eventgold.strict_yaml import unclosed_quote_line
 
 
 def test_default_schema_declares_the_issue_labels():
@@ -55,6 +56,34 @@ def test_yaml_syntax_error_is_located(tmp_path):
     assert str(problems[0]).startswith(f"{path} line ") and "YAML syntax error" in str(problems[0])
     with pytest.raises(ProblemsError, match="has 1 problem"):
         load_schema(path)
+
+
+def test_an_unclosed_quote_is_named_where_it_opens_not_where_yaml_fails(tmp_path):
+    path = tmp_path / "s.yaml"
+    shipped = DEFAULT_SCHEMA.read_text(encoding="utf-8")
+    path.write_text(shipped.replace('color: "#d62728"', 'color: "#d62728', 1), encoding="utf-8")
+    schema, problems = check_schema_file(path)
+    assert schema is None and [str(p) for p in problems] == [
+        f"{path} line 14 column 14: YAML syntax error: expected <block end>, but found "
+        "'<scalar>' (while parsing a block mapping at line 11 column 5); line 13 opens a quote "
+        "it does not close: 'color: \"#d62728'"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('a: "x\nb: 1\n', 0),
+        ('a: "x"\nb: 1\n', None),
+        ('a: "x \\" y\nb: 1\n', 0),  # an escaped quote does not close
+        ('a: "x \\\\"\nb: 1\n', None),  # an escaped backslash, then the closing quote
+        ("- 'it''s\nb: 1\n", 0),  # '' is a quote inside a single-quoted value
+        ("- 'it''s'\nb: 1\n", None),
+        ("a: x # don't\nb: 1\n", None),  # a quote in a comment opens nothing
+    ],
+)
+def test_unclosed_quote_line(text, line):
+    assert unclosed_quote_line(text, 1) == line
 
 
 def test_hotkeys_case_twins_the_outside_tag_and_float_versions_are_refused():

@@ -186,7 +186,11 @@ def events(
 
     out_dir = Path(out_dir)
     require_distinct_paths(
-        {"--gold": gold, "--predictions": predictions},
+        {
+            "--gold": gold,
+            "--predictions": predictions,
+            "--schema": Path(schema.path) if schema.path else None,
+        },
         [("--out", out_dir / PARQUET_FILE), ("--out", out_dir / CSV_FILE)],
     )
     require_events(schema)

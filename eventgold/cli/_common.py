@@ -173,7 +173,13 @@ def open_session(url: str | None, api_key: str | None, home: Path = DEFAULT_HOME
         return connect(url=url, api_key=api_key, home=home)
 
 
+def schema_file(path: Path | None) -> Path:
+    """The schema file a command reads: `path`, else `default_schema_path()` (an input that
+    no output may overwrite)."""
+    return path if path is not None else default_schema_path()
+
+
 def get_schema(path: Path | None) -> Schema:
     """The schema at `path`, or at `default_schema_path()` if None; errors end the command."""
     with user_errors():
-        return load_schema(path if path is not None else default_schema_path())
+        return load_schema(schema_file(path))

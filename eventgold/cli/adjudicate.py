@@ -31,6 +31,7 @@ from eventgold.cli._common import (
     open_session,
     out,
     print_problems,
+    schema_file,
     user_errors,
 )
 from eventgold.cli.agree import InputsArg, report_sources
@@ -88,7 +89,8 @@ def adjudicate_cli(
     review_path = review if review is not None else out_path.with_suffix(".review.md")
     with user_errors():
         outputs = [("--out", out_path), *(("--review", p) for p in review_paths(review_path))]
-        require_distinct_paths({str(p): p for p in inputs or ()}, outputs)
+        named = {str(p): p for p in inputs or ()} | {"--schema": schema_file(schema_path)}
+        require_distinct_paths(named, outputs)
     schema = get_schema(schema_path)
     # Connect before any work, so a wrong key fails fast rather than after merging.
     session = open_session(url, api_key, home) if push else None

@@ -40,6 +40,7 @@ from eventgold.cli._common import (
     open_session,
     out,
     print_problems,
+    schema_file,
     user_errors,
 )
 from eventgold.documents import Document
@@ -140,7 +141,8 @@ def agree_cli(
     """Agreement between annotators: span and relation F1, token kappa and alpha."""
     with user_errors():
         require_distinct_paths(
-            {str(p): p for p in inputs or ()}, {"--json": json_out, "--markdown": markdown}
+            {str(p): p for p in inputs or ()} | {"--schema": schema_file(schema_path)},
+            {"--json": json_out, "--markdown": markdown},
         )
     schema = get_schema(schema_path)
     groups = read_groups(inputs, project, schema=schema, url=url, api_key=api_key, home=home)

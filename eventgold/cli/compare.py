@@ -17,6 +17,7 @@ from eventgold.cli._common import (
     err,
     get_schema,
     out,
+    schema_file,
     user_errors,
 )
 from eventgold.eval.compare import Comparison, compare_predictions, compare_results
@@ -67,7 +68,10 @@ def compare_cli(
 ) -> None:
     """Compare two systems on the same gold: F1 side by side and a paired bootstrap test."""
     with user_errors():
-        require_distinct_paths({str(a): a, str(b): b, "--gold": gold}, {"--json": json_out})
+        named = {str(a): a, str(b): b, "--gold": gold}
+        if gold is not None:  # the schema is read only to score prediction files
+            named["--schema"] = schema_file(schema)
+        require_distinct_paths(named, {"--json": json_out})
         if gold is None:
             result = compare_results(a, b, resamples=bootstrap, seed=seed)
         else:

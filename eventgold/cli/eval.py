@@ -17,6 +17,7 @@ from eventgold.cli._common import (
     get_schema,
     out,
     run_steps,
+    schema_file,
     user_errors,
 )
 from eventgold.cli._splits import SplitOpt
@@ -159,7 +160,8 @@ def eval_cli(
     """Score a prediction file against the gold, with bootstrap confidence intervals."""
     with user_errors():
         require_distinct_paths(
-            {"--gold": gold, "--predictions": predictions}, {"--json": json_out, "--html": html_out}
+            {"--gold": gold, "--predictions": predictions, "--schema": schema_file(schema)},
+            {"--json": json_out, "--html": html_out},
         )
     sch = get_schema(schema)
     with user_errors():

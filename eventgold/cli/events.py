@@ -18,6 +18,7 @@ from eventgold.cli._common import (
     fail,
     get_schema,
     out,
+    schema_file,
     user_errors,
 )
 from eventgold.paths import require_distinct_paths
@@ -116,7 +117,8 @@ def score_cli(
     from eventgold.eval.events.scoring import score_event_files
 
     with user_errors():
-        require_distinct_paths({"--gold": gold, "--predictions": predictions}, {"--json": json_out})
+        inputs = {"--gold": gold, "--predictions": predictions, "--schema": schema_file(schema)}
+        require_distinct_paths(inputs, {"--json": json_out})
     sch = get_schema(schema)
     with user_errors():
         result = score_event_files(

@@ -63,7 +63,7 @@ def export_cli(
             out.print(f"{path}: {n} documents as {fmt}")
         return
     with user_errors():
-        require_export_apart(gold, [out_path], fmt=fmt)
+        require_export_apart(gold, [out_path], fmt=fmt, schema=schema)
         total = count_gold(gold)
         docs = _tracked(read_gold(gold), total=total, description=f"export {fmt}")
         n = export(docs, out_path, fmt=fmt, schema=schema)

@@ -16,6 +16,7 @@ from eventgold.cli._common import (
     get_schema,
     out,
     progress_bar,
+    schema_file,
     user_errors,
 )
 from eventgold.documents import write_documents
@@ -54,7 +55,8 @@ def predict_cli(
         sys.path.insert(0, str(Path.cwd()))
     with user_errors():
         model_path = Path(model) if Path(model).exists() else None  # a model folder, a gazetteer
-        require_distinct_paths({"--corpus": corpus, "--model": model_path}, {"--out": out_path})
+        inputs = {"--corpus": corpus, "--model": model_path, "--schema": schema_file(schema)}
+        require_distinct_paths(inputs, {"--out": out_path})
         extractor = load_extractor(model, schema=the_schema)
         docs, problems = read_document_set(corpus)
         if not docs and not problems:

@@ -15,6 +15,7 @@ from eventgold.cli._common import (
     get_schema,
     out,
     run_steps,
+    schema_file,
     user_errors,
 )
 from eventgold.cli._splits import SplitOpt
@@ -62,7 +63,9 @@ def train_cli(
         fail("--predictions-out needs --cv K (the predictions are the out-of-fold ones)")
     with user_errors():
         require_distinct_paths(
-            {"--gold": gold}, {"--predictions-out": predictions_out}, folders={"--out": out_dir}
+            {"--gold": gold, "--schema": schema_file(schema)},
+            {"--predictions-out": predictions_out},
+            folders={"--out": out_dir},
         )
     # Imported here: spaCy and scikit-learn take seconds to import; other commands skip that.
     from eventgold.dataset.membership import gold_splits, parse_splits, select_splits

@@ -268,19 +268,22 @@ def _checked(documents: Iterable[Document], schema: Schema) -> Iterator[Document
         yield doc
 
 
-def require_export_apart(gold: Path, targets: Iterable[Path], *, fmt: str) -> None:
-    """Refuse (`eventgold.paths`) export targets that are the gold, lie in its folder or hold
-    it (a spaCy folder is replaced whole)."""
+def require_export_apart(
+    gold: Path, targets: Iterable[Path], *, fmt: str, schema: Schema | None = None
+) -> None:
+    """Refuse (`eventgold.paths`) export targets that are the gold or `schema`'s file, lie in
+    the gold's folder or hold it (a spaCy folder is replaced whole)."""
     named = [("--out", Path(t)) for t in targets]
     folders = [n for n in named if fmt == "spacy" and n[1].suffix != ".spacy"]  # export_spacy
     files = [n for n in named if n not in folders]
-    require_distinct_paths({"--gold": gold}, files, folders=folders)
+    inputs = {"--gold": gold, "--schema": Path(schema.path) if schema and schema.path else None}
+    require_distinct_paths(inputs, files, folders=folders)
 
 
 def export_gold(gold_dir: Path, out: Path, *, fmt: str, schema: Schema) -> int:
     """`export` the documents of a gold folder (or documents JSONL) to `out`, which must not
     be the gold, nor lie in its folder."""
-    require_export_apart(gold_dir, [out], fmt=fmt)
+    require_export_apart(gold_dir, [out], fmt=fmt, schema=schema)
     return export(read_gold(gold_dir), out, fmt=fmt, schema=schema)
 
 
@@ -322,7 +325,7 @@ def export_gold_splits(gold_dir: Path, out: Path, *, fmt: str, schema: Schema) -
             summary=f"nothing to export to {out}: the gold holds no documents",
         )
     targets = {s: split_path(out, s) for s in sorted(set(by_split.values()), key=SPLITS.index)}
-    require_export_apart(gold_dir, targets.values(), fmt=fmt)
+    require_export_apart(gold_dir, targets.values(), fmt=fmt, schema=schema)
     written: dict[Path, int] = {}
     for split, target in targets.items():
         docs = (d for d in read_gold(gold_dir) if by_split.get(d.id) == split)

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from eventgold.cli import app
 from eventgold.documents import write_document_file, write_documents
 from eventgold.paths import SUMMARY
+from eventgold.schema import DEFAULT_SCHEMA
 from tests.eval.conftest import gold_documents, prediction_documents
 
 runner = CliRunner()
@@ -82,6 +83,25 @@ def test_eval_json_and_html_the_same_file() -> None:
         [*EVAL, "--json", "same.out", "--html", "same.out"],
         ["--html same.out: is also --json, another output of this run; name another file"],
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [*EVAL, "--json"],
+        ["events", "score", "--gold", "g.jsonl", "--predictions", "p.jsonl", "--json"],
+        ["predict", "--model", "rules", "--corpus", "g.jsonl", "--out"],
+        ["compare", "p.jsonl", "p1.jsonl", "--gold", "g.jsonl", "--json"],
+        ["agree", "ann/a", "ann/b", "--json"],
+        ["adjudicate", "ann/a", "ann/b", "--strategy", "majority", "--out"],
+        ["train", "--gold", "g.jsonl", "--cv", "2", "--predictions-out"],
+        ["export", "--gold", "g.jsonl", "--format", "conll", "--out"],
+    ],
+)
+def test_no_output_overwrites_the_schema(args: list[str]) -> None:
+    Path("s.yaml").write_bytes(DEFAULT_SCHEMA.read_bytes())
+    output = args[-1]
+    _refused([*args, "s.yaml", "--schema", "s.yaml"], [_is_also(output, "s.yaml", "--schema")])
 
 
 def test_compare_json_over_a_prediction_file() -> None:

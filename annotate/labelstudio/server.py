@@ -14,6 +14,7 @@ Secrets live in a credentials file readable only by its owner and never appear i
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import secrets
@@ -196,23 +197,56 @@ def copy_template(template: Path, data_dir: Path) -> None:
     shutil.copytree(template, data_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.log"))
 
 
-def port_is_free(host: str, port: int) -> bool:
+PORT_RANGE = (1, 65535)
+
+
+def _bind_error(host: str, port: int) -> OSError | None:
+    """Why `host:port` cannot be listened on now, or None if it can."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
-        except OSError:
-            return False
-    return True
+        except OSError as exc:
+            return exc
+    return None
+
+
+def port_is_free(host: str, port: int) -> bool:
+    return _bind_error(host, port) is None
 
 
 def require_free_port(host: str, port: int) -> None:
-    """Raise `ServerError` if `port` is taken: Label Studio would silently take another."""
-    if not port_is_free(host, port):
+    """Raise `ServerError` if nothing can listen on `host:port`: a port out of range or 0 (which
+    the system replaces by any free one), a busy port (Label Studio would silently take
+    another), or a host that is not an address of this machine."""
+    low, high = PORT_RANGE
+    if not low <= port <= high:
+        raise ServerError(f"--port must be {low} to {high}, got {port}")
+    exc = _bind_error(host, port)
+    if exc is None:
+        return
+    if isinstance(exc, socket.gaierror):
+        raise ServerError(
+            f"cannot listen on --host {host!r}: not a host name or address this machine "
+            "resolves; give one of its addresses (127.0.0.1 for this machine only, 0.0.0.0 for "
+            "every interface)"
+        )
+    if exc.errno == errno.EADDRNOTAVAIL:
+        raise ServerError(
+            f"cannot listen on --host {host}: not an address of this machine; give one of its "
+            "addresses (127.0.0.1 for this machine only, 0.0.0.0 for every interface)"
+        )
+    if exc.errno == errno.EACCES:
+        raise ServerError(
+            f"port {port} on {host} needs privileges this user lacks (ports below 1024 are "
+            "reserved); choose another with --port"
+        )
+    if exc.errno == errno.EADDRINUSE:
         raise ServerError(
             f"port {port} on {host} is already in use; choose another with --port "
             "(Label Studio would silently move to a different port)"
         )
+    raise ServerError(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -253,7 +287,7 @@ def start(
     """Start Label Studio on an initialised data folder; return once `/health` answers.
 
     Raises `ServerError` if the port is taken, the process dies, or it is not healthy in time;
-    the process is stopped in those cases so nothing is left behind.
+    the process is stopped in those cases, and when interrupted, so nothing is left behind.
     """
     data_dir = Path(data_dir).resolve()
     require_free_port(host, port)
@@ -276,16 +310,22 @@ def start(
             cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
         )
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise ServerError(
-                f"Label Studio exited with code {proc.returncode} while starting; see {log}"
-            )
-        if health(url, timeout=1.0):
-            return RunningServer(
-                url=url, pid=proc.pid, data_dir=data_dir, log=log, credentials=creds
-            )
-        time.sleep(0.25)
+    try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise ServerError(
+                    f"Label Studio exited with code {proc.returncode} while starting; see {log}"
+                )
+            if health(url, timeout=1.0):
+                return RunningServer(
+                    url=url, pid=proc.pid, data_dir=data_dir, log=log, credentials=creds
+                )
+            time.sleep(0.25)
+    except BaseException:
+        # Ctrl-C while it starts: the server runs in its own session, so nothing else would
+        # stop it, and no state file records it yet (`serve stop` could not find it).
+        stop_pid(proc.pid)
+        raise
     stop_pid(proc.pid)
     raise ServerError(f"Label Studio did not answer {url}/health within {timeout:.0f} s; see {log}")
 

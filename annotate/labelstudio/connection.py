@@ -276,19 +276,7 @@ def _checked(target: Target, http: httpx.Client, *, timeout: float, retry: Retry
                 "a Label Studio server?"
             )
     except ApiError as exc:
-        if exc.status_code in (401, 403):
-            raise ConnectionProblem(
-                f"Label Studio at {target.url} rejected the API key ({target.origin}; HTTP "
-                f"{exc.status_code}): it is wrong, expired or revoked"
-            ) from None
-        if exc.status_code == 404:  # /health answered, the API did not: a path in the URL
-            raise ConnectionProblem(
-                f"{target.url} ({target.origin}) has no Label Studio API (HTTP 404 on "
-                "/api/current-user/whoami): give the server's root URL, without a path"
-            ) from None
-        raise ConnectionProblem(
-            f"Label Studio at {target.url} failed the key check: HTTP {exc.status_code}"
-        ) from None
+        raise key_check_problem(target, exc) from None
     except Exception as exc:
         if isinstance(exc, ConnectionProblem):
             raise
@@ -297,3 +285,31 @@ def _checked(target: Target, http: httpx.Client, *, timeout: float, retry: Retry
             f"{describe_error(exc)}"
         ) from None
     return session
+
+
+WHOAMI = "/api/current-user/whoami"
+
+
+def key_check_problem(target: Target, exc: ApiError) -> ConnectionProblem:
+    """What a failed key check (`WHOAMI`, after /health answered) says about the server."""
+    where = f"{target.url} ({target.origin})"
+    status = exc.status_code
+    if status in (401, 403):
+        return ConnectionProblem(
+            f"Label Studio at {target.url} rejected the API key ({target.origin}; HTTP "
+            f"{status}): it is wrong, expired or revoked"
+        )
+    if status == 404 and urlsplit(target.url).path.strip("/"):
+        # /health answered (Label Studio's pages answer any path), the API did not.
+        return ConnectionProblem(
+            f"{where} has no Label Studio API (HTTP 404 on {WHOAMI}): give the server's root "
+            "URL, without a path"
+        )
+    if status == 404 or (status is not None and 200 <= status < 300):
+        # A 2xx here is a body the SDK could not read as JSON (an HTML page, a proxy's answer).
+        return ConnectionProblem(
+            f"{where} is not a Label Studio server: it answered /health but not Label Studio's "
+            f"API (HTTP {status} on {WHOAMI}); an ML backend (`eventgold backend serve`) or "
+            "another web server on that port answers so: give Label Studio's address"
+        )
+    return ConnectionProblem(f"Label Studio at {target.url} failed the key check: HTTP {status}")

@@ -24,7 +24,12 @@ from label_studio_sdk.core.api_error import ApiError
 if TYPE_CHECKING:  # the client module takes 1.5 s to import: only commands that connect pay
     from label_studio_sdk import LabelStudio
 
-from eventgold.annotate.labelstudio.server import DEFAULT_HOME, Home, load_credentials
+from eventgold.annotate.labelstudio.server import (
+    DEFAULT_HOME,
+    Home,
+    home_option,
+    load_credentials,
+)
 
 T = TypeVar("T")
 
@@ -79,9 +84,11 @@ def resolve(*, url: str | None, api_key: str | None, home: Path = DEFAULT_HOME) 
                 api_key = api_key or creds.token
                 origin = origin if origin != "local server" else f"local server in {local.root}"
     if not url:
+        local = Home(Path(home))
         raise ConnectionProblem(
             f"no Label Studio to talk to: pass --url and --api-key, set {URL_ENV} and {KEY_ENV}, "
-            "or start the local one with `eventgold serve`"
+            f"or start the local one with `eventgold serve{home_option(local)}` (none was "
+            f"started from {local.root})"
         )
     url = url.strip()
     shown = masked_url(url)

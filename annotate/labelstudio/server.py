@@ -390,15 +390,30 @@ def ensure_home(home: Home, *, db: Database = Database()) -> Credentials:
     return creds
 
 
-def serve(home: Home, *, host: str, port: int, db: Database = Database()) -> RunningServer:
-    """Start (initialising on first run) the server of `home` and record its pid and URL."""
+def home_option(home: Home) -> str:
+    """`` --home X`` to repeat in a command line, or "" for the default home."""
+    return "" if home.root == DEFAULT_HOME else f" --home {home.root}"
+
+
+def check_serve(home: Home, *, host: str, port: int) -> None:
+    """Raise `ServerError` if `serve` would fail at once: the home's server already runs, the
+    home is a file, or nothing can listen on `host:port`. Cheap: before a first run's ~30 s."""
     running = running_server(home)
     if running is not None:
         raise ServerError(
             f"a server for {home.root} is already running at {running['url']} "
-            f"(pid {running['pid']}); stop it with `eventgold serve stop`"
+            f"(pid {running['pid']}); stop it with `eventgold serve{home_option(home)} stop`"
         )
-    require_free_port(host, port)  # before a first run's ~30 s of set-up, not after
+    if home.root.exists() and not home.root.is_dir():
+        raise ServerError(
+            f"--home {home.root} is a file, not a folder; give a folder (made if missing)"
+        )
+    require_free_port(host, port)
+
+
+def serve(home: Home, *, host: str, port: int, db: Database = Database()) -> RunningServer:
+    """Start (initialising on first run) the server of `home` and record its pid and URL."""
+    check_serve(home, host=host, port=port)  # before a first run's ~30 s of set-up, not after
     creds = ensure_home(home, db=db)
     server = start(home.data_dir, creds, host=host, port=port, db=db)
     with atomic_file(home.state) as fh:

@@ -1,8 +1,9 @@
-"""Where a local server (`eventgold serve`, `eventgold backend serve`) cannot listen: refused
-before anything starts, with the option and the value; no server needed."""
+"""What `eventgold serve` and `eventgold backend serve` refuse before anything starts (a port,
+a host, a home), with the option and the value; and where commands look for the local server."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from eventgold.annotate.labelstudio import server as srv
+from eventgold.annotate.labelstudio.connection import ConnectionProblem, resolve
 from eventgold.cli import app
 
 from ...conftest import TEST_CREDS
@@ -86,3 +88,53 @@ def test_an_interrupted_start_leaves_no_server_running(
         srv.start(data_dir, TEST_CREDS, port=srv.free_port())
     assert len(started) == 1
     assert started[0].poll() is not None  # stopped, not left behind
+
+
+def test_a_home_that_is_a_file_is_refused_before_the_first_run_is_announced(
+    tmp_path: Path,
+) -> None:
+    home = srv.Home(tmp_path / "home")
+    home.root.write_text("not a folder")
+    with pytest.raises(srv.ServerError) as caught:
+        srv.serve(home, host="127.0.0.1", port=srv.free_port())
+    message = f"--home {home.root} is a file, not a folder; give a folder (made if missing)"
+    assert str(caught.value) == message
+    args = ["serve", "--home", str(home.root), "--port", str(srv.free_port())]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and f"error: {message}" in result.output
+    assert "first run" not in result.output
+    assert home.root.read_text() == "not a folder"
+
+
+@pytest.mark.labelstudio
+def test_serve_twice_from_one_home_says_it_runs_and_how_to_stop_that_home(
+    ls_server: srv.RunningServer, tmp_path: Path
+) -> None:
+    """Also on the port it runs on (that was called a busy port), and the stop command names
+    the home (`eventgold serve stop` looked in ./.eventgold)."""
+    home = srv.Home(tmp_path / "home")
+    home.root.mkdir()
+    home.state.write_text(json.dumps({"url": ls_server.url, "pid": ls_server.pid}))
+    port = int(ls_server.url.rsplit(":", 1)[1])
+    args = ["serve", "--home", str(home.root), "--port", str(port), "--detach"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert f"error: a server for {home.root} is already running at {ls_server.url} (pid " in (
+        result.output
+    )
+    assert f"stop it with `eventgold serve --home {home.root} stop`" in result.output
+
+
+def test_no_server_to_talk_to_names_the_home_looked_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LABEL_STUDIO_URL", raising=False)
+    monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
+    home = tmp_path / "elsewhere"
+    with pytest.raises(ConnectionProblem) as caught:
+        resolve(url=None, api_key=None, home=home)
+    assert str(caught.value) == (
+        "no Label Studio to talk to: pass --url and --api-key, set LABEL_STUDIO_URL and "
+        f"LABEL_STUDIO_API_KEY, or start the local one with `eventgold serve --home {home}` "
+        f"(none was started from {home})"
+    )

@@ -434,10 +434,41 @@ def running_server(home: Home) -> dict[str, object] | None:
 
 
 def stop_home(home: Home) -> bool:
-    """Stop the recorded server of `home`; True if one was running."""
+    """Stop the recorded server of `home`; True if one was running.
+
+    Only a process that is this home's Label Studio is stopped: after a crash or a reboot the
+    recorded pid can belong to any other program (and `stop_pid` stops its whole group)."""
     if not home.state.exists():
         return False
     state = json.loads(home.state.read_text(encoding="utf-8"))
-    was_running = stop_pid(int(state["pid"]))
+    pid = int(state["pid"])
+    was_running = is_home_server(home, pid) and stop_pid(pid)
     home.state.unlink(missing_ok=True)
     return was_running
+
+
+def is_home_server(home: Home, pid: int) -> bool:
+    """Whether process `pid` is the Label Studio that `start` ran on `home`'s data folder (its
+    command line names both); where the command line cannot be read, whether the recorded
+    server answers."""
+    command = _command_line(pid)
+    if command is None:
+        return running_server(home) is not None
+    return "label-studio" in command and str(home.data_dir.resolve()) in command
+
+
+def _command_line(pid: int) -> str | None:
+    """The command line of process `pid` ("" if there is none), None if it cannot be read."""
+    proc = Path(f"/proc/{pid}/cmdline")
+    if Path("/proc/self/cmdline").exists():
+        try:
+            return proc.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            return ""  # no such process (any more)
+    try:
+        done = subprocess.run(
+            ["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip()

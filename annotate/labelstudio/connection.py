@@ -27,8 +27,10 @@ if TYPE_CHECKING:  # the client module takes 1.5 s to import: only commands that
 from eventgold.annotate.labelstudio.server import (
     DEFAULT_HOME,
     Home,
+    ServerError,
     home_option,
     load_credentials,
+    read_state,
 )
 
 T = TypeVar("T")
@@ -71,12 +73,13 @@ def resolve(*, url: str | None, api_key: str | None, home: Path = DEFAULT_HOME) 
     api_key = api_key or os.environ.get(KEY_ENV) or ""
     if not url or not api_key:
         local = Home(Path(home))
-        creds = load_credentials(local.credentials)
-        state = local.state
-        if creds is not None and state.exists():
-            import json
-
-            local_url = str(json.loads(state.read_text(encoding="utf-8"))["url"])
+        try:
+            creds = load_credentials(local.credentials)
+            state = read_state(local) if creds is not None else None
+        except ServerError as exc:
+            raise ConnectionProblem(str(exc)) from None
+        if creds is not None and state is not None:
+            local_url = str(state["url"])
             # The local admin token goes to the local server only, never to a URL given for
             # another one (it would hand that server the key).
             if not url or url.rstrip("/") == local_url.rstrip("/"):

@@ -76,11 +76,31 @@ def save_credentials(path: Path, creds: Credentials) -> None:
 
 
 def load_credentials(path: Path) -> Credentials | None:
+    """The credentials saved at `path`, None if there is no such file; a damaged file is a
+    `ServerError` that names it (never its content: it holds the password and the token)."""
     path = Path(path)
     if not path.exists():
         return None
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return Credentials(username=data["username"], password=data["password"], token=data["token"])
+    data = _read_record(path, ("username", "password", "token"))
+    if data is None:
+        raise ServerError(
+            f"{path} is damaged (not the JSON of a username, password and token that "
+            "`eventgold serve` wrote); it holds the local server's admin password and API "
+            "token: restore it from a backup (commands that talk to a server also take --url "
+            "and --api-key)"
+        )
+    return Credentials(
+        username=str(data["username"]), password=str(data["password"]), token=str(data["token"])
+    )
+
+
+def _read_record(path: Path, keys: tuple[str, ...]) -> dict[str, object] | None:
+    """The JSON object at `path` if it has every one of `keys`, else None."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) and all(k in data for k in keys) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,6 +428,7 @@ def check_serve(home: Home, *, host: str, port: int) -> None:
         raise ServerError(
             f"--home {home.root} is a file, not a folder; give a folder (made if missing)"
         )
+    load_credentials(home.credentials)  # a damaged file is named now, not after a first run
     require_free_port(host, port)
 
 
@@ -421,11 +442,26 @@ def serve(home: Home, *, host: str, port: int, db: Database = Database()) -> Run
     return server
 
 
-def running_server(home: Home) -> dict[str, object] | None:
-    """The recorded server of `home` if its process is still alive and healthy."""
+def read_state(home: Home) -> dict[str, object] | None:
+    """What `serve` recorded of the server it started (url, pid, db), None if nothing is; a
+    damaged record is a `ServerError` that names it."""
     if not home.state.exists():
         return None
-    state = json.loads(home.state.read_text(encoding="utf-8"))
+    state = _read_record(home.state, ("url", "pid"))
+    if state is None or not isinstance(state["pid"], int):
+        raise ServerError(
+            f"{home.state} is damaged (not the JSON of a url and a pid that `eventgold serve` "
+            "wrote); if its server still runs, stop it by its pid (`ps aux | grep label-studio`), "
+            "then delete that file"
+        )
+    return state
+
+
+def running_server(home: Home) -> dict[str, object] | None:
+    """The recorded server of `home` if its process is still alive and healthy."""
+    state = read_state(home)
+    if state is None:
+        return None
     try:
         os.kill(int(state["pid"]), 0)
     except (ProcessLookupError, ValueError, KeyError):
@@ -438,10 +474,10 @@ def stop_home(home: Home) -> bool:
 
     Only a process that is this home's Label Studio is stopped: after a crash or a reboot the
     recorded pid can belong to any other program (and `stop_pid` stops its whole group)."""
-    if not home.state.exists():
+    state = read_state(home)
+    if state is None:
         return False
-    state = json.loads(home.state.read_text(encoding="utf-8"))
-    pid = int(state["pid"])
+    pid = int(state["pid"])  # an int: read_state checked it
     was_running = is_home_server(home, pid) and stop_pid(pid)
     home.state.unlink(missing_ok=True)
     return was_running

@@ -138,3 +138,42 @@ def test_no_server_to_talk_to_names_the_home_looked_in(
         f"LABEL_STUDIO_API_KEY, or start the local one with `eventgold serve --home {home}` "
         f"(none was started from {home})"
     )
+
+
+def test_a_damaged_credentials_or_server_record_is_named_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both are JSON that `serve` writes; a truncated one ended every command in a JSON
+    traceback. The credentials' content (a password, a token) is never shown."""
+    monkeypatch.delenv("LABEL_STUDIO_URL", raising=False)
+    monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
+    home = srv.Home(tmp_path / "home")
+    home.root.mkdir()
+    home.credentials.write_text('{"username": "a@b.c", "password": "PASSW0RD", "tok')
+    damaged = (
+        f"{home.credentials} is damaged (not the JSON of a username, password and token that "
+        "`eventgold serve` wrote); it holds the local server's admin password and API token: "
+        "restore it from a backup (commands that talk to a server also take --url and --api-key)"
+    )
+    with pytest.raises(ConnectionProblem) as caught:
+        resolve(url=None, api_key=None, home=home.root)
+    assert str(caught.value) == damaged
+    args = ["serve", "--home", str(home.root), "--port", str(srv.free_port())]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and f"error: {damaged}" in result.output
+    assert "first run" not in result.output and "PASSW0RD" not in result.output
+    result = CliRunner().invoke(app, ["check", "--project", "p", "--home", str(home.root)])
+    assert result.exit_code == 1 and f"error: {damaged}" in result.output
+
+    srv.save_credentials(home.credentials, TEST_CREDS)
+    home.state.write_text("")  # the state alone damaged
+    record = (
+        f"{home.state} is damaged (not the JSON of a url and a pid that `eventgold serve` wrote); "
+        "if its server still runs, stop it by its pid (`ps aux | grep label-studio`), then delete "
+        "that file"
+    )
+    for command in (["serve", "status"], ["serve", "stop"], ["check", "--project", "p"]):
+        result = CliRunner().invoke(app, [*command, "--home", str(home.root)])
+        assert result.exit_code == 1 and "Traceback" not in result.output, command
+        assert f"error: {record}" in result.output, command
+    assert TEST_CREDS.token not in result.output

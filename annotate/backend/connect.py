@@ -31,6 +31,15 @@ LOCAL_ADDRESS_HINT = (
     "e.g. `ML_BLOCK_LOCAL_IP=false SSRF_PROTECTION_ENABLED=false eventgold serve`"
 )
 CONNECTED = "CO"  # MLBackendState.CONNECTED
+DISCONNECTED = "DI"
+# Label Studio 1.23.2's MLBackendState codes, as its UI names them.
+BACKEND_STATES = {
+    CONNECTED: "connected",
+    DISCONNECTED: "disconnected",
+    "ER": "error",
+    "TR": "training",
+    "PR": "predicting",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +176,9 @@ def connect_backend(
             [
                 Problem(
                     f"project {project_title!r}",
-                    f"Label Studio added the backend {url} but cannot use it (state "
-                    f"{backend.state}): {backend.error_message or 'no answer to /health'}",
+                    f"Label Studio added the backend {url} but cannot use it (Label Studio "
+                    f"says: {BACKEND_STATES.get(backend.state or '', backend.state)}): "
+                    f"{backend.error_message or 'no answer to /health'}",
                 )
             ],
             summary=f"backend {url} is not usable",

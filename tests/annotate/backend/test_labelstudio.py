@@ -305,3 +305,19 @@ def test_a_backend_url_that_is_not_one_is_refused_before_label_studio_sees_it(
     assert problem.where == "--url"
     assert problem.message.endswith(why) and "PASSW0RD" not in problem.message
     assert caught.value.summary == f"cannot connect a backend to project {project!r}"
+
+
+def test_order_with_a_connected_backend_that_stopped_says_to_start_it(
+    ml_session: Session, project: str, schema: Schema
+) -> None:
+    """Label Studio's state code (`state DI`) and "no model version" were all it said."""
+    backend = Backend(holder=ModelHolder(load_models("rules", schema=schema)), schema=schema)
+    with serve(backend) as url:
+        connect_backend(ml_session, project_title=project, url=url)
+    with pytest.raises(ProblemsError) as caught:
+        drain(order(ml_session, project_title=project))
+    assert str(caught.value.problems[0]) == (
+        f"project {project!r}: its ML backend {url} is not usable (Label Studio says: "
+        "disconnected): it does not answer; start it (`eventgold backend serve`) at that "
+        "address, then run order again"
+    )

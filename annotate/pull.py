@@ -300,7 +300,8 @@ def iter_pull_to_gold(
     """
     if selection not in SELECTIONS:
         raise ProblemsError(
-            [Problem("selection", f"unknown rule {selection!r}; allowed: {allowed(SELECTIONS)}")]
+            [Problem("--selection", f"unknown rule {selection!r}; allowed: {allowed(SELECTIONS)}")],
+            summary="cannot pull",
         )
     out_dir = Path(out_dir)
     require_gold_target(out_dir)  # before the export, not after it

@@ -17,6 +17,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -127,11 +128,37 @@ class Database:
             "POSTGRE_PORT": str(parts.port or 5432),
         }
 
+    @property
+    def password(self) -> str:
+        return (urlsplit(self.url).password or "") if self.url else ""
+
     def describe(self) -> str:
         if not self.url:
             return "SQLite"
         parts = urlsplit(self.url)
         return f"PostgreSQL {parts.hostname}:{parts.port or 5432}/{parts.path.lstrip('/')}"
+
+
+_EXCEPTION_LINE = re.compile(r"^[\w.]+(?:Error|Exception|Exit): \S")
+
+
+def log_reason(log: Path, *, hide: tuple[str, ...]) -> str:
+    """``": <why>"``: the last exception line of a failed run's log (say, a database that
+    refused the connection), else its last line, with any of `hide` (secrets) masked; "" if the
+    log is empty."""
+    try:
+        lines = [
+            ln.strip() for ln in log.read_text(encoding="utf-8", errors="replace").splitlines()
+        ]
+    except OSError:
+        return ""
+    last = next((ln for ln in reversed(lines) if _EXCEPTION_LINE.match(ln)), "") or next(
+        (ln for ln in reversed(lines) if ln), ""
+    )
+    for secret in hide:
+        if secret:
+            last = last.replace(secret, "***")
+    return f": {last[:300]}" if last else ""
 
 
 def label_studio_bin() -> str:
@@ -205,7 +232,8 @@ def init_data_dir(
                 f"label-studio init took more than {timeout:.0f} s; see {log}"
             ) from exc
     if proc.returncode != 0:
-        raise ServerError(f"label-studio init failed (exit {proc.returncode}); see {log}")
+        why = log_reason(log, hide=(creds.password, creds.token, db.password))
+        raise ServerError(f"label-studio init failed (exit {proc.returncode}){why}; see {log}")
     (data_dir / ".eventgold-initialised").write_text(db.url or "sqlite")
 
 
@@ -333,8 +361,10 @@ def start(
     try:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
+                why = log_reason(log, hide=(creds.password, creds.token, db.password))
                 raise ServerError(
-                    f"Label Studio exited with code {proc.returncode} while starting; see {log}"
+                    f"Label Studio exited with code {proc.returncode} while starting{why}; "
+                    f"see {log}"
                 )
             if health(url, timeout=1.0):
                 return RunningServer(

@@ -177,3 +177,33 @@ def test_a_damaged_credentials_or_server_record_is_named_without_a_traceback(
         assert result.exit_code == 1 and "Traceback" not in result.output, command
         assert f"error: {record}" in result.output, command
     assert TEST_CREDS.token not in result.output
+
+
+@pytest.mark.labelstudio
+def test_a_failed_init_says_why_without_the_database_password(tmp_path: Path) -> None:
+    """`label-studio init failed (exit 1); see init.log` was all: the cause (here a database
+    that refuses the connection) was in the log only."""
+    port = srv.free_port()  # nothing listens there
+    db = srv.Database(f"postgres://user:S3CRETPW@127.0.0.1:{port}/db")
+    with pytest.raises(srv.ServerError) as caught:
+        srv.init_data_dir(tmp_path / "data", TEST_CREDS, db=db)
+    message = str(caught.value)
+    assert message.startswith("label-studio init failed (exit 1): django.db.utils.")
+    assert f"port {port} failed: Connection refused; see " in message
+    assert message.endswith("init.log") and "S3CRETPW" not in message
+
+
+def test_the_reason_taken_from_a_log_masks_the_secrets(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    log.write_text(
+        "Traceback (most recent call last):\n  File x\n"
+        "RuntimeError: token 0123abcd refused for S3CRETPW\nsome hint after it\n\n"
+    )
+    assert srv.log_reason(log, hide=("0123abcd", "S3CRETPW", "")) == (
+        ": RuntimeError: token *** refused for ***"
+    )
+    log.write_text("starting\nno exception here\n")
+    assert srv.log_reason(log, hide=()) == ": no exception here"
+    log.write_text("")
+    assert srv.log_reason(log, hide=()) == ""
+    assert srv.log_reason(tmp_path / "missing.log", hide=()) == ""

@@ -71,8 +71,8 @@ def resolve(*, url: str | None, api_key: str | None, home: Path = DEFAULT_HOME) 
         origin = "local server"
     url = url or os.environ.get(URL_ENV) or ""
     api_key = api_key or os.environ.get(KEY_ENV) or ""
+    local = Home(Path(home))
     if not url or not api_key:
-        local = Home(Path(home))
         try:
             creds = load_credentials(local.credentials)
             state = read_state(local) if creds is not None else None
@@ -87,7 +87,6 @@ def resolve(*, url: str | None, api_key: str | None, home: Path = DEFAULT_HOME) 
                 api_key = api_key or creds.token
                 origin = origin if origin != "local server" else f"local server in {local.root}"
     if not url:
-        local = Home(Path(home))
         raise ConnectionProblem(
             f"no Label Studio to talk to: pass --url and --api-key, set {URL_ENV} and {KEY_ENV}, "
             f"or start the local one with `eventgold serve{home_option(local)}` (none was "

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from eventgold.annotate.labelstudio.connection import Session
 from eventgold.annotate.labelstudio.exporting import start_export
-from eventgold.annotate.labelstudio.project import require_project
+from eventgold.annotate.labelstudio.project import project_config_differences, require_project
 from eventgold.annotate.labelstudio.tasks import task_link
 from eventgold.annotate.labelstudio.users import user_names
 from eventgold.annotate.pull import task_to_pulled
@@ -46,6 +46,9 @@ class CheckReport:
     tasks: int
     annotations: int  # submitted (not cancelled) annotations read
     findings: tuple[Finding, ...]
+    # How the project's labels differ from the schema's (`project_config_differences`), which
+    # is why every annotation with a label the schema lacks is a finding.
+    config_differences: tuple[str, ...] = ()
 
     @property
     def rejected(self) -> int:
@@ -59,6 +62,7 @@ class CheckReport:
 def check_project(session: Session, *, project_title: str, schema: Schema) -> Steps[CheckReport]:
     """Yield progress while reading the export; return what pull would not take whole."""
     project = require_project(session, project_title)
+    differences = project_config_differences(session, project, schema)  # listed: no request
     names = user_names(session)
     export = start_export(session, project.id)
     findings: list[Finding] = []
@@ -98,4 +102,4 @@ def check_project(session: Session, *, project_title: str, schema: Schema) -> St
             if tasks % 100 == 0:
                 yield Progress("check", tasks, export.total)
     yield Progress("check", tasks, tasks)
-    return CheckReport(project.id, tasks, annotations, tuple(findings))
+    return CheckReport(project.id, tasks, annotations, tuple(findings), tuple(differences))

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -39,7 +38,7 @@ from eventgold.annotate.labelstudio.exporting import iter_export, start_export
 from eventgold.annotate.labelstudio.project import project_config_differences, require_project
 from eventgold.annotate.labelstudio.tasks import task_link
 from eventgold.annotate.labelstudio.users import user_names
-from eventgold.atomic import remove_stale_scratch, scratch_prefix
+from eventgold.atomic import scratch_dir
 from eventgold.dataset.folder import ANNOTATIONS_FILE, PULL_FILE, REJECTS_FILE, require_gold_target
 from eventgold.dataset.writer import iter_write_gold
 from eventgold.documents import Document
@@ -301,7 +300,8 @@ def iter_pull_to_gold(
     """
     if selection not in SELECTIONS:
         raise ProblemsError(
-            [Problem("selection", f"unknown rule {selection!r}; allowed: {allowed(SELECTIONS)}")]
+            [Problem("--selection", f"unknown rule {selection!r}; allowed: {allowed(SELECTIONS)}")],
+            summary="cannot pull",
         )
     out_dir = Path(out_dir)
     require_gold_target(out_dir)  # before the export, not after it
@@ -326,13 +326,9 @@ def iter_pull_to_gold(
     dropped_codes: Counter[str] = Counter()
     # The card's provenance: filled in once the export has been read, before the card is made.
     provenance: dict[str, Any] = {}
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_scratch(out_dir.parent, ".eventgold-pull-")
     with (
         contextlib.closing(export),
-        tempfile.TemporaryDirectory(
-            prefix=scratch_prefix(".eventgold-pull-"), dir=out_dir.parent
-        ) as tmp,
+        scratch_dir(out_dir.parent, ".eventgold-pull-") as tmp,
     ):
         rejects_spool = Path(tmp) / REJECTS_FILE
         trace_spool = Path(tmp) / ANNOTATIONS_FILE

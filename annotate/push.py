@@ -352,14 +352,18 @@ def _push(
         raise ProblemsError(
             [
                 Problem(
-                    "model_version",
+                    "--model-version",
                     f"predictions need a model version without commas, got {model_version!r}",
                     BAD_MODEL_VERSION,
                 )
-            ]
+            ],
+            summary="cannot push the predictions",
         )
     if batch_size < 1:
-        raise ProblemsError([Problem("batch_size", f"must be >= 1, got {batch_size}")])
+        raise ProblemsError(
+            [Problem("--batch-size", f"must be >= 1, got {batch_size}")],
+            summary="cannot push",
+        )
     if total is None and isinstance(documents, Sized):
         total = len(documents)
     project = ensure_project(

@@ -24,7 +24,6 @@ UTF-16 units (counted per project, not per task).
 from __future__ import annotations
 
 import json
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,7 +52,7 @@ from eventgold.annotate.pull import (
     task_to_pulled,
     write_pull_facts,
 )
-from eventgold.atomic import remove_stale_scratch, scratch_prefix
+from eventgold.atomic import scratch_dir
 from eventgold.dataset.folder import (
     ANNOTATIONS_FILE,
     DOCUMENTS_FILE,
@@ -244,11 +243,7 @@ def iter_repull_to_gold(
         "schema": f"{schema.name} {schema.version}",
     }
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_scratch(out_dir.parent, ".eventgold-pull-")
-    with tempfile.TemporaryDirectory(
-        prefix=scratch_prefix(".eventgold-pull-"), dir=out_dir.parent
-    ) as tmp:
+    with scratch_dir(out_dir.parent, ".eventgold-pull-") as tmp:
         trace_spool, run = Path(tmp) / ANNOTATIONS_FILE, Path(tmp) / PULL_FILE
         with trace_spool.open("w", encoding="utf-8") as fh:
             fh.writelines(trace_lines.get(t) or _trace_line(r) for t, r in sorted(traces.items()))

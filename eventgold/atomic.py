@@ -98,6 +98,19 @@ def write_text_atomic(path: Path, text: str) -> None:
         fh.write(text)
 
 
+def scratch_dir(parent: Path, stem: str) -> tempfile.TemporaryDirectory[str]:
+    """A temporary folder ``<stem><pid>.*`` in `parent` (made if missing), removed on exit,
+    once the stale ones of dead runs are deleted. A `parent` that cannot be written is a
+    `PermissionError` naming `parent`, not the temporary folder's name the user never gave."""
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_scratch(parent, stem)
+    try:
+        return tempfile.TemporaryDirectory(prefix=scratch_prefix(stem), dir=parent)
+    except PermissionError as exc:
+        raise PermissionError(exc.errno, exc.strerror, str(parent)) from None
+
+
 @contextlib.contextmanager
 def atomic_dir(path: Path) -> Iterator[Path]:
     """Yield an empty staging folder; on success it replaces `path` as a whole.
@@ -119,11 +132,21 @@ def atomic_dir(path: Path) -> Iterator[Path]:
         raise
     _publish_mode(staging, 0o777)
     old = None
-    if path.exists():
-        old = Path(tempfile.mkdtemp(prefix=scratch_prefix(f".{path.name}.old."), dir=path.parent))
-        os.rmdir(old)
-        os.replace(path, old)
-    os.replace(staging, path)
+    try:
+        if path.exists():
+            old = Path(
+                tempfile.mkdtemp(prefix=scratch_prefix(f".{path.name}.old."), dir=path.parent)
+            )
+            os.rmdir(old)
+            os.replace(path, old)
+        os.replace(staging, path)
+    except BaseException:
+        # The swap failed (a folder that may not be moved, a disk error): the previous folder
+        # goes back where it was, and the staging folder is not left beside it.
+        if old is not None and old.exists() and not path.exists():
+            os.replace(old, path)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 

@@ -14,11 +14,13 @@ Connecting again updates the existing connection instead of adding a second one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from label_studio_sdk.core.api_error import ApiError
 
-from eventgold.annotate.labelstudio.connection import Session
+from eventgold.annotate.labelstudio.connection import Session, masked_url
 from eventgold.annotate.labelstudio.project import require_project
 from eventgold.problems import Problem, ProblemsError
 
@@ -29,6 +31,15 @@ LOCAL_ADDRESS_HINT = (
     "e.g. `ML_BLOCK_LOCAL_IP=false SSRF_PROTECTION_ENABLED=false eventgold serve`"
 )
 CONNECTED = "CO"  # MLBackendState.CONNECTED
+DISCONNECTED = "DI"
+# Label Studio 1.23.2's MLBackendState codes, as its UI names them.
+BACKEND_STATES = {
+    CONNECTED: "connected",
+    DISCONNECTED: "disconnected",
+    "ER": "error",
+    "TR": "training",
+    "PR": "predicting",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,15 +63,54 @@ def find_backend(session: Session, project_id: int, url: str) -> int | None:
 
 
 def _refused(exc: ApiError, url: str, project: str) -> ProblemsError:
-    detail = str(exc.body)[:300]
-    hint = f"; {LOCAL_ADDRESS_HINT}" if "url" in detail.lower() or "block" in detail.lower() else ""
-    return ProblemsError(
-        [
-            Problem(
-                f"project {project!r}", f"Label Studio refused the backend {url}: {detail}{hint}"
-            )
-        ],
-        summary=f"cannot connect {url}",
+    reason = label_studio_reason(exc.body)
+    if "health check failed" in reason:
+        refused = "connection refused" if "connection refused" in reason.lower() else "no answer"
+        why = (
+            f"Label Studio cannot reach the backend at {url} ({refused} on /health); start it "
+            "with `eventgold backend serve`, and give --url as the Label Studio server reaches it"
+        )
+    else:
+        # "URL resolves to a reserved network address (block: 127.0.0.0/8)", or "The provided
+        # URL was not allowed ... local or private network addresses"
+        local = "block" in reason.lower() or "not allowed" in reason
+        why = f"Label Studio refused the backend {url}: {reason[:300]}" + (
+            f"; {LOCAL_ADDRESS_HINT}" if local else ""
+        )
+    return ProblemsError([Problem(f"project {project!r}", why)], summary=f"cannot connect {url}")
+
+
+def label_studio_reason(body: object) -> str:
+    """The message of a Label Studio error body (its validation errors, else its detail),
+    without the HTML links it carries; not the request id or the version."""
+    if isinstance(body, dict):
+        errors = body.get("validation_errors")
+        if isinstance(errors, dict) and errors:
+            found = [m for ms in errors.values() for m in (ms if isinstance(ms, list) else [ms])]
+            text = " ".join(str(m) for m in found)
+        else:
+            text = str(body.get("detail") or body)
+    else:
+        text = str(body)
+    return re.sub(r"<[^>]*>", "", text)
+
+
+def _require_backend_url(url: str, project: str) -> None:
+    """Refuse, before any request, what is not an http(s) address, or holds a user name or
+    password (Label Studio would store it, and messages would show it)."""
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.hostname and "@" not in parts.netloc:
+        return
+    shown = masked_url(url)
+    why = (
+        "holds a user name or password; give it without them"
+        if "@" in parts.netloc
+        else "give the backend's address as the Label Studio server reaches it, such as "
+        "http://127.0.0.1:9090"
+    )
+    raise ProblemsError(
+        [Problem("--url", f"not a backend URL: {shown!r}; {why}")],
+        summary=f"cannot connect a backend to project {project!r}",
     )
 
 
@@ -80,9 +130,8 @@ def _ensure_webhook(session: Session, project_id: int, url: str) -> tuple[bool, 
             ),
         )
     except ApiError as exc:
-        return False, f"Label Studio refused the webhook {hook}: {str(exc.body)[:200]}; " + (
-            LOCAL_ADDRESS_HINT
-        )
+        reason = label_studio_reason(exc.body)[:200]
+        return False, f"Label Studio refused the webhook {hook}: {reason}; {LOCAL_ADDRESS_HINT}"
     return True, ""
 
 
@@ -95,6 +144,7 @@ def connect_backend(
     title: str = DEFAULT_TITLE,
 ) -> ConnectReport:
     """Add the backend at `url` to the project (or update it), and show its predictions."""
+    _require_backend_url(url, project_title)
     project = require_project(session, project_title)
     url = url.rstrip("/")
     existing = find_backend(session, project.id, url)
@@ -126,8 +176,9 @@ def connect_backend(
             [
                 Problem(
                     f"project {project_title!r}",
-                    f"Label Studio added the backend {url} but cannot use it (state "
-                    f"{backend.state}): {backend.error_message or 'no answer to /health'}",
+                    f"Label Studio added the backend {url} but cannot use it (Label Studio "
+                    f"says: {BACKEND_STATES.get(backend.state or '', backend.state)}): "
+                    f"{backend.error_message or 'no answer to /health'}",
                 )
             ],
             summary=f"backend {url} is not usable",

@@ -25,7 +25,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from eventgold.annotate.backend.connect import CONNECTED
+from eventgold.annotate.backend.connect import BACKEND_STATES, CONNECTED, DISCONNECTED
 from eventgold.annotate.labelstudio.connection import Session
 from eventgold.annotate.labelstudio.project import require_project
 from eventgold.problems import Problem, ProblemsError
@@ -99,12 +99,19 @@ def _backend(session: Session, project_id: int, title: str) -> Any:
     # Reading it makes Label Studio ask the backend for its current version (/setup).
     backend = session.call("reading the ML backend", lambda: session.client.ml.get(backends[0].id))
     if backend.state != CONNECTED or not backend.model_version:
+        state = BACKEND_STATES.get(backend.state or "", backend.state)
+        why = backend.error_message or (
+            "it does not answer; start it (`eventgold backend serve`) at that address, then "
+            "run order again"
+            if backend.state == DISCONNECTED
+            else "no model version"
+        )
         raise ProblemsError(
             [
                 Problem(
                     f"project {title!r}",
-                    f"its ML backend {backend.url} is not usable (state {backend.state}): "
-                    f"{backend.error_message or 'no model version'}",
+                    f"its ML backend {backend.url} is not usable (Label Studio says: {state}): "
+                    f"{why}",
                     NO_BACKEND,
                 )
             ],

@@ -10,10 +10,13 @@ from collections.abc import Iterator
 import uvicorn
 
 from eventgold.annotate.backend.app import Backend, create_app
+from eventgold.annotate.labelstudio.server import require_free_port
 
 
 def serve(backend: Backend, *, host: str, port: int) -> None:
-    """Serve until interrupted (Ctrl-C); uvicorn's access log off, its errors on."""
+    """Serve until interrupted (Ctrl-C); uvicorn's access log off, its errors on. A port that
+    nothing can listen on is a `ServerError` (`server.require_free_port`), not uvicorn's log."""
+    require_free_port(host, port)
     uvicorn.run(create_app(backend), host=host, port=port, log_level="warning", access_log=False)
 
 

@@ -24,7 +24,14 @@ from label_studio_sdk.core.api_error import ApiError
 if TYPE_CHECKING:  # the client module takes 1.5 s to import: only commands that connect pay
     from label_studio_sdk import LabelStudio
 
-from eventgold.annotate.labelstudio.server import DEFAULT_HOME, Home, load_credentials
+from eventgold.annotate.labelstudio.server import (
+    DEFAULT_HOME,
+    Home,
+    ServerError,
+    home_option,
+    load_credentials,
+    read_state,
+)
 
 T = TypeVar("T")
 
@@ -64,14 +71,15 @@ def resolve(*, url: str | None, api_key: str | None, home: Path = DEFAULT_HOME) 
         origin = "local server"
     url = url or os.environ.get(URL_ENV) or ""
     api_key = api_key or os.environ.get(KEY_ENV) or ""
+    local = Home(Path(home))
     if not url or not api_key:
-        local = Home(Path(home))
-        creds = load_credentials(local.credentials)
-        state = local.state
-        if creds is not None and state.exists():
-            import json
-
-            local_url = str(json.loads(state.read_text(encoding="utf-8"))["url"])
+        try:
+            creds = load_credentials(local.credentials)
+            state = read_state(local) if creds is not None else None
+        except ServerError as exc:
+            raise ConnectionProblem(str(exc)) from None
+        if creds is not None and state is not None:
+            local_url = str(state["url"])
             # The local admin token goes to the local server only, never to a URL given for
             # another one (it would hand that server the key).
             if not url or url.rstrip("/") == local_url.rstrip("/"):
@@ -81,7 +89,8 @@ def resolve(*, url: str | None, api_key: str | None, home: Path = DEFAULT_HOME) 
     if not url:
         raise ConnectionProblem(
             f"no Label Studio to talk to: pass --url and --api-key, set {URL_ENV} and {KEY_ENV}, "
-            "or start the local one with `eventgold serve`"
+            f"or start the local one with `eventgold serve{home_option(local)}` (none was "
+            f"started from {local.root})"
         )
     url = url.strip()
     shown = masked_url(url)
@@ -276,19 +285,7 @@ def _checked(target: Target, http: httpx.Client, *, timeout: float, retry: Retry
                 "a Label Studio server?"
             )
     except ApiError as exc:
-        if exc.status_code in (401, 403):
-            raise ConnectionProblem(
-                f"Label Studio at {target.url} rejected the API key ({target.origin}; HTTP "
-                f"{exc.status_code}): it is wrong, expired or revoked"
-            ) from None
-        if exc.status_code == 404:  # /health answered, the API did not: a path in the URL
-            raise ConnectionProblem(
-                f"{target.url} ({target.origin}) has no Label Studio API (HTTP 404 on "
-                "/api/current-user/whoami): give the server's root URL, without a path"
-            ) from None
-        raise ConnectionProblem(
-            f"Label Studio at {target.url} failed the key check: HTTP {exc.status_code}"
-        ) from None
+        raise key_check_problem(target, exc) from None
     except Exception as exc:
         if isinstance(exc, ConnectionProblem):
             raise
@@ -297,3 +294,31 @@ def _checked(target: Target, http: httpx.Client, *, timeout: float, retry: Retry
             f"{describe_error(exc)}"
         ) from None
     return session
+
+
+WHOAMI = "/api/current-user/whoami"
+
+
+def key_check_problem(target: Target, exc: ApiError) -> ConnectionProblem:
+    """What a failed key check (`WHOAMI`, after /health answered) says about the server."""
+    where = f"{target.url} ({target.origin})"
+    status = exc.status_code
+    if status in (401, 403):
+        return ConnectionProblem(
+            f"Label Studio at {target.url} rejected the API key ({target.origin}; HTTP "
+            f"{status}): it is wrong, expired or revoked"
+        )
+    if status == 404 and urlsplit(target.url).path.strip("/"):
+        # /health answered (Label Studio's pages answer any path), the API did not.
+        return ConnectionProblem(
+            f"{where} has no Label Studio API (HTTP 404 on {WHOAMI}): give the server's root "
+            "URL, without a path"
+        )
+    if status == 404 or (status is not None and 200 <= status < 300):
+        # A 2xx here is a body the SDK could not read as JSON (an HTML page, a proxy's answer).
+        return ConnectionProblem(
+            f"{where} is not a Label Studio server: it answered /health but not Label Studio's "
+            f"API (HTTP {status} on {WHOAMI}); an ML backend (`eventgold backend serve`) or "
+            "another web server on that port answers so: give Label Studio's address"
+        )
+    return ConnectionProblem(f"Label Studio at {target.url} failed the key check: HTTP {status}")

@@ -9,6 +9,7 @@ returned to be told (`setting_differences`), and applied only on request as well
 
 from __future__ import annotations
 
+import difflib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -99,17 +100,46 @@ def find_project(session: Session, title: str) -> ProjectRef | None:
 
 
 def require_project(session: Session, title: str) -> ProjectRef:
+    """The one project titled `title`; none is an error naming the titles there that are close
+    (case, spaces, a typo) or, on a server with few projects, every title."""
     project = find_project(session, title)
     if project is None:
         raise ProblemsError(
             [
                 Problem(
-                    f"project {title!r}", f"no project with this title on {session.url}", NOT_FOUND
+                    f"project {title!r}",
+                    f"no project with this title on {session.url}{_other_titles(session, title)}",
+                    NOT_FOUND,
                 )
             ],
             summary=f"project {title!r} not found",
         )
     return project
+
+
+SHOWN_TITLES = 10  # a server with at most this many projects has them all named
+
+
+def _other_titles(session: Session, title: str) -> str:
+    """What to add to "no project with this title": the close titles, or every title."""
+
+    def listed() -> list[tuple[int, str]]:
+        page = session.client.projects.list(include="id,title", page_size=100)
+        return [(p.id, p.title or "") for p in page.items or ()]
+
+    projects = session.call("listing projects", listed)
+    if not projects:
+        return " (it has no project yet; `eventgold push --project TITLE` creates one)"
+    ids = {t: i for i, t in sorted(projects, reverse=True)}  # the lowest id of a title
+    folded = title.casefold().strip()
+    close = [t for t in ids if t.casefold().strip() == folded] or difflib.get_close_matches(
+        title, list(ids), n=3, cutoff=0.75
+    )
+    if close:
+        return "; did you mean " + " or ".join(f"{t!r} (id {ids[t]})" for t in close) + "?"
+    if len(projects) <= SHOWN_TITLES:
+        return "; its projects: " + ", ".join(repr(t) for _, t in sorted(projects))
+    return ""
 
 
 def config_labels(label_config: str) -> tuple[set[str], set[str]]:

@@ -14,8 +14,10 @@ Secrets live in a credentials file readable only by its owner and never appear i
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -75,11 +77,31 @@ def save_credentials(path: Path, creds: Credentials) -> None:
 
 
 def load_credentials(path: Path) -> Credentials | None:
+    """The credentials saved at `path`, None if there is no such file; a damaged file is a
+    `ServerError` that names it (never its content: it holds the password and the token)."""
     path = Path(path)
     if not path.exists():
         return None
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return Credentials(username=data["username"], password=data["password"], token=data["token"])
+    data = _read_record(path, ("username", "password", "token"))
+    if data is None:
+        raise ServerError(
+            f"{path} is damaged (not the JSON of a username, password and token that "
+            "`eventgold serve` wrote); it holds the local server's admin password and API "
+            "token: restore it from a backup (commands that talk to a server also take --url "
+            "and --api-key)"
+        )
+    return Credentials(
+        username=str(data["username"]), password=str(data["password"]), token=str(data["token"])
+    )
+
+
+def _read_record(path: Path, keys: tuple[str, ...]) -> dict[str, object] | None:
+    """The JSON object at `path` if it has every one of `keys`, else None."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) and all(k in data for k in keys) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,11 +128,37 @@ class Database:
             "POSTGRE_PORT": str(parts.port or 5432),
         }
 
+    @property
+    def password(self) -> str:
+        return (urlsplit(self.url).password or "") if self.url else ""
+
     def describe(self) -> str:
         if not self.url:
             return "SQLite"
         parts = urlsplit(self.url)
         return f"PostgreSQL {parts.hostname}:{parts.port or 5432}/{parts.path.lstrip('/')}"
+
+
+_EXCEPTION_LINE = re.compile(r"^[\w.]+(?:Error|Exception|Exit): \S")
+
+
+def log_reason(log: Path, *, hide: tuple[str, ...]) -> str:
+    """``": <why>"``: the last exception line of a failed run's log (say, a database that
+    refused the connection), else its last line, with any of `hide` (secrets) masked; "" if the
+    log is empty."""
+    try:
+        lines = [
+            ln.strip() for ln in log.read_text(encoding="utf-8", errors="replace").splitlines()
+        ]
+    except OSError:
+        return ""
+    last = next((ln for ln in reversed(lines) if _EXCEPTION_LINE.match(ln)), "") or next(
+        (ln for ln in reversed(lines) if ln), ""
+    )
+    for secret in hide:
+        if secret:
+            last = last.replace(secret, "***")
+    return f": {last[:300]}" if last else ""
 
 
 def label_studio_bin() -> str:
@@ -184,7 +232,8 @@ def init_data_dir(
                 f"label-studio init took more than {timeout:.0f} s; see {log}"
             ) from exc
     if proc.returncode != 0:
-        raise ServerError(f"label-studio init failed (exit {proc.returncode}); see {log}")
+        why = log_reason(log, hide=(creds.password, creds.token, db.password))
+        raise ServerError(f"label-studio init failed (exit {proc.returncode}){why}; see {log}")
     (data_dir / ".eventgold-initialised").write_text(db.url or "sqlite")
 
 
@@ -196,23 +245,56 @@ def copy_template(template: Path, data_dir: Path) -> None:
     shutil.copytree(template, data_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.log"))
 
 
-def port_is_free(host: str, port: int) -> bool:
+PORT_RANGE = (1, 65535)
+
+
+def _bind_error(host: str, port: int) -> OSError | None:
+    """Why `host:port` cannot be listened on now, or None if it can."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
-        except OSError:
-            return False
-    return True
+        except OSError as exc:
+            return exc
+    return None
+
+
+def port_is_free(host: str, port: int) -> bool:
+    return _bind_error(host, port) is None
 
 
 def require_free_port(host: str, port: int) -> None:
-    """Raise `ServerError` if `port` is taken: Label Studio would silently take another."""
-    if not port_is_free(host, port):
+    """Raise `ServerError` if nothing can listen on `host:port`: a port out of range or 0 (which
+    the system replaces by any free one), a busy port (Label Studio would silently take
+    another), or a host that is not an address of this machine."""
+    low, high = PORT_RANGE
+    if not low <= port <= high:
+        raise ServerError(f"--port must be {low} to {high}, got {port}")
+    exc = _bind_error(host, port)
+    if exc is None:
+        return
+    if isinstance(exc, socket.gaierror):
+        raise ServerError(
+            f"cannot listen on --host {host!r}: not a host name or address this machine "
+            "resolves; give one of its addresses (127.0.0.1 for this machine only, 0.0.0.0 for "
+            "every interface)"
+        )
+    if exc.errno == errno.EADDRNOTAVAIL:
+        raise ServerError(
+            f"cannot listen on --host {host}: not an address of this machine; give one of its "
+            "addresses (127.0.0.1 for this machine only, 0.0.0.0 for every interface)"
+        )
+    if exc.errno == errno.EACCES:
+        raise ServerError(
+            f"port {port} on {host} needs privileges this user lacks (ports below 1024 are "
+            "reserved); choose another with --port"
+        )
+    if exc.errno == errno.EADDRINUSE:
         raise ServerError(
             f"port {port} on {host} is already in use; choose another with --port "
             "(Label Studio would silently move to a different port)"
         )
+    raise ServerError(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -253,7 +335,7 @@ def start(
     """Start Label Studio on an initialised data folder; return once `/health` answers.
 
     Raises `ServerError` if the port is taken, the process dies, or it is not healthy in time;
-    the process is stopped in those cases so nothing is left behind.
+    the process is stopped in those cases, and when interrupted, so nothing is left behind.
     """
     data_dir = Path(data_dir).resolve()
     require_free_port(host, port)
@@ -276,16 +358,24 @@ def start(
             cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
         )
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise ServerError(
-                f"Label Studio exited with code {proc.returncode} while starting; see {log}"
-            )
-        if health(url, timeout=1.0):
-            return RunningServer(
-                url=url, pid=proc.pid, data_dir=data_dir, log=log, credentials=creds
-            )
-        time.sleep(0.25)
+    try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                why = log_reason(log, hide=(creds.password, creds.token, db.password))
+                raise ServerError(
+                    f"Label Studio exited with code {proc.returncode} while starting{why}; "
+                    f"see {log}"
+                )
+            if health(url, timeout=1.0):
+                return RunningServer(
+                    url=url, pid=proc.pid, data_dir=data_dir, log=log, credentials=creds
+                )
+            time.sleep(0.25)
+    except BaseException:
+        # Ctrl-C while it starts: the server runs in its own session, so nothing else would
+        # stop it, and no state file records it yet (`serve stop` could not find it).
+        stop_pid(proc.pid)
+        raise
     stop_pid(proc.pid)
     raise ServerError(f"Label Studio did not answer {url}/health within {timeout:.0f} s; see {log}")
 
@@ -350,15 +440,31 @@ def ensure_home(home: Home, *, db: Database = Database()) -> Credentials:
     return creds
 
 
-def serve(home: Home, *, host: str, port: int, db: Database = Database()) -> RunningServer:
-    """Start (initialising on first run) the server of `home` and record its pid and URL."""
+def home_option(home: Home) -> str:
+    """`` --home X`` to repeat in a command line, or "" for the default home."""
+    return "" if home.root == DEFAULT_HOME else f" --home {home.root}"
+
+
+def check_serve(home: Home, *, host: str, port: int) -> None:
+    """Raise `ServerError` if `serve` would fail at once: the home's server already runs, the
+    home is a file, or nothing can listen on `host:port`. Cheap: before a first run's ~30 s."""
     running = running_server(home)
     if running is not None:
         raise ServerError(
             f"a server for {home.root} is already running at {running['url']} "
-            f"(pid {running['pid']}); stop it with `eventgold serve stop`"
+            f"(pid {running['pid']}); stop it with `eventgold serve{home_option(home)} stop`"
         )
-    require_free_port(host, port)  # before a first run's ~30 s of set-up, not after
+    if home.root.exists() and not home.root.is_dir():
+        raise ServerError(
+            f"--home {home.root} is a file, not a folder; give a folder (made if missing)"
+        )
+    load_credentials(home.credentials)  # a damaged file is named now, not after a first run
+    require_free_port(host, port)
+
+
+def serve(home: Home, *, host: str, port: int, db: Database = Database()) -> RunningServer:
+    """Start (initialising on first run) the server of `home` and record its pid and URL."""
+    check_serve(home, host=host, port=port)  # before a first run's ~30 s of set-up, not after
     creds = ensure_home(home, db=db)
     server = start(home.data_dir, creds, host=host, port=port, db=db)
     with atomic_file(home.state) as fh:
@@ -366,11 +472,26 @@ def serve(home: Home, *, host: str, port: int, db: Database = Database()) -> Run
     return server
 
 
-def running_server(home: Home) -> dict[str, object] | None:
-    """The recorded server of `home` if its process is still alive and healthy."""
+def read_state(home: Home) -> dict[str, object] | None:
+    """What `serve` recorded of the server it started (url, pid, db), None if nothing is; a
+    damaged record is a `ServerError` that names it."""
     if not home.state.exists():
         return None
-    state = json.loads(home.state.read_text(encoding="utf-8"))
+    state = _read_record(home.state, ("url", "pid"))
+    if state is None or not isinstance(state["pid"], int):
+        raise ServerError(
+            f"{home.state} is damaged (not the JSON of a url and a pid that `eventgold serve` "
+            "wrote); if its server still runs, stop it by its pid (`ps aux | grep label-studio`), "
+            "then delete that file"
+        )
+    return state
+
+
+def running_server(home: Home) -> dict[str, object] | None:
+    """The recorded server of `home` if its process is still alive and healthy."""
+    state = read_state(home)
+    if state is None:
+        return None
     try:
         os.kill(int(state["pid"]), 0)
     except (ProcessLookupError, ValueError, KeyError):
@@ -379,10 +500,41 @@ def running_server(home: Home) -> dict[str, object] | None:
 
 
 def stop_home(home: Home) -> bool:
-    """Stop the recorded server of `home`; True if one was running."""
-    if not home.state.exists():
+    """Stop the recorded server of `home`; True if one was running.
+
+    Only a process that is this home's Label Studio is stopped: after a crash or a reboot the
+    recorded pid can belong to any other program (and `stop_pid` stops its whole group)."""
+    state = read_state(home)
+    if state is None:
         return False
-    state = json.loads(home.state.read_text(encoding="utf-8"))
-    was_running = stop_pid(int(state["pid"]))
+    pid = int(state["pid"])  # an int: read_state checked it
+    was_running = is_home_server(home, pid) and stop_pid(pid)
     home.state.unlink(missing_ok=True)
     return was_running
+
+
+def is_home_server(home: Home, pid: int) -> bool:
+    """Whether process `pid` is the Label Studio that `start` ran on `home`'s data folder (its
+    command line names both); where the command line cannot be read, whether the recorded
+    server answers."""
+    command = _command_line(pid)
+    if command is None:
+        return running_server(home) is not None
+    return "label-studio" in command and str(home.data_dir.resolve()) in command
+
+
+def _command_line(pid: int) -> str | None:
+    """The command line of process `pid` ("" if there is none), None if it cannot be read."""
+    proc = Path(f"/proc/{pid}/cmdline")
+    if Path("/proc/self/cmdline").exists():
+        try:
+            return proc.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            return ""  # no such process (any more)
+    try:
+        done = subprocess.run(
+            ["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip()

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, Tim
 from rich.progress import Progress as Bar
 
 from eventgold.annotate.labelstudio.connection import ConnectionProblem, Session, connect
-from eventgold.annotate.labelstudio.server import DEFAULT_HOME
+from eventgold.annotate.labelstudio.server import DEFAULT_HOME, ServerError
 from eventgold.problems import Problem, ProblemsError
 from eventgold.progress import Steps
 from eventgold.schema import Schema, default_schema_path, load_schema
@@ -129,7 +129,7 @@ def user_errors() -> Iterator[None]:
         )
     except ProblemsError as exc:
         fail(exc.summary or "invalid input", problems=exc.problems)
-    except ConnectionProblem as exc:
+    except (ConnectionProblem, ServerError) as exc:
         fail(str(exc))
     except ApiError as exc:
         fail(f"Label Studio refused the request: HTTP {exc.status_code}: {api_detail(exc.body)}")

@@ -41,11 +41,6 @@ def _home(ctx: typer.Context, home: Path | None) -> srv.Home:
     return given or srv.Home(DEFAULT_HOME_PATH)
 
 
-def home_options(home: srv.Home) -> str:
-    """`` --home X`` to repeat in a command line, or "" for the default home."""
-    return "" if home.root == DEFAULT_HOME_PATH else f" --home {home.root}"
-
-
 @serve_app.callback(invoke_without_command=True)
 def serve_cli(
     ctx: typer.Context,
@@ -71,7 +66,7 @@ def serve_cli(
         return
     try:
         with user_errors():
-            srv.require_free_port(host, port)  # before saying that a long first run starts
+            srv.check_serve(the_home, host=host, port=port)  # before a long first run starts
             if not (the_home.data_dir / ".eventgold-initialised").exists():
                 err.print("first run: initialising Label Studio (about 30 s)…")
             server = srv.serve(the_home, host=host, port=port, db=srv.Database(db))
@@ -83,7 +78,7 @@ def serve_cli(
     out.print(f"  password and API token: in {the_home.credentials} (owner-only)")
     if show_token:
         out.print(f"  API token: {creds.token}")
-    if home_options(the_home):
+    if srv.home_option(the_home):
         out.print(
             f"  other commands find this server with --home {the_home.root} or "
             f"{HOME_ENV}={the_home.root}"
@@ -91,7 +86,7 @@ def serve_cli(
     else:
         out.print("  other commands find this server automatically from this folder")
     if detach:
-        out.print(f"  stop it with: eventgold serve{home_options(the_home)} stop")
+        out.print(f"  stop it with: eventgold serve{srv.home_option(the_home)} stop")
         return
     out.print("  press Ctrl+C to stop")
     try:
@@ -121,6 +116,6 @@ def status_cli(ctx: typer.Context, home: SubHomeOpt = None) -> None:
     if state is None:
         fail(
             f"no local Label Studio is running from {the_home.root} (start one with "
-            f"`eventgold serve{home_options(the_home)}`)"
+            f"`eventgold serve{srv.home_option(the_home)}`)"
         )
     out.print(f"running at {state['url']} (pid {state['pid']}, {state.get('db', 'SQLite')})")

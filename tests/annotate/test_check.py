@@ -47,3 +47,43 @@ def test_check_cli_prints_each_finding_with_its_link_and_exits_1(ls_server, pull
         in result.output
     )
     assert TEST_CREDS.token not in result.output
+
+
+def test_check_says_when_the_projects_labels_differ_from_the_schema(ls_server, pulled_project):  # noqa: F811
+    """Every annotation with the label the schema lacks is a finding: pull said why, check
+    listed them without it."""
+    import dataclasses
+
+    from eventgold.annotate.labelstudio.connection import connect
+
+    narrower = dataclasses.replace(
+        SCHEMA, entities=tuple(e for e in SCHEMA.entities if e.label != "LOCATION")
+    )
+    with connect(url=ls_server.url, api_key=TEST_CREDS.token) as session:
+        title = pulled_project["title"]
+        report = drain(check_project(session, project_title=title, schema=narrower))
+        same = drain(check_project(session, project_title=title, schema=SCHEMA))
+    assert report.config_differences == (
+        "entity labels in the project but not in the schema: LOCATION",
+    )
+    assert same.config_differences == ()
+
+
+def test_check_cli_warns_that_the_projects_labels_differ(ls_server, pulled_project, tmp_path):  # noqa: F811
+    from eventgold.schema import default_schema_path
+
+    renamed = tmp_path / "renamed.yaml"
+    text = default_schema_path().read_text(encoding="utf-8")
+    renamed.write_text(text.replace("VICTIM_GROUP", "VICTIMS"), encoding="utf-8")
+    result = CliRunner().invoke(
+        app,
+        ["check", "--project", pulled_project["title"], "--url", ls_server.url,
+         "--api-key", TEST_CREDS.token, "--schema", str(renamed)],
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert (
+        "warning: the project's labels differ from the schema's, so annotations with a label the "
+        "schema lacks are rejected\n"
+        "  - entity labels missing from the project: VICTIMS\n"
+        "  - entity labels in the project but not in the schema: VICTIM_GROUP\n"
+    ) in result.output

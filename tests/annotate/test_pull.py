@@ -417,3 +417,15 @@ def test_choose_reads_a_naive_updated_at_as_utc():
             choose([aware_earlier, naive_later, aware_offset], selection=selection) is naive_later
         )
     assert choose([aware_earlier, ann(4, "2026-05-01T10:00:00")]) is aware_earlier
+
+
+def test_an_unknown_selection_is_named_as_the_option(ls_session, tmp_path):
+    from eventgold.problems import ProblemsError
+
+    with pytest.raises(ProblemsError) as caught:
+        pull_to_gold(ls_session, project_title="any", out_dir=tmp_path / "gold", schema=SCHEMA,
+                     selection="bogus")  # fmt: skip
+    assert [str(p) for p in caught.value.problems] == [
+        "--selection: unknown rule 'bogus'; allowed: ground-truth-then-latest, latest"
+    ]
+    assert not (tmp_path / "gold").exists()

@@ -392,3 +392,18 @@ def test_duplicates_from_an_earlier_run_are_reported_then_removed_on_request(
     ]
     ids = sorted(k.task_id for k in iter_task_keys(ls_session, first.project_id))
     assert earlier[0] not in ids and earlier[1] in ids and len(ids) == 4
+
+
+def test_bad_push_options_are_named_as_the_command_line_names_them(ls_session, project_title):
+    """`batch_size: must be >= 1` named a parameter the user never typed."""
+    docs = [Document(id="o1", text="Gunmen struck Kabul.")]
+    with pytest.raises(ProblemsError) as caught:
+        drain(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA,
+                   batch_size=0))  # fmt: skip
+    assert [str(p) for p in caught.value.problems] == ["--batch-size: must be >= 1, got 0"]
+    with pytest.raises(ProblemsError) as caught:
+        drain(push(ls_session, project_title=project_title, documents=docs, schema=SCHEMA,
+                   predictions=docs, model_version="a,b"))  # fmt: skip
+    assert [str(p) for p in caught.value.problems] == [
+        "--model-version: predictions need a model version without commas, got 'a,b'"
+    ]

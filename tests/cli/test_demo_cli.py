@@ -48,3 +48,20 @@ def test_demo_outside_a_clone_names_what_is_missing_before_starting_a_server(tmp
     assert "the demo runs from a clone of the eventgold repository" in result.output
     assert "corpus/documents.jsonl" in result.output and "gold" in result.output
     assert not (tmp_path / "work").exists()  # no Label Studio was initialised
+
+
+def test_demo_refuses_a_busy_port_before_initialising_a_server(tmp_path, monkeypatch):
+    import socket
+
+    monkeypatch.chdir(ROOT)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        args = ["demo", "--workdir", str(tmp_path / "work"), "--port", str(port)]
+        result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert f"error: port {port} on 127.0.0.1 is already in use; choose another with --port" in (
+        result.output
+    )
+    assert not (tmp_path / "work").exists()  # refused at once, not after a 30 s init

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,27 @@ def sleeper() -> Iterator[subprocess.Popen]:
 
 
 @pytest.fixture
+def home_server() -> Iterator[Callable[[Path], subprocess.Popen]]:
+    """Start a process that stands in for the Label Studio of a home: in its own session, and
+    with a command line that names label-studio and the home's data folder, as `start` runs
+    it (`serve stop` stops nothing else)."""
+    started: list[subprocess.Popen] = []
+
+    def start(home: Path) -> subprocess.Popen:
+        data_dir = srv.Home(home).data_dir.resolve()
+        argv = [sys.executable, "-c", "import time; time.sleep(120)", "label-studio", "start"]
+        proc = subprocess.Popen([*argv, "--data-dir", str(data_dir)], start_new_session=True)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+@pytest.fixture
 def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run from a folder without a default home, with no Label Studio in the environment."""
     cwd = tmp_path / "cwd"
@@ -50,24 +72,43 @@ def record(home: Path, url: str, pid: int) -> None:
     "where", [["serve", "--home", "{home}", "stop"], ["serve", "stop", "--home", "{home}"]]
 )
 def test_serve_stop_takes_the_home_before_or_after_stop(
-    tmp_path: Path, elsewhere: Path, sleeper: subprocess.Popen, where: list[str]
-) -> None:
+    tmp_path: Path, elsewhere: Path, home_server: Callable[[Path], subprocess.Popen],
+    where: list[str],
+) -> None:  # fmt: skip
     home = tmp_path / "my-home"
-    record(home, "http://127.0.0.1:9", sleeper.pid)
+    server = home_server(home)
+    record(home, "http://127.0.0.1:9", server.pid)
     result = runner.invoke(app, [w.format(home=home) for w in where])
     assert result.exit_code == 0, result.output
     assert result.stdout == "stopped\n"
-    assert sleeper.wait(timeout=10) is not None and not srv.Home(home).state.exists()
+    assert server.wait(timeout=10) is not None and not srv.Home(home).state.exists()
 
 
 def test_serve_stop_takes_the_home_from_the_environment(
-    tmp_path: Path, elsewhere: Path, sleeper: subprocess.Popen
+    tmp_path: Path, elsewhere: Path, home_server: Callable[[Path], subprocess.Popen]
 ) -> None:
     home = tmp_path / "env-home"
-    record(home, "http://127.0.0.1:9", sleeper.pid)
+    server = home_server(home)
+    record(home, "http://127.0.0.1:9", server.pid)
     result = runner.invoke(app, ["serve", "stop"], env={"EVENTGOLD_HOME": str(home)})
     assert result.exit_code == 0 and result.stdout == "stopped\n"
-    assert sleeper.wait(timeout=10) is not None
+    assert server.wait(timeout=10) is not None
+
+
+def test_serve_stop_leaves_alone_a_process_that_took_the_recorded_pid(
+    tmp_path: Path, elsewhere: Path, sleeper: subprocess.Popen,
+    home_server: Callable[[Path], subprocess.Popen],
+) -> None:  # fmt: skip
+    """After a crash or a reboot the recorded pid is any program's: `serve stop` killed it (and
+    its process group), while `serve status` said nothing ran. So is another home's server."""
+    home = tmp_path / "my-home"
+    other = home_server(tmp_path / "other-home")
+    for pid in (sleeper.pid, other.pid):
+        record(home, "http://127.0.0.1:9", pid)
+        result = runner.invoke(app, ["serve", "--home", str(home), "stop"])
+        assert result.exit_code == 0 and result.stdout == "no server was running\n"
+        assert not srv.Home(home).state.exists()  # the stale record is dropped
+    assert sleeper.poll() is None and other.poll() is None  # both still run
 
 
 @pytest.mark.labelstudio

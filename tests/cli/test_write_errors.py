@@ -61,4 +61,6 @@ def test_serve_home_that_is_a_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["serve", "--home", str(a_file), "--port", port])
     assert isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 1
-    assert f"error: a file where a folder is expected: {a_file}\n" in result.output
+    assert f"error: --home {a_file} is a file, not a folder; give a folder (made if missing)\n" in (
+        result.output
+    )

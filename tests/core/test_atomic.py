@@ -75,3 +75,50 @@ def test_scratch_left_by_a_killed_run_is_removed_by_the_next_one(tmp_path) -> No
     assert live.exists() and unrelated.exists()
     assert (tmp_path / "gold" / "x").read_text() == "new"
     assert (tmp_path / "card.md").read_text() == "card"
+
+
+@pytest.mark.parametrize("failing", ["aside", "in"])
+def test_a_failed_swap_keeps_the_old_folder_and_leaves_no_staging(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """A folder that may not be moved (immutable, another owner's): the staging folder with
+    the new result was left beside it, and a move of the new one in after the old one was
+    moved aside left no folder at the path at all."""
+    import os
+
+    import eventgold.atomic as atomic
+
+    target = tmp_path / "gold"
+    with atomic_dir(target) as staging:
+        (staging / "a").write_text("1")
+    replace = os.replace
+
+    def refused(src, dst) -> None:
+        moving = "aside" if str(src) == str(target) else "in" if ".staging." in str(src) else ""
+        if moving == failing:
+            raise PermissionError(1, "Operation not permitted", str(src))
+        replace(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", refused)
+    with pytest.raises(PermissionError), atomic_dir(target) as staging:
+        (staging / "b").write_text("2")
+    assert sorted(p.name for p in target.iterdir()) == ["a"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gold"]
+
+
+def test_a_scratch_folder_that_cannot_be_made_names_its_folder(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The error named the temporary folder (`.eventgold-pull-<pid>.<random>`), a path the
+    user never gave, instead of the folder that cannot be written."""
+    import tempfile
+
+    from eventgold.atomic import scratch_dir
+
+    def refused(suffix=None, prefix=None, dir=None) -> str:
+        raise PermissionError(13, "Permission denied", f"{dir}/{prefix}abc123")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refused)
+    with pytest.raises(PermissionError) as caught:
+        scratch_dir(tmp_path / "out", ".eventgold-pull-")
+    assert caught.value.filename == str(tmp_path / "out")

@@ -257,3 +257,67 @@ def test_a_default_label_studio_refuses_a_local_backend(
     assert message.startswith(f"project {project_title!r}: Label Studio refused the backend {url}")
     assert "ML_BLOCK_LOCAL_IP=false" in message
     assert require_project(ls_session, project_title).id > 0
+
+
+def test_a_backend_that_does_not_answer_is_named_without_label_studios_error_body(
+    ml_session: Session, project: str
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    with pytest.raises(ProblemsError) as caught:
+        connect_backend(ml_session, project_title=project, url=url)
+    assert caught.value.summary == f"cannot connect {url}"
+    assert str(caught.value.problems[0]) == (
+        f"project {project!r}: Label Studio cannot reach the backend at {url} (connection "
+        "refused on /health); start it with `eventgold backend serve`, and give --url as the "
+        "Label Studio server reaches it"
+    )
+    pid = require_project(ml_session, project).id
+    assert list(ml_session.client.ml.list(project=pid)) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        (
+            "notaurl",
+            "give the backend's address as the Label Studio server reaches it, such as "
+            "http://127.0.0.1:9090",
+        ),
+        (
+            "127.0.0.1:9090",
+            "give the backend's address as the Label Studio server reaches it, "
+            "such as http://127.0.0.1:9090",
+        ),
+        (
+            "http://user:PASSW0RD@127.0.0.1:9090",
+            "holds a user name or password; give it without them",
+        ),
+    ],
+)
+def test_a_backend_url_that_is_not_one_is_refused_before_label_studio_sees_it(
+    ml_session: Session, project: str, url: str, why: str
+) -> None:
+    """Label Studio answered these with its whole error body (request id, version, ...) and a
+    hint about local addresses that did not apply."""
+    with pytest.raises(ProblemsError) as caught:
+        connect_backend(ml_session, project_title=project, url=url)
+    problem = caught.value.problems[0]
+    assert problem.where == "--url"
+    assert problem.message.endswith(why) and "PASSW0RD" not in problem.message
+    assert caught.value.summary == f"cannot connect a backend to project {project!r}"
+
+
+def test_order_with_a_connected_backend_that_stopped_says_to_start_it(
+    ml_session: Session, project: str, schema: Schema
+) -> None:
+    """Label Studio's state code (`state DI`) and "no model version" were all it said."""
+    backend = Backend(holder=ModelHolder(load_models("rules", schema=schema)), schema=schema)
+    with serve(backend) as url:
+        connect_backend(ml_session, project_title=project, url=url)
+    with pytest.raises(ProblemsError) as caught:
+        drain(order(ml_session, project_title=project))
+    assert str(caught.value.problems[0]) == (
+        f"project {project!r}: its ML backend {url} is not usable (Label Studio says: "
+        "disconnected): it does not answer; start it (`eventgold backend serve`) at that "
+        "address, then run order again"
+    )

@@ -206,3 +206,21 @@ def test_create_whose_answer_is_lost_is_found_not_created_twice(
     # One lookup before creating, none inside the first attempt, one inside the retry.
     assert lookups == [project_title, project_title]
     assert [p.id for p in find_projects(ls_session, project_title)] == [ref.id]
+
+
+def test_a_title_that_matches_none_names_the_close_titles(ls_session, project_title):
+    """A title off by case, a space or a letter was only "not found": the user had to open
+    Label Studio to see what it was called."""
+    from eventgold.annotate.labelstudio.project import NOT_FOUND, require_project
+
+    made = ls_session.client.projects.create(title=project_title)
+    for given in (project_title.upper(), f"{project_title} ", project_title[:-1] + "#"):
+        with pytest.raises(ProblemsError) as info:
+            require_project(ls_session, given)
+        [problem] = info.value.problems
+        assert problem.code == NOT_FOUND and info.value.summary == f"project {given!r} not found"
+        # The closest first (a typo may find other tests' titles too on the shared server).
+        assert str(problem).startswith(
+            f"project {given!r}: no project with this title on {ls_session.url}; did you mean "
+            f"{project_title!r} (id {made.id})"
+        )

@@ -1,12 +1,15 @@
 """Atomic writes: a reader never sees a half-written file or folder.
 
 Files are written to a temporary sibling and renamed; folders are built beside the target and
-swapped in with two renames, so a crash leaves either the old or the new content.
+swapped in with one atomic exchange (Linux), so a crash leaves either the old or the new content.
+Where the exchange is missing, two renames do it, and a crash between them leaves the old folder
+aside; the next write of that folder puts it back first (`restore_swapped_out`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import glob
 import os
@@ -47,6 +50,44 @@ def remove_stale_scratch(parent: Path, stem: str) -> None:
         else:
             with contextlib.suppress(FileNotFoundError):
                 entry.unlink()
+
+
+def restore_swapped_out(path: Path) -> None:
+    """Put back the folder that an `atomic_dir` killed between its two renames moved aside
+    (``.<name>.old.<pid>.*`` of a process that is gone) when nothing is at `path`: that folder
+    is the previous content, whole (it is deleted only once the new one is in place)."""
+    path = Path(path)
+    if path.exists() or path.is_symlink():
+        return
+    stem = f".{path.name}.old."
+    for entry in sorted(path.parent.glob(f"{glob.escape(stem)}*")):
+        pid, dot, _ = entry.name[len(stem) :].partition(".")
+        if dot and pid.isdigit() and not _alive(int(pid)) and entry.is_dir():
+            os.rename(entry, path)
+            return
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2  # renameat2 flag: swap two existing paths in one step
+# Errors that mean "no exchange here" (an old kernel, libc, or a file system without it).
+_NO_EXCHANGE = frozenset({errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP})
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap the entries at `a` and `b` atomically (Linux ``renameat2``); False where that is
+    not available (nothing was changed then)."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):  # not glibc 2.28+ / not Linux
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
+    renameat2.argtypes += [ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in _NO_EXCHANGE:
+        return False
+    raise OSError(code, os.strerror(code), str(b))
 
 
 def _umask() -> int:
@@ -115,11 +156,14 @@ def scratch_dir(parent: Path, stem: str) -> tempfile.TemporaryDirectory[str]:
 def atomic_dir(path: Path) -> Iterator[Path]:
     """Yield an empty staging folder; on success it replaces `path` as a whole.
 
-    The old folder is moved aside, the new one moved in, then the old one deleted. If the
-    body raises, the staging folder is removed and `path` is untouched.
+    The new folder and the old one swap places in one step (`_exchange`; else the old one is
+    moved aside and the new one moved in), then the old one is deleted. If the body raises,
+    the staging folder is removed and `path` is untouched. A run killed midway leaves only
+    scratch entries that the next write of `path` removes (or puts back: `restore_swapped_out`).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    restore_swapped_out(path)
     for kind in ("staging", "old"):
         remove_stale_scratch(path.parent, f".{path.name}.{kind}.")
     staging = Path(
@@ -133,6 +177,9 @@ def atomic_dir(path: Path) -> Iterator[Path]:
     _publish_mode(staging, 0o777)
     old = None
     try:
+        if path.is_dir() and not path.is_symlink() and _exchange(staging, path):
+            shutil.rmtree(staging, ignore_errors=True)  # the old content, under the scratch name
+            return
         if path.exists():
             old = Path(
                 tempfile.mkdtemp(prefix=scratch_prefix(f".{path.name}.old."), dir=path.parent)

@@ -77,7 +77,7 @@ def test_scratch_left_by_a_killed_run_is_removed_by_the_next_one(tmp_path) -> No
     assert (tmp_path / "card.md").read_text() == "card"
 
 
-@pytest.mark.parametrize("failing", ["aside", "in"])
+@pytest.mark.parametrize("failing", ["exchange", "aside", "in"])
 def test_a_failed_swap_keeps_the_old_folder_and_leaves_no_staging(
     tmp_path, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
@@ -92,6 +92,13 @@ def test_a_failed_swap_keeps_the_old_folder_and_leaves_no_staging(
     with atomic_dir(target) as staging:
         (staging / "a").write_text("1")
     replace = os.replace
+
+    def no_exchange(a, b) -> bool:
+        if failing == "exchange":  # renameat2 refuses as rename does
+            raise PermissionError(1, "Operation not permitted", str(b))
+        return False  # the two-rename swap, whose renames fail below
+
+    monkeypatch.setattr(atomic, "_exchange", no_exchange)
 
     def refused(src, dst) -> None:
         moving = "aside" if str(src) == str(target) else "in" if ".staging." in str(src) else ""
@@ -122,3 +129,71 @@ def test_a_scratch_folder_that_cannot_be_made_names_its_folder(
     with pytest.raises(PermissionError) as caught:
         scratch_dir(tmp_path / "out", ".eventgold-pull-")
     assert caught.value.filename == str(tmp_path / "out")
+
+
+def test_a_folder_swap_leaves_no_scratch_and_keeps_a_foreign_sibling(tmp_path) -> None:
+    target = tmp_path / "gold"
+    (tmp_path / "gold.txt").write_text("mine")
+    for text in ("old", "new"):
+        with atomic_dir(target) as staging:
+            (staging / "x").write_text(text)
+    assert (target / "x").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gold", "gold.txt"]
+
+
+def test_the_two_rename_swap_works_where_there_is_no_exchange(tmp_path, monkeypatch) -> None:
+    from eventgold import atomic
+
+    monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)
+    target = tmp_path / "gold"
+    for text in ("old", "new"):
+        with atomic_dir(target) as staging:
+            (staging / "x").write_text(text)
+    assert (target / "x").read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["gold"]
+
+
+KILLED_BETWEEN_RENAMES = """
+import os, signal, sys
+from pathlib import Path
+from eventgold import atomic
+
+atomic._exchange = lambda a, b: False  # a system without renameat2: the two-rename swap
+real_replace = os.replace
+
+def replace(src, dst):
+    real_replace(src, dst)
+    if ".old." in os.fspath(dst):  # the old folder is aside, the new one not yet in place
+        os.kill(os.getpid(), signal.SIGKILL)
+
+atomic.os.replace = replace
+with atomic.atomic_dir(Path(sys.argv[1])) as staging:
+    (staging / "x").write_text("new")
+"""
+
+
+def test_a_folder_moved_aside_by_a_killed_swap_is_put_back_by_the_next_write(tmp_path) -> None:
+    """Killed between the two renames of the fallback swap, a run leaves no folder at the
+    target and the previous one aside: the next write puts it back before anything else, so
+    a failing next run still leaves the previous content (it used to delete it as scratch)."""
+    import signal
+    import subprocess
+    import sys
+
+    target = tmp_path / "gold"
+    with atomic_dir(target) as staging:
+        (staging / "x").write_text("old")
+    script = tmp_path / "swap.py"
+    script.write_text(KILLED_BETWEEN_RENAMES)
+    killed = subprocess.run([sys.executable, str(script), str(target)], capture_output=True)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert not target.exists()
+    aside = [p.name for p in tmp_path.iterdir() if p.name.startswith(".gold.old.")]
+    assert len(aside) == 1
+    with pytest.raises(RuntimeError), atomic_dir(target):
+        raise RuntimeError("this run fails too")
+    assert (target / "x").read_text() == "old"
+    with atomic_dir(target) as staging:
+        (staging / "x").write_text("new")
+    assert (target / "x").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gold", "swap.py"]

@@ -25,7 +25,7 @@ def test_gold_from_folder_or_file(gold_dir: Path, schema, gold_docs) -> None:
 def test_missing_gold_file(tmp_path: Path, schema) -> None:
     with pytest.raises(FileNotFoundError):
         load_gold(tmp_path / "gone", schema)
-    with pytest.raises(ProblemsError, match="has no documents.jsonl, so it is not a gold folder"):
+    with pytest.raises(ProblemsError, match=r"has no documents\.jsonl, so it is not a gold folder"):
         load_gold(tmp_path, schema)  # an empty folder
 
 

@@ -183,3 +183,13 @@ def get_schema(path: Path | None) -> Schema:
     """The schema at `path`, or at `default_schema_path()` if None; errors end the command."""
     with user_errors():
         return load_schema(schema_file(path))
+
+
+def warn_config_differences(differences: Sequence[str]) -> None:
+    """Warn (stderr) that a project's labels differ from the schema's, one line a difference."""
+    if differences:
+        err.print(
+            "warning: the project's labels differ from the schema's, so annotations with a "
+            "label the schema lacks are rejected" + "".join(f"\n  - {d}" for d in differences),
+            markup=False,
+        )

@@ -17,11 +17,11 @@ from eventgold.cli._common import (
     HomeOpt,
     SchemaOpt,
     UrlOpt,
-    err,
     get_schema,
     out,
     run_steps,
     user_errors,
+    warn_config_differences,
 )
 
 _STAGES = {"check": "reading the export"}
@@ -33,13 +33,7 @@ def print_check_report(report: CheckReport, *, title: str) -> None:
         f"{report.annotations} submitted annotation(s); pull would reject {report.rejected} "
         f"annotation(s) and leave {report.relations_dropped} relation(s) out"
     )
-    if report.config_differences:
-        err.print(
-            "warning: the project's labels differ from the schema's, so annotations with a "
-            "label the schema lacks are rejected"
-            + "".join(f"\n  - {d}" for d in report.config_differences),
-            markup=False,
-        )
+    warn_config_differences(report.config_differences)
     for f in report.findings[:MAX_SHOWN]:
         verdict = "rejected whole" if f.kind == REJECTED else "relation left out"
         head = f"task {f.task_id} ('{f.doc_id}'), annotation {f.annotation_id} by {f.annotator}"

@@ -24,6 +24,7 @@ from eventgold.cli._common import (
     out,
     run_steps,
     user_errors,
+    warn_config_differences,
 )
 from eventgold.paths import require_distinct_paths
 from eventgold.problems import allowed
@@ -56,13 +57,7 @@ def print_pull_report(report: PullReport, *, read: str = "") -> None:
         out.print(
             f"  {report.utf16_converted} span(s) had UTF-16 offsets, converted to code points"
         )
-    if report.config_differences:
-        err.print(
-            "warning: the project's labels differ from the schema's, so annotations with a "
-            "label the schema lacks are rejected"
-            + "".join(f"\n  - {d}" for d in report.config_differences),
-            markup=False,
-        )
+    warn_config_differences(report.config_differences)
     if not report.documents:
         err.print(
             "warning: no task has a usable annotation yet, so the gold folder holds no documents"

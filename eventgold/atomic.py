@@ -113,10 +113,10 @@ def atomic_file(
     if path.is_dir():  # else the rename fails with the temporary file's name in the error
         raise IsADirectoryError(errno.EISDIR, "a folder where a file is expected", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_scratch(path.parent, f".{path.name}.")
-    fd, tmp = tempfile.mkstemp(
-        prefix=scratch_prefix(f".{path.name}."), suffix=".tmp", dir=path.parent
-    )
+    # "tmp." in the stem: a user's own hidden ``.<name>.<number>...`` is never taken for scratch.
+    stem = f".{path.name}.tmp."
+    remove_stale_scratch(path.parent, stem)
+    fd, tmp = tempfile.mkstemp(prefix=scratch_prefix(stem), suffix=".tmp", dir=path.parent)
     text = "b" not in mode
     try:
         with os.fdopen(

@@ -124,7 +124,7 @@ def user_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         fail(
             "interrupted: nothing half-written was kept (files are replaced atomically); run "
-            "the command again to finish (push skips what is already in the project)",
+            "the command again to finish (a re-run never duplicates what is already done)",
             code=130,
         )
     except ProblemsError as exc:

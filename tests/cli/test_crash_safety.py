@@ -154,7 +154,7 @@ def test_train_out(tmp_path) -> None:
 
 INTERRUPTED = (
     "error: interrupted: nothing half-written was kept (files are replaced atomically); run the "
-    "command again to finish (push skips what is already in the project)"
+    "command again to finish (a re-run never duplicates what is already done)"
 )
 
 

@@ -61,8 +61,10 @@ def test_scratch_left_by_a_killed_run_is_removed_by_the_next_one(tmp_path) -> No
     stale = tmp_path / f".gold.staging.{gone}.abc"
     stale.mkdir()
     (stale / "data.parquet").write_bytes(b"x" * 100)
-    stale_file = tmp_path / f".card.md.{gone}.xyz.tmp"
+    stale_file = tmp_path / f".card.md.tmp.{gone}.xyz.tmp"
     stale_file.write_text("half")
+    users = tmp_path / f".card.md.{gone}.notes"  # a user's hidden file, named like a pid
+    users.write_text("mine")
     live = tmp_path / f"{scratch_prefix('.gold.staging.')}live"  # this process: still running
     live.mkdir()
     unrelated = tmp_path / ".gold.staging.notapid"
@@ -72,6 +74,7 @@ def test_scratch_left_by_a_killed_run_is_removed_by_the_next_one(tmp_path) -> No
     with atomic_file(tmp_path / "card.md") as fh:
         fh.write("card")
     assert not stale.exists() and not stale_file.exists()
+    assert users.read_text() == "mine"
     assert live.exists() and unrelated.exists()
     assert (tmp_path / "gold" / "x").read_text() == "new"
     assert (tmp_path / "card.md").read_text() == "card"

@@ -18,7 +18,7 @@ import yaml
 
 from eventgold.problems import Problem, ProblemsError, allowed
 from eventgold.schema_events import EventSpec, check_events_data, events_from_data
-from eventgold.strict_yaml import load_yaml, syntax_problem
+from eventgold.strict_yaml import decode_problem, load_yaml, syntax_problem
 
 
 def _shipped_schemas() -> Path:
@@ -305,11 +305,13 @@ def check_schema_file(path: Path) -> tuple[Schema | None, list[Problem]]:
     except OSError as exc:
         return None, [Problem(where, f"cannot read schema file: {exc.strerror}")]
     try:
-        data, duplicates = load_yaml(raw.decode("utf-8"), where=where)
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, [Problem(where, f"not valid UTF-8 at byte {exc.start}")]
+        return None, [decode_problem(exc, raw, where)]
+    try:
+        data, duplicates = load_yaml(text, where=where)
     except yaml.YAMLError as exc:
-        return None, [syntax_problem(exc, where, raw.decode("utf-8"))]
+        return None, [syntax_problem(exc, where, text)]
     problems = duplicates + check_schema_data(data, path=where)
     if problems:
         return None, problems

@@ -101,14 +101,16 @@ def load_gazetteer(path: Path | None = None) -> Gazetteer:
     where = str(path)
     raw = path.read_bytes()
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ProblemsError(
             [decode_problem(exc, raw, where)], summary=f"gazetteer {path} is not UTF-8 text"
         ) from exc
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ProblemsError(
-            [syntax_problem(exc, where, raw.decode("utf-8"))],
+            [syntax_problem(exc, where, text)],
             summary=f"gazetteer {path} is not valid YAML",
         ) from exc
     if not isinstance(data, dict):

@@ -18,7 +18,6 @@ from eventgold.cli._common import (
     HomeOpt,
     SchemaOpt,
     UrlOpt,
-    fail,
     get_schema,
     open_session,
     out,
@@ -85,12 +84,10 @@ def serve_cli(
     from eventgold.annotate.backend.serving import serve
     from eventgold.annotate.labelstudio.connection import connect
     from eventgold.annotate.labelstudio.project import require_project
-    from eventgold.annotate.labelstudio.server import ServerError, require_free_port
+    from eventgold.annotate.labelstudio.server import require_free_port
 
-    try:
+    with user_errors():
         require_free_port(host, port)  # before loading a model and announcing the address
-    except ServerError as exc:
-        fail(str(exc))
     the_schema = get_schema(schema)
     if str(Path.cwd()) not in sys.path:  # module:function from the current folder
         sys.path.insert(0, str(Path.cwd()))

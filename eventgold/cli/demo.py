@@ -66,10 +66,8 @@ def demo_cli(
                 folders={"--workdir (its gold/)": workdir / "gold"},
             )
     if port is not None:
-        try:
+        with user_errors():
             srv.require_free_port("127.0.0.1", port)  # not after the ~30 s initialisation
-        except srv.ServerError as exc:
-            fail(str(exc))
     scratch = Path(workdir or tempfile.mkdtemp(prefix="eventgold-demo-"))
     home = srv.Home(scratch / "labelstudio")
     started = time.monotonic()

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from eventgold.atomic import atomic_dir, remove_stale_scratch, scratch_prefix
+from eventgold.atomic import atomic_dir, scratch_dir
 from eventgold.dataset.card import render_card
 from eventgold.dataset.features import RowEncoder, canonical, features, to_row
 from eventgold.dataset.folder import (
@@ -317,9 +317,7 @@ def hf_split_files(feats: datasets.Features) -> dict[str, str]:
 
     empty = pa.Table.from_batches([], schema=feats.arrow_schema)
     # Named for this process: a run killed meanwhile leaves it, and the next one removes it.
-    remove_stale_scratch(Path(tempfile.gettempdir()), HF_SCRATCH)
-    tmp_dir = tempfile.TemporaryDirectory(prefix=scratch_prefix(HF_SCRATCH))
-    with tmp_dir as tmp, _quiet_datasets():
+    with scratch_dir(Path(tempfile.gettempdir()), HF_SCRATCH) as tmp, _quiet_datasets():
         datasets.Dataset(empty, info=datasets.DatasetInfo(features=feats)).save_to_disk(tmp)
         state = json.loads(Path(tmp, "state.json").read_text(encoding="utf-8"))
         state["_data_files"] = [{"filename": HF_ARROW}]  # an empty dataset lists none

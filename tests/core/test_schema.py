@@ -172,3 +172,12 @@ def test_a_hotkey_is_a_single_key():
         "s.yaml: entities[4] (ATTACK).hotkey: must be a single key (one character such as '1' "
         "or 'a'), got 'ctrl+1'",
     ]
+
+
+def test_a_schema_that_is_not_utf8_is_located_by_line_and_column(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"name: x\ndescription: caf\xe9\n")
+    schema, problems = check_schema_file(path)
+    assert schema is None and [str(p) for p in problems] == [
+        f"{path} line 2 column 17: not valid UTF-8: byte(s) 0xe9; save the file as UTF-8"
+    ]

@@ -55,6 +55,7 @@ from eventgold.annotate.ledger import Ledger, ledger_path, write_ledger
 from eventgold.annotate.lock import push_lock, server_key
 from eventgold.annotate.project_keys import ProjectKeys, project_keys, quiet_end
 from eventgold.annotate.spool import Spool
+from eventgold.atomic import scratch_dir
 from eventgold.documents import (
     Document,
 )
@@ -64,6 +65,7 @@ from eventgold.schema import Schema
 from eventgold.validate import GOLD_RULES, PREDICTION_RULES, Rules, validate_document
 
 DEFAULT_BATCH_SIZE = 500
+PUSH_SCRATCH = "eventgold-push-"  # the spools' folder in the system's temporary folder
 
 # Problem codes of push.
 CONFLICT = "conflict"  # same doc id, different text
@@ -370,7 +372,8 @@ def _push(
         session, title=project_title, schema=schema, update_config=update_config
     )
     problems: list[Problem] = []
-    with tempfile.TemporaryDirectory(prefix="eventgold-push-") as tmp:
+    # Named for this process: a push killed meanwhile leaves it, and the next one removes it.
+    with scratch_dir(Path(tempfile.gettempdir()), PUSH_SCRATCH) as tmp:
         pred_spool = Spool(Path(tmp), "predictions") if predictions is not None else None
         ann_spool = Spool(Path(tmp), "annotations") if annotations is not None else None
         try:

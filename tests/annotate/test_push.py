@@ -407,3 +407,27 @@ def test_bad_push_options_are_named_as_the_command_line_names_them(ls_session, p
     assert [str(p) for p in caught.value.problems] == [
         "--model-version: predictions need a model version without commas, got 'a,b'"
     ]
+
+
+def test_spools_a_killed_push_left_in_the_temporary_folder_are_removed_by_the_next(
+    ls_session, project_title, tmp_path, monkeypatch
+):
+    import subprocess
+    import sys
+
+    from eventgold.annotate.push import PUSH_SCRATCH
+    from eventgold.atomic import scratch_prefix
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    stale = tmp_path / f"{PUSH_SCRATCH}{int(dead.stdout)}.abc"
+    stale.mkdir()
+    (stale / "predictions.jsonl").write_text("{}\n")
+    live = tmp_path / f"{scratch_prefix(PUSH_SCRATCH)}live"  # this process: a push under way
+    live.mkdir()
+    report = run(
+        push(ls_session, project_title=project_title, documents=[article(0)], schema=SCHEMA)
+    )
+    assert report.imported == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [live.name]

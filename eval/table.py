@@ -11,7 +11,7 @@ import contextlib
 import gc
 import itertools
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 from typing import TextIO
@@ -230,84 +230,136 @@ class TableBuilder:
         self._sizes += sizes
         return m
 
-    def _matrix(self, labels: list[str], sizes: np.ndarray, vocab: list[str]) -> np.ndarray:
-        """``(documents, labels)`` counts of one kind's events."""
-        n, width = len(sizes), len(vocab)
-        if not labels:
-            return np.zeros((n, width), dtype=np.int64)
+    def _events(self, kind: str, sizes: np.ndarray) -> LabelCounts:
+        """One kind's events per document (`sizes`: how many each) and label."""
+        labels = self._flat[kind]
+        vocab = sorted(set(labels))
         index = {label: i for i, label in enumerate(vocab)}
-        lab = np.fromiter(map(index.__getitem__, labels), dtype=np.int64, count=len(labels))
-        doc = np.repeat(np.arange(n), sizes)
-        return np.bincount(doc * width + lab, minlength=n * width).reshape(n, width)
+        code = np.fromiter(map(index.__getitem__, labels), dtype=np.int64, count=len(labels))
+        return LabelCounts.of(
+            np.repeat(np.arange(len(sizes)), sizes), code, tuple(vocab), len(sizes)
+        )
 
     def table(self) -> CountTable:
         n = len(self.doc_ids)
         width = len(self._kinds) + 4
         sizes = np.asarray(self._sizes, dtype=np.int64).reshape(n, width)
-        labels = self._flat
-        entity_kinds = ("same", "left_gold", "left_pred", "paired")
-        set_kinds = ("tp", "fn", "fp")
-
-        def vocab_of(family: str, kinds: tuple[str, ...]) -> list[str]:
-            return sorted(set().union(*(labels[f"{family}/{k}"] for k in kinds)))
-
-        def matrices(family: str, kinds: tuple[str, ...], vocab: list[str]) -> list[np.ndarray]:
-            return [
-                self._matrix(
-                    labels[f"{family}/{k}"], sizes[:, self._kinds.index(f"{family}/{k}")], vocab
-                )
-                for k in kinds
-            ]
-
-        # Every group is planned first, so that its counts go straight into one array (no
-        # list of columns to stack: that copy doubled the table's memory at its peak).
-        vocabs = {"entities": vocab_of("entities", entity_kinds)}
-        vocabs |= {prefix: vocab_of(prefix, set_kinds) for prefix in self._families}
-        groups: list[GroupKey] = [
-            ("entities", name, scope) for name in RULES for scope in (OVERALL, *vocabs["entities"])
-        ]
-        for prefix in self._families:
-            family, name = prefix.split("/")
-            groups += [(family, name, scope) for scope in (OVERALL, *vocabs[prefix])]
+        column = {kind: j for j, kind in enumerate(self._kinds)}
+        entities = {
+            k: self._events(f"entities/{k}", sizes[:, column[f"entities/{k}"]])
+            for k in ENTITY_KINDS
+        }
+        relations = {
+            name: {
+                k: self._events(f"relations/{name}/{k}", sizes[:, column[f"relations/{name}/{k}"]])
+                for k in SET_KINDS
+            }
+            for name in RELATION_RULES
+            if self.relations
+        }
         chunks = self._chunks.matrices() if self._chunks is not None else None
-        if chunks is not None:
-            groups += [(*TOKENS, scope) for scope in (OVERALL, *chunks[0])]
-        offsets = group_offsets(groups)
-        counts = np.zeros((n, sum(group_width(g) for g in groups)), dtype=np.int64)
+        return assemble_table(self.doc_ids, entities, sizes[:, -4:], relations, chunks)
 
-        def add(group: GroupKey, values: tuple) -> None:
-            j = offsets[group]
-            for k, v in enumerate(values):
-                counts[:, j + k] = v
 
-        vocab = vocabs["entities"]
-        same, left_gold, left_pred, paired = matrices("entities", entity_kinds, vocab)
-        gold, pred = same + left_gold, same + left_pred
-        extra = sizes[:, -4:]  # bounds, closest, same_label, cross_label
-        overall = Tally(
-            sizes[:, 0] + sizes[:, 1],
-            sizes[:, 0] + sizes[:, 2],
-            sizes[:, 0],
-            extra[:, 0],
-            extra[:, 1],
-            extra[:, 2],
-            extra[:, 3],
+ENTITY_KINDS = ("same", "left_gold", "left_pred", "paired")
+SET_KINDS = ("tp", "fn", "fp")
+
+
+@dataclass(frozen=True, slots=True)
+class LabelCounts:
+    """``counts[i, j]``: the events of one kind in document i (a row of the table) with the
+    label ``labels[j]``."""
+
+    labels: tuple[str, ...]
+    counts: np.ndarray
+
+    @classmethod
+    def of(cls, doc: np.ndarray, code: np.ndarray, labels: tuple[str, ...], n: int) -> LabelCounts:
+        """Counted from events: event i is in document ``doc[i]`` with label ``labels[code[i]]``."""
+        width = len(labels)
+        if not len(code):
+            return cls(labels, np.zeros((n, width), dtype=np.int64))
+        flat = np.bincount(doc * width + code, minlength=n * width)
+        return cls(labels, flat.reshape(n, width))
+
+    def present(self) -> set[str]:
+        """The labels at least one event has."""
+        return {label for label, k in zip(self.labels, self.counts.sum(0), strict=True) if k}
+
+    def matrix(self, vocab: list[str]) -> np.ndarray:
+        """The counts of the labels of `vocab` (which holds every label present), in its order."""
+        index = {label: j for j, label in enumerate(self.labels)}
+        out = np.zeros((len(self.counts), len(vocab)), dtype=np.int64)
+        for j, label in enumerate(vocab):
+            if label in index:
+                out[:, j] = self.counts[:, index[label]]
+        return out
+
+
+def _vocab(counts: Iterable[LabelCounts]) -> list[str]:
+    return sorted(set().union(*(c.present() for c in counts)))
+
+
+def assemble_table(
+    doc_ids: Sequence[str],
+    entities: dict[str, LabelCounts],
+    extra: np.ndarray,
+    relations: dict[str, dict[str, LabelCounts]],
+    chunks: tuple | None,
+) -> CountTable:
+    """The `CountTable` of what scoring found, as formulas over count vectors.
+
+    `entities`: the events of each of `ENTITY_KINDS` (identical spans; gold and predicted
+    spans left after them; same-label pairs among those, by gold label). `extra`: per
+    document, (boundaries, closest, same label, cross label) of `matching.Tally`.
+    `relations`: per relation rule, the events of each of `SET_KINDS`. `chunks`:
+    `ChunkCounts.matrices`, or None without token scores.
+    """
+    n = len(doc_ids)
+    # Every group is planned first, so that its counts go straight into one array (no
+    # list of columns to stack: that copy doubled the table's memory at its peak).
+    entity_vocab = _vocab(entities.values())
+    relation_vocabs = {name: _vocab(kinds.values()) for name, kinds in relations.items()}
+    groups: list[GroupKey] = [
+        ("entities", name, scope) for name in RULES for scope in (OVERALL, *entity_vocab)
+    ]
+    for name, vocab in relation_vocabs.items():
+        groups += [("relations", name, scope) for scope in (OVERALL, *vocab)]
+    if chunks is not None:
+        groups += [(*TOKENS, scope) for scope in (OVERALL, *chunks[0])]
+    offsets = group_offsets(groups)
+    counts = np.zeros((n, sum(group_width(g) for g in groups)), dtype=np.int64)
+
+    def add(group: GroupKey, values: tuple) -> None:
+        j = offsets[group]
+        for k, v in enumerate(values):
+            counts[:, j + k] = v
+
+    same, left_gold, left_pred, paired = (entities[k].matrix(entity_vocab) for k in ENTITY_KINDS)
+    gold, pred = same + left_gold, same + left_pred
+    n_same = same.sum(1)
+    overall = Tally(
+        gold.sum(1), pred.sum(1), n_same, extra[:, 0], extra[:, 1], extra[:, 2], extra[:, 3]
+    )
+    for name, rule in RULES.items():
+        add(("entities", name, OVERALL), span_counts(overall, rule.matched(overall)).as_tuple())
+        for j, label in enumerate(entity_vocab):
+            t = label_tally(gold[:, j], pred[:, j], same[:, j], paired[:, j])
+            add(("entities", name, label), span_counts(t, rule.matched(t)).as_tuple())
+    sets = (  # one rule's matrices at a time
+        (
+            ("relations", name),
+            relation_vocabs[name],
+            *(kinds[k].matrix(relation_vocabs[name]) for k in SET_KINDS),
         )
-        for name, rule in RULES.items():
-            add(("entities", name, OVERALL), span_counts(overall, rule.matched(overall)).as_tuple())
-            for j, label in enumerate(vocab):
-                t = label_tally(gold[:, j], pred[:, j], same[:, j], paired[:, j])
-                add(("entities", name, label), span_counts(t, rule.matched(t)).as_tuple())
-        sets = (  # one family's matrices at a time
-            (prefix.split("/"), vocabs[prefix], *matrices(prefix, set_kinds, vocabs[prefix]))
-            for prefix in self._families
-        )
-        tokens = [(TOKENS, *chunks)] if chunks is not None else []
-        for (family, name), vocab, tp, fn, fp in itertools.chain(sets, tokens):
-            add((family, name, OVERALL), (tp.sum(1), fp.sum(1), fn.sum(1)))
-            for j, label in enumerate(vocab):
-                add((family, name, label), (tp[:, j], fp[:, j], fn[:, j]))
-        return CountTable(doc_ids=tuple(self.doc_ids), groups=tuple(groups), counts=counts)
+        for name, kinds in relations.items()
+    )
+    tokens = [(TOKENS, *chunks)] if chunks is not None else []
+    for (family, name), vocab, tp, fn, fp in itertools.chain(sets, tokens):
+        add((family, name, OVERALL), (tp.sum(1), fp.sum(1), fn.sum(1)))
+        for j, label in enumerate(vocab):
+            add((family, name, label), (tp[:, j], fp[:, j], fn[:, j]))
+    return CountTable(doc_ids=tuple(doc_ids), groups=tuple(groups), counts=counts)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,453 @@
+"""Scoring from columns: many documents' spans and relations as arrays, paired at once.
+
+`table.TableBuilder` pairs one document at a time, in Python. `column_table` gives the same
+`CountTable` (a test checks that both agree) from `SpanColumns`, each side's spans and
+relations over every document laid out in arrays, with a few sorts and searches in numpy:
+
+  1. Every span of both sides gets one integer key, ordered by (document, start, end,
+     label), and both sides are sorted together: equal neighbours are identical spans, and
+     a span a side lists twice collapses (spans are a set).
+  2. The spans left are paired over overlap: each gold span looks, with a binary search,
+     only at the predictions of its document that start before it ends and late enough to
+     reach it (`overlap_pairs`).
+  3. A pair whose gold and predicted span overlap nothing else is taken by every pass of
+     `matching` whatever the order, so it needs none (most pairs). The others compete, and
+     are taken in `matching`'s order (closest boundaries first), in Python.
+  4. Relations become integer keys over the spans' ranks in step 1, and sets are sorted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from operator import itemgetter
+
+import numpy as np
+
+from eventgold.documents import Document
+from eventgold.eval.matching import Span
+from eventgold.eval.relations import RELATION_RULES, Resolved
+from eventgold.eval.table import (
+    ENTITY_KINDS,
+    SET_KINDS,
+    CountTable,
+    LabelCounts,
+    assemble_table,
+    gold_parts,
+)
+
+_LABEL, _START, _END = itemgetter(0), itemgetter(1), itemgetter(2)
+CANDIDATES = 1 << 22  # (gold, predicted) candidate pairs held at once while pairing
+CHUNK_DOCUMENTS = 2048  # documents scored at once: their arrays stay in the CPU's caches
+_KEY_LIMIT = 1 << 62  # packed keys stay below this (int64, with a bit to spare)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SpanColumns:
+    """One side's spans and relations in documents ``0 .. documents - 1``, as arrays.
+
+    Span i is in document ``doc[i]`` (never decreasing), has the label ``labels[label[i]]``
+    and covers the characters ``start[i]:end[i]`` (end exclusive, as `Entity`). Relation k
+    has the label ``relation_labels[relation[k]]`` and joins span ``head[k]`` to span
+    ``tail[k]`` (rows of the span arrays, of one document; relations in document order).
+    """
+
+    documents: int
+    labels: tuple[str, ...]
+    doc: np.ndarray
+    label: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    relation_labels: tuple[str, ...]
+    relation: np.ndarray
+    head: np.ndarray
+    tail: np.ndarray
+
+    def slices(self, bounds: Sequence[int]) -> Iterator[SpanColumns]:
+        """Documents ``bounds[k] .. bounds[k + 1] - 1`` for each k, each renumbered from 0."""
+        spans = np.searchsorted(self.doc, bounds)
+        relations = np.searchsorted(self.doc[self.head], bounds)
+        for k in range(len(bounds) - 1):
+            first, (a, b), (c, d) = bounds[k], spans[k : k + 2], relations[k : k + 2]
+            yield SpanColumns(
+                bounds[k + 1] - first,
+                self.labels,
+                self.doc[a:b] - first,
+                self.label[a:b],
+                self.start[a:b],
+                self.end[a:b],
+                self.relation_labels,
+                self.relation[c:d],
+                self.head[c:d] - a,
+                self.tail[c:d] - a,
+            )
+
+    def recoded(self, labels: list[str], relation_labels: list[str]) -> SpanColumns:
+        """The same with codes into `labels` and `relation_labels` (which hold this one's)."""
+        return SpanColumns(
+            self.documents,
+            tuple(labels),
+            self.doc,
+            _recode(self.label, self.labels, labels),
+            self.start,
+            self.end,
+            tuple(relation_labels),
+            _recode(self.relation, self.relation_labels, relation_labels),
+            self.head,
+            self.tail,
+        )
+
+
+def _codes(labels: list[str]) -> tuple[tuple[str, ...], np.ndarray]:
+    vocab = sorted(set(labels))
+    index = {label: i for i, label in enumerate(vocab)}
+    code = np.fromiter(map(index.__getitem__, labels), dtype=np.int64, count=len(labels))
+    return tuple(vocab), code
+
+
+class ColumnsBuilder:
+    """`SpanColumns` built a document at a time, from its spans and its relations resolved to
+    them (`table.gold_parts`)."""
+
+    def __init__(self) -> None:
+        self._labels: list[str] = []
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        self._sizes: list[int] = []
+        self._relation_labels: list[str] = []
+        self._heads: list[int] = []
+        self._tails: list[int] = []
+
+    def add(self, spans: list[Span], resolved: Iterable[Resolved]) -> None:
+        base = len(self._starts)
+        self._labels += map(_LABEL, spans)
+        self._starts += map(_START, spans)
+        self._ends += map(_END, spans)
+        self._sizes.append(len(spans))
+        if resolved:
+            row = {span: base + i for i, span in enumerate(spans)}
+            for r in resolved:
+                self._relation_labels.append(r[0])
+                self._heads.append(row[r[1:4]])
+                self._tails.append(row[r[4:7]])
+
+    def columns(self) -> SpanColumns:
+        labels, label = _codes(self._labels)
+        relation_labels, relation = _codes(self._relation_labels)
+        return SpanColumns(
+            len(self._sizes),
+            labels,
+            np.repeat(np.arange(len(self._sizes)), self._sizes),
+            label,
+            np.asarray(self._starts, dtype=np.int64),
+            np.asarray(self._ends, dtype=np.int64),
+            relation_labels,
+            relation,
+            np.asarray(self._heads, dtype=np.int64),
+            np.asarray(self._tails, dtype=np.int64),
+        )
+
+
+def columns_of(docs: Iterable[Document]) -> SpanColumns:
+    """The `SpanColumns` of documents, in order."""
+    builder = ColumnsBuilder()
+    for doc in docs:
+        builder.add(*gold_parts(doc))
+    return builder.columns()
+
+
+def _recode(codes: np.ndarray, labels: Sequence[str], vocab: list[str]) -> np.ndarray:
+    """`codes` into `labels` as codes into `vocab` (which holds every label of `labels`)."""
+    index = {label: i for i, label in enumerate(vocab)}
+    return np.array([index[label] for label in labels], dtype=np.int64)[codes]
+
+
+def overlap_pairs(
+    g_doc: np.ndarray,
+    g_start: np.ndarray,
+    g_end: np.ndarray,
+    p_doc: np.ndarray,
+    p_start: np.ndarray,
+    p_end: np.ndarray,
+    width: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every (gold, predicted) pair of one document sharing a character, as indices into
+    both sides; the predictions sorted by (document, start), every offset below `width`.
+
+    A prediction reaches a gold span only if it starts before the span ends and at most the
+    longest prediction's length before it starts: for each gold span, that range of
+    predictions is found by binary search and each candidate in it checked, at most
+    `CANDIDATES` candidates at a time.
+    """
+    empty = np.zeros(0, dtype=np.int64)
+    if not len(g_start) or not len(p_start):
+        return empty, empty
+    at = p_doc * width + p_start
+    longest = int((p_end - p_start).max())
+    hi = np.searchsorted(at, g_doc * width + g_end)
+    lo = np.searchsorted(at, g_doc * width + np.maximum(g_start - longest + 1, 0))
+    n = hi - lo
+    ends = np.cumsum(n)
+    gold_parts_, pred_parts = [], []
+    first = 0
+    while first < len(n):
+        before = int(ends[first - 1]) if first else 0
+        stop = max(int(np.searchsorted(ends, before + CANDIDATES, side="right")), first + 1)
+        counts = n[first:stop]
+        gi = np.repeat(np.arange(first, stop), counts)
+        offsets = np.arange(len(gi)) - np.repeat(ends[first:stop] - counts - before, counts)
+        pi = np.repeat(lo[first:stop], counts) + offsets
+        keep = p_end[pi] > g_start[gi]
+        gold_parts_.append(gi[keep])
+        pred_parts.append(pi[keep])
+        first = stop
+    return np.concatenate(gold_parts_), np.concatenate(pred_parts)
+
+
+def _greedy(
+    gold: list[int], pred: list[int], used_gold: set[int], used_pred: set[int]
+) -> list[int]:
+    """Positions of the pairs taken in the given order while neither side is already taken
+    (updates the sets): `matching._greedy` on indices."""
+    taken = []
+    for k, (g, p) in enumerate(zip(gold, pred, strict=True)):
+        if g not in used_gold and p not in used_pred:
+            used_gold.add(g)
+            used_pred.add(p)
+            taken.append(k)
+    return taken
+
+
+@dataclass(frozen=True, slots=True)
+class _Side:
+    """One side's distinct spans left after the identical ones, decoded from their keys."""
+
+    doc: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    label: np.ndarray
+
+
+class _Packing:
+    """Span keys: document, start, end and label in bit fields, most significant first, so
+    that sorted keys are in order of document, start, end and label."""
+
+    def __init__(self, width: int, labels: int) -> None:
+        self.offset_bits = max(width - 1, 1).bit_length()
+        self.label_bits = max(labels - 1, 1).bit_length()
+        self.start_shift = self.offset_bits + self.label_bits
+        self.doc_shift = self.start_shift + self.offset_bits
+        self.width = 1 << self.offset_bits
+
+    def pack(
+        self, doc: np.ndarray, start: np.ndarray, end: np.ndarray, label: np.ndarray
+    ) -> np.ndarray:
+        return (
+            (doc << self.doc_shift) | (start << self.start_shift) | (end << self.label_bits) | label
+        )
+
+    def unpack(self, key: np.ndarray) -> _Side:
+        mask = self.width - 1
+        return _Side(
+            key >> self.doc_shift,
+            (key >> self.start_shift) & mask,
+            (key >> self.label_bits) & mask,
+            key & ((1 << self.label_bits) - 1),
+        )
+
+    def without_label(self, key: np.ndarray) -> np.ndarray:
+        return key >> self.label_bits
+
+
+def _pairings(
+    g: _Side, p: _Side, width: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs of `matching._pairings` over the spans left: gold and predicted indices of
+    the overlapping pairs, and which of them the closest, same-label and cross-label passes
+    take."""
+    gi, pi = overlap_pairs(g.doc, g.start, g.end, p.doc, p.start, p.end, width)
+    alone = (np.bincount(gi, minlength=len(g.doc))[gi] == 1) & (
+        np.bincount(pi, minlength=len(p.doc))[pi] == 1
+    )
+    same = g.label[gi] == p.label[pi]
+    closest, same_label, cross_label = alone.copy(), alone & same, alone & ~same
+    compete = np.flatnonzero(~alone)
+    if len(compete):
+        cg, cp = gi[compete], pi[compete]
+        gs, ge, ps, pe = g.start[cg], g.end[cg], p.start[cp], p.end[cp]
+        distance = np.abs(gs - ps) + np.abs(ge - pe)
+        # `matching._closest_first`'s order (labels are codes in sorted order)
+        order = np.lexsort((p.label[cp], pe, ps, g.label[cg], ge, gs, distance))
+        compete, cg, cp = compete[order], cg[order].tolist(), cp[order].tolist()
+        closest[compete[_greedy(cg, cp, set(), set())]] = True
+        is_same = same[compete].tolist()
+        used_gold: set[int] = set()
+        used_pred: set[int] = set()
+        for wanted, into in ((True, same_label), (False, cross_label)):
+            picked = [k for k, s in enumerate(is_same) if s is wanted]
+            taken = _greedy([cg[k] for k in picked], [cp[k] for k in picked], used_gold, used_pred)
+            into[compete[[picked[k] for k in taken]]] = True
+    return gi, pi, closest, same_label, cross_label
+
+
+def _set_events(gold: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The keys in both sets, in the gold only and in the prediction only (repeats collapse)."""
+    both = np.concatenate([np.unique(gold) * 2, np.unique(pred) * 2 + 1])
+    both.sort(kind="stable")  # two sorted runs: merged
+    key = both >> 1
+    dup = key[1:] == key[:-1]  # a gold key followed by the same predicted key
+    paired = np.zeros(len(both), dtype=bool)
+    paired[:-1] |= dup
+    paired[1:] |= dup
+    rest = both[~paired]
+    side = rest & 1
+    return key[:-1][dup], rest[side == 0] >> 1, rest[side == 1] >> 1
+
+
+def _bounds(documents: int, packing: _Packing, last_offset: int) -> list[int]:
+    """The first document of each run scored at once, then `documents`: runs of at most
+    `CHUNK_DOCUMENTS`, whose keys (and a side bit) fit below `_KEY_LIMIT`."""
+    free_bits = _KEY_LIMIT.bit_length() - 2 - packing.doc_shift
+    if free_bits < 0:
+        raise ValueError(f"a text of {last_offset} characters is too long to score")
+    step = min(1 << free_bits, CHUNK_DOCUMENTS)
+    return [*range(0, documents, step), documents]
+
+
+@dataclass
+class _Found:
+    """What each run of documents of `column_table` holds, in order: its count matrices
+    (document, label), and its `extra` rows."""
+
+    entities: dict[str, list[np.ndarray]]
+    extra: list[np.ndarray]
+    relations: dict[str, dict[str, list[np.ndarray]]]
+
+
+def column_table(
+    doc_ids: Sequence[str], gold: SpanColumns, pred: SpanColumns, *, relations: bool = True
+) -> CountTable:
+    """The `CountTable` of `table.build_table` without token scores, from columns: gold
+    document i is ``doc_ids[i]``, and its prediction is document i of `pred`."""
+    n = len(doc_ids)
+    if not gold.documents == pred.documents == n:
+        raise ValueError(
+            f"{n} document ids, {gold.documents} gold and {pred.documents} predicted documents"
+        )
+    vocab = sorted(set(gold.labels) | set(pred.labels))
+    relation_vocab = sorted(set(gold.relation_labels) | set(pred.relation_labels))
+    width = 1 + max([int(c.end.max()) for c in (gold, pred) if len(c.end)], default=0)
+    found = _Found(
+        {k: [] for k in ENTITY_KINDS},
+        [],
+        {name: {k: [] for k in SET_KINDS} for name in RELATION_RULES if relations},
+    )
+    packing = _Packing(width, max(len(vocab), 1))
+    bounds = _bounds(n, packing, width - 1)
+    gold, pred = gold.recoded(vocab, relation_vocab), pred.recoded(vocab, relation_vocab)
+    for g, p in zip(gold.slices(bounds), pred.slices(bounds), strict=True):
+        _score_documents(g, p, packing, found)
+    labels = tuple(vocab)
+
+    def events(parts: list[np.ndarray], names: tuple[str, ...]) -> LabelCounts:
+        if not parts:
+            return LabelCounts(names, np.zeros((0, len(names)), dtype=np.int64))
+        return LabelCounts(names, np.concatenate(parts))
+
+    extra = np.concatenate(found.extra) if found.extra else np.zeros((0, 4), dtype=np.int64)
+    return assemble_table(
+        doc_ids,
+        {k: events(v, labels) for k, v in found.entities.items()},
+        extra,
+        {
+            name: {k: events(v, tuple(relation_vocab)) for k, v in kinds.items()}
+            for name, kinds in found.relations.items()
+        },
+        None,
+    )
+
+
+def _score_documents(
+    gold: SpanColumns,
+    pred: SpanColumns,
+    packing: _Packing,
+    found: _Found,
+) -> None:
+    """Score a run of documents into `found`."""
+    n = gold.documents
+    g_key = packing.pack(gold.doc, gold.start, gold.end, gold.label)
+    p_key = packing.pack(pred.doc, pred.start, pred.end, pred.label)
+    rows = len(g_key)
+    both = np.concatenate([g_key * 2, p_key * 2 + 1])
+    order = np.argsort(both, kind="stable")
+    ordered = both[order]
+    distinct = np.ones(len(ordered), dtype=bool)
+    distinct[1:] = ordered[1:] != ordered[:-1]  # a side's repeated span collapses
+    unique = ordered[distinct]
+    key = unique >> 1
+    dup = key[1:] == key[:-1]  # identical spans: the gold's, then the prediction's
+    same = np.zeros(len(unique), dtype=bool)
+    same[:-1] |= dup
+    same[1:] |= dup
+    side = unique & 1
+    left_gold = packing.unpack(key[~same & (side == 0)])
+    left_pred = packing.unpack(key[~same & (side == 1)])
+    identical = packing.unpack(key[:-1][dup])
+    gi, pi, closest, same_label, cross_label = _pairings(left_gold, left_pred, packing.width)
+    pair_doc = left_gold.doc[gi]
+    bounds = (
+        closest
+        & (left_gold.start[gi] == left_pred.start[pi])
+        & (left_gold.end[gi] == left_pred.end[pi])
+    )
+    found.extra.append(
+        np.stack(
+            [
+                np.bincount(pair_doc[m], minlength=n)
+                for m in (bounds, closest, same_label, cross_label)
+            ],
+            axis=1,
+        )
+    )
+    labels, relation_labels = gold.labels, gold.relation_labels
+
+    def count(doc: np.ndarray, code: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+        return LabelCounts.of(doc, code, names, n).counts
+
+    entities = found.entities
+    entities["same"].append(count(identical.doc, identical.label, labels))
+    entities["left_gold"].append(count(left_gold.doc, left_gold.label, labels))
+    entities["left_pred"].append(count(left_pred.doc, left_pred.label, labels))
+    paired = gi[same_label]
+    entities["paired"].append(count(left_gold.doc[paired], left_gold.label[paired], labels))
+    if not found.relations:
+        return
+    # Ranks of spans (every side's row) and of boundaries (labels dropped), for relation keys
+    new_span = np.ones(len(ordered), dtype=bool)
+    new_span[1:] = (ordered[1:] >> 1) != (ordered[:-1] >> 1)
+    new_bounds = np.ones(len(ordered), dtype=bool)
+    bare = packing.without_label(ordered >> 1)
+    new_bounds[1:] = bare[1:] != bare[:-1]
+    span_rank = np.empty(len(ordered), dtype=np.int64)
+    span_rank[order] = np.cumsum(new_span) - 1
+    bounds_rank = np.empty(len(ordered), dtype=np.int64)
+    bounds_rank[order] = np.cumsum(new_bounds) - 1
+    span_doc = packing.unpack(ordered[new_span] >> 1).doc
+    ranks = {"strict": span_rank, "boundaries": bounds_rank}
+    size = max(len(span_doc), 1)
+    if len(gold.relation_labels) * size * size >= _KEY_LIMIT:
+        raise ValueError(f"{size} spans are too many to score at once")
+    # Document of each span rank (boundaries ranks follow the span ranks' documents too)
+    doc_of = {
+        "strict": span_doc,
+        "boundaries": packing.unpack(ordered[new_bounds] >> 1).doc,
+    }
+    for name, kinds in found.relations.items():
+        rank = ranks[name]
+        keys = [
+            (c.relation * size + rank[base + c.head]) * size + rank[base + c.tail]
+            for c, base in ((gold, 0), (pred, rows))
+        ]
+        for kind, k in zip(SET_KINDS, _set_events(*keys), strict=True):
+            label, rest = np.divmod(k, size * size)
+            kinds[kind].append(count(doc_of[name][rest // size], label, relation_labels))

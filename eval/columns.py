@@ -18,9 +18,11 @@ relations over every document laid out in arrays, with a few sorts and searches 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import NamedTuple
 
 import numpy as np
 
@@ -316,12 +318,37 @@ def _bounds(documents: int, packing: _Packing, last_offset: int) -> list[int]:
 
 @dataclass
 class _Found:
-    """What each run of documents of `column_table` holds, in order: its count matrices
-    (document, label), and its `extra` rows."""
+    """What `ColumnScorer.add` finds in each run of documents it scores at once, in order:
+    its count matrices (document, label) and `extra` rows; and added up over the runs, the
+    confusion of labels and the strict errors."""
 
     entities: dict[str, list[np.ndarray]]
     extra: list[np.ndarray]
     relations: dict[str, dict[str, list[np.ndarray]]]
+    # (gold label, predicted label) counts, the last row and column for "no span"
+    confusion: np.ndarray
+    errors: np.ndarray  # `StrictErrors` summed
+
+
+class StrictErrors(NamedTuple):
+    """The strict rule's errors by kind (`evaluate.error_keys`)."""
+
+    missed: int
+    spurious: int
+    wrong_label: int
+    wrong_boundary: int
+    wrong_both: int
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnScores:
+    """What `score_columns` finds: the count table, the confusion of labels over every
+    overlapping pair of spans (`evaluate.confusion_cells`; None for no span), and the strict
+    rule's errors."""
+
+    table: CountTable
+    confusion: dict[tuple[str | None, str | None], int]
+    errors: StrictErrors
 
 
 def column_table(
@@ -329,42 +356,124 @@ def column_table(
 ) -> CountTable:
     """The `CountTable` of `table.build_table` without token scores, from columns: gold
     document i is ``doc_ids[i]``, and its prediction is document i of `pred`."""
-    n = len(doc_ids)
-    if not gold.documents == pred.documents == n:
-        raise ValueError(
-            f"{n} document ids, {gold.documents} gold and {pred.documents} predicted documents"
+    return score_columns(doc_ids, gold, pred, relations=relations).table
+
+
+def score_columns(
+    doc_ids: Sequence[str],
+    gold: SpanColumns,
+    pred: SpanColumns,
+    *,
+    relations: bool = True,
+    chunks: tuple | None = None,
+) -> ColumnScores:
+    """`column_table`, the confusion of labels and the strict rule's errors; the table holds
+    token scores when `chunks` (`ChunkCounts.matrices`) is given."""
+    scorer = ColumnScorer(relations=relations)
+    scorer.add(doc_ids, gold, pred)
+    return scorer.scores(chunks)
+
+
+def _stack(parts: list[LabelCounts]) -> LabelCounts:
+    """Counts of runs of documents, each with labels of its own, one under the other."""
+    labels = sorted(set().union(*(p.labels for p in parts)))
+    index = {label: j for j, label in enumerate(labels)}
+    out = np.zeros((sum(len(p.counts) for p in parts), len(labels)), dtype=np.int64)
+    row = 0
+    for p in parts:
+        out[row : row + len(p.counts), [index[label] for label in p.labels]] = p.counts
+        row += len(p.counts)
+    return LabelCounts(tuple(labels), out)
+
+
+class ColumnScorer:
+    """`score_columns` over runs of documents given as they come (`add`): each run is scored
+    when given and only its counts are kept, so memory grows with the documents, not with
+    their spans. `scores` assembles them."""
+
+    def __init__(self, *, relations: bool = True) -> None:
+        self.relations = relations
+        self.doc_ids: list[str] = []
+        self._entities: dict[str, list[LabelCounts]] = {k: [] for k in ENTITY_KINDS}
+        self._extra: list[np.ndarray] = []
+        self._relations: dict[str, dict[str, list[LabelCounts]]] = {
+            name: {k: [] for k in SET_KINDS} for name in RELATION_RULES if relations
+        }
+        self._confusion: Counter[tuple[str | None, str | None]] = Counter()
+        self._errors = np.zeros(len(StrictErrors._fields), dtype=np.int64)
+
+    def add(self, doc_ids: Sequence[str], gold: SpanColumns, pred: SpanColumns) -> None:
+        """Score documents `doc_ids`: gold document i of the run is ``doc_ids[i]``, and its
+        prediction is document i of `pred`."""
+        n = len(doc_ids)
+        if not gold.documents == pred.documents == n:
+            raise ValueError(
+                f"{n} document ids, {gold.documents} gold and {pred.documents} predicted documents"
+            )
+        vocab = sorted(set(gold.labels) | set(pred.labels))
+        relation_vocab = sorted(set(gold.relation_labels) | set(pred.relation_labels))
+        width = 1 + max([int(c.end.max()) for c in (gold, pred) if len(c.end)], default=0)
+        found = _Found(
+            {k: [] for k in ENTITY_KINDS},
+            [],
+            {name: {k: [] for k in SET_KINDS} for name in self._relations},
+            np.zeros((len(vocab) + 1, len(vocab) + 1), dtype=np.int64),
+            self._errors,
         )
-    vocab = sorted(set(gold.labels) | set(pred.labels))
-    relation_vocab = sorted(set(gold.relation_labels) | set(pred.relation_labels))
-    width = 1 + max([int(c.end.max()) for c in (gold, pred) if len(c.end)], default=0)
-    found = _Found(
-        {k: [] for k in ENTITY_KINDS},
-        [],
-        {name: {k: [] for k in SET_KINDS} for name in RELATION_RULES if relations},
-    )
-    packing = _Packing(width, max(len(vocab), 1))
-    bounds = _bounds(n, packing, width - 1)
-    gold, pred = gold.recoded(vocab, relation_vocab), pred.recoded(vocab, relation_vocab)
-    for g, p in zip(gold.slices(bounds), pred.slices(bounds), strict=True):
-        _score_documents(g, p, packing, found)
-    labels = tuple(vocab)
+        packing = _Packing(width, max(len(vocab), 1))
+        bounds = _bounds(n, packing, width - 1)
+        gold, pred = gold.recoded(vocab, relation_vocab), pred.recoded(vocab, relation_vocab)
+        for g, p in zip(gold.slices(bounds), pred.slices(bounds), strict=True):
+            _score_documents(g, p, packing, found)
+        self.doc_ids += doc_ids
 
-    def events(parts: list[np.ndarray], names: tuple[str, ...]) -> LabelCounts:
-        if not parts:
-            return LabelCounts(names, np.zeros((0, len(names)), dtype=np.int64))
-        return LabelCounts(names, np.concatenate(parts))
+        def counts(parts: list[np.ndarray], labels: list[str]) -> LabelCounts:
+            if not parts:
+                return LabelCounts(tuple(labels), np.zeros((0, len(labels)), dtype=np.int64))
+            return LabelCounts(tuple(labels), np.concatenate(parts))
 
-    extra = np.concatenate(found.extra) if found.extra else np.zeros((0, 4), dtype=np.int64)
-    return assemble_table(
-        doc_ids,
-        {k: events(v, labels) for k, v in found.entities.items()},
-        extra,
-        {
-            name: {k: events(v, tuple(relation_vocab)) for k, v in kinds.items()}
-            for name, kinds in found.relations.items()
-        },
-        None,
-    )
+        for kind, parts in found.entities.items():
+            self._entities[kind].append(counts(parts, vocab))
+        for name, kinds in found.relations.items():
+            for kind, parts in kinds.items():
+                self._relations[name][kind].append(counts(parts, relation_vocab))
+        self._extra += found.extra
+        names = [*vocab, None]
+        self._confusion.update(
+            {
+                (names[i], names[j]): int(found.confusion[i, j])
+                for i, j in zip(*np.nonzero(found.confusion), strict=True)
+            }
+        )
+
+    def scores(self, chunks: tuple | None = None) -> ColumnScores:
+        """Everything found so far; with token scores when `chunks` (`ChunkCounts.matrices`
+        of the same documents) is given."""
+        empty = LabelCounts((), np.zeros((0, 0), dtype=np.int64))
+        extra = np.concatenate(self._extra) if self._extra else np.zeros((0, 4), dtype=np.int64)
+        table = assemble_table(
+            self.doc_ids,
+            {k: _stack(v) if v else empty for k, v in self._entities.items()},
+            extra,
+            {
+                name: {k: _stack(v) if v else empty for k, v in kinds.items()}
+                for name, kinds in self._relations.items()
+            },
+            chunks,
+        )
+        return ColumnScores(table, dict(self._confusion), StrictErrors(*map(int, self._errors)))
+
+
+def _confusion(g: _Side, p: _Side, width: int, labels: int) -> np.ndarray:
+    """(gold label, predicted label) counts of every overlapping pair of `g` and `p` (every
+    distinct span of each side), the last row and column for a span overlapping none."""
+    gi, pi = overlap_pairs(g.doc, g.start, g.end, p.doc, p.start, p.end, width)
+    none = labels
+    cells = [g.label[gi] * (labels + 1) + p.label[pi]]
+    cells.append(g.label[np.bincount(gi, minlength=len(g.doc)) == 0] * (labels + 1) + none)
+    cells.append(none * (labels + 1) + p.label[np.bincount(pi, minlength=len(p.doc)) == 0])
+    flat = np.bincount(np.concatenate(cells), minlength=(labels + 1) ** 2)
+    return flat.reshape(labels + 1, labels + 1)
 
 
 def _score_documents(
@@ -399,6 +508,21 @@ def _score_documents(
         closest
         & (left_gold.start[gi] == left_pred.start[pi])
         & (left_gold.end[gi] == left_pred.end[pi])
+    )
+    taken = closest.sum()
+    same_bounds = left_gold.label[gi] == left_pred.label[pi]
+    found.errors += (
+        len(left_gold.doc) - taken,
+        len(left_pred.doc) - taken,
+        bounds.sum(),
+        (closest & ~bounds & same_bounds).sum(),
+        (closest & ~bounds & ~same_bounds).sum(),
+    )
+    found.confusion += _confusion(
+        packing.unpack(key[side == 0]),
+        packing.unpack(key[side == 1]),
+        packing.width,
+        len(gold.labels),
     )
     found.extra.append(
         np.stack(

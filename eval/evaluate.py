@@ -31,6 +31,7 @@ from eventgold.documents import Document, gold_documents_file
 from eventgold.eval import read_ahead
 from eventgold.eval.align import AlignmentReport
 from eventgold.eval.bootstrap import Bootstrap, intervals
+from eventgold.eval.columns import CHUNK_DOCUMENTS, ColumnsBuilder, ColumnScorer
 from eventgold.eval.gold_tokens import GoldTokens
 from eventgold.eval.inputs import (
     GoldFile,
@@ -41,7 +42,8 @@ from eventgold.eval.inputs import (
     load_predictions,
     sha256_file,
 )
-from eventgold.eval.matching import Span, SpanMatch, overlaps
+from eventgold.eval.iob_counts import ChunkCounts
+from eventgold.eval.matching import Span, SpanMatch, match_spans, overlaps
 from eventgold.eval.one_pass import NotOnePass, OnePass
 from eventgold.eval.read_ahead import ReadAhead, SharedTokens
 from eventgold.eval.refusals import refuse_unscorable
@@ -53,9 +55,9 @@ from eventgold.eval.table import (
     CountTable,
     GoldParts,
     GroupKey,
-    TableBuilder,
     f1_metrics,
     f1_values,
+    gold_parts,
     parts,
     paused_gc,
     reported,
@@ -354,39 +356,51 @@ def _score(
 ) -> Generator[Progress, None, _Scores]:
     """Score (gold, prediction) pairs, yielding `Progress`; returns the `_Scores`. Token
     scores are made, on the offsets `tokens` gives, unless it is None; the gold's spans and
-    relations come from `parts` if given, the predictions' from `pred_parts` (see
-    `TableBuilder`)."""
-    if tokens is None:
-        builder = TableBuilder(tokens=False, parts=parts, pred_parts=pred_parts)
-    else:
-        builder = TableBuilder(
-            tokens=True, token_edges=tokens.span_arrays, parts=parts, pred_parts=pred_parts
-        )
-    confusion: Counter[tuple[str, str]] = Counter()
+    relations come from `parts` if given, the predictions' from `pred_parts`
+    (`table.gold_parts` of each document otherwise).
+
+    Pairs are laid out in columns and scored `CHUNK_DOCUMENTS` documents at a time
+    (`eval.columns`); only the error cases listed are found a document at a time, until the
+    list is full.
+    """
+    gold_parts_of = parts or gold_parts
+    pred_parts_of = pred_parts or gold_parts
+    scorer = ColumnScorer()
+    run: list[str] = []  # ids of the documents laid out in the columns, not scored yet
+    gold_columns, pred_columns = ColumnsBuilder(), ColumnsBuilder()
+    chunks = ChunkCounts() if tokens is not None else None
     errors: list[ErrorCase] = []
-    error_counts: Counter[str] = Counter({k: 0 for k in ERROR_KINDS})
     pairs = iter(pairs)
     for start in range(0, total, PROGRESS_EVERY):
         with paused_gc():  # per batch: never across a yield
             for g, p in itertools.islice(pairs, PROGRESS_EVERY):
-                m = builder.add(g, p)
-                confusion.update(confusion_cells(m))
+                run.append(g.id)
+                gold_spans, gold_relations = gold_parts_of(g)
+                pred_spans, pred_relations = pred_parts_of(p)
+                gold_columns.add(gold_spans, gold_relations)
+                pred_columns.add(pred_spans, pred_relations)
+                if chunks is not None:
+                    edges = tokens.span_arrays(g, gold_spans)  # type: ignore[union-attr]
+                    chunks.add(*edges, gold_spans, pred_spans)
                 if len(errors) < MAX_ERRORS:
-                    keys = error_keys(m)
-                    error_counts.update(map(_KIND, keys))
+                    keys = error_keys(match_spans(gold_spans, pred_spans))
                     # Only the kept cases get their sentence (a scan of the text each).
                     errors += [_case(g, *key) for key in keys[: MAX_ERRORS - len(errors)]]
-                else:  # the list is full: the counts are all that is kept
-                    error_counts.update(error_counts_of(m))
+                if len(run) == CHUNK_DOCUMENTS:
+                    scorer.add(run, gold_columns.columns(), pred_columns.columns())
+                    run, gold_columns, pred_columns = [], ColumnsBuilder(), ColumnsBuilder()
         if start + PROGRESS_EVERY < total:
             yield Progress("scoring", start + PROGRESS_EVERY, total)
     # Read on to the end: a one-pass reader raises its problems there.
     if next(pairs, None) is not None:
         raise AssertionError("more document pairs than gold documents")
+    if run:
+        scorer.add(run, gold_columns.columns(), pred_columns.columns())
     yield Progress("scoring", total, total)
-    table = builder.table()
-    del builder  # its per-event label lists: as large as the table, no longer needed
-    return _Scores(table, confusion, errors, error_counts)
+    found = scorer.scores(chunks.matrices() if chunks is not None else None)
+    confusion = Counter({(g or NONE, p or NONE): k for (g, p), k in found.confusion.items()})
+    error_counts = Counter(dict(zip(ERROR_KINDS, found.errors, strict=True)))
+    return _Scores(found.table, confusion, errors, error_counts)
 
 
 def iter_evaluate(

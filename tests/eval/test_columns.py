@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -11,10 +13,14 @@ from eventgold.documents import Document, Entity, Relation
 from eventgold.eval import columns
 from eventgold.eval.columns import (
     ColumnsBuilder,
+    ColumnScorer,
     column_table,
     columns_of,
     overlap_pairs,
+    score_columns,
 )
+from eventgold.eval.evaluate import ERROR_KINDS, NONE, confusion_cells, error_counts_of
+from eventgold.eval.matching import match_spans
 from eventgold.eval.table import CountTable, build_table
 
 TEXT = "abcdefghij" * 4
@@ -127,3 +133,37 @@ def test_overlap_pairs_stay_in_their_document() -> None:
         8,
     )
     assert sorted(zip(gi.tolist(), pi.tolist(), strict=True)) == [(0, 0), (0, 1)]
+
+
+def _per_document(gold: list[Document], pred: list[Document]) -> tuple[dict, dict]:
+    """Confusion and strict errors as `evaluate` counts them, a document at a time."""
+    confusion: Counter = Counter()
+    errors: Counter = Counter()
+    for g, p in zip(gold, pred, strict=True):
+        m = match_spans([e.key for e in g.entities], [e.key for e in p.entities])
+        confusion.update(confusion_cells(m))
+        errors.update(error_counts_of(m))
+    return dict(confusion), dict(errors)
+
+
+@settings(max_examples=200, deadline=None)
+@given(corpora())
+def test_confusion_and_errors_equal_evaluates(corpus) -> None:
+    gold, pred = corpus
+    found = score_columns([d.id for d in gold], columns_of(gold), columns_of(pred))
+    confusion, errors = _per_document(gold, pred)
+    assert {(g or NONE, p or NONE): k for (g, p), k in found.confusion.items()} == confusion
+    kinds = dict(zip(ERROR_KINDS, found.errors, strict=True))
+    assert {k: v for k, v in kinds.items() if v} == {k: v for k, v in errors.items() if v}
+
+
+@settings(max_examples=100, deadline=None)
+@given(corpora(), st.integers(0, 6))
+def test_runs_scored_apart_give_the_table_of_one_run(corpus, cut: int) -> None:
+    # Each run has labels of its own (a label may appear in one run only).
+    gold, pred = corpus
+    scorer = ColumnScorer()
+    for part in (slice(0, cut), slice(cut, None)):
+        g, p = gold[part], pred[part]
+        scorer.add([d.id for d in g], columns_of(g), columns_of(p))
+    _same(scorer.scores().table, _by_rows(gold, pred, True))

@@ -111,19 +111,19 @@ def test_scoring_pauses_the_collector_per_batch_never_across_a_yield(
 
     monkeypatch.setattr(module, "PROGRESS_EVERY", 2)
     paused: list[bool] = []
-    real_add = module.TableBuilder.add
+    real_add = module.ColumnsBuilder.add
 
-    def add(self, gold, pred):
+    def add(self, spans, resolved):
         paused.append(not gc.isenabled())
-        return real_add(self, gold, pred)
+        return real_add(self, spans, resolved)
 
-    monkeypatch.setattr(module.TableBuilder, "add", add)
+    monkeypatch.setattr(module.ColumnsBuilder, "add", add)
     steps = []
     for event in iter_evaluate(gold_docs, pred_docs, schema, bootstrap=0):
         assert gc.isenabled()  # the caller's code runs with the collector as it left it
         if isinstance(event, Progress) and event.stage == "scoring":
             steps.append(event.done)
-    assert paused == [True, True, True]
+    assert paused == [True] * 6  # both sides of 3 documents
     assert steps == [2, 3]
 
 

@@ -460,7 +460,7 @@ def iter_evaluate(
                 )
                 end = ahead.ending
                 missing, alignment, seen = end.missing, end.alignment, end.seen_in_training
-                hashes = {gold_path: end.sha256[0], pred_path: end.sha256[1]}
+                hashes = dict(zip((gold_path, pred_path), ahead.sha256(), strict=True))
             else:  # here; a missing file raises its error from `OnePass`
                 one_pass = OnePass(gold, pred_path, schema, parts=True)
                 overlap = TrainingOverlap(one_pass)

@@ -8,7 +8,9 @@ scoring reads of it, a batch at a time: the gold document's id and text (a `Docu
 annotations, the "head"), and the gold's and the prediction's spans and resolved relations
 (`eval.table.gold_parts`, `OnePass.pred_parts`). Plain tuples, which pickle writes and reads in
 C. Once every pair is sent: what `OnePass` found (the predictions missing, the alignment
-report), the documents a model trained on (`eval.training_overlap`) and both files' sha256.
+report) and the documents a model trained on (`eval.training_overlap`). Both files' sha256
+are made by a thread of the scoring process (`ReadAhead.sha256`), which waits on the pipe
+now and then: this one is the busier.
 The pipe holds a few batches: memory does not grow with the files.
 
 The gold's token offsets are found by the scoring process (`GoldTokens`): read from a gold
@@ -29,6 +31,7 @@ import gc
 import multiprocessing
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -63,9 +66,6 @@ class Ending:
     missing: tuple[str, ...]  # gold ids with no prediction
     alignment: AlignmentReport | None
     seen_in_training: tuple[str, ...]  # gold ids the predicting model was trained on
-    # sha256 of the gold and the prediction file, made here once they are read: the other
-    # process, which would otherwise read them again, is the busier one
-    sha256: tuple[str, str]
 
 
 def available() -> bool:
@@ -98,8 +98,7 @@ def _read(conn: Connection, file: Path, predictions: Path, schema: Schema, token
                 conn.send(batch)
                 batch = []
         conn.send(batch)
-        hashes = (sha256_file(file), sha256_file(predictions))
-        ending = Ending(one_pass.missing, one_pass.alignment, tuple(overlap.seen), hashes)
+        ending = Ending(one_pass.missing, one_pass.alignment, tuple(overlap.seen))
         conn.send((_DONE, ending))
     except NotOnePass as exc:
         _last_word(conn, (_STOPPED, str(exc)))
@@ -154,6 +153,9 @@ class ReadAhead:
         )
         self._process.start()
         child.close()  # the child's end: the pipe reports its end once the child closes it
+        # hashlib and file reads let go of the GIL: the hashing runs beside the scoring.
+        self._hashing = ThreadPoolExecutor(1, thread_name_prefix="eventgold-sha256")
+        self._sha256 = [self._hashing.submit(sha256_file, f) for f in (file, predictions)]
         # Of the documents given and not asked for yet (the caller may hold a few).
         self._parts: dict[str, Parts] = {}
         self._pred_parts: dict[str, Parts] = {}
@@ -198,6 +200,11 @@ class ReadAhead:
         """The token offsets of the gold document whose head `gold` is, if found there."""
         return self._edges.pop(gold.id, None)
 
+    def sha256(self) -> tuple[str, str]:
+        """The sha256 of the gold and of the prediction file (waits for them)."""
+        gold, predictions = (future.result() for future in self._sha256)
+        return gold, predictions
+
     @property
     def ending(self) -> Ending:
         if self._ending is None:
@@ -205,6 +212,8 @@ class ReadAhead:
         return self._ending
 
     def close(self) -> None:
+        # Before any other fork: a thread running at a fork can leave its locks held there.
+        self._hashing.shutdown(wait=True, cancel_futures=True)
         self._conn.close()
         if self._process.is_alive():
             self._process.terminate()

@@ -30,6 +30,7 @@ from eventgold.validate import TRIM
 Parts = tuple[list[Span], set[Resolved]]
 
 _ENTITY = itemgetter("start", "end", "label")  # the fields every entity must have
+_WHOLE_ENTITY = itemgetter("start", "end", "label", "id", "text")  # and those it usually has
 _START, _END = itemgetter(1), itemgetter(2)
 
 
@@ -75,23 +76,30 @@ def record_parts(
     rels = obj.get("relations", _NOTHING)
     if type(ents) is not list or type(rels) is not list or not _optional_fields_fit(obj):
         return None
-    try:
-        rows = list(map(_ENTITY, ents))  # a missing field or a non-object: KeyError, TypeError
-    except (KeyError, TypeError):
-        return None
     spans: list[Span] = []
-    ids: list[str] = []
+    ids: list[str] | tuple[str, ...] = []
+    try:  # the usual entity, every field given
+        rows = list(map(_WHOLE_ENTITY, ents))
+    except KeyError:  # an optional field left out (or a field that must be there)
+        rows = []
+    except TypeError:  # an entity that is not an object
+        return None
     if rows:
-        starts, ends, labels = zip(*rows, strict=True)
+        starts, ends, labels, ids, texts = zip(*rows, strict=True)
+        if not _fits(starts, ends, labels, text, rules):
+            return None
+        covered = list(map(text.__getitem__, map(slice, starts, ends)))
         if not (
-            set(map(type, starts)) <= _INT
-            and set(map(type, ends)) <= _INT
-            and set(map(type, labels)) <= _STR
-            and set(labels) <= rules.entity_labels
-            and min(starts) >= 0
-            and max(ends) <= len(text)
-            and all(map(int.__lt__, starts, ends))
+            set(map(type, ids)) <= _STR and len(set(ids)) == len(ids) and list(texts) == covered
         ):
+            return None
+    elif ents:
+        try:
+            rows = list(map(_ENTITY, ents))
+        except (KeyError, TypeError):  # a field missing, or an entity that is not an object
+            return None
+        starts, ends, labels = zip(*rows, strict=True)
+        if not _fits(starts, ends, labels, text, rules):
             return None
         ids = [e.get("id", _ABSENT) for e in ents]
         if _ABSENT in ids:
@@ -102,19 +110,47 @@ def record_parts(
             texts = [c if t is _ABSENT else t for t, c in zip(texts, covered, strict=True)]
         if not (set(map(type, ids)) <= _STR and len(set(ids)) == len(ids) and texts == covered):
             return None
+    if ents:
         # Labels are interned, as `parse_document` does: scoring keeps millions of them.
         spans = list(zip(map(sys.intern, labels), starts, ends, strict=True))
-        if len(set(spans)) != len(spans) or (gold and not _gold_spans(spans, covered)):
+        if len(set(spans)) != len(spans) or (
+            gold and not _gold_spans(spans, covered, starts, ends)
+        ):
             return None
     if not rels:
         return spans, set()
     return _resolved(spans, ids, rels, rules)
 
 
-def _gold_spans(spans: list[Span], covered: list[str]) -> bool:
+def _fits(
+    starts: tuple[Any, ...],
+    ends: tuple[Any, ...],
+    labels: tuple[Any, ...],
+    text: str,
+    rules: RecordRules,
+) -> bool:
+    """Whether the offsets are ints inside `text`, each start before its end, and the labels
+    strings of the schema."""
+    return (
+        set(map(type, starts)) <= _INT
+        and set(map(type, ends)) <= _INT
+        and set(map(type, labels)) <= _STR
+        and set(labels) <= rules.entity_labels
+        and min(starts) >= 0
+        and max(ends) <= len(text)
+        and all(map(int.__lt__, starts, ends))
+    )
+
+
+def _gold_spans(
+    spans: list[Span], covered: list[str], starts: tuple[int, ...], ends: tuple[int, ...]
+) -> bool:
     """Whether no span starts or ends with whitespace and no two overlap (`GOLD_RULES`)."""
     if list(map(str.strip, covered, itertools.repeat(TRIM))) != covered:
         return False
+    if all(map(int.__lt__, starts, starts[1:])):
+        # Already in order of start, as gold is written: only neighbours can overlap first.
+        return all(map(int.__le__, ends, starts[1:]))
     # In order of start (longest first), spans that do not overlap each begin at or after
     # the end of the one before; the first overlap shows as a pair of neighbours.
     ordered = sorted(spans, key=_start_longest)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -56,6 +57,9 @@ def test_pairs_parts_and_ending_equal_reading_here(tmp_path: Path, schema: Schem
         assert ending.seen_in_training == tuple(overlap.seen) != ()
         with pytest.raises(KeyError):
             ahead.parts(pairs[0][0])  # each document's parts are given once
+        assert ahead.sha256() == tuple(
+            hashlib.sha256(f.read_bytes()).hexdigest() for f in (GOLD, predictions)
+        )
 
 
 def test_with_tokenize_every_third_gold_document_comes_tokenized(

@@ -31,7 +31,7 @@ from eventgold.documents import Document, gold_documents_file
 from eventgold.eval import read_ahead
 from eventgold.eval.align import AlignmentReport
 from eventgold.eval.bootstrap import Bootstrap, intervals
-from eventgold.eval.columns import CHUNK_DOCUMENTS, ColumnsBuilder, ColumnScorer
+from eventgold.eval.columns import CHUNK_DOCUMENTS, ColumnScorer
 from eventgold.eval.gold_tokens import GoldTokens
 from eventgold.eval.inputs import (
     GoldFile,
@@ -47,6 +47,7 @@ from eventgold.eval.matching import Span, SpanMatch, match_spans, overlaps
 from eventgold.eval.one_pass import NotOnePass, OnePass
 from eventgold.eval.read_ahead import ReadAhead, SharedTokens
 from eventgold.eval.refusals import refuse_unscorable
+from eventgold.eval.span_columns import ColumnsBuilder
 from eventgold.eval.table import (
     COUNT_NAMES,
     FAMILY_KIND,
@@ -366,9 +367,18 @@ def _score(
     gold_parts_of = parts or gold_parts
     pred_parts_of = pred_parts or gold_parts
     scorer = ColumnScorer()
+    chunks = ChunkCounts() if tokens is not None else None
     run: list[str] = []  # ids of the documents laid out in the columns, not scored yet
     gold_columns, pred_columns = ColumnsBuilder(), ColumnsBuilder()
-    chunks = ChunkCounts() if tokens is not None else None
+    token_starts: list[np.ndarray] = []  # the run's gold token offsets, with `tokens`
+    token_ends: list[np.ndarray] = []
+
+    def score_run() -> None:
+        gold_run, pred_run = gold_columns.columns(), pred_columns.columns()
+        scorer.add(run, gold_run, pred_run)
+        if chunks is not None:
+            chunks.add_columns(token_starts, token_ends, gold_run, pred_run)
+
     errors: list[ErrorCase] = []
     pairs = iter(pairs)
     for start in range(0, total, PROGRESS_EVERY):
@@ -379,23 +389,25 @@ def _score(
                 pred_spans, pred_relations = pred_parts_of(p)
                 gold_columns.add(gold_spans, gold_relations)
                 pred_columns.add(pred_spans, pred_relations)
-                if chunks is not None:
-                    edges = tokens.span_arrays(g, gold_spans)  # type: ignore[union-attr]
-                    chunks.add(*edges, gold_spans, pred_spans)
+                if tokens is not None:
+                    edges = tokens.span_arrays(g, gold_spans)
+                    token_starts.append(edges[0])
+                    token_ends.append(edges[1])
                 if len(errors) < MAX_ERRORS:
                     keys = error_keys(match_spans(gold_spans, pred_spans))
                     # Only the kept cases get their sentence (a scan of the text each).
                     errors += [_case(g, *key) for key in keys[: MAX_ERRORS - len(errors)]]
                 if len(run) == CHUNK_DOCUMENTS:
-                    scorer.add(run, gold_columns.columns(), pred_columns.columns())
+                    score_run()
                     run, gold_columns, pred_columns = [], ColumnsBuilder(), ColumnsBuilder()
+                    token_starts, token_ends = [], []
         if start + PROGRESS_EVERY < total:
             yield Progress("scoring", start + PROGRESS_EVERY, total)
     # Read on to the end: a one-pass reader raises its problems there.
     if next(pairs, None) is not None:
         raise AssertionError("more document pairs than gold documents")
     if run:
-        scorer.add(run, gold_columns.columns(), pred_columns.columns())
+        score_run()
     yield Progress("scoring", total, total)
     found = scorer.scores(chunks.matrices() if chunks is not None else None)
     confusion = Counter({(g or NONE, p or NONE): k for (g, p), k in found.confusion.items()})

@@ -23,12 +23,11 @@ every index of document k + 1.
 
 from __future__ import annotations
 
-from operator import itemgetter
-
 import numpy as np
 
+from eventgold.eval.span_columns import ColumnsBuilder, SpanColumns
+
 Span = tuple[str, int, int]  # (label, start, end)
-_LABEL, _START, _END = itemgetter(0), itemgetter(1), itemgetter(2)
 
 SHIFT = 1 << 40  # document k's offsets are shifted by k * SHIFT: more than any text's length
 BATCH_DOCUMENTS = 512  # documents counted at a time
@@ -46,11 +45,20 @@ class _Side:
         self.spans += spans
         self.sizes.append(len(spans))
 
+    def columns(self) -> SpanColumns:
+        builder = ColumnsBuilder()
+        builder.add_spans(self.spans, self.sizes)
+        return builder.columns()
+
 
 class ChunkCounts:
     """Per document and label, the IOB2 chunks found on both sides (tp), in the gold only (fn)
     and in the prediction only (fp), on each document's gold tokens; as `iob.span_chunks`
-    and set operations on its chunks would count them, a batch of documents at a time."""
+    and set operations on its chunks would count them, a batch of documents at a time.
+
+    Documents come one at a time (`add`) or as a run laid out in columns (`add_columns`),
+    in the order of the table's rows.
+    """
 
     def __init__(self, *, batch_documents: int = BATCH_DOCUMENTS) -> None:
         self._batch = batch_documents
@@ -73,6 +81,18 @@ class ChunkCounts:
         if len(self._starts) == self._batch:
             self._flush()
 
+    def add_columns(
+        self,
+        starts: list[np.ndarray],
+        ends: list[np.ndarray],
+        gold: SpanColumns,
+        pred: SpanColumns,
+    ) -> None:
+        """A run of documents: each one's gold token starts and ends, and both sides' spans
+        (their relations are not read)."""
+        self._flush()  # documents given one at a time come first
+        self._count(starts, ends, gold, pred)
+
     def matrices(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
         """The labels that have a chunk anywhere, sorted, and the (documents, labels) counts
         of tp, fn and fp in their order."""
@@ -86,58 +106,59 @@ class ChunkCounts:
         return names, counts[TP][:, cols], counts[FN][:, cols], counts[FP][:, cols]
 
     def _flush(self) -> None:
-        n = len(self._starts)
+        if self._starts:
+            self._count(self._starts, self._ends, self._gold.columns(), self._pred.columns())
+        self._starts, self._ends = [], []
+        self._gold, self._pred = _Side(), _Side()
+
+    def _count(
+        self, starts: list[np.ndarray], ends: list[np.ndarray], gold: SpanColumns, pred: SpanColumns
+    ) -> None:
+        n = len(starts)
         if not n:
             return
-        lengths = np.fromiter(map(len, self._starts), dtype=np.int64, count=n)
+        lengths = np.fromiter(map(len, starts), dtype=np.int64, count=n)
         shift = np.repeat(np.arange(n, dtype=np.int64) * SHIFT, lengths)
-        token_starts = np.concatenate(self._starts).astype(np.int64) + shift
-        token_ends = np.concatenate(self._ends).astype(np.int64) + shift
-        try:
-            gold = _chunks(self._gold, self._rank, token_starts, token_ends)
-            pred = _chunks(self._pred, self._rank, token_starts, token_ends)
-        except KeyError:  # a label first seen in this batch
-            seen = {*self._rank, *map(_LABEL, self._gold.spans), *map(_LABEL, self._pred.spans)}
+        token_starts = np.concatenate(starts).astype(np.int64) + shift
+        token_ends = np.concatenate(ends).astype(np.int64) + shift
+        if not {*gold.labels, *pred.labels} <= self._rank.keys():  # a label first seen here
+            seen = {*self._rank, *gold.labels, *pred.labels}
             self._rank = {label: i for i, label in enumerate(sorted(seen))}
-            gold = _chunks(self._gold, self._rank, token_starts, token_ends)
-            pred = _chunks(self._pred, self._rank, token_starts, token_ends)
         labels = list(self._rank)
         width = len(labels)
-        both = np.intersect1d(gold[0], pred[0], assume_unique=True)
-        in_gold = np.isin(gold[0], both, assume_unique=True)
-        in_pred = np.isin(pred[0], both, assume_unique=True)
+        gold_chunks = _chunks(gold, self._rank, token_starts, token_ends)
+        pred_chunks = _chunks(pred, self._rank, token_starts, token_ends)
+        both = np.intersect1d(gold_chunks[0], pred_chunks[0], assume_unique=True)
+        in_gold = np.isin(gold_chunks[0], both, assume_unique=True)
+        in_pred = np.isin(pred_chunks[0], both, assume_unique=True)
         columns = np.array([self._column(label) for label in labels], dtype=np.int64)
         counts = np.zeros((3, n, len(self._labels)), dtype=np.int64)
         for kind, (_, doc, lab), chosen in (
-            (TP, gold, in_gold),
-            (FN, gold, ~in_gold),
-            (FP, pred, ~in_pred),
+            (TP, gold_chunks, in_gold),
+            (FN, gold_chunks, ~in_gold),
+            (FP, pred_chunks, ~in_pred),
         ):
             cell = doc[chosen] * width + lab[chosen]
             per_rank = np.bincount(cell, minlength=n * width).reshape(n, width)
             counts[kind][:, columns] = per_rank
         self._done.append(counts)
-        self._starts, self._ends = [], []
-        self._gold, self._pred = _Side(), _Side()
 
     def _column(self, label: str) -> int:
         return self._labels.setdefault(label, len(self._labels))
 
 
 def _chunks(
-    side: _Side, rank: dict[str, int], token_starts: np.ndarray, token_ends: np.ndarray
+    side: SpanColumns, rank: dict[str, int], token_starts: np.ndarray, token_ends: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(key, document, label rank) of each chunk of one side's spans (see module docstring).
     A key is unique per chunk within the batch: a side's chunks take disjoint tokens."""
-    n = len(side.sizes)
-    if not side.spans:
+    if not len(side.start):
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
-    count = len(side.spans)
-    doc = np.repeat(np.arange(n, dtype=np.int64), side.sizes)
-    lab = np.fromiter(map(rank.__getitem__, map(_LABEL, side.spans)), np.int64, count=count)
-    start = np.fromiter(map(_START, side.spans), np.int64, count=count) + doc * SHIFT
-    end = np.fromiter(map(_END, side.spans), np.int64, count=count) + doc * SHIFT
+    doc = side.doc
+    lab = np.array([rank[label] for label in side.labels], dtype=np.int64)[side.label]
+    start = side.start + doc * SHIFT
+    end = side.end + doc * SHIFT
     order = np.lexsort((lab, -end, start))  # by start, longest first, then label
     doc, lab, start, end = doc[order], lab[order], start[order], end[order]
     first = np.searchsorted(token_ends, start, side="right")  # the first token it touches

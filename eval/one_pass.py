@@ -9,6 +9,7 @@ handles (a problem in either file, or a prediction out of the gold's order) rais
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -125,12 +126,16 @@ class OnePass:
         self.gold = gold
         self.predictions = Path(predictions)
         self.schema = schema
-        # For progress only: every document is a line (blank lines make it an overcount).
-        self.total = count_lines(self.gold_path) if self.gold_path else len(gold)
         self.missing: tuple[str, ...] = ()
         self.alignment: AlignmentReport | None = None
         self._check = PredictionCheck(self.predictions, schema, _any_id, 0, parts=parts)
         self._gold_parts: dict[str, Parts] | None = {} if parts else None
+
+    @functools.cached_property
+    def total(self) -> int:
+        """Gold documents, for progress only: every document is a line (blank lines make it
+        an overcount). Counted when asked: it reads the whole gold file once more."""
+        return count_lines(self.gold_path) if self.gold_path else len(self.gold)  # type: ignore[arg-type]
 
     def gold_parts(self, gold: Document) -> Parts:
         """`eval.table.gold_parts` of the gold document whose head `gold` is."""

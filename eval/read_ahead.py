@@ -144,7 +144,6 @@ class ReadAhead:
     def __init__(
         self, file: Path, predictions: Path, schema: Schema, *, tokenize: bool = False
     ) -> None:
-        self.total = count_lines(file)  # for progress: a document a line
         ctx = multiprocessing.get_context("fork")
         self._conn, child = ctx.Pipe(duplex=False)
         _widen(child)
@@ -156,6 +155,11 @@ class ReadAhead:
         # hashlib and file reads let go of the GIL: the hashing runs beside the scoring.
         self._hashing = ThreadPoolExecutor(1, thread_name_prefix="eventgold-sha256")
         self._sha256 = [self._hashing.submit(sha256_file, f) for f in (file, predictions)]
+        try:
+            self.total = count_lines(file)  # for progress: a document a line (while it reads)
+        except BaseException:
+            self.close()
+            raise
         # Of the documents given and not asked for yet (the caller may hold a few).
         self._parts: dict[str, Parts] = {}
         self._pred_parts: dict[str, Parts] = {}

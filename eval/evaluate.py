@@ -176,8 +176,8 @@ def _wrong(g: Span, p: Span) -> str:
 
 
 def error_counts_of(m: SpanMatch) -> Counter[str]:
-    """How many of `error_keys(m)` are of each kind, without listing or ordering them (once
-    the error list is full, only the counts are kept)."""
+    """How many of `error_keys(m)` are of each kind, without listing or ordering them: the
+    definition `eval.columns` counts for many documents at once (tests check both agree)."""
     paired = len(m.same) + len(m.closest)  # the pairing is one to one
     counts = Counter(map(_wrong, *zip(*m.closest, strict=True))) if m.closest else Counter()
     counts[MISSED] += len(m.gold) - paired
@@ -187,8 +187,8 @@ def error_counts_of(m: SpanMatch) -> Counter[str]:
 
 def confusion_cells(m: SpanMatch) -> list[tuple[str, str]]:
     """(gold label, predicted label) of every overlapping pair of spans, identical ones
-    included; NONE for a span overlapping nothing on the other side. A list, so that a
-    corpus-wide `Counter.update` counts it in C."""
+    included; NONE for a span overlapping nothing on the other side: the definition
+    `eval.columns` counts for many documents at once (tests check both agree)."""
     pairs = overlaps(m.gold, m.pred)
     hit_gold = {g for g, _ in pairs}
     hit_pred = {p for _, p in pairs}

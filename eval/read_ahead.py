@@ -133,7 +133,7 @@ class ReadAhead:
     `predictions`, read by a second process. Iterate once: each pair is the gold document's
     head (a `Document` with only its id and text) twice, as gold and as prediction; what
     scoring reads of their annotations comes from `parts` and `pred_parts` (for
-    `TableBuilder`), each once per document. `ending` once the iteration is over. `close`
+    `evaluate`'s scoring), each once per document. `ending` once the iteration is over. `close`
     ends the second process if the iteration did not (a ``with`` block calls it).
 
     With `tokenize`, for a gold without stored token offsets (a documents file), the second

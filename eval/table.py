@@ -149,7 +149,9 @@ def _split_sets(
 
 
 class TableBuilder:
-    """Collects what each document contributes, then assembles the table with numpy.
+    """Collects what each document contributes, then assembles the table with numpy: scoring
+    a document at a time, from `Document` objects (`eventgold eval` scores columns,
+    `eval.columns`, and tests check that both give the same table).
 
     Per document only the irreducible work runs in Python (span pairing, relation key sets),
     and its results are appended to corpus-wide lists; labels are read off those lists and

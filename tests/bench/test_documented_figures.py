@@ -1,7 +1,8 @@
-"""The documented pull figures are those of the saved run, bench/results/pull.md (issue 18)."""
+"""The documented pull and eval figures are those of the saved runs, bench/results/ (issues 18, 23)."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -40,3 +41,17 @@ def test_the_docs_quote_the_saved_pull_run() -> None:
     )
     assert said is not None
     assert [f"{v}x" for v in said.groups()] == [rows[1000][c] for c in (4, 5, 6)]
+
+
+def test_the_docs_quote_the_saved_eval_run() -> None:
+    saved = json.loads((ROOT / "bench" / "results" / "eval.json").read_text(encoding="utf-8"))
+    rows = saved["figures"]["sizes"]
+    readme = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    title = "eval scoring (count table) from columns"
+    row = next(line for line in readme.splitlines() if line.startswith(f"| {title}"))
+    quoted = [c.strip() for c in row.strip("|").split("|")][1:4]
+    assert quoted == [f"{rows[n]['speedup_cpu']:.1f}×" for n in ("1000", "10000", "100000")]
+    folder = rows["100000"]["eval_command"]["folder"]
+    limitations = (ROOT / "docs" / "known-limitations.md").read_text(encoding="utf-8")
+    assert f"it takes {folder['seconds']:.1f} s on a gold" in limitations
+    assert f"{folder['speedup_vs_nervaluate_scoring']:.2f}×" in limitations

@@ -18,6 +18,7 @@ relations over every document laid out in arrays, with a few sorts and searches 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -120,12 +121,21 @@ class _Packing:
     """Span keys: document, start, end and label in bit fields, most significant first, so
     that sorted keys are in order of document, start, end and label."""
 
-    def __init__(self, width: int, labels: int) -> None:
+    def __init__(self, width: int, labels: int, *, values: np.ndarray | None = None) -> None:
         self.offset_bits = max(width - 1, 1).bit_length()
         self.label_bits = max(labels - 1, 1).bit_length()
         self.start_shift = self.offset_bits + self.label_bits
         self.doc_shift = self.start_shift + self.offset_bits
         self.width = 1 << self.offset_bits
+        self.values = values  # with offsets given as ranks (`_offset_ranks`): the offsets
+
+    def fits(self) -> bool:
+        """Whether the key of a span of one document, and a side bit, fit below `_KEY_LIMIT`."""
+        return self.doc_shift + 1 < _KEY_LIMIT.bit_length() - 1
+
+    def offsets(self, ranks: np.ndarray) -> np.ndarray:
+        """The character offsets of `_Side` offsets (which are ranks with `values`)."""
+        return ranks if self.values is None else self.values[ranks]
 
     def pack(
         self, doc: np.ndarray, start: np.ndarray, end: np.ndarray, label: np.ndarray
@@ -148,12 +158,12 @@ class _Packing:
 
 
 def _pairings(
-    g: _Side, p: _Side, width: int
+    g: _Side, p: _Side, packing: _Packing
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The pairs of `matching._pairings` over the spans left: gold and predicted indices of
     the overlapping pairs, and which of them the closest, same-label and cross-label passes
     take."""
-    gi, pi = overlap_pairs(g.doc, g.start, g.end, p.doc, p.start, p.end, width)
+    gi, pi = overlap_pairs(g.doc, g.start, g.end, p.doc, p.start, p.end, packing.width)
     alone = (np.bincount(gi, minlength=len(g.doc))[gi] == 1) & (
         np.bincount(pi, minlength=len(p.doc))[pi] == 1
     )
@@ -163,7 +173,8 @@ def _pairings(
     if len(compete):
         cg, cp = gi[compete], pi[compete]
         gs, ge, ps, pe = g.start[cg], g.end[cg], p.start[cp], p.end[cp]
-        distance = np.abs(gs - ps) + np.abs(ge - pe)
+        at = packing.offsets  # the distance is in characters, whatever the keys hold
+        distance = np.abs(at(gs) - at(ps)) + np.abs(at(ge) - at(pe))
         # `matching._closest_first`'s order (labels are codes in sorted order)
         order = np.lexsort((p.label[cp], pe, ps, g.label[cg], ge, gs, distance))
         compete, cg, cp = compete[order], cg[order].tolist(), cp[order].tolist()
@@ -190,6 +201,21 @@ def _set_events(gold: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray, np.ndar
     rest = both[~paired]
     side = rest & 1
     return key[:-1][dup], rest[side == 0] >> 1, rest[side == 1] >> 1
+
+
+def _offset_ranks(
+    gold: SpanColumns, pred: SpanColumns, labels: int
+) -> tuple[SpanColumns, SpanColumns, _Packing]:
+    """Both sides with each offset replaced by its rank among the offsets of both, and the
+    packing that reads the offsets back: ranks keep the order of offsets and which are equal,
+    which is all that pairing compares, and fit in far fewer bits."""
+    values = np.unique(np.concatenate([gold.start, gold.end, pred.start, pred.end]))
+
+    def ranked(c: SpanColumns) -> SpanColumns:
+        start, end = np.searchsorted(values, c.start), np.searchsorted(values, c.end)
+        return dataclasses.replace(c, start=start, end=end)
+
+    return ranked(gold), ranked(pred), _Packing(len(values) + 1, labels, values=values)
 
 
 def _bounds(documents: int, packing: _Packing, last_offset: int) -> list[int]:
@@ -307,6 +333,8 @@ class ColumnScorer:
             self._errors,
         )
         packing = _Packing(width, max(len(vocab), 1))
+        if not packing.fits():  # a text of hundreds of millions of characters
+            gold, pred, packing = _offset_ranks(gold, pred, max(len(vocab), 1))
         bounds = _bounds(n, packing, width - 1)
         gold, pred = gold.recoded(vocab, relation_vocab), pred.recoded(vocab, relation_vocab)
         for g, p in zip(gold.slices(bounds), pred.slices(bounds), strict=True):
@@ -388,7 +416,7 @@ def _score_documents(
     left_gold = packing.unpack(key[~same & (side == 0)])
     left_pred = packing.unpack(key[~same & (side == 1)])
     identical = packing.unpack(key[:-1][dup])
-    gi, pi, closest, same_label, cross_label = _pairings(left_gold, left_pred, packing.width)
+    gi, pi, closest, same_label, cross_label = _pairings(left_gold, left_pred, packing)
     pair_doc = left_gold.doc[gi]
     bounds = (
         closest

@@ -114,11 +114,29 @@ def test_refuses_sides_of_other_sizes() -> None:
         column_table(["d", "e"], one, one)
 
 
-def test_refuses_a_text_too_long_for_its_keys() -> None:
+def test_a_text_too_long_for_direct_keys_is_scored_on_offset_ranks() -> None:
+    # Offsets past 2**29 leave no bits for the document in a key: they are ranked instead,
+    # and competing pairs still go by distance in characters. Gold A [0, 10); predictions
+    # B [8, 10) (2 characters off) and A [0, 30) (20 off; as ranks, as close as the other).
+    text = "x" * 40
+
+    def documents(shift: int) -> tuple[list[Document], list[Document]]:
+        def doc(spans: list[tuple[str, int, int]]) -> Document:
+            entities = tuple(
+                Entity(f"e{i}", s + shift, e + shift, label, text[s:e])
+                for i, (label, s, e) in enumerate(spans)
+            )
+            return Document("d", text if not shift else "", entities=entities)
+
+        return [doc([("A", 0, 10)])], [doc([("B", 8, 10), ("A", 0, 30)])]
+
     huge = 1 << 30
-    doc = Document("d", "", entities=(Entity("e", huge - 1, huge, "A", "x"),))
-    with pytest.raises(ValueError, match=f"^a text of {huge} characters is too long to score$"):
-        column_table(["d"], columns_of([doc]), columns_of([doc]))
+    assert not columns._Packing(huge + 1, 2).fits()
+    far = score_columns(["d"], *map(columns_of, documents(huge)))
+    near = score_columns(["d"], *map(columns_of, documents(0)))
+    assert far.table.counts.tolist() == near.table.counts.tolist()
+    assert far.errors == near.errors
+    assert near.errors.wrong_both == 1 and near.errors.wrong_boundary == 0  # B [8, 10) paired
 
 
 def test_overlap_pairs_stay_in_their_document() -> None:

@@ -88,6 +88,9 @@ def _install_hook(kill_at: int, watched: Path, log: Path) -> None:
 
 def _main(argv: list[str]) -> None:
     kill_at, watched, log, kind, *rest = argv
+    # A shell starts a background job with SIGINT ignored, and Python keeps it so: the tests
+    # send SIGINT on purpose, so it is Ctrl-C here whoever started the test run.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     _install_hook(int(kill_at), Path(watched).resolve(), Path(log))
     if kind == "cli":
         from eventgold.cli import main

@@ -129,9 +129,15 @@ class _Packing:
         self.width = 1 << self.offset_bits
         self.values = values  # with offsets given as ranks (`_offset_ranks`): the offsets
 
+    @property
+    def document_bits(self) -> int:
+        """Bits left for the document once a key and its side bit fit below `_KEY_LIMIT`
+        (negative when not even one document's keys fit)."""
+        return _KEY_LIMIT.bit_length() - 2 - self.doc_shift
+
     def fits(self) -> bool:
-        """Whether the key of a span of one document, and a side bit, fit below `_KEY_LIMIT`."""
-        return self.doc_shift + 1 < _KEY_LIMIT.bit_length() - 1
+        """Whether the keys of one document, and a side bit, fit below `_KEY_LIMIT`."""
+        return self.document_bits >= 0
 
     def offsets(self, ranks: np.ndarray) -> np.ndarray:
         """The character offsets of `_Side` offsets (which are ranks with `values`)."""
@@ -189,18 +195,30 @@ def _pairings(
     return gi, pi, closest, same_label, cross_label
 
 
+def _first_of_runs(values: np.ndarray) -> np.ndarray:
+    """Where a sorted array's value differs from the one before (the first always does)."""
+    flags = np.ones(len(values), dtype=bool)
+    flags[1:] = values[1:] != values[:-1]
+    return flags
+
+
+def _split_sides(tagged: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted distinct keys, each tagged with its side (``key * 2 + side``: 0 gold, 1
+    predicted): the keys on both sides, in the gold only and in the prediction only, sorted."""
+    key = tagged >> 1
+    dup = key[1:] == key[:-1]  # a gold key followed by the same predicted key
+    paired = np.zeros(len(tagged), dtype=bool)
+    paired[:-1] |= dup
+    paired[1:] |= dup
+    side = tagged & 1
+    return key[:-1][dup], key[~paired & (side == 0)], key[~paired & (side == 1)]
+
+
 def _set_events(gold: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The keys in both sets, in the gold only and in the prediction only (repeats collapse)."""
     both = np.concatenate([np.unique(gold) * 2, np.unique(pred) * 2 + 1])
     both.sort(kind="stable")  # two sorted runs: merged
-    key = both >> 1
-    dup = key[1:] == key[:-1]  # a gold key followed by the same predicted key
-    paired = np.zeros(len(both), dtype=bool)
-    paired[:-1] |= dup
-    paired[1:] |= dup
-    rest = both[~paired]
-    side = rest & 1
-    return key[:-1][dup], rest[side == 0] >> 1, rest[side == 1] >> 1
+    return _split_sides(both)
 
 
 def _offset_ranks(
@@ -221,10 +239,9 @@ def _offset_ranks(
 def _bounds(documents: int, packing: _Packing, last_offset: int) -> list[int]:
     """The first document of each run scored at once, then `documents`: runs of at most
     `CHUNK_DOCUMENTS`, whose keys (and a side bit) fit below `_KEY_LIMIT`."""
-    free_bits = _KEY_LIMIT.bit_length() - 2 - packing.doc_shift
-    if free_bits < 0:
+    if not packing.fits():
         raise ValueError(f"a text of {last_offset} characters is too long to score")
-    step = min(1 << free_bits, CHUNK_DOCUMENTS)
+    step = min(1 << packing.document_bits, CHUNK_DOCUMENTS)
     return [*range(0, documents, step), documents]
 
 
@@ -304,7 +321,6 @@ class ColumnScorer:
     their spans. `scores` assembles them."""
 
     def __init__(self, *, relations: bool = True) -> None:
-        self.relations = relations
         self.doc_ids: list[str] = []
         self._entities: dict[str, list[LabelCounts]] = {k: [] for k in ENTITY_KINDS}
         self._extra: list[np.ndarray] = []
@@ -332,9 +348,10 @@ class ColumnScorer:
             np.zeros((len(vocab) + 1, len(vocab) + 1), dtype=np.int64),
             self._errors,
         )
-        packing = _Packing(width, max(len(vocab), 1))
+        labels = max(len(vocab), 1)
+        packing = _Packing(width, labels)
         if not packing.fits():  # a text of hundreds of millions of characters
-            gold, pred, packing = _offset_ranks(gold, pred, max(len(vocab), 1))
+            gold, pred, packing = _offset_ranks(gold, pred, labels)
         bounds = _bounds(n, packing, width - 1)
         gold, pred = gold.recoded(vocab, relation_vocab), pred.recoded(vocab, relation_vocab)
         for g, p in zip(gold.slices(bounds), pred.slices(bounds), strict=True):
@@ -404,18 +421,8 @@ def _score_documents(
     both = np.concatenate([g_key * 2, p_key * 2 + 1])
     order = np.argsort(both, kind="stable")
     ordered = both[order]
-    distinct = np.ones(len(ordered), dtype=bool)
-    distinct[1:] = ordered[1:] != ordered[:-1]  # a side's repeated span collapses
-    unique = ordered[distinct]
-    key = unique >> 1
-    dup = key[1:] == key[:-1]  # identical spans: the gold's, then the prediction's
-    same = np.zeros(len(unique), dtype=bool)
-    same[:-1] |= dup
-    same[1:] |= dup
-    side = unique & 1
-    left_gold = packing.unpack(key[~same & (side == 0)])
-    left_pred = packing.unpack(key[~same & (side == 1)])
-    identical = packing.unpack(key[:-1][dup])
+    unique = ordered[_first_of_runs(ordered)]  # a side's repeated span collapses
+    identical, left_gold, left_pred = map(packing.unpack, _split_sides(unique))
     gi, pi, closest, same_label, cross_label = _pairings(left_gold, left_pred, packing)
     pair_doc = left_gold.doc[gi]
     bounds = (
@@ -424,17 +431,18 @@ def _score_documents(
         & (left_gold.end[gi] == left_pred.end[pi])
     )
     taken = closest.sum()
-    same_bounds = left_gold.label[gi] == left_pred.label[pi]
+    same_labels = left_gold.label[gi] == left_pred.label[pi]
     found.errors += (
         len(left_gold.doc) - taken,
         len(left_pred.doc) - taken,
         bounds.sum(),
-        (closest & ~bounds & same_bounds).sum(),
-        (closest & ~bounds & ~same_bounds).sum(),
+        (closest & ~bounds & same_labels).sum(),
+        (closest & ~bounds & ~same_labels).sum(),
     )
+    side = unique & 1
     found.confusion += _confusion(
-        packing.unpack(key[side == 0]),
-        packing.unpack(key[side == 1]),
+        packing.unpack(unique[side == 0] >> 1),
+        packing.unpack(unique[side == 1] >> 1),
         packing.width,
         len(gold.labels),
     )
@@ -461,11 +469,8 @@ def _score_documents(
     if not found.relations:
         return
     # Ranks of spans (every side's row) and of boundaries (labels dropped), for relation keys
-    new_span = np.ones(len(ordered), dtype=bool)
-    new_span[1:] = (ordered[1:] >> 1) != (ordered[:-1] >> 1)
-    new_bounds = np.ones(len(ordered), dtype=bool)
-    bare = packing.without_label(ordered >> 1)
-    new_bounds[1:] = bare[1:] != bare[:-1]
+    new_span = _first_of_runs(ordered >> 1)
+    new_bounds = _first_of_runs(packing.without_label(ordered >> 1))
     span_rank = np.empty(len(ordered), dtype=np.int64)
     span_rank[order] = np.cumsum(new_span) - 1
     bounds_rank = np.empty(len(ordered), dtype=np.int64)

@@ -16,7 +16,6 @@ import contextlib
 import functools
 import itertools
 import json
-import operator
 from collections import Counter
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -143,8 +142,6 @@ def _case(doc: Document, kind: str, gold: Span | None, pred: Span | None) -> Err
     a, b = sentence_bounds(doc.text, min(s[1] for s in spans), max(s[2] for s in spans))
     return ErrorCase(doc.id, kind, gold, pred, doc.text[a:b], a)
 
-
-_KIND = operator.itemgetter(0)
 
 ErrorKey = tuple[str, Span | None, Span | None]  # (kind, gold span, predicted span)
 

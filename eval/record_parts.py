@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -77,40 +78,21 @@ def record_parts(
     if type(ents) is not list or type(rels) is not list or not _optional_fields_fit(obj):
         return None
     spans: list[Span] = []
-    ids: list[str] | tuple[str, ...] = []
-    try:  # the usual entity, every field given
-        rows = list(map(_WHOLE_ENTITY, ents))
-    except KeyError:  # an optional field left out (or a field that must be there)
-        rows = []
-    except TypeError:  # an entity that is not an object
-        return None
-    if rows:
-        starts, ends, labels, ids, texts = zip(*rows, strict=True)
-        if not _fits(starts, ends, labels, text, rules):
-            return None
-        covered = list(map(text.__getitem__, map(slice, starts, ends)))
-        if not (
-            set(map(type, ids)) <= _STR and len(set(ids)) == len(ids) and list(texts) == covered
-        ):
-            return None
-    elif ents:
-        try:
-            rows = list(map(_ENTITY, ents))
-        except (KeyError, TypeError):  # a field missing, or an entity that is not an object
-            return None
-        starts, ends, labels = zip(*rows, strict=True)
-        if not _fits(starts, ends, labels, text, rules):
-            return None
-        ids = [e.get("id", _ABSENT) for e in ents]
-        if _ABSENT in ids:
-            ids = [f"e{i}" if x is _ABSENT else x for i, x in enumerate(ids)]
-        texts = [e.get("text", _ABSENT) for e in ents]
-        covered = list(map(text.__getitem__, map(slice, starts, ends)))
-        if _ABSENT in texts:
-            texts = [c if t is _ABSENT else t for t, c in zip(texts, covered, strict=True)]
-        if not (set(map(type, ids)) <= _STR and len(set(ids)) == len(ids) and texts == covered):
-            return None
+    ids: Sequence[Any] = []
     if ents:
+        fields = _entity_fields(ents)
+        if fields is None:
+            return None
+        starts, ends, labels, ids, texts = fields
+        if not _fits(starts, ends, labels, text, rules):
+            return None
+        covered = list(map(text.__getitem__, map(slice, starts, ends)))
+        if list(texts) != covered:  # a text left out is the one its offsets cover
+            filled = [c if t is _ABSENT else t for t, c in zip(texts, covered, strict=True)]
+            if filled != covered:
+                return None
+        if not (set(map(type, ids)) <= _STR and len(set(ids)) == len(ids)):
+            return None
         # Labels are interned, as `parse_document` does: scoring keeps millions of them.
         spans = list(zip(map(sys.intern, labels), starts, ends, strict=True))
         if len(set(spans)) != len(spans) or (
@@ -120,6 +102,28 @@ def record_parts(
     if not rels:
         return spans, set()
     return _resolved(spans, ids, rels, rules)
+
+
+def _entity_fields(ents: list[Any]) -> tuple[Sequence[Any], ...] | None:
+    """Each entity's start, end, label, id and text (an id left out is ``e<i>``, a text left
+    out `_ABSENT`), or None for an entity that is not an object or lacks a required field."""
+    try:  # the usual entity: every field given, read in one step
+        return tuple(zip(*map(_WHOLE_ENTITY, ents), strict=True))
+    except TypeError:  # an entity that is not an object
+        return None
+    except KeyError:  # a field left out: each is read on its own
+        return _entity_fields_one_by_one(ents)
+
+
+def _entity_fields_one_by_one(ents: list[Any]) -> tuple[Sequence[Any], ...] | None:
+    try:
+        starts, ends, labels = zip(*map(_ENTITY, ents), strict=True)
+    except (KeyError, TypeError):  # a required field missing, or an entity not an object
+        return None
+    ids = [e.get("id", _ABSENT) for e in ents]
+    if _ABSENT in ids:
+        ids = [f"e{i}" if x is _ABSENT else x for i, x in enumerate(ids)]
+    return starts, ends, labels, ids, [e.get("text", _ABSENT) for e in ents]
 
 
 def _fits(

@@ -73,7 +73,8 @@ class SpanColumns:
         )
 
 
-def _codes(labels: list[str]) -> tuple[tuple[str, ...], np.ndarray]:
+def label_codes(labels: list[str]) -> tuple[tuple[str, ...], np.ndarray]:
+    """The distinct labels, sorted, and each label's place among them."""
     vocab = sorted(set(labels))
     index = {label: i for i, label in enumerate(vocab)}
     code = np.fromiter(map(index.__getitem__, labels), dtype=np.int64, count=len(labels))
@@ -114,8 +115,8 @@ class ColumnsBuilder:
         self._sizes += sizes
 
     def columns(self) -> SpanColumns:
-        labels, label = _codes(self._labels)
-        relation_labels, relation = _codes(self._relation_labels)
+        labels, label = label_codes(self._labels)
+        relation_labels, relation = label_codes(self._relation_labels)
         return SpanColumns(
             len(self._sizes),
             labels,

@@ -32,6 +32,7 @@ from eventgold.eval.matching import (
     span_counts,
 )
 from eventgold.eval.relations import RELATION_RULES, Resolved, resolve
+from eventgold.eval.span_columns import label_codes
 
 OVERALL = "ALL"  # scope of the micro figures over all labels
 MACRO = "MACRO"  # scope of the unweighted mean of per-label F1
@@ -234,13 +235,8 @@ class TableBuilder:
 
     def _events(self, kind: str, sizes: np.ndarray) -> LabelCounts:
         """One kind's events per document (`sizes`: how many each) and label."""
-        labels = self._flat[kind]
-        vocab = sorted(set(labels))
-        index = {label: i for i, label in enumerate(vocab)}
-        code = np.fromiter(map(index.__getitem__, labels), dtype=np.int64, count=len(labels))
-        return LabelCounts.of(
-            np.repeat(np.arange(len(sizes)), sizes), code, tuple(vocab), len(sizes)
-        )
+        vocab, code = label_codes(self._flat[kind])
+        return LabelCounts.of(np.repeat(np.arange(len(sizes)), sizes), code, vocab, len(sizes))
 
     def table(self) -> CountTable:
         n = len(self.doc_ids)

@@ -272,3 +272,33 @@ def heavy_modules_after(tmp_path: Path) -> Callable[[str], list[str]]:
         return json.loads(done.stdout.splitlines()[-1])
 
     return run
+
+
+@pytest.fixture
+def dead_pid() -> int:
+    """The pid of a process that has ended: a killed run's, which its scratch is named by."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(done.stdout)
+
+
+@pytest.fixture
+def scratch_left(dead_pid: int) -> Callable[[Path, str, str], tuple[Path, Path]]:
+    """``(folder, prefix, name) -> (stale, live)``: in `folder`, a scratch folder named by
+    `prefix` that a killed run left (its process gone, a file `name` in it), and one of this
+    process (a run under way)."""
+    from eventgold.atomic import scratch_prefix
+
+    def make(folder: Path, prefix: str, name: str) -> tuple[Path, Path]:
+        stale = folder / f"{prefix}{dead_pid}.abc"
+        stale.mkdir()
+        (stale / name).write_text("{}")
+        live = folder / f"{scratch_prefix(prefix)}live"
+        live.mkdir()
+        return stale, live
+
+    return make

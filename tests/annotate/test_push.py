@@ -410,22 +410,12 @@ def test_bad_push_options_are_named_as_the_command_line_names_them(ls_session, p
 
 
 def test_spools_a_killed_push_left_in_the_temporary_folder_are_removed_by_the_next(
-    ls_session, project_title, tmp_path, monkeypatch
+    ls_session, project_title, tmp_path, monkeypatch, scratch_left
 ):
-    import subprocess
-    import sys
-
     from eventgold.annotate.push import PUSH_SCRATCH
-    from eventgold.atomic import scratch_prefix
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
-    stale = tmp_path / f"{PUSH_SCRATCH}{int(dead.stdout)}.abc"
-    stale.mkdir()
-    (stale / "predictions.jsonl").write_text("{}\n")
-    live = tmp_path / f"{scratch_prefix(PUSH_SCRATCH)}live"  # this process: a push under way
-    live.mkdir()
+    _, live = scratch_left(tmp_path, PUSH_SCRATCH, "predictions.jsonl")
     report = run(
         push(ls_session, project_title=project_title, documents=[article(0)], schema=SCHEMA)
     )

@@ -49,21 +49,15 @@ def test_results_get_the_usual_mode_and_secrets_stay_private(tmp_path):
     assert stat.S_IMODE(os.stat(tmp_path / "d").st_mode) == 0o755
 
 
-def test_scratch_left_by_a_killed_run_is_removed_by_the_next_one(tmp_path) -> None:
-    import subprocess
-    import sys
-
+def test_scratch_left_by_a_killed_run_is_removed_by_the_next_one(tmp_path, dead_pid) -> None:
     from eventgold.atomic import scratch_prefix
 
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
-    gone = int(dead.stdout)
-    stale = tmp_path / f".gold.staging.{gone}.abc"
+    stale = tmp_path / f".gold.staging.{dead_pid}.abc"
     stale.mkdir()
     (stale / "data.parquet").write_bytes(b"x" * 100)
-    stale_file = tmp_path / f".card.md.tmp.{gone}.xyz.tmp"
+    stale_file = tmp_path / f".card.md.tmp.{dead_pid}.xyz.tmp"
     stale_file.write_text("half")
-    users = tmp_path / f".card.md.{gone}.notes"  # a user's hidden file, named like a pid
+    users = tmp_path / f".card.md.{dead_pid}.notes"  # a user's hidden file, named like a pid
     users.write_text("mine")
     live = tmp_path / f"{scratch_prefix('.gold.staging.')}live"  # this process: still running
     live.mkdir()

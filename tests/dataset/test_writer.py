@@ -435,24 +435,17 @@ def test_the_summary_counts_each_licence_and_attribution(tmp_path: Path) -> None
     assert summary.sources == (("CC BY-SA 4.0", "W", 2),)
 
 
-def test_hf_scratch_left_by_a_killed_write_is_removed_by_the_next_one(tmp_path, monkeypatch):
+def test_hf_scratch_left_by_a_killed_write_is_removed_by_the_next_one(
+    tmp_path, monkeypatch, scratch_left
+):
     """`hf_split_files` works in the system's temporary folder: what a killed run left there
     (its process gone) is removed by the next gold write, not piled up."""
-    import subprocess
-    import sys
     import tempfile
 
-    from eventgold.atomic import scratch_prefix
     from eventgold.dataset.writer import HF_SCRATCH, hf_split_files
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
-    stale = tmp_path / f"{HF_SCRATCH}{int(dead.stdout)}.abc"
-    stale.mkdir()
-    (stale / "dataset_info.json").write_text("{}")
-    live = tmp_path / f"{scratch_prefix(HF_SCRATCH)}live"  # this process: a write under way
-    live.mkdir()
+    _, live = scratch_left(tmp_path, HF_SCRATCH, "dataset_info.json")
     files = hf_split_files(features(load_schema()))
     assert sorted(files) == ["dataset_info.json", "state.json"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [live.name]

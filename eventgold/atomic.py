@@ -76,6 +76,8 @@ _NO_EXCHANGE = frozenset({errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNO
 def _exchange(a: Path, b: Path) -> bool:
     """Swap the entries at `a` and `b` atomically (Linux ``renameat2``); False where that is
     not available (nothing was changed then)."""
+    # Looked up at each call, not cached: a call through ctypes raises no audit event, so the
+    # lookup's (``ctypes.dlsym``) is how tests/crash.py sees each exchange. It costs microseconds.
     try:
         renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
     except (AttributeError, OSError):  # not glibc 2.28+ / not Linux

@@ -39,7 +39,6 @@ from eventgold.eval.inputs import (
     index_gold,
     load_gold,
     load_predictions,
-    sha256_file,
 )
 from eventgold.eval.iob_counts import ChunkCounts
 from eventgold.eval.matching import Span, SpanMatch, match_spans, overlaps
@@ -64,6 +63,7 @@ from eventgold.eval.table import (
     scores,
 )
 from eventgold.eval.training_overlap import TrainingOverlap
+from eventgold.file_hash import sha256_file
 from eventgold.progress import Progress, Steps, drain
 from eventgold.schema import Schema
 
@@ -461,7 +461,7 @@ def iter_evaluate(
                 # Without stored token offsets (no gold folder), both processes tokenize.
                 tokenize = tokens and not Path(gold).is_dir()
                 ahead = stack.enter_context(
-                    ReadAhead(gold_path, pred_path, schema, tokenize=tokenize)
+                    ReadAhead(Path(gold), pred_path, schema, tokenize=tokenize)
                 )
                 views = SharedTokens(ahead, GoldTokens(gold)) if tokens else None
                 scores = yield from _score(

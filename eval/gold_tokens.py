@@ -35,18 +35,18 @@ _Row = tuple[str, str, set[int], np.ndarray, np.ndarray]
 _COLUMNS = ["id", "text", "entities", "token_starts", "token_ends"]
 
 
-def _array(arr: Any) -> np.ndarray:
+def int_array(arr: Any) -> np.ndarray:
     """An integer array without nulls as a numpy view of its data buffer: pyarrow's own
     conversions import pandas on first use (0.4 s, more than reading a small gold)."""
     if arr.null_count:
-        raise ValueError(f"unexpected nulls in a gold token column ({arr.type})")
+        raise ValueError(f"unexpected nulls in a gold integer column ({arr.type})")
     data = np.frombuffer(arr.buffers()[1], dtype=np.dtype(f"<i{arr.type.bit_width // 8}"))
     return data[arr.offset : arr.offset + len(arr)]
 
 
-def _ints(arr: Any) -> list[int]:
-    """`_array` as a list."""
-    return _array(arr).tolist()
+def int_list(arr: Any) -> list[int]:
+    """`int_array` as a list."""
+    return int_array(arr).tolist()
 
 
 def _rows(files: list[str], batch_rows: int) -> Iterator[_Row]:
@@ -63,12 +63,12 @@ def _rows(files: list[str], batch_rows: int) -> Iterator[_Row]:
                     texts = batch.column("text").to_pylist()
                     # A list column's offsets index its values, whatever the batch's own offset.
                     ents = batch.column("entities")
-                    e_at, e_start = _ints(ents.offsets), _ints(ents.values.field("start"))
-                    e_end = _ints(ents.values.field("end"))
+                    e_at, e_start = int_list(ents.offsets), int_list(ents.values.field("start"))
+                    e_end = int_list(ents.values.field("end"))
                     # Token offsets stay numpy views (scoring counts chunks with numpy).
                     starts, ends = batch.column("token_starts"), batch.column("token_ends")
-                    t_at, t_start = _ints(starts.offsets), _array(starts.values)
-                    u_at, t_end = _ints(ends.offsets), _array(ends.values)
+                    t_at, t_start = int_list(starts.offsets), int_array(starts.values)
+                    u_at, t_end = int_list(ends.offsets), int_array(ends.values)
                     for i, doc_id in enumerate(ids):
                         a, b = e_at[i], e_at[i + 1]
                         bounds = set(e_start[a:b])

@@ -17,7 +17,6 @@ first problem, both files are checked whole, keeping only where each document's 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import unicodedata
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
@@ -44,14 +43,6 @@ from eventgold.validate import GOLD_RULES, PREDICTION_RULES, validate_document
 UNKNOWN_DOCUMENT = "unknown-document"
 NOT_JSON = "not-json"
 NOT_A_DOCUMENT = "not-a-document"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 Line = tuple[int, int]  # (byte offset, length) of a JSONL line

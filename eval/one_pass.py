@@ -16,6 +16,7 @@ from pathlib import Path
 
 from eventgold.documents import Document, document_from_line, iter_jsonl_lines
 from eventgold.eval.align import AlignmentReport
+from eventgold.eval.gold_shards import ShardGold, trusted_shards
 from eventgold.eval.inputs import (
     PredictionCheck,
     decode_json,
@@ -89,6 +90,15 @@ def checked_gold_heads(file: Path, schema: Schema, parts: dict[str, Parts]) -> I
         yield doc.without_annotations()
 
 
+def shard_gold_heads(shards: ShardGold, parts: dict[str, Parts]) -> Iterator[Document]:
+    """`ShardGold.heads`; a shard that cannot be read raises `NotOnePass` (the two-pass way
+    then reads ``documents.jsonl``)."""
+    try:
+        yield from shards.heads(parts)
+    except ValueError as exc:
+        raise NotOnePass(f"reading the gold's shards: {exc}") from exc
+
+
 def _any_id(_: str) -> bool:
     return True  # a prediction's id is looked for in the gold as the pass goes
 
@@ -110,7 +120,9 @@ class OnePass:
     With `parts`, documents come as their heads (`Document`s without annotations: a clean
     record is never built into entities, see `eval.record_parts`), and what scoring reads of
     each pair yielded is `gold_parts` of its gold and `pred_parts` of its prediction, each
-    taken once.
+    taken once. The gold of a gold folder is then read from its Parquet shards when the folder
+    vouches for them (`eval.gold_shards`); `gold_sha256` is that of its ``documents.jsonl``,
+    hashed to decide (None when not hashed).
     """
 
     def __init__(
@@ -130,6 +142,7 @@ class OnePass:
         self.alignment: AlignmentReport | None = None
         self._check = PredictionCheck(self.predictions, schema, _any_id, 0, parts=parts)
         self._gold_parts: dict[str, Parts] | None = {} if parts else None
+        self.gold_sha256: str | None = None
 
     @functools.cached_property
     def total(self) -> int:
@@ -155,8 +168,14 @@ class OnePass:
         if self.gold_path is not None:
             if parts is None:
                 yield from checked_gold(self.gold_path, self.schema)
-            else:
+                return
+            folder = Path(self.gold)  # type: ignore[arg-type]
+            shards = trusted_shards(folder, self.schema) if folder.is_dir() else None
+            if shards is None:
                 yield from checked_gold_heads(self.gold_path, self.schema, parts)
+                return
+            self.gold_sha256 = shards.sha256
+            yield from shard_gold_heads(shards, parts)
             return
         for doc in self.gold:  # type: ignore[union-attr]
             if parts is not None:

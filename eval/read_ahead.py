@@ -39,15 +39,15 @@ from typing import Any
 
 import numpy as np
 
-from eventgold.documents import Document
+from eventgold.documents import Document, gold_documents_file
 from eventgold.eval.align import AlignmentReport
 from eventgold.eval.gold_tokens import GoldTokens
-from eventgold.eval.inputs import sha256_file
 from eventgold.eval.iob import span_edge_arrays
 from eventgold.eval.matching import Span
 from eventgold.eval.one_pass import NotOnePass, OnePass, count_lines
 from eventgold.eval.record_parts import Parts
 from eventgold.eval.training_overlap import TrainingOverlap
+from eventgold.file_hash import sha256_file
 from eventgold.schema import Schema
 
 BATCH = 128  # document pairs a message
@@ -83,11 +83,11 @@ def available() -> bool:
     )
 
 
-def _read(conn: Connection, file: Path, predictions: Path, schema: Schema, tokenize: bool) -> None:
+def _read(conn: Connection, gold: Path, predictions: Path, schema: Schema, tokenize: bool) -> None:
     """The second process: every document pair, then how the reading ended."""
     gc.disable()  # it makes no cycles, and a collection would walk the whole inherited heap
     try:
-        one_pass = OnePass(file, predictions, schema, parts=True)
+        one_pass = OnePass(gold, predictions, schema, parts=True)
         overlap = TrainingOverlap(one_pass)
         batch: list[_Pair] = []
         for i, (g, p) in enumerate(overlap):
@@ -129,12 +129,12 @@ def _widen(conn: Connection) -> None:
 
 
 class ReadAhead:
-    """The (gold, prediction) pairs of `OnePass` over the gold documents `file` and the file
-    `predictions`, read by a second process. Iterate once: each pair is the gold document's
-    head (a `Document` with only its id and text) twice, as gold and as prediction; what
-    scoring reads of their annotations comes from `parts` and `pred_parts` (for
-    `evaluate`'s scoring), each once per document. `ending` once the iteration is over. `close`
-    ends the second process if the iteration did not (a ``with`` block calls it).
+    """The (gold, prediction) pairs of `OnePass` over `gold` (a gold folder or documents
+    file) and the file `predictions`, read by a second process. Iterate once: each pair is
+    the gold document's head (a `Document` with only its id and text) twice, as gold and as
+    prediction; what scoring reads of their annotations comes from `parts` and `pred_parts`
+    (for `evaluate`'s scoring), each once per document. `ending` once the iteration is over.
+    `close` ends the second process if the iteration did not (a ``with`` block calls it).
 
     With `tokenize`, for a gold without stored token offsets (a documents file), the second
     process also tokenizes one gold document in `SHARE` (`iob.span_edge_arrays`), which
@@ -142,13 +142,14 @@ class ReadAhead:
     """
 
     def __init__(
-        self, file: Path, predictions: Path, schema: Schema, *, tokenize: bool = False
+        self, gold: Path, predictions: Path, schema: Schema, *, tokenize: bool = False
     ) -> None:
+        file = gold_documents_file(gold)
         ctx = multiprocessing.get_context("fork")
         self._conn, child = ctx.Pipe(duplex=False)
         _widen(child)
         self._process = ctx.Process(
-            target=_read, args=(child, file, predictions, schema, tokenize), daemon=True
+            target=_read, args=(child, gold, predictions, schema, tokenize), daemon=True
         )
         self._process.start()
         child.close()  # the child's end: the pipe reports its end once the child closes it

@@ -5,7 +5,7 @@ Layout written by `write_gold` (atomically: built in a staging folder and swappe
     gold/
       .eventgold-gold                    the marker: only a folder holding it is replaced
       README.md                          dataset card (dataset.card)
-      stats.json                         event count and schema hash, for a patch (dataset.stats)
+      stats.json                         event count, schema hash, files' sha256 (dataset.stats)
       documents.jsonl                    the gold in the record format, sorted by id
       rejects.jsonl                      rejected annotations with located reasons
       data/<split>-00000-of-0000N.parquet  Parquet shards per split, `shard_rows` rows each
@@ -69,7 +69,7 @@ from eventgold.dataset.splits import (
     split_problems,
     splits_settled,
 )
-from eventgold.dataset.stats import GoldStats, write_stats
+from eventgold.dataset.stats import GoldStats, data_digests, write_stats
 from eventgold.dataset.summary import LIST_IDS_MAX, GoldSummary, SplitSummary
 from eventgold.documents import (
     Document,
@@ -581,7 +581,8 @@ def finish_folder(
         events=events,
     )
     (stage / CARD_FILE).write_text(card, encoding="utf-8", newline="\n")
-    stats = GoldStats(events.events if events is not None else None, schema_fingerprint(schema))
+    events_count = events.events if events is not None else None
+    stats = GoldStats(events_count, schema_fingerprint(schema), data_digests(stage))
     write_stats(stage / STATS_FILE, stats)
     (stage / GOLD_MARKER).write_text(GOLD_MARKER_TEXT, encoding="utf-8", newline="\n")
     # Run-specific files (e.g. Label Studio ids, pull time) ride along in the same swap.

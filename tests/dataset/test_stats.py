@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -25,25 +26,38 @@ def test_the_writer_records_the_event_count_and_the_schema_hash(tmp_path: Path) 
         sample.add(doc)
     write_gold(docs, tmp_path / "gold", schema=SCHEMA)
     text = (tmp_path / "gold" / STATS_FILE).read_text(encoding="utf-8")
-    assert json.loads(text) == {"events": sample.events, "schema": schema_fingerprint(SCHEMA)}
+    digests = {
+        str(path.relative_to(tmp_path / "gold")): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in [tmp_path / "gold" / "documents.jsonl", *(tmp_path / "gold").glob("data/*")]
+    }
+    assert len(digests) == 4  # the file and a shard a split
+    assert json.loads(text) == {
+        "events": sample.events,
+        "schema": schema_fingerprint(SCHEMA),
+        "sha256": digests,
+    }
     assert sample.events > len(docs)  # the shipped gold: several events in some articles
     assert f"{sample.events} event(s) assembled" in (tmp_path / "gold" / "README.md").read_text()
     assert read_stats(tmp_path / "gold" / STATS_FILE) == GoldStats(
-        sample.events, schema_fingerprint(SCHEMA)
+        sample.events, schema_fingerprint(SCHEMA), digests
     )
 
 
 def test_a_schema_without_events_records_none(tmp_path: Path) -> None:
     schema = replace(SCHEMA, events=None)
     write_gold([], tmp_path / "gold", schema=schema)
-    assert read_stats(tmp_path / "gold" / STATS_FILE) == GoldStats(None, schema_fingerprint(schema))
+    stats = read_stats(tmp_path / "gold" / STATS_FILE)
+    assert (stats.events, stats.schema) == (None, schema_fingerprint(schema))
 
 
 def test_stats_round_trip(tmp_path: Path) -> None:
     path = tmp_path / STATS_FILE
-    write_stats(path, GoldStats(3, "abc"))
+    write_stats(path, GoldStats(3, "abc"))  # as an older eventgold wrote them: no digests
     assert path.read_text(encoding="utf-8") == '{\n  "events": 3,\n  "schema": "abc"\n}\n'
     assert read_stats(path) == GoldStats(3, "abc")
+    digests = {"documents.jsonl": "0" * 64, "data/a.parquet": "f" * 64}
+    write_stats(path, GoldStats(3, "abc", digests))
+    assert read_stats(path) == GoldStats(3, "abc", digests)
 
 
 @pytest.mark.parametrize(
@@ -54,6 +68,11 @@ def test_stats_round_trip(tmp_path: Path) -> None:
         ('{"events": true, "schema": "a"}', "events is True, not a count or null"),
         ('{"events": 2}', "schema is None, not a schema hash"),
         ("{", "Expecting property name enclosed in double quotes"),
+        ('{"schema": "a", "sha256": []}', "sha256 is [], not an object of files' digests"),
+        (
+            '{"schema": "a", "sha256": {"documents.jsonl": "AB"}}',
+            "sha256 of 'documents.jsonl' is 'AB', not a sha256 hex digest",
+        ),
     ],
 )
 def test_stats_that_do_not_hold_the_figures_are_refused(

@@ -14,7 +14,7 @@ from eventgold.dataset.writer import write_gold
 from eventgold.documents import Document, read_documents, write_documents
 from eventgold.eval import gold_tokens
 from eventgold.eval.evaluate import evaluate
-from eventgold.eval.gold_tokens import GoldTokens, _ints
+from eventgold.eval.gold_tokens import GoldTokens, int_list
 from eventgold.eval.iob import token_edges
 from eventgold.schema import Schema
 
@@ -54,10 +54,10 @@ def test_out_of_order_documents_are_tokenized_not_mismatched() -> None:
 
 
 def test_ints_reads_sliced_arrays_and_refuses_nulls() -> None:
-    assert _ints(pa.array(range(10), pa.int32()).slice(3, 4)) == [3, 4, 5, 6]
-    assert _ints(pa.array([7, 8], pa.int64())) == [7, 8]
+    assert int_list(pa.array(range(10), pa.int32()).slice(3, 4)) == [3, 4, 5, 6]
+    assert int_list(pa.array([7, 8], pa.int64())) == [7, 8]
     with pytest.raises(ValueError, match="unexpected nulls"):
-        _ints(pa.array([1, None], pa.int32()))
+        int_list(pa.array([1, None], pa.int32()))
 
 
 def test_damaged_or_foreign_shards_are_tokenized_and_named(

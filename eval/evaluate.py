@@ -31,6 +31,7 @@ from eventgold.eval import read_ahead
 from eventgold.eval.align import AlignmentReport
 from eventgold.eval.bootstrap import Bootstrap, intervals
 from eventgold.eval.columns import CHUNK_DOCUMENTS, ColumnScorer
+from eventgold.eval.gold_shards import ShardGold, trusted_shards
 from eventgold.eval.gold_tokens import GoldTokens
 from eventgold.eval.inputs import (
     GoldFile,
@@ -43,7 +44,7 @@ from eventgold.eval.inputs import (
 from eventgold.eval.iob_counts import ChunkCounts
 from eventgold.eval.matching import Span, SpanMatch, match_spans, overlaps
 from eventgold.eval.one_pass import NotOnePass, OnePass
-from eventgold.eval.read_ahead import ReadAhead, SharedTokens
+from eventgold.eval.read_ahead import ReadAhead, SharedTokens, StoredTokens
 from eventgold.eval.refusals import refuse_unscorable
 from eventgold.eval.span_columns import ColumnsBuilder
 from eventgold.eval.table import (
@@ -348,7 +349,7 @@ def _score(
     pairs: Iterable[tuple[Document, Document]],
     total: int,
     *,
-    tokens: GoldTokens | SharedTokens | None,
+    tokens: GoldTokens | SharedTokens | StoredTokens | None,
     parts: GoldParts | None = None,
     pred_parts: GoldParts | None = None,
 ) -> Generator[Progress, None, _Scores]:
@@ -412,6 +413,14 @@ def _score(
     return _Scores(found.table, confusion, errors, error_counts)
 
 
+def _ahead_tokens(
+    ahead: ReadAhead, gold: Path | Sequence[Document], shards: ShardGold | None
+) -> StoredTokens | SharedTokens:
+    """Where the gold's token offsets come from when `ahead` reads: its shards' rows, or
+    a gold folder's stored view checked against each document, or tokenizing."""
+    return StoredTokens(ahead) if shards is not None else SharedTokens(ahead, GoldTokens(gold))
+
+
 def iter_evaluate(
     gold: Path | Sequence[Document],
     predictions: Path | Predictions | Sequence[Document],
@@ -446,11 +455,14 @@ def iter_evaluate(
     ignored = 0
     seen: tuple[str, ...] = ()  # scored documents the predicting model was trained on
     hashes: dict[Path, str] = {}  # sha256 of input files, made while they were read
-    views: GoldTokens | SharedTokens | None = None
+    views: GoldTokens | SharedTokens | StoredTokens | None = None
     if pred_path is not None and not splits:
         # Predictions in the gold's order (the usual case) are checked and scored in one
         # pass over both files, read by a second process when there is a second CPU;
         # anything else starts again the two-pass way.
+        # A gold folder that vouches for its shards is read from them (`eval.gold_shards`).
+        is_folder = gold_path is not None and Path(gold).is_dir()  # type: ignore[arg-type]
+        shards = trusted_shards(Path(gold), schema) if is_folder else None  # type: ignore[arg-type]
         with contextlib.suppress(NotOnePass), contextlib.ExitStack() as stack:
             if (
                 gold_path is not None
@@ -459,11 +471,18 @@ def iter_evaluate(
                 and read_ahead.available()
             ):
                 # Without stored token offsets (no gold folder), both processes tokenize.
-                tokenize = tokens and not Path(gold).is_dir()
+                tokenize = tokens and not is_folder
                 ahead = stack.enter_context(
-                    ReadAhead(Path(gold), pred_path, schema, tokenize=tokenize)
+                    ReadAhead(
+                        Path(gold),
+                        pred_path,
+                        schema,
+                        tokenize=tokenize,
+                        shards=shards,
+                        tokens=tokens,
+                    )
                 )
-                views = SharedTokens(ahead, GoldTokens(gold)) if tokens else None
+                views = _ahead_tokens(ahead, gold, shards) if tokens else None
                 scores = yield from _score(
                     ahead, ahead.total, tokens=views, parts=ahead.parts, pred_parts=ahead.pred_parts
                 )
@@ -471,7 +490,7 @@ def iter_evaluate(
                 missing, alignment, seen = end.missing, end.alignment, end.seen_in_training
                 hashes = dict(zip((gold_path, pred_path), ahead.sha256(), strict=True))
             else:  # here; a missing file raises its error from `OnePass`
-                one_pass = OnePass(gold, pred_path, schema, parts=True)
+                one_pass = OnePass(gold, pred_path, schema, parts=True, shards=shards)
                 overlap = TrainingOverlap(one_pass)
                 views = GoldTokens(gold) if tokens else None
                 scores = yield from _score(

@@ -17,6 +17,7 @@ costs about 1 ms a MB, a tenth of decoding.
 from __future__ import annotations
 
 import heapq
+import itertools
 import json
 import sys
 from collections.abc import Iterator
@@ -29,16 +30,17 @@ import numpy as np
 from eventgold.dataset.folder import DOCUMENTS_FILE, STATS_FILE, parquet_files
 from eventgold.dataset.stats import data_digests, data_files, read_stats
 from eventgold.documents import Document
-from eventgold.eval.gold_tokens import int_list
+from eventgold.eval.gold_tokens import int_array, int_list
 from eventgold.eval.record_parts import Parts
 from eventgold.eval.relations import Resolved
 from eventgold.schema import Schema, schema_fingerprint
 
 BATCH_ROWS = 256  # rows read from a shard at a time
-_ENTITY = "entities.list.element."  # a field of the entities: the entities' texts are not read
-_COLUMNS = ["id", "title", "text", "source", "meta", "relations"]
-_COLUMNS += [_ENTITY + name for name in ("id", "start", "end", "label")]
-_Row = tuple[str, Document, Parts]  # id, head, parts
+_HEAD = ("id", "title", "text", "source", "meta")
+# The entities' fields but their texts (a nested field is read on its own), and the relations.
+_ANNOTATIONS = [f"entities.list.element.{name}" for name in ("id", "start", "end", "label")]
+_ANNOTATIONS.append("relations")
+_TOKENS = ["token_starts", "token_ends"]
 
 
 def trusted_shards(folder: Path, schema: Schema) -> ShardGold | None:
@@ -60,6 +62,11 @@ def trusted_shards(folder: Path, schema: Schema) -> ShardGold | None:
     return ShardGold(folder, schema, stats.sha256[DOCUMENTS_FILE])
 
 
+# A document's id, head (a `Document` without annotations), parts (`table.gold_parts` of the
+# document) and token starts and ends (its IOB view's); parts and tokens None when not read.
+ShardRow = tuple[str, Document, Parts | None, tuple[np.ndarray, np.ndarray] | None]
+
+
 class ShardGold:
     """The documents of a gold folder whose shards `trusted_shards` vouched for. `sha256` is
     that of its ``documents.jsonl``."""
@@ -72,21 +79,47 @@ class ShardGold:
         self._labels = tuple(map(sys.intern, schema.entity_labels))
         self._relation_labels = tuple(map(sys.intern, schema.relation_labels))
 
-    def heads(self, parts: dict[str, Parts]) -> Iterator[Document]:
-        """Each document in the order of ``documents.jsonl`` (by id) as its head (a
-        `Document` without annotations), what scoring reads of its annotations put in
-        `parts` by id (`table.gold_parts` of the document). A shard that cannot be read, or
+    def count(self) -> int:
+        """The documents, from the shards' footers; ValueError names a shard that cannot be
+        read."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        total = 0
+        for file in (f for split in parquet_files(self.folder).values() for f in split):
+            try:
+                total += pq.read_metadata(file).num_rows
+            except (OSError, pa.ArrowException) as exc:
+                raise ValueError(f"{file}: {exc}") from exc
+        return total
+
+    def rows(self, *, annotations: bool, tokens: bool) -> Iterator[ShardRow]:
+        """Each document in the order of ``documents.jsonl`` (by id), its parts read with
+        `annotations` and its token offsets with `tokens`. A shard that cannot be read, or
         rows out of order, raise ValueError naming the shard."""
-        splits = [self._rows(files) for files in parquet_files(self.folder).values()]
+        columns = list(_HEAD)
+        columns += _ANNOTATIONS if annotations else []
+        columns += _TOKENS if tokens else []
+        files = parquet_files(self.folder).values()
+        splits = [self._split(names, columns, annotations, tokens) for names in files]
         last = None
-        for doc_id, head, doc_parts in heapq.merge(*splits, key=itemgetter(0)):
-            if last is not None and doc_id <= last:
-                raise ValueError(f"the shards' documents are out of order at '{doc_id}'")
-            last = doc_id
-            parts[doc_id] = doc_parts
+        for row in heapq.merge(*splits, key=itemgetter(0)):
+            if last is not None and row[0] <= last:
+                raise ValueError(f"the shards' documents are out of order at '{row[0]}'")
+            last = row[0]
+            yield row
+
+    def heads(self, parts: dict[str, Parts] | None) -> Iterator[Document]:
+        """`rows` as heads, each document's parts put in `parts` by id (not read without
+        `parts`)."""
+        for doc_id, head, doc_parts, _ in self.rows(annotations=parts is not None, tokens=False):
+            if parts is not None:
+                parts[doc_id] = doc_parts  # type: ignore[assignment]
             yield head
 
-    def _rows(self, files: list[str]) -> Iterator[_Row]:
+    def _split(
+        self, files: list[str], columns: list[str], annotations: bool, tokens: bool
+    ) -> Iterator[ShardRow]:
         """One split's documents, shard after shard."""
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -94,15 +127,23 @@ class ShardGold:
         for file in files:
             try:
                 with pq.ParquetFile(file) as shard:
-                    for batch in shard.iter_batches(batch_size=BATCH_ROWS, columns=_COLUMNS):
-                        yield from self._batch(batch)
+                    for batch in shard.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+                        yield from self._batch(batch, annotations, tokens)
             except (OSError, ValueError, KeyError, IndexError, pa.ArrowException) as exc:
                 raise ValueError(f"{file}: {exc}") from exc
 
-    def _batch(self, batch: Any) -> Iterator[_Row]:
-        columns = [batch.column(name).to_pylist() for name in ("id", "title", "text", "source")]
-        ids, titles, texts, sources = columns
-        metas = batch.column("meta").to_pylist()
+    def _batch(self, batch: Any, annotations: bool, tokens: bool) -> Iterator[ShardRow]:
+        ids, titles, texts, sources, metas = (batch.column(c).to_pylist() for c in _HEAD)
+        parts = self._parts(batch) if annotations else itertools.repeat(None)
+        edges = _token_edges(batch) if tokens else itertools.repeat(None)
+        # As long as the batch: `repeat` is endless.
+        for i, doc_parts, doc_edges in zip(range(len(ids)), parts, edges, strict=False):
+            meta = {} if metas[i] == "{}" else json.loads(metas[i])
+            head = Document(ids[i], texts[i], titles[i], sources[i], meta)
+            yield ids[i], head, doc_parts, doc_edges
+
+    def _parts(self, batch: Any) -> Iterator[Parts]:
+        """Each row's spans and resolved relations (`table.gold_parts`)."""
         # A list column's offsets index its values, whatever the batch's own offset.
         ents = batch.column("entities")
         e_at, values = int_list(ents.offsets), ents.values
@@ -115,11 +156,10 @@ class ShardGold:
             # Ids are compared, never shown: as bytes, cut from one buffer, only for the
             # documents with relations (a string object each would cost more than the rest).
             e_ids = _Strings(values.field("id"))
-            r_labels = list(
-                map(self._relation_labels.__getitem__, int_list(r_values.field("label")))
-            )
+            codes = int_list(r_values.field("label"))
+            r_labels = list(map(self._relation_labels.__getitem__, codes))
             r_heads, r_tails = _Strings(r_values.field("head")), _Strings(r_values.field("tail"))
-        for i, doc_id in enumerate(ids):
+        for i in range(len(e_at) - 1):
             a, b, c, d = e_at[i], e_at[i + 1], r_at[i], r_at[i + 1]
             doc_spans = spans[a:b]
             resolved: set[Resolved] = set()
@@ -131,9 +171,16 @@ class ShardGold:
                         r_labels[c:d], r_heads.cut(c, d), r_tails.cut(c, d), strict=True
                     )
                 }
-            meta = {} if metas[i] == "{}" else json.loads(metas[i])
-            head = Document(doc_id, texts[i], titles[i], sources[i], meta)
-            yield doc_id, head, (doc_spans, resolved)
+            yield doc_spans, resolved
+
+
+def _token_edges(batch: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Each row's token starts and ends, numpy views (scoring counts chunks with numpy)."""
+    starts, ends = batch.column("token_starts"), batch.column("token_ends")
+    s_at, s_values = int_list(starts.offsets), int_array(starts.values)
+    e_at, e_values = int_list(ends.offsets), int_array(ends.values)
+    for i in range(len(s_at) - 1):
+        yield s_values[s_at[i] : s_at[i + 1]], e_values[e_at[i] : e_at[i + 1]]
 
 
 class _Strings:

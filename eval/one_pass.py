@@ -16,7 +16,7 @@ from pathlib import Path
 
 from eventgold.documents import Document, document_from_line, iter_jsonl_lines
 from eventgold.eval.align import AlignmentReport
-from eventgold.eval.gold_shards import ShardGold, trusted_shards
+from eventgold.eval.gold_shards import ShardGold
 from eventgold.eval.inputs import (
     PredictionCheck,
     decode_json,
@@ -90,7 +90,7 @@ def checked_gold_heads(file: Path, schema: Schema, parts: dict[str, Parts]) -> I
         yield doc.without_annotations()
 
 
-def shard_gold_heads(shards: ShardGold, parts: dict[str, Parts]) -> Iterator[Document]:
+def shard_gold_heads(shards: ShardGold, parts: dict[str, Parts] | None) -> Iterator[Document]:
     """`ShardGold.heads`; a shard that cannot be read raises `NotOnePass` (the two-pass way
     then reads ``documents.jsonl``)."""
     try:
@@ -120,9 +120,12 @@ class OnePass:
     With `parts`, documents come as their heads (`Document`s without annotations: a clean
     record is never built into entities, see `eval.record_parts`), and what scoring reads of
     each pair yielded is `gold_parts` of its gold and `pred_parts` of its prediction, each
-    taken once. The gold of a gold folder is then read from its Parquet shards when the folder
-    vouches for them (`eval.gold_shards`); `gold_sha256` is that of its ``documents.jsonl``,
-    hashed to decide (None when not hashed).
+    taken once.
+
+    With `shards` (those of the gold folder `gold`, which vouches for them:
+    `eval.gold_shards.trusted_shards`), the gold comes from them instead of its JSON, already
+    checked; with `heads_only` too, as heads only, whose parts the caller reads itself
+    (`eval.read_ahead`).
     """
 
     def __init__(
@@ -132,7 +135,11 @@ class OnePass:
         schema: Schema,
         *,
         parts: bool = False,
+        shards: ShardGold | None = None,
+        heads_only: bool = False,
     ):
+        if heads_only and shards is None:
+            raise ValueError("heads_only reads the gold's heads from its shards: give shards")
         self.gold_path = existing_gold(gold) if isinstance(gold, str | Path) else None
         require_predictions(predictions)
         self.gold = gold
@@ -141,8 +148,8 @@ class OnePass:
         self.missing: tuple[str, ...] = ()
         self.alignment: AlignmentReport | None = None
         self._check = PredictionCheck(self.predictions, schema, _any_id, 0, parts=parts)
-        self._gold_parts: dict[str, Parts] | None = {} if parts else None
-        self.gold_sha256: str | None = None
+        self._gold_parts: dict[str, Parts] | None = {} if parts and not heads_only else None
+        self._shards = shards
 
     @functools.cached_property
     def total(self) -> int:
@@ -153,7 +160,7 @@ class OnePass:
     def gold_parts(self, gold: Document) -> Parts:
         """`eval.table.gold_parts` of the gold document whose head `gold` is."""
         if self._gold_parts is None:
-            raise RuntimeError("OnePass(parts=True) keeps the parts")
+            raise RuntimeError("OnePass(parts=True) keeps the gold's parts, without heads_only")
         return self._gold_parts.pop(gold.id)
 
     def pred_parts(self, pred: Document) -> Parts:
@@ -165,17 +172,14 @@ class OnePass:
     def _gold_documents(self) -> Iterator[Document]:
         """The gold documents, checked; with `parts`, their heads, their parts kept."""
         parts = self._gold_parts
+        if self._shards is not None and self._check.parts is not None:
+            yield from shard_gold_heads(self._shards, parts)  # None: heads only
+            return
         if self.gold_path is not None:
             if parts is None:
                 yield from checked_gold(self.gold_path, self.schema)
-                return
-            folder = Path(self.gold)  # type: ignore[arg-type]
-            shards = trusted_shards(folder, self.schema) if folder.is_dir() else None
-            if shards is None:
+            else:
                 yield from checked_gold_heads(self.gold_path, self.schema, parts)
-                return
-            self.gold_sha256 = shards.sha256
-            yield from shard_gold_heads(shards, parts)
             return
         for doc in self.gold:  # type: ignore[union-attr]
             if parts is not None:

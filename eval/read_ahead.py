@@ -17,6 +17,12 @@ The gold's token offsets are found by the scoring process (`GoldTokens`): read f
 folder's shards they cost little. Tokenizing a documents file with spaCy costs about as much
 as everything else this process does, so then the two processes share it (`tokenize`).
 
+A gold folder that vouches for its shards (`eval.gold_shards`) is read from them, and the
+work is shared another way: the second process reads only the gold's heads from them (to pair
+and check the predictions) and sends the predictions' parts alone; the scoring process reads
+the gold's parts and token offsets from the shards itself. Decoding the predictions' JSON is
+then most of the second process's work, and the two take about as long.
+
 The results are the same as reading in this process, which is what happens without ``fork``
 (not on Windows) or with one CPU. A problem in either file (or predictions out of the gold's
 order), or any failure of the second process, ends the pass with `NotOnePass`: the caller then
@@ -41,6 +47,7 @@ import numpy as np
 
 from eventgold.documents import Document, gold_documents_file
 from eventgold.eval.align import AlignmentReport
+from eventgold.eval.gold_shards import ShardGold, ShardRow
 from eventgold.eval.gold_tokens import GoldTokens
 from eventgold.eval.iob import span_edge_arrays
 from eventgold.eval.matching import Span
@@ -55,6 +62,7 @@ BATCH = 128  # document pairs a message
 _Edges = tuple[np.ndarray, np.ndarray]  # token starts and ends
 # (id, text), gold parts, prediction parts, and the token offsets when found there
 _Pair = tuple[tuple[str, str], Parts, Parts, _Edges | None]
+_PredictionOnly = tuple[str, Parts]  # the gold's id, the prediction's parts (gold from shards)
 SHARE = 3  # with `tokenize`, the reading process tokenizes one gold document in SHARE
 _DONE, _STOPPED, _FAILED = "done", "stopped", "failed"
 
@@ -83,17 +91,30 @@ def available() -> bool:
     )
 
 
-def _read(conn: Connection, gold: Path, predictions: Path, schema: Schema, tokenize: bool) -> None:
+def _read(
+    conn: Connection,
+    gold: Path,
+    predictions: Path,
+    schema: Schema,
+    tokenize: bool,
+    shards: ShardGold | None,
+) -> None:
     """The second process: every document pair, then how the reading ended."""
     gc.disable()  # it makes no cycles, and a collection would walk the whole inherited heap
     try:
-        one_pass = OnePass(gold, predictions, schema, parts=True)
+        heads_only = shards is not None
+        one_pass = OnePass(
+            gold, predictions, schema, parts=True, shards=shards, heads_only=heads_only
+        )
         overlap = TrainingOverlap(one_pass)
-        batch: list[_Pair] = []
+        batch: list[_Pair | _PredictionOnly] = []
         for i, (g, p) in enumerate(overlap):
-            parts = one_pass.gold_parts(g)
-            edges = span_edge_arrays(g, parts[0]) if tokenize and i % SHARE == 0 else None
-            batch.append(((g.id, g.text), parts, one_pass.pred_parts(p), edges))
+            if heads_only:  # the other process reads the gold from the shards
+                batch.append((g.id, one_pass.pred_parts(p)))
+            else:
+                parts = one_pass.gold_parts(g)
+                edges = span_edge_arrays(g, parts[0]) if tokenize and i % SHARE == 0 else None
+                batch.append(((g.id, g.text), parts, one_pass.pred_parts(p), edges))
             if len(batch) == BATCH:
                 conn.send(batch)
                 batch = []
@@ -128,6 +149,13 @@ def _widen(conn: Connection) -> None:
         fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
+def _shard_count(shards: ShardGold) -> int:
+    try:
+        return shards.count()
+    except ValueError as exc:
+        raise NotOnePass(f"reading the gold's shards: {exc}") from exc
+
+
 class ReadAhead:
     """The (gold, prediction) pairs of `OnePass` over `gold` (a gold folder or documents
     file) and the file `predictions`, read by a second process. Iterate once: each pair is
@@ -139,25 +167,47 @@ class ReadAhead:
     With `tokenize`, for a gold without stored token offsets (a documents file), the second
     process also tokenizes one gold document in `SHARE` (`iob.span_edge_arrays`), which
     `edges` gives; this process tokenizes the others (`SharedTokens`).
+
+    With `shards` (those of the gold folder `gold`, which vouches for them:
+    `eval.gold_shards`), the gold is read from them: by the second process as heads only, to
+    pair and check the predictions, and by this one whole, its parts and (with `tokens`) its
+    token offsets, which `edges` gives (`StoredTokens`). The second process then sends the
+    predictions' parts alone. The two halves of the reading are about even so.
     """
 
     def __init__(
-        self, gold: Path, predictions: Path, schema: Schema, *, tokenize: bool = False
+        self,
+        gold: Path,
+        predictions: Path,
+        schema: Schema,
+        *,
+        tokenize: bool = False,
+        shards: ShardGold | None = None,
+        tokens: bool = True,
     ) -> None:
         file = gold_documents_file(gold)
+        self._shards = shards
         ctx = multiprocessing.get_context("fork")
         self._conn, child = ctx.Pipe(duplex=False)
         _widen(child)
         self._process = ctx.Process(
-            target=_read, args=(child, gold, predictions, schema, tokenize), daemon=True
+            target=_read,
+            args=(child, gold, predictions, schema, tokenize, shards),
+            daemon=True,
         )
         self._process.start()
         child.close()  # the child's end: the pipe reports its end once the child closes it
         # hashlib and file reads let go of the GIL: the hashing runs beside the scoring.
         self._hashing = ThreadPoolExecutor(1, thread_name_prefix="eventgold-sha256")
-        self._sha256 = [self._hashing.submit(sha256_file, f) for f in (file, predictions)]
+        hashed = (file, predictions) if shards is None else (predictions,)  # see `sha256`
+        self._sha256 = [self._hashing.submit(sha256_file, f) for f in hashed]
+        self._rows: Iterator[ShardRow] | None = None
         try:
-            self.total = count_lines(file)  # for progress: a document a line (while it reads)
+            if shards is None:  # for progress: a document a line (while it reads)
+                self.total = count_lines(file)
+            else:
+                self.total = _shard_count(shards)
+                self._rows = shards.rows(annotations=True, tokens=tokens)
         except BaseException:
             self.close()
             raise
@@ -183,8 +233,13 @@ class ReadAhead:
                 kind, detail = message
                 if kind != _DONE:
                     raise NotOnePass(f"reading the files: {detail}")
+                if self._rows is not None and self._next_row() is not None:
+                    raise NotOnePass("the gold's shards hold more documents than were paired")
                 self._ending = detail
                 return
+            if self._rows is not None:
+                yield from self._shard_pairs(message)
+                continue
             for (doc_id, text), parts, pred_parts, edges in message:
                 self._parts[doc_id] = parts
                 self._pred_parts[doc_id] = pred_parts
@@ -192,6 +247,25 @@ class ReadAhead:
                     self._edges[doc_id] = edges
                 head = Document(id=doc_id, text=text)
                 yield head, head
+
+    def _shard_pairs(self, message: list[_PredictionOnly]) -> Iterator[tuple[Document, Document]]:
+        """The pairs of a batch of predictions' parts, the gold's read here from its shards."""
+        for doc_id, pred_parts in message:
+            row = self._next_row()
+            if row is None or row[0] != doc_id:
+                raise NotOnePass(f"the gold's shards and its reading disagree at '{doc_id}'")
+            _, head, parts, edges = row
+            self._parts[doc_id] = parts  # type: ignore[assignment]
+            self._pred_parts[doc_id] = pred_parts
+            if edges is not None:
+                self._edges[doc_id] = edges
+            yield head, head
+
+    def _next_row(self) -> ShardRow | None:
+        try:
+            return next(self._rows, None)  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise NotOnePass(f"reading the gold's shards: {exc}") from exc
 
     def parts(self, gold: Document) -> Parts:
         """`eval.table.gold_parts` of the gold document whose head `gold` is."""
@@ -206,8 +280,12 @@ class ReadAhead:
         return self._edges.pop(gold.id, None)
 
     def sha256(self) -> tuple[str, str]:
-        """The sha256 of the gold and of the prediction file (waits for them)."""
-        gold, predictions = (future.result() for future in self._sha256)
+        """The sha256 of the gold and of the prediction file (waits for them). A gold folder
+        whose shards were read was hashed to trust them (`eval.gold_shards`)."""
+        found = [future.result() for future in self._sha256]
+        if self._shards is not None:
+            return self._shards.sha256, found[0]
+        gold, predictions = found
         return gold, predictions
 
     @property
@@ -219,10 +297,31 @@ class ReadAhead:
     def close(self) -> None:
         # Before any other fork: a thread running at a fork can leave its locks held there.
         self._hashing.shutdown(wait=True, cancel_futures=True)
+        if self._rows is not None:
+            self._rows.close()  # type: ignore[attr-defined]  # a generator: its shard's file
         self._conn.close()
         if self._process.is_alive():
             self._process.terminate()
         self._process.join()
+
+
+class StoredTokens:
+    """The token offsets of each gold document as read from the shards with its parts
+    (`ReadAhead.edges`, with `shards`), counted as stored (`sources`)."""
+
+    def __init__(self, ahead: ReadAhead) -> None:
+        self._ahead = ahead
+        self._stored = 0
+
+    def span_arrays(self, gold: Document, spans: list[Span]) -> _Edges:
+        edges = self._ahead.edges(gold)
+        if edges is None:
+            raise RuntimeError(f"no token offsets were read for '{gold.id}'")
+        self._stored += 1
+        return edges
+
+    def sources(self) -> dict[str, Any]:
+        return {"stored": self._stored, "tokenized": 0, "unreadable": []}
 
 
 class SharedTokens:

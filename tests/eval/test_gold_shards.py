@@ -14,6 +14,8 @@ import pytest
 from eventgold.dataset.folder import STATS_FILE
 from eventgold.dataset.writer import write_gold
 from eventgold.documents import read_documents, write_documents
+from eventgold.eval import evaluate as evaluate_module
+from eventgold.eval import read_ahead
 from eventgold.eval.evaluate import evaluate
 from eventgold.eval.gold_shards import trusted_shards
 from eventgold.eval.one_pass import NotOnePass, OnePass, checked_gold_heads, shard_gold_heads
@@ -117,23 +119,29 @@ def test_eval_scores_a_hand_edited_file_not_the_stale_shards(copy: Path, tmp_pat
     assert got["entities"]["strict"]["overall"]["precision"] < 1.0
 
 
+def _no_second_pass(*_: object) -> None:
+    raise AssertionError("the one pass failed: the files were read again")
+
+
 def test_eval_on_a_vouched_folder_reads_its_shards_and_scores_as_the_file(
-    folder: Path, tmp_path: Path
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pred = tmp_path / "pred.jsonl"
     docs = list(read_documents(folder / "documents.jsonl"))
     # A model that misses each document's first entity and relations.
     write_documents(pred, [d.with_annotations(entities=d.entities[1:], relations=()) for d in docs])
-    one_pass = OnePass(folder, pred, SCHEMA, parts=True)
-    assert len(list(one_pass)) == len(docs)
+    b = evaluate(folder / "documents.jsonl", pred, SCHEMA, bootstrap=20).to_json()
+    with monkeypatch.context() as patched:  # the one pass, from the shards, or the test fails
+        patched.setattr(evaluate_module, "index_gold", _no_second_pass)
+        a = evaluate(folder, pred, SCHEMA, bootstrap=20).to_json()
+        patched.setattr(read_ahead, "available", lambda: False)  # and in this process
+        assert evaluate(folder, pred, SCHEMA, bootstrap=20).to_json() == a
+    for key in ("figures", "confusion", "error_counts", "errors", "per_document", "inputs"):
+        assert a[key] == b[key]
     assert (
-        one_pass.gold_sha256
+        a["inputs"]["gold"]["sha256"]
         == json.loads((folder / STATS_FILE).read_text())["sha256"]["documents.jsonl"]
     )
-    a = evaluate(folder, pred, SCHEMA, bootstrap=20).to_json()
-    b = evaluate(folder / "documents.jsonl", pred, SCHEMA, bootstrap=20).to_json()
-    for key in ("figures", "confusion", "error_counts", "errors", "per_document"):
-        assert a[key] == b[key]
 
 
 def test_a_shard_that_cannot_be_read_ends_the_one_pass(copy: Path) -> None:
@@ -144,3 +152,16 @@ def test_a_shard_that_cannot_be_read_ends_the_one_pass(copy: Path) -> None:
     with pytest.raises(NotOnePass, match=f"reading the gold's shards: {re.escape(str(damaged))}: "):
         list(shard_gold_heads(shards, {}))
     assert trusted_shards(copy, SCHEMA) is None  # and a fresh look does not trust it
+
+
+def test_heads_only_reads_no_parts_and_needs_shards(folder: Path, tmp_path: Path) -> None:
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text("", encoding="utf-8")
+    shards = trusted_shards(folder, SCHEMA)
+    one_pass = OnePass(folder, pred, SCHEMA, parts=True, shards=shards, heads_only=True)
+    heads = [g for g, _ in one_pass]
+    assert heads == list(checked_gold_heads(folder / "documents.jsonl", SCHEMA, {}))
+    with pytest.raises(RuntimeError, match="keeps the gold's parts, without heads_only"):
+        one_pass.gold_parts(heads[0])
+    with pytest.raises(ValueError, match="heads_only reads the gold's heads from its shards"):
+        OnePass(folder, pred, SCHEMA, parts=True, heads_only=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +14,11 @@ from eventgold.dataset.writer import write_gold
 from eventgold.documents import Document, read_documents
 from eventgold.eval import read_ahead
 from eventgold.eval.evaluate import evaluate
+from eventgold.eval.gold_shards import trusted_shards
 from eventgold.eval.gold_tokens import GoldTokens
 from eventgold.eval.iob import span_edge_arrays
 from eventgold.eval.one_pass import NotOnePass, OnePass, checked_gold
-from eventgold.eval.read_ahead import ReadAhead, SharedTokens
+from eventgold.eval.read_ahead import ReadAhead, SharedTokens, StoredTokens
 from eventgold.eval.table import gold_parts
 from eventgold.eval.training_overlap import TrainingOverlap
 from eventgold.schema import Schema
@@ -76,6 +78,50 @@ def test_with_tokenize_every_third_gold_document_comes_tokenized(
             got, want = shared.span_arrays(g, spans), span_edge_arrays(g, spans)
             assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))
         assert shared.sources() == {"stored": 0, "tokenized": len(given), "unreadable": []}
+
+
+def test_with_shards_the_gold_is_read_here_and_the_pairs_are_those_of_the_file(
+    tmp_path: Path, schema: Schema
+) -> None:
+    predictions = _predictions(tmp_path / "pred.jsonl")
+    shards = trusted_shards(SHIPPED, schema)
+    assert shards is not None  # the shipped folder vouches for its shards
+    with ReadAhead(GOLD, predictions, schema) as ahead:
+        want = [(g.id, g.text, ahead.parts(g), ahead.pred_parts(p)) for g, p in ahead]
+        want_ending = ahead.ending
+    with ReadAhead(SHIPPED, predictions, schema, shards=shards) as ahead:
+        assert ahead.total == len(want)
+        views = StoredTokens(ahead)
+        stored = GoldTokens(SHIPPED)
+        got = []
+        for g, p in ahead:
+            got.append((g.id, g.text, ahead.parts(g), ahead.pred_parts(p)))
+            edges = views.span_arrays(g, got[-1][2][0])
+            assert all(map(np.array_equal, edges, stored.span_arrays(g, got[-1][2][0])))
+        assert got == want
+        assert ahead.ending == want_ending
+        assert views.sources() == {"stored": len(want), "tokenized": 0, "unreadable": []}
+        assert ahead.sha256() == tuple(
+            hashlib.sha256(f.read_bytes()).hexdigest() for f in (GOLD, predictions)
+        )
+
+
+def test_a_shard_unreadable_after_it_was_trusted_ends_the_pass(
+    tmp_path: Path, schema: Schema
+) -> None:
+    folder = Path(shutil.copytree(SHIPPED, tmp_path / "gold"))
+    predictions = _predictions(tmp_path / "pred.jsonl")
+    shards = trusted_shards(folder, schema)
+    assert shards is not None
+    (folder / "data" / "train-00000-of-00001.parquet").write_bytes(b"not parquet")
+    with pytest.raises(NotOnePass, match=r"train-00000-of-00001\.parquet: "):  # noqa: SIM117
+        with ReadAhead(folder, predictions, schema, shards=shards) as ahead:
+            list(ahead)
+    # eval reads the file instead, and scores what it holds
+    assert (
+        evaluate(folder, predictions, schema, bootstrap=0).figures()
+        == evaluate(GOLD, predictions, schema, bootstrap=0).figures()
+    )
 
 
 def test_a_problem_in_the_gold_ends_the_pass(tmp_path: Path, schema: Schema) -> None:

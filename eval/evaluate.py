@@ -73,6 +73,7 @@ METRICS_VERSION = "eventgold-metrics/2"  # /2: 0/0 in a resample is undefined, n
 NONE = "(none)"  # the confusion-matrix row/column for "no overlapping span"
 MAX_ERRORS = 5000  # error cases kept in a result; the counts by kind are always complete
 PROGRESS_EVERY = 500
+TOKENS_AT_ONCE = 128  # gold documents whose token offsets are found together
 
 MISSED = "missed"
 SPURIOUS = "spurious"
@@ -370,11 +371,24 @@ def _score(
     gold_columns, pred_columns = ColumnsBuilder(), ColumnsBuilder()
     token_starts: list[np.ndarray] = []  # the run's gold token offsets, with `tokens`
     token_ends: list[np.ndarray] = []
+    # Gold documents and spans whose token offsets are found together, `TOKENS_AT_ONCE` at a
+    # time: a few at once save numpy's fixed costs, and a small group keeps the work even
+    # (with a second process reading, a run's worth at once would keep it waiting).
+    waiting: tuple[list[Document], list[list[Span]]] = ([], [])
+
+    def find_tokens() -> None:
+        if tokens is not None and waiting[0]:
+            for starts, ends in tokens.span_arrays_many(*waiting):
+                token_starts.append(starts)
+                token_ends.append(ends)
+            waiting[0].clear()
+            waiting[1].clear()
 
     def score_run() -> None:
         gold_run, pred_run = gold_columns.columns(), pred_columns.columns()
         scorer.add(run, gold_run, pred_run)
         if chunks is not None:
+            find_tokens()
             chunks.add_columns(token_starts, token_ends, gold_run, pred_run)
 
     errors: list[ErrorCase] = []
@@ -388,9 +402,10 @@ def _score(
                 gold_columns.add(gold_spans, gold_relations)
                 pred_columns.add(pred_spans, pred_relations)
                 if tokens is not None:
-                    edges = tokens.span_arrays(g, gold_spans)
-                    token_starts.append(edges[0])
-                    token_ends.append(edges[1])
+                    waiting[0].append(g)
+                    waiting[1].append(gold_spans)
+                    if len(waiting[0]) == TOKENS_AT_ONCE:
+                        find_tokens()
                 if len(errors) < MAX_ERRORS:
                     keys = error_keys(match_spans(gold_spans, pred_spans))
                     # Only the kept cases get their sentence (a scan of the text each).

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from eventgold.documents import Document
-from eventgold.eval.iob import span_edge_arrays
+from eventgold.eval.iob import span_edge_arrays, span_edge_arrays_many
 
 BATCH_ROWS = 256  # rows read from a split at a time
 
@@ -121,6 +121,25 @@ class GoldTokens:
     ) -> tuple[np.ndarray, np.ndarray]:
         """`arrays` of the gold document with the id and text of `gold` and the entity spans
         `spans` (``(label, start, end)``; the entities of `gold` are not read)."""
+        found = self._stored(gold, spans)
+        if found is not None:
+            return found
+        self.tokenized += 1
+        return span_edge_arrays(gold, spans)
+
+    def span_arrays_many(
+        self, golds: Sequence[Document], spans: Sequence[Sequence[tuple[str, int, int]]]
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """`span_arrays` of each document in turn (with its spans); the ones tokenized are
+        tokenized all at once (`iob.span_edge_arrays_many`)."""
+        found = [self._stored(g, s) for g, s in zip(golds, spans, strict=True)]
+        self.tokenized += found.count(None)
+        return tokenize_missing(found, golds, spans)
+
+    def _stored(
+        self, gold: Document, spans: Sequence[tuple[str, int, int]]
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The stored view of the gold document, if it fits (see the module docstring)."""
         for k, head in enumerate(self._heads):
             if head is None or head[0] != gold.id:
                 continue
@@ -130,13 +149,31 @@ class GoldTokens:
                 self.stored += 1
                 return starts, ends
             break  # the row is stale: tokenize
-        self.tokenized += 1
-        return span_edge_arrays(gold, spans)
+        return None
 
     def sources(self) -> dict[str, Any]:
         """Where the offsets came from (see `EvalResult.token_sources`)."""
         unreadable = list(self.unreadable)
         return {"stored": self.stored, "tokenized": self.tokenized, "unreadable": unreadable}
+
+
+_Edges = tuple[np.ndarray, np.ndarray]
+
+
+def tokenize_missing(
+    found: list[_Edges | None],
+    golds: Sequence[Document],
+    spans: Sequence[Sequence[tuple[str, int, int]]],
+) -> list[_Edges]:
+    """`found`, each None replaced by the token offsets of that gold document with its
+    spans, tokenized all at once."""
+    todo = [i for i, edges in enumerate(found) if edges is None]
+    if not todo:
+        return found  # type: ignore[return-value]
+    made = span_edge_arrays_many([golds[i] for i in todo], [spans[i] for i in todo])
+    for i, edges in zip(todo, made, strict=True):
+        found[i] = edges
+    return found  # type: ignore[return-value]
 
 
 _SPAN = attrgetter("label", "start", "end")

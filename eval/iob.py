@@ -24,7 +24,7 @@ import numpy as np
 
 from eventgold.documents import Document, Entity
 from eventgold.eval.counts import PRF
-from eventgold.tokens import token_arrays
+from eventgold.tokens import token_arrays, token_arrays_many
 
 Chunk = tuple[str, int, int]  # (label, first token, end token exclusive)
 
@@ -41,6 +41,15 @@ def span_edge_arrays(
     """`token_edges`, as integer arrays, of the gold document whose text is ``gold.text`` and
     whose entity spans are `spans` (``(label, start, end)``; its entities are not read)."""
     return token_arrays(gold.text, boundaries=[b for s in spans for b in (s[1], s[2])])
+
+
+def span_edge_arrays_many(
+    golds: Sequence[Document], spans: Sequence[Sequence[tuple[str, int, int]]]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """`span_edge_arrays` of each gold document with its spans, tokenized all at once
+    (`tokens.token_arrays_many`)."""
+    cuts = [[b for s in doc_spans for b in (s[1], s[2])] for doc_spans in spans]
+    return token_arrays_many([g.text for g in golds], cuts)
 
 
 def token_offsets(gold: Document) -> list[tuple[int, int]]:

@@ -49,7 +49,7 @@ from eventgold.documents import Document, gold_documents_file
 from eventgold.eval.align import AlignmentReport
 from eventgold.eval.gold_shards import ShardGold, ShardRow
 from eventgold.eval.gold_tokens import GoldTokens
-from eventgold.eval.iob import span_edge_arrays
+from eventgold.eval.iob import span_edge_arrays_many
 from eventgold.eval.matching import Span
 from eventgold.eval.one_pass import NotOnePass, OnePass, count_lines
 from eventgold.eval.record_parts import Parts
@@ -60,8 +60,9 @@ from eventgold.schema import Schema
 BATCH = 128  # document pairs a message
 
 _Edges = tuple[np.ndarray, np.ndarray]  # token starts and ends
-# (id, text), gold parts, prediction parts, and the token offsets when found there
-_Pair = tuple[tuple[str, str], Parts, Parts, _Edges | None]
+# [(id, text), gold parts, prediction parts, the token offsets when found there]: a list, as
+# the offsets are filled in last, for a batch at once
+_Pair = list[Any]
 _PredictionOnly = tuple[str, Parts]  # the gold's id, the prediction's parts (gold from shards)
 SHARE = 3  # with `tokenize`, the reading process tokenizes one gold document in SHARE
 _DONE, _STOPPED, _FAILED = "done", "stopped", "failed"
@@ -108,17 +109,19 @@ def _read(
         )
         overlap = TrainingOverlap(one_pass)
         batch: list[_Pair | _PredictionOnly] = []
+        share: list[tuple[int, Document, list[Span]]] = []  # this process tokenizes these
         for i, (g, p) in enumerate(overlap):
             if heads_only:  # the other process reads the gold from the shards
                 batch.append((g.id, one_pass.pred_parts(p)))
             else:
                 parts = one_pass.gold_parts(g)
-                edges = span_edge_arrays(g, parts[0]) if tokenize and i % SHARE == 0 else None
-                batch.append(((g.id, g.text), parts, one_pass.pred_parts(p), edges))
+                if tokenize and i % SHARE == 0:
+                    share.append((len(batch), g, parts[0]))
+                batch.append([(g.id, g.text), parts, one_pass.pred_parts(p), None])
             if len(batch) == BATCH:
-                conn.send(batch)
-                batch = []
-        conn.send(batch)
+                _send(conn, batch, share)
+                batch, share = [], []
+        _send(conn, batch, share)
         ending = Ending(one_pass.missing, one_pass.alignment, tuple(overlap.seen))
         conn.send((_DONE, ending))
     except NotOnePass as exc:
@@ -127,6 +130,19 @@ def _read(
         _last_word(conn, (_FAILED, f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
+
+
+def _send(
+    conn: Connection,
+    batch: list[_Pair | _PredictionOnly],
+    share: list[tuple[int, Document, list[Span]]],
+) -> None:
+    """Send a batch, the token offsets of its documents in `share` first found all at once."""
+    if share:
+        rows, golds, spans = zip(*share, strict=True)
+        for row, edges in zip(rows, span_edge_arrays_many(golds, spans), strict=True):
+            batch[row][3] = edges  # type: ignore[index]
+    conn.send(batch)
 
 
 def _last_word(conn: Connection, message: tuple[str, str]) -> None:
@@ -320,6 +336,9 @@ class StoredTokens:
         self._stored += 1
         return edges
 
+    def span_arrays_many(self, golds: list[Document], spans: list[list[Span]]) -> list[_Edges]:
+        return list(map(self.span_arrays, golds, spans))
+
     def sources(self) -> dict[str, Any]:
         return {"stored": self._stored, "tokenized": 0, "unreadable": []}
 
@@ -338,6 +357,16 @@ class SharedTokens:
             return self._views.span_arrays(gold, spans)
         self._views.tokenized += 1
         return edges
+
+    def span_arrays_many(self, golds: list[Document], spans: list[list[Span]]) -> list[_Edges]:
+        """`span_arrays` of each gold document; those left to this process, all at once."""
+        given = [self._ahead.edges(g) for g in golds]
+        left = [i for i, edges in enumerate(given) if edges is None]
+        self._views.tokenized += len(given) - len(left)
+        made = self._views.span_arrays_many([golds[i] for i in left], [spans[i] for i in left])
+        for i, edges in zip(left, made, strict=True):
+            given[i] = edges
+        return given  # type: ignore[return-value]
 
     def sources(self) -> dict[str, Any]:
         return self._views.sources()

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +14,8 @@ from eventgold.tokens import (
     EMPTY_SPAN,
     _nlp,
     spans_from_iob,
+    token_arrays,
+    token_arrays_many,
     tokenize,
     tokens_and_tags,
 )
@@ -256,3 +259,23 @@ def test_whitespace_table_covers_every_whitespace_code_point() -> None:
     assert not _IS_SPACE[_NOT_SPACE] and _IS_SPACE[ord("\u3000")]
     assert [c for c in range(len(_IS_SPACE), 0x110000) if chr(c).isspace()] == []
     assert list(_IS_SPACE) == [chr(c).isspace() for c in range(len(_IS_SPACE))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet=ALPHABET + "ISKP's-(x)\u3000\u2028", max_size=30),
+            st.lists(st.integers(-2, 32), max_size=6),
+        ),
+        max_size=6,
+    )
+)
+def test_many_texts_at_once_equal_each_on_its_own(cases: list[tuple[str, list[int]]]) -> None:
+    texts, cuts = [t for t, _ in cases], [c for _, c in cases]
+    got = token_arrays_many(texts, cuts)
+    assert len(got) == len(cases)
+    for (starts, ends), text, boundaries in zip(got, texts, cuts, strict=True):
+        want = token_arrays(text, boundaries=boundaries)
+        assert starts.tolist() == want[0].tolist() and ends.tolist() == want[1].tolist()
+        assert starts.dtype == ends.dtype == np.int64

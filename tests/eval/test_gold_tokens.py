@@ -117,6 +117,7 @@ def test_folder_eval_reads_no_text_twice_and_equals_file_eval(
         raise AssertionError(f"tokenized {doc.id}")
 
     monkeypatch.setattr(gold_tokens, "span_edge_arrays", no_tokenizing)
+    monkeypatch.setattr(gold_tokens, "span_edge_arrays_many", no_tokenizing)
     from_folder = evaluate(folder, pred_file, schema, bootstrap=0)
     assert from_folder.table.groups == from_file.table.groups
     assert np.array_equal(from_folder.table.counts, from_file.table.counts)
@@ -195,3 +196,18 @@ def test_folder_eval_with_tokens_loads_no_heavy_library(heavy_modules_after) -> 
         "assert r.exit_code == 0, r.output"
     )
     assert heavy_modules_after(code) == []
+
+
+def test_many_documents_at_once_give_what_each_gives_and_count_the_same(tmp_path: Path) -> None:
+    docs = _shipped()
+    spans = [[(e.label, e.start, e.end) for e in d.entities] for d in docs]
+    stale = [*docs[:2], replace(docs[2], text=docs[2].text.replace(" ", "  ", 1)), *docs[3:]]
+    for gold in (SHIPPED / "documents.jsonl", SHIPPED):
+        one, many = GoldTokens(gold), GoldTokens(gold)
+        want = [one.span_arrays(d, s) for d, s in zip(stale, spans, strict=True)]
+        got = many.span_arrays_many(stale, spans)
+        assert [(a.tolist(), b.tolist()) for a, b in got] == [
+            (a.tolist(), b.tolist()) for a, b in want
+        ]
+        assert many.sources() == one.sources()
+    assert many.sources()["tokenized"] == 1  # the stale row, in the folder

@@ -32,6 +32,15 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _gone(pid: str) -> bool:
+    """Whether `pid` is a process id as `scratch_prefix` writes it (ASCII digits, no leading
+    zero, within a pid's range) of a process that is gone. Anything else only looks like a
+    scratch entry (a lock file whose hex name happens to be all digits, say) and is left."""
+    if not (pid.isascii() and pid.isdigit()) or pid != str(int(pid)) or int(pid) >= 2**31:
+        return False
+    return not _alive(int(pid))
+
+
 def scratch_prefix(stem: str) -> str:
     """``<stem><pid>.``: the prefix of this process's scratch entries (temporary files and
     folders beside a target), which `remove_stale_scratch` can tell from a live run's."""
@@ -43,7 +52,7 @@ def remove_stale_scratch(parent: Path, stem: str) -> None:
     with SIGKILL (or a lost machine) cannot clean up after itself, so the next one does."""
     for entry in parent.glob(f"{glob.escape(stem)}*"):
         pid, dot, _ = entry.name[len(stem) :].partition(".")
-        if not dot or not pid.isdigit() or _alive(int(pid)):
+        if not dot or not _gone(pid):
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)
@@ -62,7 +71,7 @@ def restore_swapped_out(path: Path) -> None:
     stem = f".{path.name}.old."
     for entry in sorted(path.parent.glob(f"{glob.escape(stem)}*")):
         pid, dot, _ = entry.name[len(stem) :].partition(".")
-        if dot and pid.isdigit() and not _alive(int(pid)) and entry.is_dir():
+        if dot and _gone(pid) and entry.is_dir():
             os.rename(entry, path)
             return
 

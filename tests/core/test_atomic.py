@@ -49,6 +49,22 @@ def test_results_get_the_usual_mode_and_secrets_stay_private(tmp_path):
     assert stat.S_IMODE(os.stat(tmp_path / "d").st_mode) == 0o755
 
 
+def test_entries_that_only_look_like_scratch_are_left(tmp_path, dead_pid) -> None:
+    from eventgold.atomic import remove_stale_scratch
+
+    # A push's lock file is named by 16 hex digits, which can all be decimal ones: too large
+    # for a pid (os.kill raised OverflowError on it), and never a scratch entry.
+    lock = tmp_path / "eventgold-push-2068019834466843.lock"
+    padded = tmp_path / f"eventgold-push-{dead_pid:016d}.lock"  # a dead pid, written otherwise
+    wide = tmp_path / "eventgold-push-\uff11\uff12.x"  # full-width digits
+    stale = tmp_path / f"eventgold-push-{dead_pid}.spool"
+    for path in (lock, padded, wide, stale):
+        path.write_text("x", encoding="utf-8")
+    remove_stale_scratch(tmp_path, "eventgold-push-")
+    assert lock.exists() and padded.exists() and wide.exists()
+    assert not stale.exists()
+
+
 def test_scratch_left_by_a_killed_run_is_removed_by_the_next_one(tmp_path, dead_pid) -> None:
     from eventgold.atomic import scratch_prefix
 

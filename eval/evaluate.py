@@ -517,6 +517,8 @@ def iter_evaluate(
                 )
                 missing, alignment = one_pass.missing, one_pass.alignment
                 seen = tuple(overlap.seen)
+                if shards is not None:  # hashed to trust the shards: not again for the result
+                    hashes = {gold_path: shards.sha256}  # type: ignore[dict-item]
     if scores is None:
         # Files are checked whole (every problem listed), then read again a document at a
         # time while scoring (see `eval.inputs`).

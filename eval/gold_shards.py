@@ -30,7 +30,7 @@ import numpy as np
 from eventgold.dataset.folder import DOCUMENTS_FILE, STATS_FILE, parquet_files
 from eventgold.dataset.stats import data_digests, data_files, read_stats
 from eventgold.documents import Document
-from eventgold.eval.gold_tokens import int_array, int_list
+from eventgold.eval.gold_tokens import int_list, token_edges_of
 from eventgold.eval.record_parts import Parts
 from eventgold.eval.relations import Resolved
 from eventgold.schema import Schema, schema_fingerprint
@@ -135,7 +135,7 @@ class ShardGold:
     def _batch(self, batch: Any, annotations: bool, tokens: bool) -> Iterator[ShardRow]:
         ids, titles, texts, sources, metas = (batch.column(c).to_pylist() for c in _HEAD)
         parts = self._parts(batch) if annotations else itertools.repeat(None)
-        edges = _token_edges(batch) if tokens else itertools.repeat(None)
+        edges = token_edges_of(batch) if tokens else itertools.repeat(None)
         # As long as the batch: `repeat` is endless.
         for i, doc_parts, doc_edges in zip(range(len(ids)), parts, edges, strict=False):
             meta = {} if metas[i] == "{}" else json.loads(metas[i])
@@ -172,15 +172,6 @@ class ShardGold:
                     )
                 }
             yield doc_spans, resolved
-
-
-def _token_edges(batch: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Each row's token starts and ends, numpy views (scoring counts chunks with numpy)."""
-    starts, ends = batch.column("token_starts"), batch.column("token_ends")
-    s_at, s_values = int_list(starts.offsets), int_array(starts.values)
-    e_at, e_values = int_list(ends.offsets), int_array(ends.values)
-    for i in range(len(s_at) - 1):
-        yield s_values[s_at[i] : s_at[i + 1]], e_values[e_at[i] : e_at[i + 1]]
 
 
 class _Strings:

@@ -49,6 +49,16 @@ def int_list(arr: Any) -> list[int]:
     return int_array(arr).tolist()
 
 
+def token_edges_of(batch: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Each row's token starts and ends in a batch of shard rows, as numpy views (scoring
+    counts chunks with numpy)."""
+    starts, ends = batch.column("token_starts"), batch.column("token_ends")
+    s_at, s_values = int_list(starts.offsets), int_array(starts.values)
+    e_at, e_values = int_list(ends.offsets), int_array(ends.values)
+    for i in range(len(s_at) - 1):
+        yield s_values[s_at[i] : s_at[i + 1]], e_values[e_at[i] : e_at[i + 1]]
+
+
 def _rows(files: list[str], batch_rows: int) -> Iterator[_Row]:
     """One split's rows, shard after shard, in file order; a shard that cannot be read
     raises ValueError naming it."""
@@ -65,16 +75,11 @@ def _rows(files: list[str], batch_rows: int) -> Iterator[_Row]:
                     ents = batch.column("entities")
                     e_at, e_start = int_list(ents.offsets), int_list(ents.values.field("start"))
                     e_end = int_list(ents.values.field("end"))
-                    # Token offsets stay numpy views (scoring counts chunks with numpy).
-                    starts, ends = batch.column("token_starts"), batch.column("token_ends")
-                    t_at, t_start = int_list(starts.offsets), int_array(starts.values)
-                    u_at, t_end = int_list(ends.offsets), int_array(ends.values)
-                    for i, doc_id in enumerate(ids):
+                    for i, tokens in enumerate(token_edges_of(batch)):
                         a, b = e_at[i], e_at[i + 1]
                         bounds = set(e_start[a:b])
                         bounds.update(e_end[a:b])
-                        tokens = t_start[t_at[i] : t_at[i + 1]], t_end[u_at[i] : u_at[i + 1]]
-                        yield doc_id, texts[i], bounds, *tokens
+                        yield ids[i], texts[i], bounds, *tokens
         except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
             raise ValueError(f"{file}: {exc}") from exc
 
